@@ -1,0 +1,54 @@
+"""The daily planning flow.
+
+So far: catch up the hours of the day that are missing or incomplete in the store
+(after a feed or link outage) and publish the day's feeder report. Forecast retraining, day-ahead
+schedules and prices join here as their issues land.
+"""
+
+from __future__ import annotations
+
+import time
+
+import pandas as pd
+from prefect import flow
+
+from flows.common import artifact_key, parse_hour, store_path
+from flows.hourly import hourly_cycle
+from flows.runner import dask_runner
+from gridcore.system import DEFAULT_METERS, DEFAULT_SEED
+from tasks.meters import publish_report
+from tasks.reports import day_report, missing_hours
+
+
+@flow(name="daily-planning", task_runner=dask_runner(), log_prints=True)
+def daily(
+    at: str | None = None, store: str | None = None, meters: int = DEFAULT_METERS, seed: int = DEFAULT_SEED
+) -> dict[str, object]:
+    """Run the daily flow for the UTC day containing ``at`` (yesterday when omitted).
+
+    Parameters
+    ----------
+    at : str, optional
+        ISO 8601 time with offset within the day.
+    store : str, optional
+        Store root.
+    meters, seed : int
+        Fleet of the synthetic feed.
+
+    Returns
+    -------
+    dict
+        store, day, hours_caught_up, and the day's figures per feeder.
+    """
+    t0 = time.perf_counter()
+    day = (parse_hour(at) if at else pd.Timestamp.now(tz="UTC") - pd.Timedelta(days=1)).floor("D")
+    root = store_path(store)
+    caught_up = []
+    for hour in missing_hours(root, day):
+        hourly_cycle(hour, root, meters, seed)
+        caught_up.append(f"{hour:%H:%M}Z")
+    report = day_report(root, day)
+    out = {"store": root, "day": f"{day:%Y-%m-%d}", "hours_caught_up": caught_up, **report}
+    out["seconds"] = round(time.perf_counter() - t0, 3)
+    publish_report(f"Daily report {day:%Y-%m-%d}", artifact_key(f"daily-{day:%Y-%m-%d}"), out)
+    return out

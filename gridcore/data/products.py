@@ -1,0 +1,238 @@
+"""The meter-data products of the store and how a validated batch lands in them.
+
+===================== ======================= ===============================================
+product               dimensions              variables [units]
+===================== ======================= ===============================================
+readings              meter x time (15 min)   ``kwh`` [kWh] (NaN: no valid reading)
+feeder_load           feeder x time (15 min)  ``p_mw``, ``p_mw_measured`` [MW], ``coverage_pct`` [%],
+                                              ``meters_reporting``, ``meters_expected``
+feeder_load_hourly    feeder x time (1 h)     the same, hourly means
+quality               run x reason            ``quarantined``, ``readings_in``, ``readings_valid``, ...
+quarantine            record                  one row per refused reading, fields as received
+===================== ======================= ===============================================
+
+``time`` is the UTC interval start; a reading stamped with its interval end ``t`` lands at ``t - 15 min``.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import xarray as xr
+
+from gridcore.data.aggregate import feeder_load, hourly
+from gridcore.data.meters import ValidationResult
+from gridcore.data.quality import quality_table, quarantine_table
+from gridcore.network.grid import STEP
+from gridcore.store import Store
+
+QUARTER_CHUNK = {"time": 96}
+HOURLY_CHUNK = {"time": 24}
+READINGS_CHUNK = {"time": 4}
+
+
+def dense_readings(valid: pd.DataFrame, n_meters: int, starts: pd.DatetimeIndex) -> np.ndarray:
+    """Valid readings as a meter x quarter-hour array [kWh], NaN where no valid reading.
+
+    Parameters
+    ----------
+    valid : pd.DataFrame
+        ``code``, ``end``, ``kwh`` from :func:`gridcore.data.meters.validate_readings`.
+    n_meters : int
+    starts : pd.DatetimeIndex
+        UTC interval starts of the array's columns.
+
+    Returns
+    -------
+    np.ndarray
+        float32, ``(n_meters, len(starts))``.
+    """
+    out = np.full((n_meters, len(starts)), np.nan, dtype=np.float32)
+    t = pd.Index(starts.tz_convert(None).as_unit("ns")).get_indexer(
+        valid["end"].to_numpy() - STEP.to_timedelta64()
+    )
+    keep = t >= 0
+    out[valid["code"].to_numpy()[keep], t[keep]] = valid["kwh"].to_numpy()[keep]
+    return out
+
+
+def sparse_readings(kwh: np.ndarray, starts: pd.DatetimeIndex) -> pd.DataFrame:
+    """The inverse of :func:`dense_readings`: the non-NaN cells as ``code``, ``end``, ``kwh``."""
+    code, t = np.nonzero(~np.isnan(kwh))
+    ends = (starts.tz_convert(None).as_unit("ns") + STEP).to_numpy()
+    return pd.DataFrame({"code": code, "end": ends[t], "kwh": kwh[code, t].astype(np.float64)})
+
+
+def readings_dataset(kwh: np.ndarray, fleet: pd.DataFrame, starts: pd.DatetimeIndex) -> xr.Dataset:
+    """A ``readings`` region: meter x time [kWh]."""
+    return xr.Dataset(
+        {"kwh": (("meter", "time"), kwh, {"units": "kWh", "long_name": "energy in the 15-minute interval"})},
+        coords={"meter": fleet.index.to_numpy().astype(str), "time": starts.tz_convert(None).as_unit("ns")},
+    )
+
+
+def write_feeder_products(store: Store, loads: xr.Dataset, attrs: dict[str, str | int | float]) -> None:
+    """Write a quarter-hour feeder-load region and its hourly means.
+
+    Parameters
+    ----------
+    store : Store
+    loads : xr.Dataset
+        From :func:`gridcore.data.aggregate.feeder_load`, covering whole hours.
+    attrs : dict
+        Provenance (grid, fleet, topology fingerprint), recorded when the product is laid out.
+    """
+    store.write_time_region("feeder_load", loads, "15min", QUARTER_CHUNK, attrs)
+    store.write_time_region("feeder_load_hourly", hourly(loads), "1h", HOURLY_CHUNK, attrs)
+
+
+def write_quality(
+    store: Store, result: ValidationResult, run_id: str, source: str, hour: pd.Timestamp | None
+) -> None:
+    """Record a run's quality counts and quarantine rows, replacing an earlier run with the same id."""
+    store.replace_run_rows("quality", "run", quality_table(result, run_id, source, hour), [run_id])
+    store.replace_run_rows("quarantine", "record", quarantine_table(result, run_id, source), [run_id])
+
+
+def land_hour(
+    store: Store,
+    result: ValidationResult,
+    fleet: pd.DataFrame,
+    bus_feeder: pd.Series,
+    feeders: list[str],
+    hour: pd.Timestamp,
+    attrs: dict[str, str | int | float],
+) -> xr.Dataset:
+    """Persist a full hour of the AMI feed: readings (overwriting the hour) and feeder loads.
+
+    Parameters
+    ----------
+    store : Store
+    result : ValidationResult
+        Validated readings of the hour.
+    fleet : pd.DataFrame
+    bus_feeder : pd.Series
+        Feeder per bus.
+    feeders : list of str
+    hour : pd.Timestamp
+        UTC start of the hour.
+    attrs : dict
+        Provenance.
+
+    Returns
+    -------
+    xr.Dataset
+        The quarter-hour feeder loads written.
+    """
+    starts = pd.date_range(hour, periods=4, freq=STEP)
+    kwh = dense_readings(result.valid, len(fleet), starts)
+    store.write_time_region("readings", readings_dataset(kwh, fleet, starts), "15min", READINGS_CHUNK, attrs)
+    loads = feeder_load(result.valid, fleet, bus_feeder, feeders, starts)
+    write_feeder_products(store, loads, attrs)
+    return loads
+
+
+def merge_import(
+    store: Store,
+    result: ValidationResult,
+    fleet: pd.DataFrame,
+    bus_feeder: pd.Series,
+    feeders: list[str],
+    attrs: dict[str, str | int | float],
+) -> list[pd.Timestamp]:
+    """Merge imported readings into the store, day by day, and refresh the feeder loads of those days.
+
+    Readings already in the store for other meters or intervals are kept; an imported reading replaces
+    the stored one of the same meter and interval.
+
+    Parameters
+    ----------
+    store : Store
+    result : ValidationResult
+        Validated readings of the import.
+    fleet, bus_feeder, feeders, attrs
+        As for :func:`land_hour`.
+
+    Returns
+    -------
+    list of pd.Timestamp
+        UTC days whose readings and feeder loads were rewritten.
+    """
+    if result.valid.empty:
+        return []
+    start_ns = result.valid["end"].to_numpy() - STEP.to_timedelta64()
+    days = sorted(pd.DatetimeIndex(np.unique(start_ns.astype("datetime64[D]"))).tz_localize("UTC"))
+    for day in days:
+        starts = pd.date_range(day, periods=96, freq=STEP)
+        kwh = dense_readings(result.valid, len(fleet), starts)
+        if store.exists("readings"):
+            stored = store.read("readings")
+            axis = pd.DatetimeIndex(stored["time"].values)
+            naive = starts.tz_convert(None)
+            if naive[0] >= axis[0] and naive[-1] <= axis[-1]:
+                old = stored["kwh"].sel(time=naive).values
+                kwh = np.where(np.isnan(kwh), old, kwh).astype(np.float32)
+        store.write_time_region(
+            "readings", readings_dataset(kwh, fleet, starts), "15min", READINGS_CHUNK, attrs
+        )
+        loads = feeder_load(sparse_readings(kwh, starts), fleet, bus_feeder, feeders, starts)
+        write_feeder_products(store, loads, attrs)
+    return list(days)
+
+
+def incomplete_hours(store: Store, day: pd.Timestamp) -> list[pd.Timestamp]:
+    """UTC hours of ``day`` whose hourly feeder load is absent or did not finish writing.
+
+    Parameters
+    ----------
+    store : Store
+    day : pd.Timestamp
+        UTC midnight.
+
+    Returns
+    -------
+    list of pd.Timestamp
+    """
+    hours = pd.date_range(day, periods=24, freq="1h")
+    if not store.exists("feeder_load_hourly"):
+        return list(hours)
+    flags = store.read("feeder_load_hourly", complete_only=False)["complete"]
+    axis = pd.DatetimeIndex(flags["time"].values)
+    present = axis.get_indexer(hours.tz_convert(None))
+    done = np.zeros(24, dtype=bool)
+    ok = present >= 0
+    done[ok] = flags.values[present[ok]] == 1
+    return list(hours[~done])
+
+
+def feeder_day_report(store: Store, day: pd.Timestamp) -> dict[str, object]:
+    """Energy, peak and coverage per feeder over one UTC day, from the hourly feeder load.
+
+    Parameters
+    ----------
+    store : Store
+    day : pd.Timestamp
+        UTC midnight.
+
+    Returns
+    -------
+    dict
+        ``hours_complete``, ``energy_mwh`` (per feeder and ``system``) [MWh], ``peak_mw`` [MW],
+        ``coverage_pct_min`` [%].
+    """
+    ds = (
+        store.read("feeder_load_hourly")
+        .sel(time=slice(day.tz_convert(None), (day + pd.Timedelta(hours=23)).tz_convert(None)))
+        .load()
+    )
+    hours_complete = int(ds["p_mw"].notnull().all("feeder").sum())
+    energy = ds["p_mw"].sum("time")
+    return {
+        "hours_complete": hours_complete,
+        "energy_mwh": {
+            str(f): round(float(v), 3) for f, v in zip(ds["feeder"].values, energy.values, strict=True)
+        }
+        | {"system": round(float(energy.sum()), 3)},
+        "peak_mw": round(float(ds["p_mw"].sum("feeder").max()), 3) if hours_complete else None,
+        "coverage_pct_min": round(float(ds["coverage_pct"].min()), 3) if hours_complete else None,
+    }

@@ -1,0 +1,135 @@
+"""Data-quality records of a validation run: counts per reason, and the quarantine rows.
+
+Both are run-keyed tables in the store (see :mod:`gridcore.store`): a rerun of the same run id replaces
+its rows. Run ids are deterministic (``hourly/2016-07-01T14:00Z``, ``ingest/<file sha256>``), so the
+store after a rerun is the store after one run.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import xarray as xr
+
+from gridcore.data.meters import ValidationResult
+
+
+def quality_table(
+    result: ValidationResult, run_id: str, source: str, hour: pd.Timestamp | None
+) -> xr.Dataset:
+    """One row of quality counts for a run.
+
+    Parameters
+    ----------
+    result : ValidationResult
+    run_id : str
+    source : str
+        Input name (``ami`` for the head-end feed, a file name for an import).
+    hour : pd.Timestamp, optional
+        UTC hour of an hourly run; NaT for an import.
+
+    Returns
+    -------
+    xr.Dataset
+        Dim ``run`` (1) x ``reason``: ``quarantined`` (count); per run ``readings_in``,
+        ``readings_valid``, ``out_of_order``, ``hour``, ``source``, ``run_id``.
+    """
+    counts = result.quarantined
+    reasons = np.asarray(result.reasons, dtype=str)
+    return xr.Dataset(
+        {
+            "quarantined": (
+                ("run", "reason"),
+                np.array([[counts.get(r, 0) for r in reasons]], dtype=np.int64),
+            ),
+            "readings_in": ("run", np.array([result.readings_in], dtype=np.int64)),
+            "readings_valid": ("run", np.array([result.readings_valid], dtype=np.int64)),
+            "out_of_order": ("run", np.array([result.out_of_order], dtype=np.int64)),
+            "hour": (
+                "run",
+                np.array(
+                    [pd.Timestamp(hour).tz_convert(None) if hour is not None else pd.NaT],
+                    dtype="datetime64[ns]",
+                ),
+            ),
+            "source": ("run", np.array([source], dtype=str)),
+            "run_id": ("run", np.array([run_id], dtype=str)),
+        },
+        coords={"run": np.array([run_id], dtype=str), "reason": reasons},
+    )
+
+
+def quarantine_table(result: ValidationResult, run_id: str, source: str) -> xr.Dataset:
+    """The quarantine rows of a run as a dataset along ``record``.
+
+    Parameters
+    ----------
+    result : ValidationResult
+    run_id : str
+    source : str
+        Input name.
+
+    Returns
+    -------
+    xr.Dataset
+        Dim ``record``: ``run_id``, ``source``, ``row`` (position in the input), ``meter_id``,
+        ``timestamp``, ``kwh`` (fields as received, text), ``reason``, ``expectation``, ``value``
+        (the offending field).
+    """
+    q = result.quarantine
+    n = len(q)
+    data = {
+        c: ("record", q[c].to_numpy().astype(str))
+        for c in ("meter_id", "timestamp", "kwh", "reason", "expectation", "value")
+    }
+    data["row"] = ("record", q["row"].to_numpy().astype(np.int64))
+    data["run_id"] = ("record", np.full(n, run_id, dtype=f"<U{max(len(run_id), 1)}"))
+    data["source"] = ("record", np.full(n, source, dtype=f"<U{max(len(source), 1)}"))
+    return xr.Dataset(data, coords={"record": np.arange(n)})
+
+
+def run_summary(result: ValidationResult, feeders: list[str], loads: xr.Dataset | None) -> dict[str, object]:
+    """The figures of a run, as the CLI prints them with ``--json``.
+
+    Parameters
+    ----------
+    result : ValidationResult
+    feeders : list of str
+        Feeders of the system.
+    loads : xr.Dataset, optional
+        Quarter-hour feeder loads written by the run.
+
+    Returns
+    -------
+    dict
+        ``readings_in``, ``readings_valid``, ``quarantined`` (reason -> count), ``out_of_order``,
+        ``feeders`` (count), and with loads: ``system_p_mw`` (mean estimated total [MW]),
+        ``coverage_pct_min`` (lowest feeder coverage [%]).
+    """
+    out: dict[str, object] = {
+        "readings_in": result.readings_in,
+        "readings_valid": result.readings_valid,
+        "quarantined": result.quarantined,
+        "out_of_order": result.out_of_order,
+        "feeders": len(feeders),
+    }
+    if loads is not None and loads.sizes.get("time", 0):
+        out["system_p_mw"] = round(float(loads["p_mw"].sum("feeder", skipna=False).mean()), 4)
+        out["coverage_pct_min"] = round(float(loads["coverage_pct"].min()), 3)
+    return out
+
+
+def summary_markdown(title: str, summary: dict[str, object]) -> str:
+    """A short Markdown report of a run (readings in, quarantined by reason, feeders updated)."""
+    lines = [f"# {title}", "", "| figure | value |", "|---|---|"]
+    for key, value in summary.items():
+        if key != "quarantined":
+            lines.append(f"| {key} | {value} |")
+    quarantined = summary.get("quarantined") or {}
+    lines += ["", "## Quarantined by reason", ""]
+    if quarantined:
+        lines += ["| reason | readings |", "|---|---|"]
+        lines += [f"| {r} | {n} |" for r, n in quarantined.items()]  # type: ignore[union-attr]
+    else:
+        lines.append("none")
+    return "\n".join(lines) + "\n"

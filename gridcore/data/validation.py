@@ -1,0 +1,319 @@
+"""Validation of incoming data against the Great Expectations suites in ``expectations/``.
+
+The suites are the contract: one JSON file per incoming data stream (meter readings, sensor readings,
+weather), in Great Expectations' own serialisation. Great Expectations itself needs about a second per
+million rows, too slow for 9.6 million readings a day, so this module enforces the same expectations on a
+vectorised numpy path. ``tests/gridcore/data/test_gx_contract.py`` runs the suites through Great
+Expectations and checks that both paths flag exactly the same rows.
+
+A suite validates a *prepared* frame: the raw columns plus derived columns (``meter_known``,
+``duplicate_copy``, ``seconds_off_grid``, ...) that turn every rule into a plain column expectation. The
+preparation lives beside each contract (:mod:`gridcore.data.meters`, ...). Expectations are listed in
+priority order; a row failing several is quarantined under the first, so every row has at most one reason.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+#: Folder holding the suites (``expectations/`` at the project root).
+EXPECTATIONS_DIR = Path(__file__).resolve().parents[2] / "expectations"
+
+
+class ContractError(ValueError):
+    """A whole input is refused: a required column is missing or has the wrong type."""
+
+
+@dataclass(frozen=True)
+class Expectation:
+    """One expectation of a suite: its Great Expectations type, arguments and quarantine reason."""
+
+    type: str
+    kwargs: dict[str, Any]
+    reason: str
+
+    @property
+    def columns(self) -> tuple[str, ...]:
+        """Columns the expectation reads."""
+        if "column" in self.kwargs:
+            return (self.kwargs["column"],)
+        return (self.kwargs["column_A"], self.kwargs["column_B"])
+
+
+@dataclass(frozen=True)
+class Suite:
+    """An expectation suite: a contract's required columns and its expectations in priority order."""
+
+    name: str
+    required_columns: dict[str, str]
+    expectations: tuple[Expectation, ...]
+    meta: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def reasons(self) -> list[str]:
+        """Quarantine reasons in priority order."""
+        return [e.reason for e in self.expectations]
+
+    def bound(self, reason: str, key: str) -> float:
+        """A numeric argument (``min_value``, ``max_value``) of the expectation behind ``reason``."""
+        for e in self.expectations:
+            if e.reason == reason:
+                return float(e.kwargs[key])
+        raise KeyError(f"suite {self.name} has no expectation with reason {reason!r}")
+
+
+@cache
+def load_suite(name: str, directory: Path | None = None) -> Suite:
+    """Read an expectation suite from ``expectations/<name>.json``.
+
+    Parameters
+    ----------
+    name : str
+        Suite name: ``meter_readings``, ``sensor_readings`` or ``weather``.
+    directory : Path, optional
+        Folder holding the suites; the project's ``expectations/`` by default.
+
+    Returns
+    -------
+    Suite
+    """
+    path = (directory or EXPECTATIONS_DIR) / f"{name}.json"
+    raw = json.loads(path.read_text())
+    expectations = tuple(
+        Expectation(type=e["type"], kwargs=dict(e["kwargs"]), reason=e["meta"]["reason"])
+        for e in raw["expectations"]
+    )
+    for e in expectations:
+        if e.type not in _CHECKS:
+            raise ValueError(f"{path.name}: expectation type {e.type} has no vectorised check")
+    return Suite(
+        name=raw["name"],
+        required_columns=dict(raw["meta"]["required_columns"]),
+        expectations=expectations,
+        meta=raw["meta"],
+    )
+
+
+def _not_null(df: pd.DataFrame, kw: dict[str, Any]) -> np.ndarray:
+    return df[kw["column"]].isna().to_numpy()
+
+
+def _in_set(df: pd.DataFrame, kw: dict[str, Any]) -> np.ndarray:
+    col = df[kw["column"]]
+    return (~col.isin(kw["value_set"]) & col.notna()).to_numpy()
+
+
+def _between(df: pd.DataFrame, kw: dict[str, Any]) -> np.ndarray:
+    values = df[kw["column"]].to_numpy(dtype=float)
+    bad = np.zeros(len(values), dtype=bool)
+    with np.errstate(invalid="ignore"):
+        if kw.get("min_value") is not None:
+            lo = float(kw["min_value"])
+            bad |= values <= lo if kw.get("strict_min") else values < lo
+        if kw.get("max_value") is not None:
+            hi = float(kw["max_value"])
+            bad |= values >= hi if kw.get("strict_max") else values > hi
+    return bad
+
+
+def _pair_greater(df: pd.DataFrame, kw: dict[str, Any]) -> np.ndarray:
+    a = df[kw["column_A"]].to_numpy(dtype=float)
+    b = df[kw["column_B"]].to_numpy(dtype=float)
+    both_missing = np.isnan(a) & np.isnan(b)
+    with np.errstate(invalid="ignore"):
+        ok = a >= b if kw.get("or_equal") else a > b
+    return ~ok & ~both_missing
+
+
+_CHECKS = {
+    "expect_column_values_to_not_be_null": _not_null,
+    "expect_column_values_to_be_in_set": _in_set,
+    "expect_column_values_to_be_between": _between,
+    "expect_column_pair_values_a_to_be_greater_than_b": _pair_greater,
+}
+
+
+def failing_rows(prepared: pd.DataFrame, suite: Suite) -> dict[str, np.ndarray]:
+    """Evaluate every expectation of a suite on a prepared frame, independently.
+
+    An expectation whose column is absent from ``prepared`` (an optional column) is skipped. Nulls
+    follow Great Expectations: they fail only the not-null expectations (and a pair expectation when
+    exactly one of the two values is missing).
+
+    Parameters
+    ----------
+    prepared : pd.DataFrame
+        The incoming rows with the suite's derived columns.
+    suite : Suite
+
+    Returns
+    -------
+    dict of str to np.ndarray
+        Quarantine reason -> boolean mask of the rows failing that expectation.
+    """
+    out: dict[str, np.ndarray] = {}
+    for e in suite.expectations:
+        if all(c in prepared.columns for c in e.columns):
+            out[e.reason] = _CHECKS[e.type](prepared, e.kwargs)
+    return out
+
+
+def assign_reasons(prepared: pd.DataFrame, suite: Suite) -> np.ndarray:
+    """The quarantine reason of each row: the first expectation it fails, in suite order.
+
+    Parameters
+    ----------
+    prepared : pd.DataFrame
+        The incoming rows with the suite's derived columns.
+    suite : Suite
+
+    Returns
+    -------
+    np.ndarray of int8
+        Index into ``suite.reasons`` of each row's reason, ``-1`` for a valid row.
+    """
+    reason = np.full(len(prepared), -1, dtype=np.int8)
+    fails = failing_rows(prepared, suite)
+    for code, name in enumerate(suite.reasons):
+        if name in fails:
+            reason[(reason < 0) & fails[name]] = code
+    return reason
+
+
+def check_columns(df: pd.DataFrame, suite: Suite, source: str) -> None:
+    """Refuse a whole input whose required columns are missing or of the wrong type.
+
+    Parameters
+    ----------
+    df : pd.DataFrame
+        The raw input, as read from its file.
+    suite : Suite
+    source : str
+        Where the input came from, for the message.
+
+    Raises
+    ------
+    ContractError
+        Naming the missing column(s) and the columns found, or the column with the wrong type.
+    """
+    missing = [c for c in suite.required_columns if c not in df.columns]
+    if missing:
+        raise ContractError(
+            f"{source}: missing required column(s) {', '.join(missing)}; "
+            f"found {', '.join(map(str, df.columns)) or 'none'} "
+            f"(the {suite.name} contract needs {', '.join(suite.required_columns)})"
+        )
+    for column, kind in suite.required_columns.items():
+        col = df[column]
+        if kind == "number" and not (
+            pd.api.types.is_numeric_dtype(col) and not pd.api.types.is_bool_dtype(col)
+        ):
+            if pd.api.types.is_object_dtype(col) or pd.api.types.is_string_dtype(col):
+                parsed = pd.to_numeric(col, errors="coerce")
+                if col.notna().any() and parsed.notna().sum() == 0 and _has_text(col):
+                    raise ContractError(
+                        f"{source}: column {column} must hold numbers; none of its "
+                        f"{int(col.notna().sum())} values is a number (e.g. {col.dropna().iloc[0]!r})"
+                    )
+            else:
+                raise ContractError(f"{source}: column {column} must hold numbers, found {col.dtype}")
+        if kind == "datetime" and not (
+            pd.api.types.is_datetime64_any_dtype(col)
+            or pd.api.types.is_object_dtype(col)
+            or pd.api.types.is_string_dtype(col)
+        ):
+            raise ContractError(f"{source}: column {column} must hold timestamps, found {col.dtype}")
+
+
+def _has_text(col: pd.Series) -> bool:
+    """True when a column holds non-empty text that is not a spelling of NaN."""
+    s = col.dropna().astype(str).str.strip().str.lower()
+    return bool((~s.isin(["", "nan", "na", "null", "none"])).any())
+
+
+def parse_utc(values: pd.Series) -> pd.Series:
+    """Parse timestamps to tz-aware UTC; unparseable values become NaT.
+
+    Naive timestamps are read as UTC (the file convention); values with an offset are converted.
+
+    Parameters
+    ----------
+    values : pd.Series
+        Strings or datetimes.
+
+    Returns
+    -------
+    pd.Series
+        ``datetime64[ns, UTC]``.
+    """
+    if pd.api.types.is_datetime64_any_dtype(values):
+        ts = values.dt.tz_localize("UTC") if values.dt.tz is None else values.dt.tz_convert("UTC")
+        return ts.astype("datetime64[ns, UTC]")
+    return pd.to_datetime(values, utc=True, errors="coerce", format="ISO8601").astype("datetime64[ns, UTC]")
+
+
+def parse_numbers(values: pd.Series) -> tuple[pd.Series, np.ndarray]:
+    """Parse a numeric column; report which non-empty fields were not numbers.
+
+    Parameters
+    ----------
+    values : pd.Series
+
+    Returns
+    -------
+    parsed : pd.Series
+        float64, NaN where missing or not a number.
+    is_number : np.ndarray of bool
+        False where a non-empty field could not be read as a number.
+    """
+    if pd.api.types.is_numeric_dtype(values) and not pd.api.types.is_bool_dtype(values):
+        return values.astype("float64"), np.ones(len(values), dtype=bool)
+    parsed = pd.to_numeric(values, errors="coerce").astype("float64")
+    text = values.astype("string").str.strip().str.lower()
+    empty = values.isna() | text.isin(["", "nan", "na", "null", "none"]).fillna(True)
+    return parsed, (parsed.notna() | empty).to_numpy()
+
+
+def duplicate_flags(
+    keys: list[np.ndarray], value: np.ndarray, usable: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """Find exact duplicate rows and conflicting readings of the same key.
+
+    Parameters
+    ----------
+    keys : list of np.ndarray
+        Integer key columns (e.g. meter code and timestamp in ns), one array per column.
+    value : np.ndarray
+        The reading (float).
+    usable : np.ndarray of bool
+        Rows to consider (parsed key and value); other rows get copy 0 and no conflict.
+
+    Returns
+    -------
+    duplicate_copy : np.ndarray of int64
+        0 for the first occurrence of an identical (key, value) row, 1, 2, ... for later copies.
+    conflicting : np.ndarray of bool
+        True for every first-occurrence row whose key also carries a different value.
+    """
+    n = len(value)
+    copy = np.zeros(n, dtype=np.int64)
+    conflict = np.zeros(n, dtype=bool)
+    idx = np.flatnonzero(usable)
+    if idx.size == 0:
+        return copy, conflict
+    frame = pd.DataFrame({f"k{i}": k[idx] for i, k in enumerate(keys)})
+    frame["v"] = value[idx]
+    key_cols = [c for c in frame.columns if c != "v"]
+    copy[idx] = frame.groupby([*key_cols, "v"], sort=False).cumcount().to_numpy()
+    first = copy[idx] == 0
+    firsts = frame[first]
+    n_values = firsts.groupby(key_cols, sort=False)["v"].transform("size").to_numpy()
+    conflict[idx[first]] = n_values > 1
+    return copy, conflict

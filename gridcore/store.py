@@ -1,0 +1,256 @@
+"""The results store: one xarray dataset per product, as Zarr, under one root folder.
+
+Two kinds of product:
+
+* **Time-keyed** (``feeder_load``, ``feeder_load_hourly``, ``readings``): the ``time`` axis (UTC interval
+  start) covers whole calendar years, laid out when a year is first written; a run writes the region of
+  its hours, so a rerun overwrites and never duplicates. ``complete`` (int8 per time step) says which steps
+  hold a finished write: a write clears it for its region, writes the data, then sets it. A write that dies
+  midway leaves ``complete == 0`` there; :meth:`Store.read` masks such steps, and a consumer reading with
+  ``xr.open_zarr`` must check it (``ds.where(ds.complete == 1)``).
+* **Run-keyed tables** (``quarantine``, ``quality``): rows tagged with the run that made them. A write
+  replaces that run's rows and swaps the new version in by renaming a complete copy, so a reader sees the
+  old or the new table, never a mix.
+
+Time is stored as int64 seconds since 1970-01-01 (explicit encoding), naive in the file and UTC by
+convention (attribute ``timezone: UTC``). Zarr format 2 is used for its wide reader support.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import uuid
+from pathlib import Path
+
+import dask.array as da
+import numpy as np
+import pandas as pd
+import xarray as xr
+
+#: Encoding of every time coordinate.
+TIME_ENCODING = {"units": "seconds since 1970-01-01", "dtype": "int64", "calendar": "proleptic_gregorian"}
+_ZARR = {"zarr_format": 2, "consolidated": True}
+
+
+def default_store() -> Path:
+    """The store root: ``$GRIDFLOW_STORE``, else ``./gridflow-store``."""
+    return Path(os.environ.get("GRIDFLOW_STORE", "gridflow-store"))
+
+
+class StoreError(RuntimeError):
+    """A write that does not fit the product already in the store."""
+
+
+class Store:
+    """A folder of Zarr products.
+
+    Parameters
+    ----------
+    root : str or Path
+        The store folder; created on first write.
+    """
+
+    def __init__(self, root: str | Path) -> None:
+        self.root = Path(root)
+
+    def path(self, product: str) -> Path:
+        """Folder of a product: ``<root>/<product>.zarr``."""
+        return self.root / f"{product}.zarr"
+
+    def exists(self, product: str) -> bool:
+        """Whether a product has been written."""
+        return (self.path(product) / ".zmetadata").exists()
+
+    # -- time-keyed products ---------------------------------------------------------------------
+
+    def write_time_region(
+        self,
+        product: str,
+        ds: xr.Dataset,
+        freq: str,
+        chunks: dict[str, int],
+        attrs: dict[str, str | int | float] | None = None,
+    ) -> None:
+        """Write a contiguous run of time steps into a time-keyed product.
+
+        The product's time axis is laid out by calendar year on first use and extended forward year by
+        year. Non-time dimensions (feeder, meter) must match the product's.
+
+        Parameters
+        ----------
+        product : str
+            Product name.
+        ds : xr.Dataset
+            Data with a ``time`` dimension (UTC interval starts, naive ``datetime64``) on the product's
+            ``freq`` grid, contiguous.
+        freq : str
+            Time step of the product (``15min``, ``1h``).
+        chunks : dict of str to int
+            Chunk length per dimension; writes are cheapest when aligned with ``time`` chunks.
+        attrs : dict, optional
+            Dataset attributes (provenance) set when the product is laid out.
+
+        Raises
+        ------
+        StoreError
+            When ``ds`` falls before the product's first year, or its other dimensions differ.
+        """
+        times = pd.DatetimeIndex(ds["time"].values)
+        expected = pd.date_range(times[0], periods=len(times), freq=freq)
+        if not times.equals(expected):
+            raise StoreError(f"{product}: a region write needs contiguous {freq} steps")
+        path = self.path(product)
+        if not self.exists(product):
+            self._layout(product, ds, _years(times[0], times[-1], freq), chunks, attrs or {})
+        else:
+            current = xr.open_zarr(path, consolidated=True)
+            axis = pd.DatetimeIndex(current["time"].values)
+            for dim in ds.dims:
+                if dim != "time" and not np.array_equal(current[dim].values, ds[dim].values):
+                    raise StoreError(
+                        f"{product}: dimension {dim} differs from the store's "
+                        f"({current.sizes[dim]} in store, {ds.sizes[dim]} here); "
+                        "write to a new store or migrate this one"
+                    )
+            if times[0] < axis[0]:
+                raise StoreError(
+                    f"{product}: {times[0]:%Y-%m-%dT%H:%MZ} is before the store's first year "
+                    f"({axis[0]:%Y}); use a store for that period"
+                )
+            if times[-1] > axis[-1]:
+                self._extend(product, ds, _years(axis[-1] + pd.Timedelta(freq), times[-1], freq), chunks)
+        axis = pd.DatetimeIndex(xr.open_zarr(path, consolidated=True)["time"].values)
+        i0 = axis.get_loc(times[0])
+        region = {"time": slice(i0, i0 + len(times))}
+        data = ds.drop_vars([c for c in ds.coords if c != "time"]).drop_vars("time")
+        flag = xr.Dataset({"complete": ("time", np.zeros(len(times), dtype=np.int8))})
+        flag.to_zarr(path, region=region, **_ZARR)
+        data.to_zarr(path, region=region, **_ZARR)
+        flag["complete"][:] = 1
+        flag.to_zarr(path, region=region, **_ZARR)
+
+    def _layout(
+        self,
+        product: str,
+        ds: xr.Dataset,
+        axis: pd.DatetimeIndex,
+        chunks: dict[str, int],
+        attrs: dict[str, str | int | float],
+    ) -> None:
+        skeleton = _skeleton(ds, axis, chunks)
+        skeleton.attrs = {**attrs, "timezone": "UTC", "time_label": "interval start"}
+        encoding = {"time": {**TIME_ENCODING, "chunks": (len(axis),)}}
+        for name, var in skeleton.data_vars.items():
+            if np.issubdtype(var.dtype, np.integer) and name != "complete":
+                encoding[name] = {"_FillValue": -1}
+        skeleton.to_zarr(self.path(product), compute=False, encoding=encoding, mode="w", **_ZARR)
+
+    def _extend(self, product: str, ds: xr.Dataset, axis: pd.DatetimeIndex, chunks: dict[str, int]) -> None:
+        _skeleton(ds, axis, chunks).to_zarr(self.path(product), append_dim="time", compute=False, **_ZARR)
+
+    def read(self, product: str, complete_only: bool = True) -> xr.Dataset:
+        """Open a product; for time-keyed products, mask steps whose write did not finish.
+
+        Parameters
+        ----------
+        product : str
+        complete_only : bool
+            Mask (NaN) the time steps whose ``complete`` flag is not set.
+
+        Returns
+        -------
+        xr.Dataset
+        """
+        ds = xr.open_zarr(self.path(product), consolidated=True)
+        if complete_only and "complete" in ds:
+            done = ds["complete"] == 1
+            ds = ds.drop_vars("complete").where(done)
+        return ds
+
+    # -- run-keyed tables --------------------------------------------------------------------------
+
+    def replace_run_rows(self, product: str, dim: str, table: xr.Dataset, runs: list[str]) -> None:
+        """Replace the rows of ``runs`` in a run-keyed table and swap the new version in.
+
+        Parameters
+        ----------
+        product : str
+        dim : str
+            The row dimension (``record`` for the quarantine, ``run`` for quality).
+        table : xr.Dataset
+            New rows along ``dim``, with a ``run_id`` variable or coordinate.
+        runs : list of str
+            Runs whose earlier rows are replaced.
+        """
+        path = self.path(product)
+        old = self._recover(product)
+        if old is not None:
+            keep = ~np.isin(old["run_id"].values.astype(str), runs)
+            merged = (
+                xr.concat([old.isel({dim: keep}), table], dim=dim, data_vars="all") if keep.any() else table
+            )
+        else:
+            merged = table
+        if dim in merged.coords and merged[dim].dtype.kind in "iu":
+            merged = merged.assign_coords({dim: np.arange(merged.sizes[dim])})
+        merged = _fixed_width_strings(merged)
+        tmp = path.with_name(f"{path.name}.{uuid.uuid4().hex[:8]}.new")
+        merged.to_zarr(tmp, mode="w", **_ZARR)
+        if old is not None:
+            old.close()
+        retired = path.with_name(f"{path.name}.old")
+        if path.exists():
+            shutil.rmtree(retired, ignore_errors=True)
+            path.rename(retired)
+        tmp.rename(path)
+        shutil.rmtree(retired, ignore_errors=True)
+
+    def _recover(self, product: str) -> xr.Dataset | None:
+        """The current table, loaded; restores the retired copy if a swap died midway."""
+        path = self.path(product)
+        retired = path.with_name(f"{path.name}.old")
+        if not path.exists() and retired.exists():
+            retired.rename(path)
+        for stale in path.parent.glob(f"{path.name}.*.new"):
+            shutil.rmtree(stale, ignore_errors=True)
+        if not path.exists():
+            return None
+        return xr.open_zarr(path, consolidated=True).load()
+
+
+def _years(first: pd.Timestamp, last: pd.Timestamp, freq: str) -> pd.DatetimeIndex:
+    """A time axis of whole calendar years covering ``[first, last]``."""
+    start = pd.Timestamp(year=first.year, month=1, day=1)
+    end = pd.Timestamp(year=last.year + 1, month=1, day=1)
+    return pd.date_range(start, end, freq=freq, inclusive="left")
+
+
+def _skeleton(ds: xr.Dataset, axis: pd.DatetimeIndex, chunks: dict[str, int]) -> xr.Dataset:
+    """A lazily filled dataset shaped like ``ds`` over ``axis``, plus the ``complete`` flag."""
+    out = {}
+    for name, var in ds.data_vars.items():
+        shape = tuple(len(axis) if d == "time" else ds.sizes[d] for d in var.dims)
+        chunk = tuple(chunks.get(d, ds.sizes.get(d, len(axis))) for d in var.dims)
+        fill = np.nan if np.issubdtype(var.dtype, np.floating) else -1
+        out[name] = (var.dims, da.full(shape, fill, dtype=var.dtype, chunks=chunk), var.attrs)
+    out["complete"] = (
+        ("time",),
+        da.zeros(len(axis), dtype=np.int8, chunks=chunks.get("time", len(axis))),
+        {"long_name": "1 where the write of this time step finished"},
+    )
+    coords = {d: ds[d].values for d in ds.dims if d != "time" and d in ds.coords}
+    coords["time"] = axis.values
+    return _fixed_width_strings(xr.Dataset(out, coords=coords))
+
+
+def _fixed_width_strings(ds: xr.Dataset) -> xr.Dataset:
+    """Object string variables and coordinates as fixed-width unicode (portable in Zarr)."""
+    for name in list(ds.variables):
+        if ds[name].dtype == object:
+            values = ds[name].values.astype(str)
+            if name in ds.coords:
+                ds = ds.assign_coords({name: (ds[name].dims, values, ds[name].attrs)})
+            else:
+                ds[name] = (ds[name].dims, values, ds[name].attrs)
+    return ds

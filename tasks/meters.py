@@ -1,0 +1,96 @@
+"""Prefect tasks over the meter-data path of gridcore: ingest, validate, aggregate, persist."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+import xarray as xr
+from prefect import task
+from prefect.artifacts import create_markdown_artifact
+from prefect.cache_policies import NONE
+
+from gridcore.data import products
+from gridcore.data.meters import ValidationResult, combine_results, validate_readings
+from gridcore.data.quality import run_summary, summary_markdown
+from gridcore.data.synthetic import fleet_blocks, meter_readings
+from gridcore.interfaces.ami import read_meter_file
+from gridcore.store import Store
+from gridcore.system import default_system
+
+
+@task(
+    cache_policy=NONE,
+    retries=2,
+    retry_delay_seconds=[5, 15],
+    task_run_name="ami-{hour:%Y%m%dT%H}Z-block{block}",
+)
+def read_ami_block(hour: pd.Timestamp, block: int, meters: int, seed: int) -> pd.DataFrame:
+    """The head-end's readings of one block of meters for one hour."""
+    system = default_system(meters, seed)
+    part = system.fleet.iloc[fleet_blocks(meters)[block]]
+    return meter_readings(system.grid, part, hour, seed=seed, block=block, meter_ids=system.fleet.index)
+
+
+@task(cache_policy=NONE, task_run_name="validate-{source}")
+def validate_batch(
+    raw: pd.DataFrame, now: pd.Timestamp, as_of: pd.Timestamp | None, source: str, meters: int, seed: int
+) -> ValidationResult:
+    """Validate a batch of readings against the meter_readings suite."""
+    return validate_readings(raw, default_system(meters, seed).fleet, now, as_of, source=source)
+
+
+@task(cache_policy=NONE)
+def combine(results: list[ValidationResult]) -> ValidationResult:
+    """Join the blocks of one hour."""
+    return combine_results(results)
+
+
+@task(cache_policy=NONE, task_run_name="persist-{hour:%Y%m%dT%H}Z")
+def persist_hour(
+    store: str, result: ValidationResult, hour: pd.Timestamp, run_id: str, meters: int, seed: int
+) -> xr.Dataset:
+    """Aggregate the hour to feeders and write readings, feeder loads, quality and quarantine."""
+    system = default_system(meters, seed)
+    st = Store(store)
+    loads = products.land_hour(
+        st, result, system.fleet, system.feeders.bus_feeder, system.feeders.feeders, hour, system.provenance
+    )
+    products.write_quality(st, result, run_id, "ami", hour)
+    return loads
+
+
+@task(cache_policy=NONE)
+def read_file(path: str) -> pd.DataFrame:
+    """Read a meter-data file (CSV or Parquet)."""
+    return read_meter_file(Path(path))
+
+
+@task(cache_policy=NONE, task_run_name="import-{run_id}")
+def persist_import(
+    store: str, result: ValidationResult, run_id: str, source: str, meters: int, seed: int
+) -> list[str]:
+    """Merge an import into the store and record its quality; returns the days rewritten."""
+    system = default_system(meters, seed)
+    st = Store(store)
+    days = products.merge_import(
+        st, result, system.fleet, system.feeders.bus_feeder, system.feeders.feeders, system.provenance
+    )
+    products.write_quality(st, result, run_id, source, None)
+    return [f"{d:%Y-%m-%d}" for d in days]
+
+
+@task(cache_policy=NONE)
+def publish_summary(
+    title: str, key: str, result: ValidationResult, loads: xr.Dataset | None, meters: int, seed: int
+) -> dict[str, object]:
+    """Publish the run's Markdown artifact and return its figures."""
+    summary = run_summary(result, default_system(meters, seed).feeders.feeders, loads)
+    create_markdown_artifact(summary_markdown(title, summary), key=key, description=title)
+    return summary
+
+
+@task(cache_policy=NONE)
+def publish_report(title: str, key: str, figures: dict[str, object]) -> None:
+    """Publish figures already computed as a Markdown artifact."""
+    create_markdown_artifact(summary_markdown(title, figures), key=key, description=title)
