@@ -196,7 +196,10 @@ class Store:
             merged = merged.assign_coords({dim: np.arange(merged.sizes[dim])})
         merged = _fixed_width_strings(merged)
         tmp = path.with_name(f"{path.name}.{uuid.uuid4().hex[:8]}.new")
-        merged.to_zarr(tmp, mode="w", **_ZARR)
+        encoding = {
+            name: dict(TIME_ENCODING) for name, var in merged.variables.items() if var.dtype.kind == "M"
+        }
+        merged.to_zarr(tmp, mode="w", encoding=encoding, **_ZARR)
         if old is not None:
             old.close()
         retired = path.with_name(f"{path.name}.old")
