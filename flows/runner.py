@@ -23,6 +23,8 @@ def dask_runner() -> DaskTaskRunner:
             "n_workers": 1,
             "threads_per_worker": int(os.environ.get("GRIDFLOW_DASK_THREADS", "2")),
             "processes": False,
-            "dashboard_address": None,
+            # the scheduler always serves /health on HTTP; a free port avoids clashing with other clusters
+            "dashboard_address": ":0",
+            "scheduler_kwargs": {"dashboard": False},
         },
     )

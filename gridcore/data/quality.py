@@ -45,13 +45,7 @@ def quality_table(
             "readings_in": ("run", np.array([result.readings_in], dtype=np.int64)),
             "readings_valid": ("run", np.array([result.readings_valid], dtype=np.int64)),
             "out_of_order": ("run", np.array([result.out_of_order], dtype=np.int64)),
-            "hour": (
-                "run",
-                np.array(
-                    [pd.Timestamp(hour).tz_convert(None) if hour is not None else pd.NaT],
-                    dtype="datetime64[ns]",
-                ),
-            ),
+            "hour": ("run", np.array([_naive_utc(hour)], dtype="datetime64[ns]")),
             "source": ("run", np.array([source], dtype=str)),
             "run_id": ("run", np.array([run_id], dtype=str)),
         },
@@ -133,3 +127,10 @@ def summary_markdown(title: str, summary: dict[str, object]) -> str:
     else:
         lines.append("none")
     return "\n".join(lines) + "\n"
+
+
+def _naive_utc(hour: pd.Timestamp | None) -> np.datetime64:
+    """A UTC timestamp as naive ``datetime64[ns]`` (NaT for None)."""
+    if hour is None:
+        return np.datetime64("NaT", "ns")
+    return pd.Timestamp(hour).tz_convert("UTC").tz_localize(None).to_datetime64()

@@ -23,7 +23,9 @@ def test_every_mv_bus_and_load_gets_a_feeder(system) -> None:
 def test_feeders_match_simbench_measurement_subnets(system) -> None:
     """SimBench tags its feeder measurements with the feeder (``MV2.101_Feeder3``): one-to-one with ours."""
     net = pandapower_net(system.grid.code)
-    m = net.measurement[(net.measurement["element_type"] == "line") & net.measurement["subnet"].str.contains("_Feeder")]
+    m = net.measurement[
+        (net.measurement["element_type"] == "line") & net.measurement["subnet"].str.contains("_Feeder")
+    ]
     lines = net.line.loc[m["element"]]
     f_from = lines["from_bus"].map(system.feeders.bus_feeder)
     ours = f_from.where(f_from != BUSBAR, lines["to_bus"].map(system.feeders.bus_feeder)).to_numpy()

@@ -1,0 +1,114 @@
+"""The flows under Prefect's test harness, on a 2,000-meter fleet (the code path of 100,000)."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pandas as pd
+import pytest
+import xarray as xr
+from typer.testing import CliRunner
+
+from flows.backfill import backfill_hourly
+from flows.cli import app
+from flows.daily import daily
+from flows.hourly import hourly
+from flows.ingest import ingest_meters
+from gridcore.data.validation import ContractError
+from gridcore.store import Store
+
+METERS = 2_000
+AT = "2016-07-01T14:00Z"
+
+
+def _feeder_products(root) -> dict[str, xr.Dataset]:
+    return {p: xr.open_zarr(root / f"{p}.zarr").load() for p in ("feeder_load", "feeder_load_hourly")}
+
+
+def test_hourly_runs_and_a_rerun_leaves_the_store_unchanged(tmp_path) -> None:
+    out = hourly(at=AT, store=str(tmp_path), meters=METERS)
+    assert out["hour"] == "2016-07-01T14:00:00Z" and out["store"] == str(tmp_path)
+    assert out["readings_in"] >= 4 * METERS
+    assert out["readings_valid"] + sum(out["quarantined"].values()) == out["readings_in"]
+    assert out["feeders"] == 10 and out["seconds"] > 0
+    first = _feeder_products(tmp_path)
+    quality = xr.open_zarr(tmp_path / "quality.zarr").load()
+    again = hourly(at=AT, store=str(tmp_path), meters=METERS)
+    assert again["readings_in"] == out["readings_in"]
+    for name, ds in _feeder_products(tmp_path).items():
+        xr.testing.assert_identical(first[name], ds)
+    xr.testing.assert_identical(quality, xr.open_zarr(tmp_path / "quality.zarr").load())
+    hour = Store(tmp_path).read("feeder_load_hourly").sel(time="2016-07-01T14:00")
+    assert float(hour["coverage_pct"].min()) > 95.0
+    assert np.isclose(float(hour["p_mw"].sum()), out["system_p_mw"], rtol=1e-3)
+
+
+def test_ingest_of_a_utility_file_merges_corrections(tmp_path) -> None:
+    hourly(at=AT, store=str(tmp_path), meters=METERS)
+    st = Store(tmp_path)
+    before = st.read("readings").sel(time="2016-07-01T14:00").load()
+    meter = str(before["meter"].values[0])
+    path = tmp_path / "corrections.csv"
+    pd.DataFrame(
+        {
+            "meter_id": [meter, meter, "UNKNOWN"],
+            "timestamp": ["2016-07-01T14:15:00Z", "2016-07-01T14:30:00Z", "2016-07-01T14:15:00Z"],
+            "kwh": ["5.0", "6.0", "1.0"],
+        }
+    ).to_csv(path, index=False)
+    out = ingest_meters(path=str(path), store=str(tmp_path), meters=METERS)
+    assert (out["readings_in"], out["readings_valid"], out["quarantined"]) == (3, 2, {"unknown_meter": 1})
+    assert out["days_written"] == ["2016-07-01"]
+    after = st.read("readings").sel(time=slice("2016-07-01T14:00", "2016-07-01T14:15")).load()
+    assert after["kwh"].sel(meter=meter).values.tolist() == [5.0, 6.0]
+    other = after["kwh"].isel(meter=slice(1, None)).sel(time="2016-07-01T14:00")
+    xr.testing.assert_equal(other, before["kwh"].isel(meter=slice(1, None)))
+    q = st.read("quarantine").load()
+    mine = q.where(q["run_id"].str.startswith("ingest/"), drop=True)
+    assert mine["value"].values.tolist() == ["UNKNOWN"]
+
+
+def test_ingest_refuses_a_file_without_kwh(tmp_path) -> None:
+    path = tmp_path / "bad.csv"
+    path.write_text("meter_id,timestamp,energy\nM000001,2016-07-01T14:15:00Z,1\n")
+    with pytest.raises(ContractError, match="kwh"):
+        ingest_meters(path=str(path), store=str(tmp_path), meters=METERS)
+
+
+def test_backfill_then_daily_catches_up_the_rest_of_the_day(tmp_path) -> None:
+    out = backfill_hourly(
+        start="2016-07-01T00:00Z", end="2016-07-01T02:00Z", store=str(tmp_path), meters=METERS
+    )
+    assert out["hours"] == 2 and out["readings_in"] >= 8 * METERS
+    st = Store(tmp_path)
+    flags = st.read("feeder_load_hourly", complete_only=False)["complete"].sel(
+        time=slice("2016-07-01T00", "2016-07-01T03")
+    )
+    assert flags.values.tolist() == [1, 1, 0, 0]
+    day = daily(at="2016-07-01T12:00Z", store=str(tmp_path), meters=METERS)
+    assert len(day["hours_caught_up"]) == 22 and day["hours_complete"] == 24
+    assert day["energy_mwh"]["system"] > 0
+
+
+def test_cli_json_and_errors(tmp_path) -> None:
+    runner = CliRunner()
+    assert runner.invoke(app, ["--help"]).exit_code == 0
+    res = runner.invoke(
+        app, ["run", "hourly", "--at", AT, "--store", str(tmp_path), "--meters", str(METERS), "--json"]
+    )
+    assert res.exit_code == 0, res.output
+    out = json.loads(res.stdout.strip().splitlines()[-1])
+    for key in ("store", "hour", "readings_in", "readings_valid", "quarantined", "feeders", "seconds"):
+        assert key in out
+    bad = tmp_path / "nokwh.csv"
+    bad.write_text("meter_id,timestamp,energy\nM1,2016-07-01T14:15:00Z,1\n")
+    res = runner.invoke(
+        app, ["ingest", "meters", str(bad), "--store", str(tmp_path), "--meters", str(METERS), "--json"]
+    )
+    assert res.exit_code == 1
+    assert "kwh" in res.stderr
+    res = runner.invoke(
+        app, ["run", "hourly", "--at", "2016-07-01T14:00", "--store", str(tmp_path), "--json"]
+    )
+    assert res.exit_code == 1 and "UTC offset" in res.stderr

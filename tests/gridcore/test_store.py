@@ -1,0 +1,135 @@
+"""The Zarr store: region writes, reruns, run tables, and a write killed midway."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import textwrap
+
+import numpy as np
+import pandas as pd
+import pytest
+import xarray as xr
+
+from gridcore.store import Store, StoreError
+
+
+def _region(start: str, periods: int, value: float, feeders=("f1", "f2")) -> xr.Dataset:
+    time = pd.date_range(start, periods=periods, freq="15min")
+    data = np.full((len(feeders), periods), value)
+    return xr.Dataset(
+        {
+            "p_mw": (("feeder", "time"), data, {"units": "MW"}),
+            "n": (("feeder", "time"), np.ones_like(data, dtype=np.int32)),
+        },
+        coords={"feeder": list(feeders), "time": time},
+    )
+
+
+def test_region_writes_land_in_place_and_reruns_overwrite(tmp_path) -> None:
+    st = Store(tmp_path)
+    st.write_time_region("x", _region("2016-07-01T14:00", 4, 1.0), "15min", {"time": 96}, {"grid": "g"})
+    st.write_time_region("x", _region("2016-07-01T15:00", 4, 2.0), "15min", {"time": 96})
+    first = xr.open_zarr(st.path("x")).load()
+    st.write_time_region("x", _region("2016-07-01T14:00", 4, 1.0), "15min", {"time": 96})
+    xr.testing.assert_identical(first, xr.open_zarr(st.path("x")).load())
+    ds = st.read("x")
+    assert ds.sizes["time"] == 366 * 96  # the calendar year 2016
+    got = ds["p_mw"].sel(time=slice("2016-07-01T13:45", "2016-07-01T16:00")).isel(feeder=0).values
+    np.testing.assert_array_equal(got[1:9], [1, 1, 1, 1, 2, 2, 2, 2])
+    assert np.isnan(got[0]) and np.isnan(got[9])
+    assert ds.attrs["grid"] == "g" and ds.attrs["timezone"] == "UTC"
+    assert xr.open_zarr(st.path("x"))["time"].encoding["dtype"] == np.dtype("int64")
+
+
+def test_the_axis_extends_forward_and_refuses_earlier_years(tmp_path) -> None:
+    st = Store(tmp_path)
+    st.write_time_region("x", _region("2016-12-31T23:00", 8, 1.0), "15min", {"time": 96})
+    assert st.read("x").sizes["time"] == (366 + 365) * 96
+    with pytest.raises(StoreError, match="before the store's first year"):
+        st.write_time_region("x", _region("2015-06-01T00:00", 4, 1.0), "15min", {"time": 96})
+    with pytest.raises(StoreError, match="dimension feeder differs"):
+        st.write_time_region("x", _region("2016-06-01T00:00", 4, 1.0, feeders=("f1",)), "15min", {"time": 96})
+    with pytest.raises(StoreError, match="contiguous"):
+        st.write_time_region(
+            "x", _region("2016-06-01T00:00", 4, 1.0).isel(time=[0, 2]), "15min", {"time": 96}
+        )
+
+
+def test_run_tables_replace_the_rows_of_the_same_run(tmp_path) -> None:
+    st = Store(tmp_path)
+
+    def table(run: str, n: int) -> xr.Dataset:
+        return xr.Dataset(
+            {"run_id": ("record", np.full(n, run)), "v": ("record", np.arange(n))},
+            coords={"record": np.arange(n)},
+        )
+
+    st.replace_run_rows("q", "record", table("a", 3), ["a"])
+    st.replace_run_rows("q", "record", table("b", 2), ["b"])
+    st.replace_run_rows("q", "record", table("a", 3), ["a"])
+    ds = st.read("q")
+    assert sorted(ds["run_id"].values.tolist()) == ["a", "a", "a", "b", "b"]
+    assert not list(tmp_path.glob("*.new")) and not list(tmp_path.glob("*.old"))
+
+
+_KILLER = textwrap.dedent(
+    """
+    import os, signal, sys
+    import numpy as np, pandas as pd, xarray as xr
+    from gridcore.store import Store
+    sys.path.insert(0, {tests!r})
+    from test_store import _region
+    st = Store({root!r})
+    calls = 0
+    original = xr.Dataset.to_zarr
+    def dying(self, *args, **kwargs):
+        global calls
+        calls += 1
+        if calls == {die_at}:
+            if "p_mw" in self:  # write part of the data (one variable), then die without cleanup
+                original(self[["p_mw"]], *args, **kwargs)
+            os.kill(os.getpid(), signal.SIGKILL)
+        return original(self, *args, **kwargs)
+    xr.Dataset.to_zarr = dying
+    st.write_time_region("x", _region("2016-07-01T14:00", 4, 9.0), "15min", {{"time": 96}})
+    """
+)
+
+
+@pytest.mark.parametrize("die_at", [2, 3], ids=["during-data", "before-commit-flag"])
+def test_a_write_killed_midway_is_never_taken_for_complete(tmp_path, die_at) -> None:
+    st = Store(tmp_path)
+    st.write_time_region("x", _region("2016-07-01T13:00", 4, 1.0), "15min", {"time": 96})
+    st.write_time_region("x", _region("2016-07-01T14:00", 4, 1.0), "15min", {"time": 96})
+    code = _KILLER.format(tests=os.path.dirname(__file__), root=str(tmp_path), die_at=die_at)
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert proc.returncode == -signal.SIGKILL, proc.stderr
+    raw = xr.open_zarr(st.path("x")).sel(time=slice("2016-07-01T13:00", "2016-07-01T14:45")).load()
+    # the hour being rewritten is flagged incomplete; the reader masks it, the hour before is intact
+    assert (raw["complete"].sel(time=slice("2016-07-01T14:00", None)) == 0).all()
+    assert (raw["complete"].sel(time=slice(None, "2016-07-01T13:45")) == 1).all()
+    if die_at == 2:
+        assert (
+            raw["p_mw"].sel(time=slice("2016-07-01T14:00", None)) == 9.0
+        ).all()  # half-written data on disk
+    read = st.read("x").sel(time=slice("2016-07-01T13:00", "2016-07-01T14:45")).load()
+    assert read["p_mw"].sel(time=slice("2016-07-01T14:00", None)).isnull().all()
+    assert (read["p_mw"].sel(time=slice(None, "2016-07-01T13:45")) == 1.0).all()
+    # a rerun repairs it
+    st.write_time_region("x", _region("2016-07-01T14:00", 4, 9.0), "15min", {"time": 96})
+    assert (st.read("x")["p_mw"].sel(time=slice("2016-07-01T14:00", "2016-07-01T14:45")) == 9.0).all()
+
+
+def test_a_run_table_swap_killed_midway_recovers_the_old_table(tmp_path) -> None:
+    st = Store(tmp_path)
+    t = xr.Dataset({"run_id": ("run", np.array(["a"])), "v": ("run", [1])}, coords={"run": np.array(["a"])})
+    st.replace_run_rows("quality", "run", t, ["a"])
+    path = st.path("quality")
+    path.rename(path.with_name(path.name + ".old"))  # as if killed between the two renames
+    (tmp_path / "quality.zarr.deadbeef.new").mkdir()
+    t2 = xr.Dataset({"run_id": ("run", np.array(["b"])), "v": ("run", [2])}, coords={"run": np.array(["b"])})
+    st.replace_run_rows("quality", "run", t2, ["b"])
+    assert sorted(st.read("quality")["run_id"].values.tolist()) == ["a", "b"]
