@@ -63,7 +63,13 @@ def record(key: str, label: str, seconds: float | None, ratio: float | None = No
     rat = f"  ratio {ratio:7.2f} x" if ratio is not None else ""
     more = "  " + "  ".join(f"{k}={_fmt(v)}" for k, v in extra.items()) if extra else ""
     print(f"{label:<62} {sec}{rat}{more}", flush=True)
-    figures[key] = {"label": label, "seconds": seconds, "ratio": ratio, **extra}
+    figures[key] = {
+        "label": label,
+        "seconds": seconds,
+        "ratio": ratio,
+        **extra,
+        "at": time.strftime("%H:%M:%S"),
+    }
     save()
 
 
@@ -88,6 +94,26 @@ def best_of(fn: Callable[[], Any], repeat: int) -> tuple[float, float, Any]:
         out = fn()
         times.append(time.perf_counter() - t0)
     return min(times), statistics.median(times), out
+
+
+def cpu_snapshot() -> tuple[float, float]:
+    """System-wide busy CPU seconds (``/proc/stat``); CPU seconds of this process and its reaped children."""
+    v = [int(x) for x in Path("/proc/stat").read_text().splitlines()[0].split()[1:9]]
+    busy = sum(v) - v[3] - v[4]  # all but idle and iowait
+    own = 0.0
+    for who in (resource.RUSAGE_SELF, resource.RUSAGE_CHILDREN):
+        r = resource.getrusage(who)
+        own += r.ru_utime + r.ru_stime
+    return busy / os.sysconf("SC_CLK_TCK"), own
+
+
+def foreign_cpu(since: tuple[float, float]) -> float:
+    """CPU seconds other processes (not this benchmark or its children) used since a snapshot.
+
+    On a shared 2-core machine anything well above 0 means the figure was measured under contention.
+    """
+    busy, own = cpu_snapshot()
+    return round(max((busy - since[0]) - (own - since[1]), 0.0), 1)
 
 
 def proc_status(field: str) -> int:
@@ -165,6 +191,7 @@ def gridcore_parts(meters: int, repeat_hour: int, repeat_day: int) -> None:
         return float(np.abs(got - measured).max())
 
     # ---- 1: one hour
+    snap = cpu_snapshot()
     hour = pd.Timestamp(HOUR)
     now = hour + pd.Timedelta(hours=1)
     starts = pd.date_range(hour, periods=4, freq="15min")
@@ -178,8 +205,9 @@ def gridcore_parts(meters: int, repeat_hour: int, repeat_day: int) -> None:
     path(raw, now, starts)
     t_first = time.perf_counter() - t0
     t_val, t_val_med, result = best_of(lambda: validate_readings(raw, fleet, now, now), repeat_hour)
-    valid = result.valid
-    t_agg, t_agg_med, ds = best_of(lambda: feeder_load(valid, fleet, bus_feeder, feeders, starts), repeat_hour)
+    t_agg, t_agg_med, ds = best_of(
+        lambda v=result.valid: feeder_load(v, fleet, bus_feeder, feeders, starts), repeat_hour
+    )
     t_path, t_path_med, _ = best_of(lambda: path(raw, now, starts), repeat_hour)
     valid_raw = valid_rows(raw, result)
     floor(valid_raw)
@@ -199,13 +227,15 @@ def gridcore_parts(meters: int, repeat_hour: int, repeat_day: int) -> None:
         rows_valid=result.readings_valid,
         target_ratio=5.0,
         met=t_path / t_floor < 5.0,
+        foreign_cpu_s=foreign_cpu(snap),
     )
     record("hour.floor", "hour: floor (pandas groupby feeder code x timestamp)", t_floor, median=t_floor_med)
     record("hour.floor_names", "hour: floor variant, feeder names as key", t_floor_n, t_path / t_floor_n)
     record("hour.check", "hour: |floor - p_mw_measured| max [kWh]", None, max_abs_diff_kwh=diff)
 
     # ---- 2: one day
-    del raw, valid_raw, result, valid, ds
+    del raw, valid_raw, result, ds
+    snap = cpu_snapshot()
     day = pd.Timestamp(DAY_START)
     day_now = pd.Timestamp(DAY_END)
     day_starts = pd.date_range(day, periods=96, freq="15min")
@@ -256,6 +286,7 @@ def gridcore_parts(meters: int, repeat_hour: int, repeat_day: int) -> None:
         rows_valid=rows_valid,
         target_ratio=5.0,
         met=t_path / t_floor < 5.0,
+        foreign_cpu_s=foreign_cpu(snap),
     )
     record("day.floor", "day: floor (pandas groupby feeder code x timestamp)", t_floor, median=t_floor_med)
     record(
@@ -328,6 +359,7 @@ def flow_child(meters: int, out_path: str) -> None:
 def flow_part(meters: int) -> None:
     with tempfile.NamedTemporaryFile(suffix=".json", delete=False) as f:
         out_path = f.name
+    snap = cpu_snapshot()
     t0 = time.perf_counter()
     proc = subprocess.run(
         [sys.executable, __file__, "--flow-child", out_path, "--meters", str(meters)],
@@ -358,7 +390,11 @@ def flow_part(meters: int) -> None:
             readings_in=r["readings_in"],
         )
     record(
-        "flow.child_total", "flow: child process wall, python start to exit", wall, stop_api=res["stop_api"]
+        "flow.child_total",
+        "flow: child process wall, python start to exit",
+        wall,
+        stop_api=res["stop_api"],
+        foreign_cpu_s=foreign_cpu(snap),
     )
 
 
@@ -377,6 +413,7 @@ def cli_part(runs: int) -> None:
     walls = []
     for i in range(runs):
         store = tempfile.mkdtemp(prefix="bench-cli-")
+        snap = cpu_snapshot()
         try:
             t0 = time.perf_counter()
             proc = subprocess.run(
@@ -402,6 +439,7 @@ def cli_part(runs: int) -> None:
             wall,
             flow_seconds=out.get("seconds"),
             command_seconds=out.get("command_seconds"),
+            foreign_cpu_s=foreign_cpu(snap),
         )
     if walls:
         record("cli.median", f"cli: run hourly cold, median of {len(walls)}", statistics.median(walls))
@@ -480,6 +518,7 @@ def backfill_part(rerun: bool) -> None:
             store,
             "--json",
         ]
+        snap = cpu_snapshot()
         t0 = time.perf_counter()
         proc = subprocess.Popen(cmd, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
         sampler = TreeRss(proc.pid)
@@ -511,6 +550,7 @@ def backfill_part(rerun: bool) -> None:
             target_gib=6,
             met_time=wall < 180,
             met_memory=max_rss < 6 * GIB and sampler.peak < 6 * GIB,
+            foreign_cpu_s=foreign_cpu(snap),
         )
         if rerun:
             rerun_part(store)
@@ -521,6 +561,13 @@ def backfill_part(rerun: bool) -> None:
 def rerun_part(store: str) -> None:
     import xarray as xr
 
+    def newest_write() -> float:
+        """Newest modification time of the feeder-load products' files (did the rerun write?)."""
+        files = [
+            f for p in ("feeder_load", "feeder_load_hourly") for f in (Path(store) / f"{p}.zarr").rglob("*")
+        ]
+        return max(f.stat().st_mtime for f in files if f.is_file())
+
     def snapshot() -> dict[str, xr.Dataset]:
         out = {}
         for product in ("feeder_load", "feeder_load_hourly"):
@@ -529,6 +576,8 @@ def rerun_part(store: str) -> None:
         return out
 
     before = snapshot()
+    written_before = newest_write()
+    snap = cpu_snapshot()
     t0 = time.perf_counter()
     proc = subprocess.run(
         ["uv", "run", "gridflow", "run", "hourly", "--at", RERUN_HOUR, "--store", store, "--json"],
@@ -559,6 +608,8 @@ def rerun_part(store: str) -> None:
         identical=all(v == "identical" for v in verdict.values()),
         **verdict,
         complete_steps_of_day=complete,
+        rerun_wrote=newest_write() > written_before,
+        foreign_cpu_s=foreign_cpu(snap),
     )
 
 
@@ -578,6 +629,8 @@ def main() -> None:
         return
 
     sys.path.insert(0, str(ROOT))
+    if (OUT / "pipeline.json").exists():  # a partial run updates the figures it measures
+        figures.update(json.loads((OUT / "pipeline.json").read_text()))
     t0 = time.perf_counter()
     figures["meta"] = {
         "meters": args.meters,

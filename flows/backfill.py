@@ -13,7 +13,8 @@ from flows.common import artifact_key, hour_run_id, parse_hour, store_path
 from flows.runner import dask_runner
 from gridcore.data.synthetic import fleet_blocks
 from gridcore.system import DEFAULT_METERS, DEFAULT_SEED
-from tasks.meters import combine, persist_hour, publish_report, read_ami_block, validate_batch
+from tasks.grid_data import persist_feeds, scada_hour, weather_hour
+from tasks.meters import combine, persist_hour, publish_report, read_ami_block, record_quality, validate_batch
 
 #: Hours whose reading and validation run ahead of the hour being persisted.
 HOURS_IN_FLIGHT = 3
@@ -58,17 +59,22 @@ def backfill_hourly(
         checked = validate_batch.map(
             raws, unmapped(as_of), unmapped(as_of), unmapped("ami"), unmapped(meters), unmapped(seed)
         )
-        pending.append((hour, combine.submit(checked)))
+        pending.append(
+            (hour, combine.submit(checked), scada_hour.submit(hour, meters, seed), weather_hour.submit(hour))
+        )
 
     queue = deque(hours)
     while queue and len(pending) < HOURS_IN_FLIGHT:
         submit(queue.popleft())
     while pending:
-        hour, future = pending.popleft()
+        hour, future, scada, weather = pending.popleft()
         if queue:
             submit(queue.popleft())
         result = future.result()
-        persist_hour(root, result, hour, hour_run_id(hour), meters, seed)
+        persist_hour(root, result, hour, meters, seed)
+        persist_feeds(root, hour, scada.result(), weather.result(), meters, seed)
+        feeds = {"ami": result, "scada": scada.result(), "weather": weather.result()[1]}
+        record_quality(root, feeds, hour_run_id(hour), hour)
         totals["readings_in"] += result.readings_in
         totals["readings_valid"] += result.readings_valid
         for reason, n in result.quarantined.items():

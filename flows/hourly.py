@@ -13,9 +13,18 @@ from prefect import flow, unmapped
 
 from flows.common import artifact_key, hour_run_id, parse_hour, store_path
 from flows.runner import dask_runner
+from gridcore.data.quality import feed_summary
 from gridcore.data.synthetic import fleet_blocks
 from gridcore.system import DEFAULT_METERS, DEFAULT_SEED
-from tasks.meters import combine, persist_hour, publish_summary, read_ami_block, validate_batch
+from tasks.grid_data import persist_feeds, scada_hour, weather_hour
+from tasks.meters import (
+    combine,
+    persist_hour,
+    publish_summary,
+    read_ami_block,
+    record_quality,
+    validate_batch,
+)
 
 
 def hourly_cycle(hour: pd.Timestamp, store: str, meters: int, seed: int) -> dict[str, object]:
@@ -26,11 +35,17 @@ def hourly_cycle(hour: pd.Timestamp, store: str, meters: int, seed: int) -> dict
     checked = validate_batch.map(
         raws, unmapped(as_of), unmapped(as_of), unmapped("ami"), unmapped(meters), unmapped(seed)
     )
-    result = combine.submit(checked).result()
     run_id = hour_run_id(hour)
-    loads = persist_hour(store, result, hour, run_id, meters, seed)
+    scada = scada_hour.submit(hour, meters, seed)
+    weather = weather_hour.submit(hour)
+    result = combine.submit(checked).result()
+    loads = persist_hour(store, result, hour, meters, seed)
+    persist_feeds(store, hour, scada.result(), weather.result(), meters, seed)
+    feeds = {"ami": result, "scada": scada.result(), "weather": weather.result()[1]}
+    record_quality(store, feeds, run_id, hour)
     summary = publish_summary(f"Hourly cycle {run_id}", artifact_key(run_id), result, loads, meters, seed)
-    return {"store": store, "hour": f"{hour:%Y-%m-%dT%H:%M:%S}Z", "run_id": run_id, **summary}
+    others = {"sensors": feed_summary(feeds["scada"]), "weather": feed_summary(feeds["weather"])}
+    return {"store": store, "hour": f"{hour:%Y-%m-%dT%H:%M:%S}Z", "run_id": run_id, **summary, **others}
 
 
 @flow(name="hourly-operations", task_runner=dask_runner(), log_prints=True)

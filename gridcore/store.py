@@ -195,6 +195,8 @@ class Store:
         if dim in merged.coords and merged[dim].dtype.kind in "iu":
             merged = merged.assign_coords({dim: np.arange(merged.sizes[dim])})
         merged = _fixed_width_strings(merged)
+        for var in merged.variables.values():
+            var.encoding = {}  # drop the chunking read from the old table: one chunk per variable
         tmp = path.with_name(f"{path.name}.{uuid.uuid4().hex[:8]}.new")
         encoding = {
             name: dict(TIME_ENCODING) for name, var in merged.variables.items() if var.dtype.kind == "M"
@@ -242,7 +244,11 @@ def _skeleton(ds: xr.Dataset, axis: pd.DatetimeIndex, chunks: dict[str, int]) ->
         da.zeros(len(axis), dtype=np.int8, chunks=chunks.get("time", len(axis))),
         {"long_name": "1 where the write of this time step finished"},
     )
-    coords = {d: ds[d].values for d in ds.dims if d != "time" and d in ds.coords}
+    coords = {
+        name: (ds[name].dims, ds[name].values, ds[name].attrs)
+        for name in ds.coords
+        if "time" not in ds[name].dims
+    }
     coords["time"] = axis.values
     return _fixed_width_strings(xr.Dataset(out, coords=coords))
 

@@ -11,7 +11,8 @@ from prefect.artifacts import create_markdown_artifact
 from prefect.cache_policies import NONE
 
 from gridcore.data import products
-from gridcore.data.meters import ValidationResult, combine_results, validate_readings
+from gridcore.data.contracts import ValidationResult, combine_results
+from gridcore.data.meters import validate_readings
 from gridcore.data.quality import run_summary, summary_markdown
 from gridcore.data.synthetic import fleet_blocks, meter_readings
 from gridcore.interfaces.ami import read_meter_file
@@ -48,15 +49,14 @@ def combine(results: list[ValidationResult]) -> ValidationResult:
 
 @task(cache_policy=NONE, task_run_name="persist-{hour:%Y%m%dT%H}Z")
 def persist_hour(
-    store: str, result: ValidationResult, hour: pd.Timestamp, run_id: str, meters: int, seed: int
+    store: str, result: ValidationResult, hour: pd.Timestamp, meters: int, seed: int
 ) -> xr.Dataset:
-    """Aggregate the hour to feeders and write readings, feeder loads, quality and quarantine."""
+    """Aggregate the hour to feeders and write readings and feeder loads."""
     system = default_system(meters, seed)
     st = Store(store)
     loads = products.land_hour(
         st, result, system.fleet, system.feeders.bus_feeder, system.feeders.feeders, hour, system.provenance
     )
-    products.write_quality(st, result, run_id, "ami", hour)
     return loads
 
 
@@ -94,3 +94,13 @@ def publish_summary(
 def publish_report(title: str, key: str, figures: dict[str, object]) -> None:
     """Publish figures already computed as a Markdown artifact."""
     create_markdown_artifact(summary_markdown(title, figures), key=key, description=title)
+
+
+@task(cache_policy=NONE, task_run_name="quality-{run_id}")
+def record_quality(
+    store: str, feeds: dict[str, ValidationResult], run_id: str, hour: pd.Timestamp | None
+) -> None:
+    """Write the quality counts and quarantine rows of every feed of a run, one after the other."""
+    st = Store(store)
+    for source, result in feeds.items():
+        products.write_quality(st, result, run_id, source, hour)

@@ -55,7 +55,9 @@ def feeder_load(
     load_feeder_code = load_feeder.fillna(-1).astype(np.int64).to_numpy()
 
     code = valid["code"].to_numpy()
-    t = (valid["end"].to_numpy().astype("datetime64[ns]") - STEP.to_timedelta64()).astype("datetime64[ns]")
+    t = (valid["timestamp"].to_numpy().astype("datetime64[ns]") - STEP.to_timedelta64()).astype(
+        "datetime64[ns]"
+    )
     t_pos = pd.Index(starts.tz_convert(None).as_unit("ns")).get_indexer(t)
     keep = t_pos >= 0
     code, t_pos, kwh = code[keep], t_pos[keep], valid["kwh"].to_numpy()[keep]

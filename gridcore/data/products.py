@@ -1,4 +1,4 @@
-"""The meter-data products of the store and how a validated batch lands in them.
+"""The data products of the store and how a validated batch lands in them.
 
 ===================== ======================= ===============================================
 product               dimensions              variables [units]
@@ -7,8 +7,10 @@ readings              meter x time (15 min)   ``kwh`` [kWh] (NaN: no valid readi
 feeder_load           feeder x time (15 min)  ``p_mw``, ``p_mw_measured`` [MW], ``coverage_pct`` [%],
                                               ``meters_reporting``, ``meters_expected``
 feeder_load_hourly    feeder x time (1 h)     the same, hourly means
+sensors               sensor x time (15 min)  ``value`` in the sensor's ``quantity`` (MW, MVAr, kA, p.u., 0/1)
+weather               station x time (1 h)    ``temperature_c`` [°C]
 quality               run x reason            ``quarantined``, ``readings_in``, ``readings_valid``, ...
-quarantine            record                  one row per refused reading, fields as received
+quarantine            record                  one row per refused row, fields as received
 ===================== ======================= ===============================================
 
 ``time`` is the UTC interval start; a reading stamped with its interval end ``t`` lands at ``t - 15 min``.
@@ -21,7 +23,7 @@ import pandas as pd
 import xarray as xr
 
 from gridcore.data.aggregate import feeder_load, hourly
-from gridcore.data.meters import ValidationResult
+from gridcore.data.contracts import ValidationResult
 from gridcore.data.quality import quality_table, quarantine_table
 from gridcore.network.grid import STEP
 from gridcore.store import Store
@@ -49,7 +51,7 @@ def dense_readings(valid: pd.DataFrame, n_meters: int, starts: pd.DatetimeIndex)
     """
     out = np.full((n_meters, len(starts)), np.nan, dtype=np.float32)
     t = pd.Index(starts.tz_convert(None).as_unit("ns")).get_indexer(
-        valid["end"].to_numpy() - STEP.to_timedelta64()
+        valid["timestamp"].to_numpy() - STEP.to_timedelta64()
     )
     keep = t >= 0
     out[valid["code"].to_numpy()[keep], t[keep]] = valid["kwh"].to_numpy()[keep]
@@ -60,7 +62,7 @@ def sparse_readings(kwh: np.ndarray, starts: pd.DatetimeIndex) -> pd.DataFrame:
     """The inverse of :func:`dense_readings`: the non-NaN cells as ``code``, ``end``, ``kwh``."""
     code, t = np.nonzero(~np.isnan(kwh))
     ends = (starts.tz_convert(None).as_unit("ns") + STEP).to_numpy()
-    return pd.DataFrame({"code": code, "end": ends[t], "kwh": kwh[code, t].astype(np.float64)})
+    return pd.DataFrame({"code": code, "timestamp": ends[t], "kwh": kwh[code, t].astype(np.float64)})
 
 
 def readings_dataset(kwh: np.ndarray, fleet: pd.DataFrame, starts: pd.DatetimeIndex) -> xr.Dataset:
@@ -89,9 +91,14 @@ def write_feeder_products(store: Store, loads: xr.Dataset, attrs: dict[str, str 
 def write_quality(
     store: Store, result: ValidationResult, run_id: str, source: str, hour: pd.Timestamp | None
 ) -> None:
-    """Record a run's quality counts and quarantine rows, replacing an earlier run with the same id."""
-    store.replace_run_rows("quality", "run", quality_table(result, run_id, source, hour), [run_id])
-    store.replace_run_rows("quarantine", "record", quarantine_table(result, run_id, source), [run_id])
+    """Record a run's quality counts and quarantine rows, replacing an earlier run with the same id.
+
+    The rows are keyed ``<run_id>/<contract>`` so the meter, sensor and weather parts of one run each
+    have their own.
+    """
+    key = f"{run_id}/{result.contract}"
+    store.replace_run_rows("quality", "run", quality_table(result, key, source, hour), [key])
+    store.replace_run_rows("quarantine", "record", quarantine_table(result, key, source), [key])
 
 
 def land_hour(
@@ -160,7 +167,7 @@ def merge_import(
     """
     if result.valid.empty:
         return []
-    start_ns = result.valid["end"].to_numpy() - STEP.to_timedelta64()
+    start_ns = result.valid["timestamp"].to_numpy() - STEP.to_timedelta64()
     days = sorted(pd.DatetimeIndex(np.unique(start_ns.astype("datetime64[D]"))).tz_localize("UTC"))
     for day in days:
         starts = pd.date_range(day, periods=96, freq=STEP)
@@ -236,3 +243,33 @@ def feeder_day_report(store: Store, day: pd.Timestamp) -> dict[str, object]:
         "peak_mw": round(float(ds["p_mw"].sum("feeder").max()), 3) if hours_complete else None,
         "coverage_pct_min": round(float(ds["coverage_pct"].min()), 3) if hours_complete else None,
     }
+
+
+def land_sensors(
+    store: Store,
+    result: ValidationResult,
+    registry: pd.DataFrame,
+    hour: pd.Timestamp,
+    attrs: dict[str, str | int | float],
+) -> None:
+    """Write an hour of validated SCADA readings to ``sensors`` (sensor x time, 15 min)."""
+    from gridcore.data.scada import sensor_dataset
+
+    starts = pd.date_range(hour, periods=4, freq=STEP)
+    store.write_time_region(
+        "sensors", sensor_dataset(result, registry, starts), "15min", QUARTER_CHUNK, attrs
+    )
+
+
+def land_weather(
+    store: Store,
+    result: ValidationResult,
+    raw: pd.DataFrame,
+    hour: pd.Timestamp,
+    attrs: dict[str, str | int | float],
+) -> None:
+    """Write an hour of validated weather observations to ``weather`` (station x time, hourly)."""
+    from gridcore.data.weather import weather_dataset
+
+    hours = pd.date_range(hour, periods=1, freq="1h")
+    store.write_time_region("weather", weather_dataset(result, raw, hours), "1h", HOURLY_CHUNK, attrs)

@@ -11,7 +11,19 @@ import numpy as np
 import pandas as pd
 import xarray as xr
 
-from gridcore.data.meters import ValidationResult
+from gridcore.data.contracts import ValidationResult
+from gridcore.data.validation import load_suite
+
+#: The incoming contracts, each with a suite in ``expectations/``.
+SUITES = ("meter_readings", "sensor_readings", "weather")
+
+
+def all_reasons() -> list[str]:
+    """Quarantine reasons of every suite, in suite order, each once."""
+    out: list[str] = []
+    for name in SUITES:
+        out += [r for r in load_suite(name).reasons if r not in out]
+    return out
 
 
 def quality_table(
@@ -31,11 +43,12 @@ def quality_table(
     Returns
     -------
     xr.Dataset
-        Dim ``run`` (1) x ``reason``: ``quarantined`` (count); per run ``readings_in``,
-        ``readings_valid``, ``out_of_order``, ``hour``, ``source``, ``run_id``.
+        Dim ``run`` (1) x ``reason`` (the reasons of every suite, so runs of all contracts line up):
+        ``quarantined`` (count); per run ``readings_in``, ``readings_valid``, ``out_of_order``, ``hour``,
+        ``source``, ``contract``, ``run_id``.
     """
     counts = result.quarantined
-    reasons = np.asarray(result.reasons, dtype=str)
+    reasons = np.asarray(all_reasons(), dtype=str)
     return xr.Dataset(
         {
             "quarantined": (
@@ -47,6 +60,7 @@ def quality_table(
             "out_of_order": ("run", np.array([result.out_of_order], dtype=np.int64)),
             "hour": ("run", np.array([_naive_utc(hour)], dtype="datetime64[ns]")),
             "source": ("run", np.array([source], dtype=str)),
+            "contract": ("run", np.array([result.contract], dtype=str)),
             "run_id": ("run", np.array([run_id], dtype=str)),
         },
         coords={"run": np.array([run_id], dtype=str), "reason": reasons},
@@ -66,19 +80,19 @@ def quarantine_table(result: ValidationResult, run_id: str, source: str) -> xr.D
     Returns
     -------
     xr.Dataset
-        Dim ``record``: ``run_id``, ``source``, ``row`` (position in the input), ``meter_id``,
-        ``timestamp``, ``kwh`` (fields as received, text), ``reason``, ``expectation``, ``value``
-        (the offending field).
+        Dim ``record``: ``run_id``, ``source``, ``contract`` (the suite), ``row`` (position in the input),
+        ``id`` (meter, sensor or station), ``timestamp``, ``reading`` (fields as received, text),
+        ``reason``, ``expectation``, ``value`` (the offending field as received).
     """
     q = result.quarantine
     n = len(q)
     data = {
         c: ("record", q[c].to_numpy().astype(str))
-        for c in ("meter_id", "timestamp", "kwh", "reason", "expectation", "value")
+        for c in ("id", "timestamp", "reading", "reason", "expectation", "value")
     }
     data["row"] = ("record", q["row"].to_numpy().astype(np.int64))
-    data["run_id"] = ("record", np.full(n, run_id, dtype=f"<U{max(len(run_id), 1)}"))
-    data["source"] = ("record", np.full(n, source, dtype=f"<U{max(len(source), 1)}"))
+    for name, text in (("run_id", run_id), ("source", source), ("contract", result.contract)):
+        data[name] = ("record", np.full(n, text, dtype=f"<U{max(len(text), 1)}"))
     return xr.Dataset(data, coords={"record": np.arange(n)})
 
 
@@ -134,3 +148,12 @@ def _naive_utc(hour: pd.Timestamp | None) -> np.datetime64:
     if hour is None:
         return np.datetime64("NaT", "ns")
     return pd.Timestamp(hour).tz_convert("UTC").tz_localize(None).to_datetime64()
+
+
+def feed_summary(result: ValidationResult) -> dict[str, object]:
+    """``readings_in``, ``readings_valid`` and ``quarantined`` (reason -> count) of one feed."""
+    return {
+        "readings_in": result.readings_in,
+        "readings_valid": result.readings_valid,
+        "quarantined": result.quarantined,
+    }

@@ -6,7 +6,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from gridcore.data.meters import combine_results, validate_readings
+from gridcore.data.contracts import combine_results
+from gridcore.data.meters import validate_readings
 from gridcore.data.synthetic import FaultRates, meter_readings
 from gridcore.data.validation import ContractError
 
@@ -71,7 +72,7 @@ def test_every_bad_kind_is_quarantined_and_every_valid_row_counted(system, ids) 
     assert q.loc[14, "value"] == "not a time"
     # valid rows are kept unchanged, sorted by interval
     assert res.valid["kwh"].round(6).tolist() == [0.30, 0.25, 0.31, 0.1, 0.1]
-    assert res.valid["end"].is_monotonic_increasing
+    assert res.valid["timestamp"].is_monotonic_increasing
 
 
 def test_a_messy_file_like_the_acceptance_check_is_wholly_quarantined(system) -> None:
@@ -119,7 +120,7 @@ def test_offsets_are_converted_to_utc(system) -> None:
     m = system.fleet.index[0]
     res = validate_readings(_frame([(m, "2016-07-01T16:15:00+02:00", "0.3")]), system.fleet, NOW)
     assert res.readings_valid == 1
-    assert res.valid["end"].iloc[0] == np.datetime64("2016-07-01T14:15:00")
+    assert res.valid["timestamp"].iloc[0] == np.datetime64("2016-07-01T14:15:00")
 
 
 def test_the_synthetic_feed_validates_with_its_injected_faults_and_blocks_combine(system, hour) -> None:

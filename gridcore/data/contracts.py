@@ -1,0 +1,340 @@
+"""Incoming-data contracts: derived columns, validation against a suite, quarantine records.
+
+A :class:`Contract` says which column identifies the source (meter, sensor, station), which column holds
+the value, which registry the ids must be in and which per-source bounds apply, and on what time grid
+the timestamps must fall. :func:`validate` prepares the derived columns its suite checks and enforces the
+suite (see :mod:`gridcore.data.validation`): every incoming row ends up either valid or in the quarantine
+with its reason, so ``readings_in = readings_valid + quarantined``. Identical retransmissions keep their
+first copy; conflicting values of one source and time are all quarantined, since none can be trusted over
+the others. Out-of-order rows are valid; they are counted and sorted, never dropped.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+from gridcore.data.validation import (
+    Suite,
+    assign_reasons,
+    check_columns,
+    duplicate_flags,
+    load_suite,
+    parse_numbers,
+    parse_utc,
+)
+
+
+@dataclass(frozen=True)
+class Contract:
+    """What an incoming stream must satisfy, beyond its suite's fixed bounds.
+
+    Attributes
+    ----------
+    suite : str
+        Suite name in ``expectations/``.
+    id_column : str
+        Column naming the source (``meter_id``, ``sensor_id``, ``station_id``).
+    value_column : str
+        Column holding the value (``kwh``, ``value``, ``temperature_c``).
+    registry : pd.DataFrame, optional
+        Known sources (index = ids) with per-source bound columns; None when any id is accepted.
+    known_column : str, optional
+        Derived column that is true for registered ids (``meter_known``).
+    bound_columns : tuple of str
+        Registry columns copied onto each row (``kwh_max``; ``value_min``, ``value_max``).
+    grid : pd.Timedelta, optional
+        The timestamps' grid (15 min for meters, 1 h for weather); None for none.
+    """
+
+    suite: str
+    id_column: str
+    value_column: str
+    registry: pd.DataFrame | None = None
+    known_column: str | None = None
+    bound_columns: tuple[str, ...] = ()
+    grid: pd.Timedelta | None = None
+
+
+@dataclass
+class ValidationResult:
+    """The outcome of validating one batch.
+
+    Attributes
+    ----------
+    valid : pd.DataFrame
+        ``code`` (position of the source in the registry, -1 without one), ``timestamp`` (UTC as naive
+        ``datetime64[ns]``) and the value column, sorted by ``timestamp`` then ``code``.
+    quarantine : pd.DataFrame
+        One row per refused row: ``row`` (position in the input), ``id``, ``timestamp`` and ``reading``
+        as received (text), ``reason``, ``expectation`` (the suite's expectation type and column),
+        ``value`` (the offending field as received).
+    readings_in : int
+    out_of_order : int
+        Valid rows that arrived after a later time of the same source.
+    reasons : list of str
+        The suite's reasons, in priority order.
+    contract : str
+        The suite name.
+    """
+
+    valid: pd.DataFrame
+    quarantine: pd.DataFrame
+    readings_in: int
+    out_of_order: int = 0
+    reasons: list[str] = field(default_factory=list)
+    contract: str = ""
+
+    @property
+    def readings_valid(self) -> int:
+        """Number of valid rows."""
+        return len(self.valid)
+
+    @property
+    def quarantined(self) -> dict[str, int]:
+        """Quarantined rows per reason (reasons with none left out)."""
+        counts = self.quarantine["reason"].value_counts()
+        return {r: int(counts[r]) for r in self.reasons if r in counts.index}
+
+
+def prepare(
+    raw: pd.DataFrame,
+    contract: Contract,
+    now: pd.Timestamp,
+    as_of: pd.Timestamp | None = None,
+    source: str = "input",
+    suite: Suite | None = None,
+) -> pd.DataFrame:
+    """Add the derived columns a contract's suite checks.
+
+    Parameters
+    ----------
+    raw : pd.DataFrame
+        The input as received.
+    contract : Contract
+    now : pd.Timestamp
+        Time of the run (UTC): later timestamps are in the future. For an hourly run, the end of its hour.
+    as_of : pd.Timestamp, optional
+        Reference for staleness (UTC): rows more than the suite's limit before it are stale. By default
+        the newest parseable timestamp not after ``now`` (the input's own "as of" time).
+    source : str
+        Name of the input, for error messages.
+    suite : Suite, optional
+        The suite; ``expectations/<contract.suite>.json`` by default.
+
+    Returns
+    -------
+    pd.DataFrame
+        The id and value columns, ``timestamp_utc``, ``code`` and the derived columns named in the suite.
+
+    Raises
+    ------
+    ContractError
+        When a required column is missing or holds no value of its type.
+    """
+    suite = suite or load_suite(contract.suite)
+    check_columns(raw, suite, source)
+    ids = raw[contract.id_column]
+    registry = contract.registry
+    if registry is None:
+        code = pd.factorize(ids.astype(str))[0].astype(np.int64)
+    elif isinstance(ids.dtype, pd.CategoricalDtype) and ids.cat.categories.equals(registry.index):
+        code = ids.cat.codes.to_numpy().astype(np.int64)
+    else:
+        code = registry.index.get_indexer(ids.astype(str).str.strip()).astype(np.int64)
+    ts = parse_utc(raw["timestamp"])
+    value, value_ok = parse_numbers(raw[contract.value_column])
+    naive = ts.dt.tz_convert(None).to_numpy(dtype="datetime64[ns]")
+    ns = naive.view(np.int64)
+    has_ts = ts.notna().to_numpy()
+    v = value.to_numpy()
+    known = code >= 0
+    copy, conflicting = duplicate_flags([code, ns], v, has_ts & np.isfinite(v) & known)
+    now_ns = pd.Timestamp(now).tz_convert("UTC").value
+    if as_of is not None:
+        as_of_ns = pd.Timestamp(as_of).tz_convert("UTC").value
+    else:
+        current = ns[has_ts & (ns <= now_ns)]
+        as_of_ns = int(current.max()) if current.size else now_ns
+    out = {
+        contract.id_column: ids,
+        "timestamp_utc": ts,
+        contract.value_column: v,
+        "code": code,
+        f"{contract.value_column}_parsed": value_ok,
+        "duplicate_copy": copy,
+        "conflicting": conflicting,
+        "seconds_after_now": np.where(has_ts, (ns - now_ns) / 1e9, np.nan),
+        "hours_before_as_of": np.where(has_ts, (as_of_ns - ns) / 3.6e12, np.nan),
+    }
+    if contract.known_column:
+        out[contract.known_column] = known
+    if contract.grid is not None:
+        out["seconds_off_grid"] = np.where(has_ts, ns % contract.grid.value // 1_000_000_000, np.nan)
+    for column in contract.bound_columns:
+        out[column] = np.where(known, registry[column].to_numpy(dtype=float)[np.maximum(code, 0)], np.nan)
+    for column in raw.columns:
+        if column not in out and column != "timestamp" and pd.api.types.is_numeric_dtype(raw[column]):
+            out[column] = raw[column].to_numpy()
+    return pd.DataFrame(out, index=raw.index)
+
+
+def validate(
+    raw: pd.DataFrame,
+    contract: Contract,
+    now: pd.Timestamp,
+    as_of: pd.Timestamp | None = None,
+    source: str = "input",
+    suite: Suite | None = None,
+) -> ValidationResult:
+    """Validate an input against its contract.
+
+    Parameters
+    ----------
+    raw : pd.DataFrame
+        The input as received.
+    contract : Contract
+    now : pd.Timestamp
+        Time of the run (UTC); later rows are in the future.
+    as_of : pd.Timestamp, optional
+        Reference for staleness (UTC); see :func:`prepare`.
+    source : str
+        Name of the input, for messages.
+    suite : Suite, optional
+        The suite; ``expectations/<contract.suite>.json`` by default.
+
+    Returns
+    -------
+    ValidationResult
+
+    Raises
+    ------
+    ContractError
+        When the input as a whole breaks the contract (missing column, wrong type).
+    """
+    suite = suite or load_suite(contract.suite)
+    prepared = prepare(raw, contract, now, as_of, source, suite)
+    reason = assign_reasons(prepared, suite)
+    ok = reason < 0
+    valid = pd.DataFrame(
+        {
+            "code": prepared["code"].to_numpy()[ok],
+            "timestamp": prepared["timestamp_utc"].dt.tz_convert(None).to_numpy(dtype="datetime64[ns]")[ok],
+            contract.value_column: prepared[contract.value_column].to_numpy()[ok],
+        }
+    )
+    out_of_order = _count_out_of_order(valid)
+    valid = valid.sort_values(["timestamp", "code"], kind="stable", ignore_index=True)
+    quarantine = quarantine_records(raw, reason, np.flatnonzero(~ok), suite, contract)
+    return ValidationResult(valid, quarantine, len(raw), out_of_order, suite.reasons, contract.suite)
+
+
+def _count_out_of_order(valid: pd.DataFrame) -> int:
+    """Rows that arrive after a later time of the same source."""
+    if valid.empty:
+        return 0
+    t = valid["timestamp"].to_numpy().view(np.int64)
+    running = pd.Series(t).groupby(valid["code"].to_numpy(), sort=False).cummax().to_numpy()
+    return int((t < running).sum())
+
+
+def quarantine_records(
+    raw: pd.DataFrame, reason: np.ndarray, rows: np.ndarray, suite: Suite, contract: Contract
+) -> pd.DataFrame:
+    """Quarantine records for the refused rows, with the fields as received.
+
+    Parameters
+    ----------
+    raw : pd.DataFrame
+        The input as received.
+    reason : np.ndarray
+        Reason code per row (index into ``suite.reasons``), -1 for valid rows.
+    rows : np.ndarray
+        Positions of the refused rows.
+    suite : Suite
+    contract : Contract
+
+    Returns
+    -------
+    pd.DataFrame
+        ``row``, ``id``, ``timestamp``, ``reading``, ``reason``, ``expectation``, ``value``.
+    """
+    reasons = np.asarray(suite.reasons, dtype=object)
+    expectations = np.asarray([f"{e.type}({', '.join(e.columns)})" for e in suite.expectations], dtype=object)
+    sub = raw.iloc[rows]
+    text = {
+        "id": _as_text(sub[contract.id_column]),
+        "timestamp": _as_text(sub["timestamp"]),
+        "reading": _as_text(sub[contract.value_column]),
+    }
+    field_of = {e.reason: _raw_field(e.columns[-1], contract) for e in suite.expectations}
+    codes = reason[rows]
+    value = np.empty(len(rows), dtype=object)
+    for code in np.unique(codes):
+        sel = codes == code
+        column = field_of[reasons[code]]
+        value[sel] = text[column][sel] if column in text else _as_text(sub[column])[sel]
+    return pd.DataFrame(
+        {
+            "row": rows.astype(np.int64),
+            **text,
+            "reason": reasons[codes] if len(rows) else np.empty(0, dtype=object),
+            "expectation": expectations[codes] if len(rows) else np.empty(0, dtype=object),
+            "value": value,
+        }
+    )
+
+
+def _raw_field(column: str, contract: Contract) -> str:
+    """The received field an expectation's derived column comes from."""
+    if column == contract.known_column:
+        return "id"
+    if column in {"timestamp_utc", "seconds_off_grid", "seconds_after_now", "hours_before_as_of"}:
+        return "timestamp"
+    if column.startswith(contract.value_column) or column in contract.bound_columns:
+        return "reading"
+    if column in {"duplicate_copy", "conflicting"}:
+        return "reading"
+    return column
+
+
+def _as_text(values: pd.Series) -> np.ndarray:
+    """Fields as text, as a person would read them in the file ('' for empty)."""
+    if pd.api.types.is_datetime64_any_dtype(values):
+        out = values.dt.strftime("%Y-%m-%dT%H:%M:%SZ")
+    else:
+        out = values.astype("string")
+    return out.fillna("").to_numpy(dtype=object)
+
+
+def combine_results(results: list[ValidationResult]) -> ValidationResult:
+    """Combine the results of consecutive blocks of one input into one.
+
+    Quarantine ``row`` numbers are shifted to positions in the concatenated input.
+
+    Parameters
+    ----------
+    results : list of ValidationResult
+        In input order; blocks hold disjoint sources.
+
+    Returns
+    -------
+    ValidationResult
+    """
+    offsets = np.cumsum([0] + [r.readings_in for r in results[:-1]])
+    quarantine = pd.concat(
+        [r.quarantine.assign(row=r.quarantine["row"] + off) for r, off in zip(results, offsets, strict=True)],
+        ignore_index=True,
+    )
+    valid = pd.concat([r.valid for r in results], ignore_index=True)
+    valid = valid.sort_values(["timestamp", "code"], kind="stable", ignore_index=True)
+    return ValidationResult(
+        valid,
+        quarantine,
+        sum(r.readings_in for r in results),
+        sum(r.out_of_order for r in results),
+        results[0].reasons,
+        results[0].contract,
+    )
