@@ -182,10 +182,25 @@ def ingest_meters(
 
 
 @app.command("serve")
-def serve() -> None:
-    """Serve the hourly, daily and backfill deployments to a Prefect server (see deployments/)."""
+def serve(
+    api: Annotated[
+        str | None,
+        typer.Option(help="Prefect API URL [env PREFECT_API_URL; default http://127.0.0.1:4200/api]."),
+    ] = None,
+) -> None:
+    """Serve the hourly, daily and backfill deployments to a Prefect server (start it with `prefect server start`)."""
+    url = api or os.environ.get("PREFECT_API_URL") or "http://127.0.0.1:4200/api"
+    import urllib.request
+
+    try:
+        with urllib.request.urlopen(url.rstrip("/") + "/health", timeout=5):
+            pass
+    except OSError:
+        _fail(f"no Prefect server answers at {url}; start one with `uv run prefect server start` and retry")
+    os.environ["PREFECT_API_URL"] = url
     from deployments.serve import serve_all
 
+    typer.echo(f"serving hourly, daily and backfill deployments to {url} (Ctrl-C to stop)", err=True)
     serve_all()
 
 

@@ -1,0 +1,106 @@
+"""SCADA and weather feeds: registry, power balance, validation, datasets."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from gridcore.data.scada import sensor_dataset, sensor_readings, sensor_registry, validate_sensors
+from gridcore.data.synthetic import FaultRates, load_power, quarter_hours
+from gridcore.data.weather import (
+    STATION,
+    observed_temperature,
+    validate_weather,
+    weather_dataset,
+    weather_observations,
+)
+
+
+def test_registry_covers_feeder_heads_trafos_busbar_and_switches(system) -> None:
+    reg = sensor_registry(system.grid, system.feeders)
+    assert reg.index.is_unique
+    heads = len(system.feeders.head_line)
+    assert (reg["quantity"] == "i_ka").sum() == heads
+    assert (reg["element_type"] == "switch").sum() == len(system.grid.switch)
+    assert (reg["value_max"] > reg["value_min"]).all()
+
+
+def test_feeder_flows_balance_the_grid_load_and_validate_clean(system, hour) -> None:
+    reg = sensor_registry(system.grid, system.feeders)
+    raw = sensor_readings(system.grid, system.feeders, reg, hour, faults=FaultRates.none())
+    end = hour + pd.Timedelta(hours=1)
+    res = validate_sensors(raw, reg, end, end)
+    assert res.readings_valid == res.readings_in == 4 * len(reg)
+    starts = quarter_hours(hour, end)
+    ds = sensor_dataset(res, reg, starts)
+    p_heads = ds["value"].sel(sensor=[f"P:{f}" for f in system.feeders.head_line]).sum("sensor")
+    p_trafo = (
+        ds["value"]
+        .sel(sensor=ds["sensor"][(ds["quantity"] == "p_mw") & ds["sensor"].str.contains("Trafo")])
+        .sum("sensor")
+    )
+    busbar_loads = system.grid.load["bus"].map(system.feeders.bus_feeder) == "busbar"
+    net_sgen = system.grid.sgen_p_mw[system.grid.profile_index(starts)].sum(1)
+    total = load_power(system.grid, starts).sum(1) - net_sgen
+    # the transformers carry the whole grid; the feeder heads all of it but the busbar's own loads
+    np.testing.assert_allclose(p_trafo, total, rtol=0.02)
+    busbar_p = load_power(system.grid, starts)[:, busbar_loads.to_numpy()].sum(1)
+    np.testing.assert_allclose(p_heads, total - busbar_p + _busbar_sgen(system, starts), rtol=0.02)
+    i = ds["value"].sel(sensor=f"I:{system.feeders.feeders[1]}")
+    assert (i > 0).all()
+
+
+def _busbar_sgen(system, starts):
+    on_busbar = (system.grid.sgen["bus"].map(system.feeders.bus_feeder) == "busbar").to_numpy()
+    return system.grid.sgen_p_mw[system.grid.profile_index(starts)][:, on_busbar].sum(1)
+
+
+def test_sensor_faults_are_quarantined(system, hour) -> None:
+    reg = sensor_registry(system.grid, system.feeders)
+    raw = sensor_readings(system.grid, system.feeders, reg, hour, faults=FaultRates(missing=0.05, spike=0.05))
+    raw = pd.concat(
+        [raw, pd.DataFrame({"sensor_id": ["NOPE"], "timestamp": [hour], "value": [1.0]})], ignore_index=True
+    )
+    end = hour + pd.Timedelta(hours=1)
+    res = validate_sensors(raw, reg, end, end)
+    q = res.quarantined
+    assert q["value_missing"] > 0 and q["value_above_physical_max"] > 0 and q["unknown_sensor"] == 1
+    assert res.readings_valid + sum(q.values()) == res.readings_in
+
+
+def test_weather_replays_the_observed_series(hour) -> None:
+    raw = weather_observations(hour, hours=3)
+    obs = observed_temperature()
+    expected = obs.loc[pd.Timestamp("2014-07-01T14:00Z") : pd.Timestamp("2014-07-01T16:00Z")].to_numpy()
+    np.testing.assert_array_equal(raw["temperature_c"].to_numpy(), expected)
+    leap = weather_observations(pd.Timestamp("2016-02-29T12:00Z"))
+    assert leap["temperature_c"].notna().all()
+    end = hour + pd.Timedelta(hours=3)
+    res = validate_weather(raw, end, end)
+    assert res.readings_valid == 3
+    ds = weather_dataset(res, raw, pd.date_range(hour, periods=3, freq="1h"))
+    assert ds["station"].values.tolist() == [STATION]
+    np.testing.assert_array_equal(ds["temperature_c"].values[0], expected)
+
+
+def test_bad_weather_rows(hour) -> None:
+    raw = pd.DataFrame(
+        {
+            "station_id": ["A", "A", "A", "B", "B"],
+            "timestamp": [
+                "2016-07-01T14:00Z",
+                "2016-07-01T14:30Z",
+                "2016-07-01T15:00Z",
+                "2016-07-01T14:00Z",
+                "2016-07-01T14:00Z",
+            ],
+            "temperature_c": ["21.5", "20", "85", "10", "11"],
+        }
+    )
+    res = validate_weather(raw, hour + pd.Timedelta(hours=2))
+    assert res.quarantined == {
+        "conflicting_duplicate": 2,
+        "timestamp_off_hour_grid": 1,
+        "temperature_out_of_range": 1,
+    }
+    assert res.readings_valid == 1
