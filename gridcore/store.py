@@ -138,16 +138,18 @@ class Store:
         chunks: dict[str, int],
         attrs: dict[str, str | int | float],
     ) -> None:
-        skeleton = _skeleton(ds, axis, chunks)
+        skeleton = _skeleton(ds, axis)
         skeleton.attrs = {**attrs, "timezone": "UTC", "time_label": "interval start"}
-        encoding = {"time": {**TIME_ENCODING, "chunks": (len(axis),)}}
+        encoding = _chunk_encoding(skeleton, chunks)
+        encoding["time"] = {**TIME_ENCODING, "chunks": (len(axis),)}
         for name, var in skeleton.data_vars.items():
             if np.issubdtype(var.dtype, np.integer) and name != "complete":
-                encoding[name] = {"_FillValue": -1}
+                encoding[name]["_FillValue"] = -1
         skeleton.to_zarr(self.path(product), compute=False, encoding=encoding, mode="w", **_ZARR)
 
     def _extend(self, product: str, ds: xr.Dataset, axis: pd.DatetimeIndex, chunks: dict[str, int]) -> None:
-        _skeleton(ds, axis, chunks).to_zarr(self.path(product), append_dim="time", compute=False, **_ZARR)
+        del chunks  # appended arrays keep the product's chunking
+        _skeleton(ds, axis).to_zarr(self.path(product), append_dim="time", compute=False, **_ZARR)
 
     def read(self, product: str, complete_only: bool = True) -> xr.Dataset:
         """Open a product; for time-keyed products, mask steps whose write did not finish.
@@ -231,17 +233,20 @@ def _years(first: pd.Timestamp, last: pd.Timestamp, freq: str) -> pd.DatetimeInd
     return pd.date_range(start, end, freq=freq, inclusive="left")
 
 
-def _skeleton(ds: xr.Dataset, axis: pd.DatetimeIndex, chunks: dict[str, int]) -> xr.Dataset:
-    """A lazily filled dataset shaped like ``ds`` over ``axis``, plus the ``complete`` flag."""
+def _skeleton(ds: xr.Dataset, axis: pd.DatetimeIndex) -> xr.Dataset:
+    """A lazily filled dataset shaped like ``ds`` over ``axis``, plus the ``complete`` flag.
+
+    Each variable is one dask chunk (never computed: only the metadata is written), so laying out a
+    year of 100,000 meters costs no task graph; the Zarr chunks come from the encoding.
+    """
     out = {}
     for name, var in ds.data_vars.items():
         shape = tuple(len(axis) if d == "time" else ds.sizes[d] for d in var.dims)
-        chunk = tuple(chunks.get(d, ds.sizes.get(d, len(axis))) for d in var.dims)
         fill = np.nan if np.issubdtype(var.dtype, np.floating) else -1
-        out[name] = (var.dims, da.full(shape, fill, dtype=var.dtype, chunks=chunk), var.attrs)
+        out[name] = (var.dims, da.full(shape, fill, dtype=var.dtype, chunks=shape), var.attrs)
     out["complete"] = (
         ("time",),
-        da.zeros(len(axis), dtype=np.int8, chunks=chunks.get("time", len(axis))),
+        da.zeros(len(axis), dtype=np.int8, chunks=len(axis)),
         {"long_name": "1 where the write of this time step finished"},
     )
     coords = {
@@ -251,6 +256,14 @@ def _skeleton(ds: xr.Dataset, axis: pd.DatetimeIndex, chunks: dict[str, int]) ->
     }
     coords["time"] = axis.values
     return _fixed_width_strings(xr.Dataset(out, coords=coords))
+
+
+def _chunk_encoding(ds: xr.Dataset, chunks: dict[str, int]) -> dict[str, dict]:
+    """Zarr chunk encoding of each data variable: ``chunks`` per dimension, whole length otherwise."""
+    return {
+        name: {"chunks": tuple(min(chunks.get(d, ds.sizes[d]), ds.sizes[d]) for d in var.dims)}
+        for name, var in ds.data_vars.items()
+    }
 
 
 def _fixed_width_strings(ds: xr.Dataset) -> xr.Dataset:
