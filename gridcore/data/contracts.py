@@ -6,7 +6,7 @@ the timestamps must fall. :func:`validate` prepares the derived columns its suit
 suite (see :mod:`gridcore.data.validation`): every incoming row ends up either valid or in the quarantine
 with its reason, so ``readings_in = readings_valid + quarantined``. Identical retransmissions keep their
 first copy; conflicting values of one source and time are all quarantined, since none can be trusted over
-the others. Out-of-order rows are valid; they are counted and sorted, never dropped.
+the others. Out-of-order rows are valid; they are counted, never dropped.
 """
 
 from __future__ import annotations
@@ -66,7 +66,7 @@ class ValidationResult:
     ----------
     valid : pd.DataFrame
         ``code`` (position of the source in the registry, -1 without one), ``timestamp`` (UTC as naive
-        ``datetime64[ns]``) and the value column, sorted by ``timestamp`` then ``code``.
+        ``datetime64[ns]``) and the value column, in input order.
     quarantine : pd.DataFrame
         One row per refused row: ``row`` (position in the input), ``id``, ``timestamp`` and ``reading``
         as received (text), ``reason``, ``expectation`` (the suite's expectation type and column),
@@ -127,7 +127,8 @@ def prepare(
     Returns
     -------
     pd.DataFrame
-        The id and value columns, ``timestamp_utc``, ``code`` and the derived columns named in the suite.
+        The id and value columns, ``timestamp_utc`` (UTC as naive ``datetime64[ns]``, NaT when
+        unparseable), ``code`` and the derived columns named in the suite.
 
     Raises
     ------
@@ -160,7 +161,7 @@ def prepare(
         as_of_ns = int(current.max()) if current.size else now_ns
     out = {
         contract.id_column: ids,
-        "timestamp_utc": ts,
+        "timestamp_utc": naive,
         contract.value_column: v,
         "code": code,
         f"{contract.value_column}_parsed": value_ok,
@@ -218,25 +219,25 @@ def validate(
     prepared = prepare(raw, contract, now, as_of, source, suite)
     reason = assign_reasons(prepared, suite)
     ok = reason < 0
-    valid = pd.DataFrame(
-        {
-            "code": prepared["code"].to_numpy()[ok],
-            "timestamp": prepared["timestamp_utc"].dt.tz_convert(None).to_numpy(dtype="datetime64[ns]")[ok],
-            contract.value_column: prepared[contract.value_column].to_numpy()[ok],
-        }
-    )
-    out_of_order = _count_out_of_order(valid)
-    valid = valid.sort_values(["timestamp", "code"], kind="stable", ignore_index=True)
+    code = prepared["code"].to_numpy()[ok]
+    when = prepared["timestamp_utc"].to_numpy()[ok]
+    value = prepared[contract.value_column].to_numpy()[ok]
+    out_of_order = _count_out_of_order(code, when)
+    valid = pd.DataFrame({"code": code, "timestamp": when, contract.value_column: value})
     quarantine = quarantine_records(raw, reason, np.flatnonzero(~ok), suite, contract)
     return ValidationResult(valid, quarantine, len(raw), out_of_order, suite.reasons, contract.suite)
 
 
-def _count_out_of_order(valid: pd.DataFrame) -> int:
-    """Rows that arrive after a later time of the same source."""
-    if valid.empty:
+def _count_out_of_order(code: np.ndarray, when: np.ndarray) -> int:
+    """Rows that arrive after a later time of the same source (input order)."""
+    if code.size == 0:
         return 0
-    t = valid["timestamp"].to_numpy().view(np.int64)
-    running = pd.Series(t).groupby(valid["code"].to_numpy(), sort=False).cummax().to_numpy()
+    t = when.view(np.int64)
+    if code.min() >= 0 and np.all(code[1:] >= code[:-1]):  # grouped by source: compare neighbours
+        same = code[1:] == code[:-1]
+        if not (same & (t[1:] < t[:-1])).any():
+            return 0
+    running = pd.Series(t).groupby(code, sort=False).cummax().to_numpy()
     return int((t < running).sum())
 
 
@@ -303,10 +304,10 @@ def _raw_field(column: str, contract: Contract) -> str:
 def _as_text(values: pd.Series) -> np.ndarray:
     """Fields as text, as a person would read them in the file ('' for empty)."""
     if pd.api.types.is_datetime64_any_dtype(values):
-        out = values.dt.strftime("%Y-%m-%dT%H:%M:%SZ")
-    else:
-        out = values.astype("string")
-    return out.fillna("").to_numpy(dtype=object)
+        naive = values.dt.tz_convert(None) if values.dt.tz is not None else values
+        text = np.char.add(np.datetime_as_string(naive.to_numpy(dtype="datetime64[s]"), unit="s"), "Z")
+        return np.where(naive.isna().to_numpy(), "", text).astype(object)
+    return values.astype("string").fillna("").to_numpy(dtype=object)
 
 
 def combine_results(results: list[ValidationResult]) -> ValidationResult:
@@ -329,7 +330,6 @@ def combine_results(results: list[ValidationResult]) -> ValidationResult:
         ignore_index=True,
     )
     valid = pd.concat([r.valid for r in results], ignore_index=True)
-    valid = valid.sort_values(["timestamp", "code"], kind="stable", ignore_index=True)
     return ValidationResult(
         valid,
         quarantine,

@@ -107,7 +107,20 @@ def _not_null(df: pd.DataFrame, kw: dict[str, Any]) -> np.ndarray:
 
 def _in_set(df: pd.DataFrame, kw: dict[str, Any]) -> np.ndarray:
     col = df[kw["column"]]
-    return (~col.isin(kw["value_set"]) & col.notna()).to_numpy()
+    values = col.to_numpy()
+    allowed = list(kw["value_set"])
+    if (
+        values.dtype.kind in "biuf"
+        and len(allowed) <= 8
+        and all(isinstance(v, int | float | bool) for v in allowed)
+    ):
+        ok = np.zeros(len(values), dtype=bool)
+        for v in allowed:
+            ok |= values == v
+        if values.dtype.kind == "f":
+            ok |= np.isnan(values)
+        return ~ok
+    return (~col.isin(allowed) & col.notna()).to_numpy()
 
 
 def _between(df: pd.DataFrame, kw: dict[str, Any]) -> np.ndarray:
@@ -286,6 +299,9 @@ def duplicate_flags(
 ) -> tuple[np.ndarray, np.ndarray]:
     """Find exact duplicate rows and conflicting readings of the same key.
 
+    One sort of a combined integer key finds the rows sharing a key; only those (usually none or a
+    handful) go through a grouping, so a clean batch costs a factorisation and a sort.
+
     Parameters
     ----------
     keys : list of np.ndarray
@@ -308,12 +324,33 @@ def duplicate_flags(
     idx = np.flatnonzero(usable)
     if idx.size == 0:
         return copy, conflict
-    frame = pd.DataFrame({f"k{i}": k[idx] for i, k in enumerate(keys)})
-    frame["v"] = value[idx]
-    key_cols = [c for c in frame.columns if c != "v"]
-    copy[idx] = frame.groupby([*key_cols, "v"], sort=False).cumcount().to_numpy()
-    first = copy[idx] == 0
-    firsts = frame[first]
-    n_values = firsts.groupby(key_cols, sort=False)["v"].transform("size").to_numpy()
-    conflict[idx[first]] = n_values > 1
+    combined = np.zeros(idx.size, dtype=np.int64)
+    for k in keys:
+        part = k[idx]
+        if part.dtype.kind in "iu" and part.min() >= 0 and part.max() < 1 << 24:
+            codes, size = part.astype(np.int64), int(part.max()) + 1  # already small codes
+        else:
+            codes, uniques = pd.factorize(part)
+            size = len(uniques)
+        combined = combined * size + codes
+    order = np.argsort(combined, kind="stable")
+    ordered = combined[order]
+    repeat = ordered[1:] == ordered[:-1]
+    if not repeat.any():
+        return copy, conflict
+    shared = np.zeros(idx.size, dtype=bool)
+    shared[order[1:][repeat]] = True
+    shared[order[:-1][repeat]] = True
+    sub = idx[shared]
+    k, v = combined[shared], value[sub]
+    by = np.lexsort((v, k))  # stable: equal rows keep input order, so the first copy comes first
+    ks, vs = k[by], v[by]
+    same_row = np.r_[False, (ks[1:] == ks[:-1]) & (vs[1:] == vs[:-1])]
+    run_start = np.flatnonzero(~same_row)
+    run_id = np.cumsum(~same_row) - 1
+    copy[sub[by]] = np.arange(by.size) - run_start[run_id]
+    firsts = by[~same_row]  # one row per distinct (key, value), sorted by key
+    kf = k[firsts]
+    multi = np.r_[kf[1:] == kf[:-1], False] | np.r_[False, kf[1:] == kf[:-1]]
+    conflict[sub[firsts[multi]]] = True
     return copy, conflict

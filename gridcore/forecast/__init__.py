@@ -1,0 +1,1 @@
+"""Demand forecasting: load files, weather providers, models, calibrated intervals, metrics, backtests."""
