@@ -114,11 +114,28 @@ def build_features(d: pd.DataFrame) -> pd.DataFrame:
 CAL = ["hour", "dow", "doy", "weekend", "holiday"]
 CAL_X = CAL + ["special", "offday_l24", "offday_l168", "lead"]
 TEMP = ["temp", "temp_l1", "temp_l2", "temp_l3", "temp_l24", "temp_r24", "hdh", "cdh"]
-TEMP_X = TEMP + ["temp_r6", "temp_ewm12", "temp_ewm48", "temp_max24", "temp_min24",
-                 "hdh_r24", "cdh_r24", "temp_l168", "dtemp24", "dtemp168"]
+TEMP_X = TEMP + [
+    "temp_r6",
+    "temp_ewm12",
+    "temp_ewm48",
+    "temp_max24",
+    "temp_min24",
+    "hdh_r24",
+    "cdh_r24",
+    "temp_l168",
+    "dtemp24",
+    "dtemp168",
+]
 LOAD = ["lag24", "lag48", "lag168", "same_hour_mean7", "last24_mean"]
-LOAD_X = LOAD + ["lag72", "lag336", "last168_mean", "last_obs", "prev_day_max",
-                 "prev_day_min", "trend_24_168"]
+LOAD_X = LOAD + [
+    "lag72",
+    "lag336",
+    "last168_mean",
+    "last_obs",
+    "prev_day_max",
+    "prev_day_min",
+    "trend_24_168",
+]
 LOAD_COLS = set(LOAD_X)
 
 FEATURE_SETS = {
@@ -127,9 +144,18 @@ FEATURE_SETS = {
     "C_ext": CAL_X + TEMP_X + LOAD_X,
 }
 
-PARAMS = dict(n_estimators=500, num_leaves=31, learning_rate=0.05, min_child_samples=20,
-              subsample=0.8, subsample_freq=1, colsample_bytree=0.8, reg_lambda=1.0,
-              verbose=-1, n_jobs=2)
+PARAMS = dict(
+    n_estimators=500,
+    num_leaves=31,
+    learning_rate=0.05,
+    min_child_samples=20,
+    subsample=0.8,
+    subsample_freq=1,
+    colsample_bytree=0.8,
+    reg_lambda=1.0,
+    verbose=-1,
+    n_jobs=2,
+)
 
 
 # --------------------------------------------------------------------------- model
@@ -155,7 +181,7 @@ def backtest(f, feats, base, origins, train_days, refit_days=7, params=PARAMS):
     out = []
     ntr = []
     for i in range(0, len(origins), refit_days):
-        blk = origins[i:i + refit_days]
+        blk = origins[i : i + refit_days]
         o0 = blk[0]
         tr = (f.index < o0) & (f.index >= o0 - pd.Timedelta(days=train_days)) & z.notna().to_numpy()
         m = lgb.LGBMRegressor(**params)
@@ -163,10 +189,18 @@ def backtest(f, feats, base, origins, train_days, refit_days=7, params=PARAMS):
         ntr.append(int(tr.sum()))
         te = (f.index >= blk[0]) & (f.index < blk[-1] + DAY)
         pred = m.predict(X[te]) * b[te].to_numpy()
-        out.append(pd.DataFrame({"y": f["y"][te].to_numpy(), "yhat": pred,
-                                 "naive": f["lag168"][te].to_numpy(),
-                                 "lead": f["lead"][te].to_numpy(),
-                                 "origin": f.index[te].floor("D")}, index=f.index[te]))
+        out.append(
+            pd.DataFrame(
+                {
+                    "y": f["y"][te].to_numpy(),
+                    "yhat": pred,
+                    "naive": f["lag168"][te].to_numpy(),
+                    "lead": f["lead"][te].to_numpy(),
+                    "origin": f.index[te].floor("D"),
+                },
+                index=f.index[te],
+            )
+        )
     res = pd.concat(out)
     res.attrs["model"] = m
     res.attrs["ntrain"] = ntr
@@ -176,8 +210,12 @@ def backtest(f, feats, base, origins, train_days, refit_days=7, params=PARAMS):
 def metrics(r: pd.DataFrame) -> dict:
     r = r.dropna(subset=["y"])
     e = r["y"] - r["yhat"]
-    return dict(mape=100 * np.mean(np.abs(e / r["y"])), rmse=float(np.sqrt(np.mean(e ** 2))),
-                naive_mape=100 * np.mean(np.abs((r["y"] - r["naive"]) / r["y"])), n=len(r))
+    return dict(
+        mape=100 * np.mean(np.abs(e / r["y"])),
+        rmse=float(np.sqrt(np.mean(e**2))),
+        naive_mape=100 * np.mean(np.abs((r["y"] - r["naive"]) / r["y"])),
+        n=len(r),
+    )
 
 
 # --------------------------------------------------------------------------- intervals
@@ -231,9 +269,11 @@ def aci(r: pd.DataFrame, test_origins, window_days=56, lead_pool=1, alpha=0.2, g
 def interval_stats(r, lo, hi):
     m = r["y"].notna().to_numpy() & ~np.isnan(lo)
     y = r["y"].to_numpy()[m]
-    return dict(coverage=100 * np.mean((y >= lo[m]) & (y <= hi[m])),
-                width_mw=float(np.mean(hi[m] - lo[m])),
-                width_pct=100 * float(np.mean((hi[m] - lo[m]) / r["yhat"].to_numpy()[m])))
+    return dict(
+        coverage=100 * np.mean((y >= lo[m]) & (y <= hi[m])),
+        width_mw=float(np.mean(hi[m] - lo[m])),
+        width_pct=100 * float(np.mean((hi[m] - lo[m]) / r["yhat"].to_numpy()[m])),
+    )
 
 
 # --------------------------------------------------------------------------- main
@@ -280,9 +320,15 @@ def main():
         rt = r[r["origin"] >= test[0]]
         mt = metrics(rt)
         results[(fs, base, days)] = r
-        rows.append(dict(features=fs, target=f"y/{base}" if base else "y", train_days=days,
-                         **{k: round(v, 3) if isinstance(v, float) else v for k, v in mt.items()},
-                         secs=round(time.time() - t1, 1)))
+        rows.append(
+            dict(
+                features=fs,
+                target=f"y/{base}" if base else "y",
+                train_days=days,
+                **{k: round(v, 3) if isinstance(v, float) else v for k, v in mt.items()},
+                secs=round(time.time() - t1, 1),
+            )
+        )
         print(rows[-1], flush=True)
     tab = pd.DataFrame(rows)
     print("\n=== 56-day test (origins %s..%s), weekly refit ===" % (test[0].date(), test[-1].date()))
@@ -294,12 +340,14 @@ def main():
     print("\n=== 80% intervals on the 56-day test (calibration = OOS forecasts of prior origins) ===")
     irows = []
     rt_mask = (r["origin"] >= test[0]).to_numpy()
-    for name, fn in [("per-lead, 56d", lambda: conformal(r, test, 56, 0)),
-                     ("lead+-1, 56d", lambda: conformal(r, test, 56, 1)),
-                     ("lead+-2, 56d", lambda: conformal(r, test, 56, 2)),
-                     ("all leads, 56d", lambda: conformal(r, test, 56, None)),
-                     ("all leads, 28d", lambda: conformal(r, test, 28, None)),
-                     ("ACI lead+-1, 56d", lambda: aci(r, test, 56, 1))]:
+    for name, fn in [
+        ("per-lead, 56d", lambda: conformal(r, test, 56, 0)),
+        ("lead+-1, 56d", lambda: conformal(r, test, 56, 1)),
+        ("lead+-2, 56d", lambda: conformal(r, test, 56, 2)),
+        ("all leads, 56d", lambda: conformal(r, test, 56, None)),
+        ("all leads, 28d", lambda: conformal(r, test, 28, None)),
+        ("ACI lead+-1, 56d", lambda: aci(r, test, 56, 1)),
+    ]:
         lo, hi = fn()
         st = interval_stats(r[rt_mask], lo[rt_mask], hi[rt_mask])
         irows.append(dict(method=name, **{k: round(v, 2) for k, v in st.items()}))
@@ -314,16 +362,23 @@ def main():
         r3 = backtest(f, FEATURE_SETS[fs], base, bo, days)
         t_bt = time.time() - t1
         m3 = r3["origin"] >= o365[0]
-        print({k: round(v, 3) for k, v in metrics(r3[m3]).items()}, f"backtest {t_bt:.1f}s "
-              f"({len(bo)} origins incl. {CAL_DAYS} calibration origins)")
-        for name, fn in [("lead+-1, 56d", lambda: conformal(r3, o365, 56, 1)),
-                         ("all leads, 56d", lambda: conformal(r3, o365, 56, None)),
-                         ("ACI lead+-1, 56d", lambda: aci(r3, o365, 56, 1))]:
+        print(
+            {k: round(v, 3) for k, v in metrics(r3[m3]).items()},
+            f"backtest {t_bt:.1f}s ({len(bo)} origins incl. {CAL_DAYS} calibration origins)",
+        )
+        for name, fn in [
+            ("lead+-1, 56d", lambda: conformal(r3, o365, 56, 1)),
+            ("all leads, 56d", lambda: conformal(r3, o365, 56, None)),
+            ("ACI lead+-1, 56d", lambda: aci(r3, o365, 56, 1)),
+        ]:
             lo, hi = fn()
             mm = m3.to_numpy()
             print(name, {k: round(v, 2) for k, v in interval_stats(r3[mm], lo[mm], hi[mm]).items()})
         mon = r3[m3].dropna(subset=["y"]).assign(ape=lambda x: 100 * (x.y - x.yhat).abs() / x.y)
-        print("monthly MAPE:", mon.groupby(mon.index.tz_convert(TZ).strftime("%Y-%m"))["ape"].mean().round(2).to_dict())
+        print(
+            "monthly MAPE:",
+            mon.groupby(mon.index.tz_convert(TZ).strftime("%Y-%m"))["ape"].mean().round(2).to_dict(),
+        )
         print(f"365-day total incl. intervals: {time.time() - t1:.1f}s")
     print(f"\ntotal runtime {time.time() - t0:.1f}s")
 

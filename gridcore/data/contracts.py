@@ -12,6 +12,7 @@ the others. Out-of-order rows are valid; they are counted, never dropped.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -107,6 +108,18 @@ def prepare(
     source: str = "input",
     suite: Suite | None = None,
 ) -> pd.DataFrame:
+    """Add the derived columns a contract's suite checks (as a frame; see :func:`prepare_columns`)."""
+    return pd.DataFrame(prepare_columns(raw, contract, now, as_of, source, suite), index=raw.index)
+
+
+def prepare_columns(
+    raw: pd.DataFrame,
+    contract: Contract,
+    now: pd.Timestamp,
+    as_of: pd.Timestamp | None = None,
+    source: str = "input",
+    suite: Suite | None = None,
+) -> dict[str, Any]:
     """Add the derived columns a contract's suite checks.
 
     Parameters
@@ -126,7 +139,7 @@ def prepare(
 
     Returns
     -------
-    pd.DataFrame
+    dict of str to array
         The id and value columns, ``timestamp_utc`` (UTC as naive ``datetime64[ns]``, NaT when
         unparseable), ``code`` and the derived columns named in the suite.
 
@@ -179,7 +192,7 @@ def prepare(
     for column in raw.columns:
         if column not in out and column != "timestamp" and pd.api.types.is_numeric_dtype(raw[column]):
             out[column] = raw[column].to_numpy()
-    return pd.DataFrame(out, index=raw.index)
+    return out
 
 
 def validate(
@@ -216,12 +229,12 @@ def validate(
         When the input as a whole breaks the contract (missing column, wrong type).
     """
     suite = suite or load_suite(contract.suite)
-    prepared = prepare(raw, contract, now, as_of, source, suite)
+    prepared = prepare_columns(raw, contract, now, as_of, source, suite)
     reason = assign_reasons(prepared, suite)
     ok = reason < 0
-    code = prepared["code"].to_numpy()[ok]
-    when = prepared["timestamp_utc"].to_numpy()[ok]
-    value = prepared[contract.value_column].to_numpy()[ok]
+    code = prepared["code"][ok]
+    when = prepared["timestamp_utc"][ok]
+    value = prepared[contract.value_column][ok]
     out_of_order = _count_out_of_order(code, when)
     valid = pd.DataFrame({"code": code, "timestamp": when, contract.value_column: value})
     quarantine = quarantine_records(raw, reason, np.flatnonzero(~ok), suite, contract)

@@ -15,6 +15,7 @@ priority order; a row failing several is quarantined under the first, so every r
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
@@ -101,13 +102,16 @@ def load_suite(name: str, directory: Path | None = None) -> Suite:
     )
 
 
-def _not_null(df: pd.DataFrame, kw: dict[str, Any]) -> np.ndarray:
-    return df[kw["column"]].isna().to_numpy()
+def _values(df: Mapping[str, Any], column: str) -> np.ndarray:
+    return np.asarray(df[column])
 
 
-def _in_set(df: pd.DataFrame, kw: dict[str, Any]) -> np.ndarray:
-    col = df[kw["column"]]
-    values = col.to_numpy()
+def _not_null(df: Mapping[str, Any], kw: dict[str, Any]) -> np.ndarray:
+    return pd.isna(_values(df, kw["column"]))
+
+
+def _in_set(df: Mapping[str, Any], kw: dict[str, Any]) -> np.ndarray:
+    values = _values(df, kw["column"])
     allowed = list(kw["value_set"])
     if (
         values.dtype.kind in "biuf"
@@ -120,11 +124,12 @@ def _in_set(df: pd.DataFrame, kw: dict[str, Any]) -> np.ndarray:
         if values.dtype.kind == "f":
             ok |= np.isnan(values)
         return ~ok
+    col = pd.Series(values)
     return (~col.isin(allowed) & col.notna()).to_numpy()
 
 
-def _between(df: pd.DataFrame, kw: dict[str, Any]) -> np.ndarray:
-    values = df[kw["column"]].to_numpy(dtype=float)
+def _between(df: Mapping[str, Any], kw: dict[str, Any]) -> np.ndarray:
+    values = _values(df, kw["column"]).astype(float)
     bad = np.zeros(len(values), dtype=bool)
     with np.errstate(invalid="ignore"):
         if kw.get("min_value") is not None:
@@ -136,9 +141,9 @@ def _between(df: pd.DataFrame, kw: dict[str, Any]) -> np.ndarray:
     return bad
 
 
-def _pair_greater(df: pd.DataFrame, kw: dict[str, Any]) -> np.ndarray:
-    a = df[kw["column_A"]].to_numpy(dtype=float)
-    b = df[kw["column_B"]].to_numpy(dtype=float)
+def _pair_greater(df: Mapping[str, Any], kw: dict[str, Any]) -> np.ndarray:
+    a = _values(df, kw["column_A"]).astype(float)
+    b = _values(df, kw["column_B"]).astype(float)
     both_missing = np.isnan(a) & np.isnan(b)
     with np.errstate(invalid="ignore"):
         ok = a >= b if kw.get("or_equal") else a > b
@@ -153,7 +158,7 @@ _CHECKS = {
 }
 
 
-def failing_rows(prepared: pd.DataFrame, suite: Suite) -> dict[str, np.ndarray]:
+def failing_rows(prepared: Mapping[str, Any], suite: Suite) -> dict[str, np.ndarray]:
     """Evaluate every expectation of a suite on a prepared frame, independently.
 
     An expectation whose column is absent from ``prepared`` (an optional column) is skipped. Nulls
@@ -162,7 +167,7 @@ def failing_rows(prepared: pd.DataFrame, suite: Suite) -> dict[str, np.ndarray]:
 
     Parameters
     ----------
-    prepared : pd.DataFrame
+    prepared : pd.DataFrame or mapping of column name to array
         The incoming rows with the suite's derived columns.
     suite : Suite
 
@@ -173,12 +178,12 @@ def failing_rows(prepared: pd.DataFrame, suite: Suite) -> dict[str, np.ndarray]:
     """
     out: dict[str, np.ndarray] = {}
     for e in suite.expectations:
-        if all(c in prepared.columns for c in e.columns):
+        if all(c in prepared for c in e.columns):
             out[e.reason] = _CHECKS[e.type](prepared, e.kwargs)
     return out
 
 
-def assign_reasons(prepared: pd.DataFrame, suite: Suite) -> np.ndarray:
+def assign_reasons(prepared: Mapping[str, Any], suite: Suite) -> np.ndarray:
     """The quarantine reason of each row: the first expectation it fails, in suite order.
 
     Parameters
@@ -192,7 +197,8 @@ def assign_reasons(prepared: pd.DataFrame, suite: Suite) -> np.ndarray:
     np.ndarray of int8
         Index into ``suite.reasons`` of each row's reason, ``-1`` for a valid row.
     """
-    reason = np.full(len(prepared), -1, dtype=np.int8)
+    n = len(prepared) if isinstance(prepared, pd.DataFrame) else len(next(iter(prepared.values())))
+    reason = np.full(n, -1, dtype=np.int8)
     fails = failing_rows(prepared, suite)
     for code, name in enumerate(suite.reasons):
         if name in fails:
