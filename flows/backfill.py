@@ -6,15 +6,14 @@ import time
 from collections import deque
 
 import pandas as pd
-from prefect import flow, unmapped
+from prefect import flow
 
 from flows import progress
-from flows.common import artifact_key, hour_run_id, parse_hour, store_path
+from flows.common import artifact_key, parse_hour, store_path
+from flows.hourly import finish_hour, submit_hour
 from flows.runner import dask_runner
-from gridcore.data.synthetic import fleet_blocks
 from gridcore.system import DEFAULT_METERS, DEFAULT_SEED
-from tasks.grid_data import persist_feeds, scada_hour, weather_hour
-from tasks.meters import combine, persist_hour, publish_report, read_ami_block, record_quality, validate_batch
+from tasks.meters import publish_report
 
 #: Hours whose reading and validation run ahead of the hour being persisted.
 HOURS_IN_FLIGHT = 3
@@ -49,35 +48,21 @@ def backfill_hourly(
         raise ValueError(f"end {end} is not after start {start}")
     hours = list(pd.date_range(first, stop, freq="1h", inclusive="left"))
     root = store_path(store)
-    blocks = list(range(len(fleet_blocks(meters))))
     pending: deque = deque()
-    totals = {"readings_in": 0, "readings_valid": 0, "quarantined": {}}
-
-    def submit(hour: pd.Timestamp) -> None:
-        raws = read_ami_block.map(unmapped(hour), blocks, unmapped(meters), unmapped(seed))
-        as_of = hour + pd.Timedelta(hours=1)
-        checked = validate_batch.map(
-            raws, unmapped(as_of), unmapped(as_of), unmapped("ami"), unmapped(meters), unmapped(seed)
-        )
-        pending.append(
-            (hour, combine.submit(checked), scada_hour.submit(hour, meters, seed), weather_hour.submit(hour))
-        )
-
+    totals: dict[str, object] = {"readings_in": 0, "readings_valid": 0, "quarantined": {}}
     queue = deque(hours)
     while queue and len(pending) < HOURS_IN_FLIGHT:
-        submit(queue.popleft())
+        hour = queue.popleft()
+        pending.append((hour, submit_hour(hour, meters, seed)))
     while pending:
-        hour, future, scada, weather = pending.popleft()
+        hour, futures = pending.popleft()
         if queue:
-            submit(queue.popleft())
-        result = future.result()
-        persist_hour(root, result, hour, meters, seed)
-        persist_feeds(root, hour, scada.result(), weather.result(), meters, seed)
-        feeds = {"ami": result, "scada": scada.result(), "weather": weather.result()[1]}
-        record_quality(root, feeds, hour_run_id(hour), hour)
-        totals["readings_in"] += result.readings_in
-        totals["readings_valid"] += result.readings_valid
-        for reason, n in result.quarantined.items():
+            nxt = queue.popleft()
+            pending.append((nxt, submit_hour(nxt, meters, seed)))
+        figures = finish_hour(root, hour, futures, meters, seed)
+        totals["readings_in"] += figures["readings_in"]
+        totals["readings_valid"] += figures["readings_valid"]
+        for reason, n in figures["quarantined"].items():
             totals["quarantined"][reason] = totals["quarantined"].get(reason, 0) + n
         progress.step(f"{hour:%Y-%m-%dT%H:%M}Z")
     run_id = f"backfill/{first:%Y-%m-%dT%H:%M}Z-{stop:%Y-%m-%dT%H:%M}Z"

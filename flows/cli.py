@@ -188,7 +188,7 @@ def serve(
         typer.Option(help="Prefect API URL [env PREFECT_API_URL; default http://127.0.0.1:4200/api]."),
     ] = None,
 ) -> None:
-    """Serve the hourly, daily and backfill deployments to a Prefect server (start it with `prefect server start`)."""
+    """Serve the hourly, daily and backfill deployments to a Prefect server (`prefect server start`)."""
     url = api or os.environ.get("PREFECT_API_URL") or "http://127.0.0.1:4200/api"
     import urllib.request
 

@@ -1,4 +1,4 @@
-"""The hourly operations flow: ingest the AMI feed, validate, aggregate to feeders, persist, report.
+"""The hourly operations flow: ingest the AMI, SCADA and weather feeds, validate, aggregate, persist, report.
 
 Later steps of the design (topology update, forecasts, power flow, batteries, shedding, prices) slot in
 after ``persist_hour`` and read what it wrote.
@@ -10,42 +10,47 @@ import time
 
 import pandas as pd
 from prefect import flow, unmapped
+from prefect.futures import PrefectFuture
 
 from flows.common import artifact_key, hour_run_id, parse_hour, store_path
 from flows.runner import dask_runner
 from gridcore.data.quality import feed_summary
 from gridcore.data.synthetic import fleet_blocks
 from gridcore.system import DEFAULT_METERS, DEFAULT_SEED
-from tasks.grid_data import persist_feeds, scada_hour, weather_hour
-from tasks.meters import (
-    combine,
-    persist_hour,
-    publish_summary,
-    read_ami_block,
-    record_quality,
-    validate_batch,
-)
+from tasks.hourly import ami_block, grid_feeds, persist_hour
+from tasks.meters import publish_summary
+
+
+def submit_hour(hour: pd.Timestamp, meters: int, seed: int) -> tuple[list[PrefectFuture], PrefectFuture]:
+    """Submit an hour's reading and validation: one task per block of meters, one for the grid feeds."""
+    blocks = list(range(len(fleet_blocks(meters))))
+    return ami_block.map(unmapped(hour), blocks, unmapped(meters), unmapped(seed)), grid_feeds.submit(
+        hour, meters, seed
+    )
+
+
+def finish_hour(
+    store: str, hour: pd.Timestamp, futures: tuple[list[PrefectFuture], PrefectFuture], meters: int, seed: int
+) -> dict[str, object]:
+    """Persist a submitted hour and return its figures (called inside a flow, one hour at a time)."""
+    blocks, feeds = futures
+    run_id = hour_run_id(hour)
+    scada, _, weather = feeds.result()
+    ami, loads = persist_hour(store, hour, [b.result() for b in blocks], feeds.result(), run_id, meters, seed)
+    summary = publish_summary(f"Hourly cycle {run_id}", artifact_key(run_id), ami, loads, meters, seed)
+    return {
+        "store": store,
+        "hour": f"{hour:%Y-%m-%dT%H:%M:%S}Z",
+        "run_id": run_id,
+        **summary,
+        "sensors": feed_summary(scada),
+        "weather": feed_summary(weather),
+    }
 
 
 def hourly_cycle(hour: pd.Timestamp, store: str, meters: int, seed: int) -> dict[str, object]:
     """One hour's tasks, submitted to the flow's task runner (called inside a flow)."""
-    blocks = list(range(len(fleet_blocks(meters))))
-    raws = read_ami_block.map(unmapped(hour), blocks, unmapped(meters), unmapped(seed))
-    as_of = hour + pd.Timedelta(hours=1)
-    checked = validate_batch.map(
-        raws, unmapped(as_of), unmapped(as_of), unmapped("ami"), unmapped(meters), unmapped(seed)
-    )
-    run_id = hour_run_id(hour)
-    scada = scada_hour.submit(hour, meters, seed)
-    weather = weather_hour.submit(hour)
-    result = combine.submit(checked).result()
-    loads = persist_hour(store, result, hour, meters, seed)
-    persist_feeds(store, hour, scada.result(), weather.result(), meters, seed)
-    feeds = {"ami": result, "scada": scada.result(), "weather": weather.result()[1]}
-    record_quality(store, feeds, run_id, hour)
-    summary = publish_summary(f"Hourly cycle {run_id}", artifact_key(run_id), result, loads, meters, seed)
-    others = {"sensors": feed_summary(feeds["scada"]), "weather": feed_summary(feeds["weather"])}
-    return {"store": store, "hour": f"{hour:%Y-%m-%dT%H:%M:%S}Z", "run_id": run_id, **summary, **others}
+    return finish_hour(store, hour, submit_hour(hour, meters, seed), meters, seed)
 
 
 @flow(name="hourly-operations", task_runner=dask_runner(), log_prints=True)

@@ -1,4 +1,4 @@
-"""Prefect tasks over the meter-data path of gridcore: ingest, validate, aggregate, persist."""
+"""Prefect tasks for meter-data imports and run reports."""
 
 from __future__ import annotations
 
@@ -11,26 +11,12 @@ from prefect.artifacts import create_markdown_artifact
 from prefect.cache_policies import NONE
 
 from gridcore.data import products
-from gridcore.data.contracts import ValidationResult, combine_results
+from gridcore.data.contracts import ValidationResult
 from gridcore.data.meters import validate_readings
 from gridcore.data.quality import run_summary, summary_markdown
-from gridcore.data.synthetic import fleet_blocks, meter_readings
 from gridcore.interfaces.ami import read_meter_file
 from gridcore.store import Store
 from gridcore.system import default_system
-
-
-@task(
-    cache_policy=NONE,
-    retries=2,
-    retry_delay_seconds=[5, 15],
-    task_run_name="ami-{hour:%Y%m%dT%H}Z-block{block}",
-)
-def read_ami_block(hour: pd.Timestamp, block: int, meters: int, seed: int) -> pd.DataFrame:
-    """The head-end's readings of one block of meters for one hour."""
-    system = default_system(meters, seed)
-    part = system.fleet.iloc[fleet_blocks(meters)[block]]
-    return meter_readings(system.grid, part, hour, seed=seed, block=block, meter_ids=system.fleet.index)
 
 
 @task(cache_policy=NONE, task_run_name="validate-{source}")
@@ -39,25 +25,6 @@ def validate_batch(
 ) -> ValidationResult:
     """Validate a batch of readings against the meter_readings suite."""
     return validate_readings(raw, default_system(meters, seed).fleet, now, as_of, source=source)
-
-
-@task(cache_policy=NONE)
-def combine(results: list[ValidationResult]) -> ValidationResult:
-    """Join the blocks of one hour."""
-    return combine_results(results)
-
-
-@task(cache_policy=NONE, task_run_name="persist-{hour:%Y%m%dT%H}Z")
-def persist_hour(
-    store: str, result: ValidationResult, hour: pd.Timestamp, meters: int, seed: int
-) -> xr.Dataset:
-    """Aggregate the hour to feeders and write readings and feeder loads."""
-    system = default_system(meters, seed)
-    st = Store(store)
-    loads = products.land_hour(
-        st, result, system.fleet, system.feeders.bus_feeder, system.feeders.feeders, hour, system.provenance
-    )
-    return loads
 
 
 @task(cache_policy=NONE)
@@ -94,13 +61,3 @@ def publish_summary(
 def publish_report(title: str, key: str, figures: dict[str, object]) -> None:
     """Publish figures already computed as a Markdown artifact."""
     create_markdown_artifact(summary_markdown(title, figures), key=key, description=title)
-
-
-@task(cache_policy=NONE, task_run_name="quality-{run_id}")
-def record_quality(
-    store: str, feeds: dict[str, ValidationResult], run_id: str, hour: pd.Timestamp | None
-) -> None:
-    """Write the quality counts and quarantine rows of every feed of a run, one after the other."""
-    st = Store(store)
-    for source, result in feeds.items():
-        products.write_quality(st, result, run_id, source, hour)

@@ -102,3 +102,20 @@ def load_frame(df: pd.DataFrame, source: str = "input") -> LoadFile:
     span = frame.loc[frame["load_mw"].first_valid_index() : frame["load_mw"].last_valid_index(), "load_mw"]
     temps = [c for c in frame.columns if c == "temperature_c" or c.startswith("temperature_c_")]
     return LoadFile(frame, temps, int(span.isna().sum()), source)
+
+
+def weather_frame(path: str | Path) -> pd.DataFrame:
+    """Read a weather table (``timestamp`` UTC plus weather columns) onto an hourly UTC index.
+
+    Raises
+    ------
+    ContractError
+        Missing ``timestamp``, bad timestamps or non-numeric columns.
+    """
+    p = Path(path)
+    if not p.exists():
+        raise ContractError(f"{p}: no such file")
+    df = pd.read_csv(p)
+    if "timestamp" not in df.columns:
+        raise ContractError(f"{p.name}: missing required column timestamp")
+    return load_frame(df.assign(load_mw=1.0), p.name).frame.drop(columns="load_mw")

@@ -1,0 +1,80 @@
+"""Prefect tasks of the hourly cycle.
+
+One task per block of meters (read + validate), one for the grid feeds (SCADA + weather), one that
+persists the hour. Reading and validating a block share a task because both take a fraction of a second:
+a task per step would cost more in orchestration than in work.
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+import xarray as xr
+from prefect import task
+from prefect.cache_policies import NONE
+
+from gridcore.data import products
+from gridcore.data.contracts import ValidationResult, combine_results
+from gridcore.data.meters import validate_readings
+from gridcore.data.scada import sensor_readings, sensor_registry, validate_sensors
+from gridcore.data.synthetic import fleet_blocks, meter_readings
+from gridcore.data.weather import validate_weather, weather_observations
+from gridcore.store import Store
+from gridcore.system import default_system
+
+GridFeeds = tuple[ValidationResult, pd.DataFrame, ValidationResult]
+
+
+@task(
+    cache_policy=NONE,
+    retries=2,
+    retry_delay_seconds=[5, 15],
+    task_run_name="ami-{hour:%Y%m%dT%H}Z-block{block}",
+)
+def ami_block(hour: pd.Timestamp, block: int, meters: int, seed: int) -> ValidationResult:
+    """Read one block of meters' readings for the hour from the head-end and validate them."""
+    system = default_system(meters, seed)
+    part = system.fleet.iloc[fleet_blocks(meters)[block]]
+    raw = meter_readings(system.grid, part, hour, seed=seed, block=block, meter_ids=system.fleet.index)
+    end = hour + pd.Timedelta(hours=1)
+    return validate_readings(raw, system.fleet, end, end, source="ami")
+
+
+@task(cache_policy=NONE, retries=2, retry_delay_seconds=[5, 15], task_run_name="grid-feeds-{hour:%Y%m%dT%H}Z")
+def grid_feeds(hour: pd.Timestamp, meters: int, seed: int) -> GridFeeds:
+    """Read and validate the hour's SCADA readings and weather observations."""
+    system = default_system(meters, seed)
+    registry = sensor_registry(system.grid, system.feeders)
+    end = hour + pd.Timedelta(hours=1)
+    scada = validate_sensors(
+        sensor_readings(system.grid, system.feeders, registry, hour, seed=seed), registry, end, end
+    )
+    weather_raw = weather_observations(hour)
+    return scada, weather_raw, validate_weather(weather_raw, end, end)
+
+
+@task(cache_policy=NONE, task_run_name="persist-{hour:%Y%m%dT%H}Z")
+def persist_hour(
+    store: str,
+    hour: pd.Timestamp,
+    blocks: list[ValidationResult],
+    feeds: GridFeeds,
+    run_id: str,
+    meters: int,
+    seed: int,
+) -> tuple[ValidationResult, xr.Dataset]:
+    """Write the hour: readings, feeder loads, sensors, weather, then quality and quarantine.
+
+    Returns the combined meter validation and the quarter-hour feeder loads.
+    """
+    system = default_system(meters, seed)
+    st = Store(store)
+    ami = combine_results(blocks)
+    scada, weather_raw, weather = feeds
+    loads = products.land_hour(
+        st, ami, system.fleet, system.feeders.bus_feeder, system.feeders.feeders, hour, system.provenance
+    )
+    products.land_sensors(st, scada, sensor_registry(system.grid, system.feeders), hour, system.provenance)
+    products.land_weather(st, weather, weather_raw, hour, system.provenance)
+    for source, result in (("ami", ami), ("scada", scada), ("weather", weather)):
+        products.write_quality(st, result, run_id, source, hour)
+    return ami, loads
