@@ -24,6 +24,8 @@ ingest_app = typer.Typer(help="Import data files through validation into the sto
 app.add_typer(run_app, name="run")
 app.add_typer(backfill_app, name="backfill")
 app.add_typer(ingest_app, name="ingest")
+forecast_app = typer.Typer(help="Demand forecasts: backtests on real load data.", no_args_is_help=True)
+app.add_typer(forecast_app, name="forecast")
 
 StoreOpt = Annotated[
     Path | None, typer.Option("--store", help="Store folder [env GRIDFLOW_STORE; default ./gridflow-store].")
@@ -179,6 +181,51 @@ def ingest_meters(
         as_json,
         f"gridflow ingest meters {path.name}",
     )
+
+
+@forecast_app.command("backtest")
+def forecast_backtest(
+    csv: Annotated[
+        Path,
+        typer.Option("--csv", help="Hourly load file: timestamp (UTC), load_mw, temperature_c[_<station>]."),
+    ],
+    horizon: Annotated[int, typer.Option(help="Hours ahead (1-168).", min=1, max=168)] = 24,
+    test_days: Annotated[int, typer.Option(help="Daily 00:00 UTC origins on the last N days.", min=1)] = 56,
+    model: Annotated[str, typer.Option(help="lightgbm (default) or seasonal_naive.")] = "lightgbm",
+    weather: Annotated[
+        str, typer.Option(help="observed (ex-post) or forecast (observed + error growing with lead).")
+    ] = "forecast",
+    weather_forecasts: Annotated[
+        Path | None, typer.Option(help="CSV archive of real weather forecasts (timestamp = target hour).")
+    ] = None,
+    tz: Annotated[
+        str | None,
+        typer.Option(help="Local time zone of the load (default: inferred from the daily profile)."),
+    ] = None,
+    train_days: Annotated[int, typer.Option(help="Days of history per fit.")] = 4 * 365,
+    refit_days: Annotated[int, typer.Option(help="Days between refits.")] = 7,
+    store: StoreOpt = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Rolling-origin backtest on any hourly load file, beside the seasonal naive."""
+    from flows.forecast import run_backtest
+
+    def call() -> dict[str, object]:
+        return run_backtest(
+            csv,
+            horizon,
+            test_days,
+            model,
+            weather,
+            weather_forecasts,
+            tz,
+            train_days,
+            refit_days,
+            str(store) if store else None,
+            progress=not as_json,
+        )
+
+    _run(call, as_json, f"gridflow forecast backtest {csv.name}")
 
 
 @app.command("serve")

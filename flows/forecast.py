@@ -1,0 +1,64 @@
+"""Forecast commands: wiring of gridcore.forecast for the CLI (no algorithm here)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from gridcore.forecast.backtest import backtest
+from gridcore.forecast.models import make_model
+from gridcore.forecast.weather import ForecastWeather, ObservedWeather, read_weather_forecasts
+from gridcore.interfaces.loadfile import read_load_file
+
+
+def run_backtest(
+    csv: Path,
+    horizon: int,
+    test_days: int,
+    model: str,
+    weather: str,
+    weather_forecasts: Path | None,
+    tz: str | None,
+    train_days: int,
+    refit_days: int,
+    store: str | None,
+    progress: bool = False,
+) -> dict[str, object]:
+    """Read the file, run the backtest, write its forecasts next to the store, return the figures."""
+    lf = read_load_file(csv)
+    if weather not in {"observed", "forecast"}:
+        raise ValueError(f"--weather must be observed or forecast, not {weather!r}")
+    if weather_forecasts is not None:
+        provider = ForecastWeather(archive=read_weather_forecasts(str(weather_forecasts)))
+    elif weather == "observed":
+        provider = ObservedWeather()
+    else:
+        provider = ForecastWeather()
+    bar = None
+    if progress:
+        from rich.console import Console
+        from rich.progress import Progress
+
+        bar = Progress(console=Console(stderr=True), transient=True)
+        task = bar.add_task("backtest", total=test_days + 56)
+        bar.start()
+    try:
+        result = backtest(
+            lf.frame,
+            make_model(model),
+            horizon=horizon,
+            test_days=test_days,
+            weather=provider,
+            refit_days=refit_days,
+            train_days=train_days,
+            tz=tz,
+            progress=(lambda label: bar.update(task, advance=1, description=label)) if bar else None,
+        )
+    finally:
+        if bar is not None:
+            bar.stop()
+    out = {"source": str(csv), "missing_hours": lf.missing_hours, **result.summary}
+    if store:
+        from gridcore.forecast.store import write_backtest
+
+        out["written"] = write_backtest(store, result, Path(csv).stem)
+    return out

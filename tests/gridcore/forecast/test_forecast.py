@@ -1,0 +1,207 @@
+"""Forecasting core: metrics, no look-ahead in features, conformal intervals, backtests, load files."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from gridcore.data.validation import ContractError
+from gridcore.forecast import metrics
+from gridcore.forecast.backtest import backtest, daily_origins, infer_utc_offset
+from gridcore.forecast.features import FEATURES, WEATHER_LOOKBACK_H, calendar, design
+from gridcore.forecast.intervals import apply_quantiles, conformal_quantiles
+from gridcore.forecast.models import GradientBoosted, SeasonalNaive, make_model
+from gridcore.forecast.weather import ForecastWeather, ObservedWeather
+from gridcore.interfaces.loadfile import load_frame, read_load_file
+
+
+def synthetic_load(days: int = 500, seed: int = 0) -> pd.DataFrame:
+    """Load with daily and weekly cycles and a temperature response, UTC-5 local time."""
+    idx = pd.date_range("2012-01-01", periods=24 * days, freq="1h", tz="UTC")
+    rng = np.random.default_rng(seed)
+    local_hour = (idx.hour - 5) % 24
+    doy = idx.dayofyear.to_numpy()
+    temp = 10 + 12 * np.sin(2 * np.pi * (doy - 110) / 365) + 5 * np.sin(2 * np.pi * (local_hour - 9) / 24)
+    temp = temp + rng.normal(0, 1.0, len(idx))
+    weekday = ((idx - pd.Timedelta(hours=5)).dayofweek < 5).astype(float)
+    load = (
+        1000
+        + 125 * (1 - np.cos(2 * np.pi * (local_hour - 4) / 24))
+        + 120 * weekday
+        + 8 * np.maximum(temp - 18, 0) ** 1.5
+        + 6 * np.maximum(12 - temp, 0)
+        + rng.normal(0, 15, len(idx))
+    )
+    return pd.DataFrame({"load_mw": load, "temperature_c": temp}, index=idx)
+
+
+def test_metrics_against_hand_values() -> None:
+    a = np.array([100.0, 200.0, np.nan, 50.0])
+    f = np.array([110.0, 190.0, 10.0, 50.0])
+    assert metrics.mape(a, f) == pytest.approx(100 * (0.1 + 0.05 + 0) / 3)
+    assert metrics.rmse(a, f) == pytest.approx(np.sqrt((100 + 100 + 0) / 3))
+    assert metrics.mae(a, f) == pytest.approx(20 / 3)
+    assert metrics.coverage(a, f - 5, f + 5) == pytest.approx(100 / 3)
+    assert metrics.mean_width(f - 5, f + 5) == 10.0
+    q = np.stack([f - 10, f + 10], axis=1)
+    # pinball at levels 0.1/0.9: for the first point actual 100 in [100, 120]: 0.9*0 and (0.9-1)*(100-120)=2
+    assert metrics.pinball(a[:1], q[:1], np.array([0.1, 0.9])) == pytest.approx((0.0 + 2.0) / 2)
+    assert metrics.skill(2.0, 4.0) == 0.5
+    assert np.isnan(metrics.mape(np.array([0.0]), np.array([1.0])))
+
+
+def test_features_never_look_past_the_origin() -> None:
+    df = synthetic_load(60)
+    load = df["load_mw"].to_numpy()
+    temp = df["temperature_c"].to_numpy()
+    o = 24 * 40
+    base = design(load, temp, df.index, np.array([o]), 168, "Etc/GMT+5")
+    future = load.copy()
+    future[o:] = 0.0  # change everything from the origin on
+    again = design(future, temp, df.index, np.array([o]), 168, "Etc/GMT+5")
+    cols = [c for c in FEATURES if not c.startswith(("temp", "hdh", "cdh", "dtemp"))]
+    pd.testing.assert_frame_equal(base[cols], again[cols])
+    assert (again["y"] == 0).all()
+
+
+def test_weather_known_at_the_origin_is_used_after_it() -> None:
+    df = synthetic_load(60)
+    o = 24 * 40
+    window = df["temperature_c"].iloc[o - WEATHER_LOOKBACK_H : o + 24]
+    known = ForecastWeather(seed=1).at_origin(window.to_frame(), df.index[o])["temperature_c"].to_numpy()
+    rows = design(
+        df["load_mw"].to_numpy(),
+        df["temperature_c"].to_numpy(),
+        df.index,
+        np.array([o]),
+        24,
+        "UTC",
+        {o: known},
+    )
+    np.testing.assert_allclose(rows["temp"], known[WEATHER_LOOKBACK_H:])
+    assert not np.allclose(rows["temp"], df["temperature_c"].iloc[o : o + 24])
+
+
+def test_synthetic_forecast_error_grows_with_lead() -> None:
+    idx = pd.date_range("2014-01-01", periods=24 * 400, freq="1h", tz="UTC")
+    obs = pd.DataFrame({"temperature_c": np.zeros(len(idx))}, index=idx)
+    provider = ForecastWeather(seed=3)
+    errs = np.stack(
+        [
+            provider.at_origin(obs.iloc[o : o + 168], idx[o])["temperature_c"].to_numpy()
+            for o in range(0, 24 * 380, 24)
+        ]
+    )
+    rms = np.sqrt((errs**2).mean(axis=0))
+    assert 0.8 < rms[23] < 1.3 and 2.0 < rms[167] < 3.0
+    again = provider.at_origin(obs.iloc[:168], idx[0])
+    np.testing.assert_array_equal(again["temperature_c"].to_numpy(), errs[0])
+    assert ObservedWeather().at_origin(obs, idx[0]) is obs
+    archive = pd.DataFrame({"temperature_c": np.full(len(idx), 5.0)}, index=idx)
+    real = ForecastWeather(archive=archive)
+    assert real.name == "forecast_archive"
+    got = real.at_origin(obs.iloc[:48], idx[24])["temperature_c"].to_numpy()
+    assert (got[:24] == 0).all() and (got[24:] == 5).all()
+
+
+def test_conformal_quantiles_cover_their_level() -> None:
+    rng = np.random.default_rng(0)
+    errors = rng.normal(0, 0.02, (56, 24))
+    q = conformal_quantiles(errors, (0.1, 0.5, 0.9))
+    assert q.shape == (24, 3)
+    np.testing.assert_allclose(q[:, 0], -0.02 * 1.2816, atol=0.004)
+    new = rng.normal(0, 0.02, (2000, 24))
+    inside = (new >= q[:, 0]) & (new <= q[:, 2])
+    assert 0.76 < inside.mean() < 0.84
+    band = apply_quantiles(np.full(24, 100.0), q)
+    assert (np.diff(band, axis=1) >= 0).all()
+    assert np.isnan(conformal_quantiles(errors[:1, :1], (0.5,))).all()
+
+
+def test_calendar_marks_holidays_in_local_time() -> None:
+    t = pd.DatetimeIndex(["2014-07-04T16:00Z", "2014-07-05T03:00Z", "2014-11-28T15:00Z"])
+    cal = calendar(t, "America/New_York")
+    assert cal["holiday"].tolist() == [1, 1, 0]  # 23:00 local on the 4th is still the holiday
+    assert cal["special"].tolist() == [0, 0, 1]  # the day after Thanksgiving
+    assert cal["offday"].tolist() == [1, 1, 1]
+
+
+def test_backtest_beats_the_seasonal_naive_and_calibrates() -> None:
+    df = synthetic_load(500)
+    model = GradientBoosted(n_estimators=150)
+    r = backtest(
+        df,
+        model,
+        horizon=48,
+        test_days=28,
+        train_days=300,
+        refit_days=14,
+        calibration_days=28,
+        tz="Etc/GMT+5",
+    )
+    s = r.summary
+    assert s["n_origins"] == 28 and s["horizon_h"] == 48
+    assert s["mape_pct"] < 0.9 * s["baseline"]["mape_pct"]
+    assert 60 <= s["coverage_80_pct"] <= 95
+    assert len(s["per_lead"]) == 48
+    f = r.forecasts
+    assert (f["origin"] < f["target"] + pd.Timedelta(hours=1)).all()
+    naive = backtest(df, SeasonalNaive(), horizon=24, test_days=7, calibration_days=7, tz="UTC")
+    assert naive.summary["mape_pct"] == naive.summary["baseline"]["mape_pct"]
+
+
+@pytest.mark.filterwarnings("ignore::FutureWarning")
+def test_seasonal_naive_matches_sktime() -> None:
+    from sktime.forecasting.naive import NaiveForecaster
+
+    df = synthetic_load(30)
+    y = df["load_mw"].reset_index(drop=True)
+    o = 24 * 20
+    rows = design(
+        df["load_mw"].to_numpy(), df["temperature_c"].to_numpy(), df.index, np.array([o]), 24, "UTC"
+    )
+    ours = SeasonalNaive().predict(rows)
+    sk = NaiveForecaster(strategy="last", sp=168).fit(y.iloc[:o]).predict(fh=np.arange(1, 25))
+    np.testing.assert_allclose(ours, sk.to_numpy())
+
+
+def test_backtest_input_errors() -> None:
+    df = synthetic_load(60)
+    with pytest.raises(ValueError, match="horizon"):
+        backtest(df, SeasonalNaive(), horizon=200)
+    with pytest.raises(ValueError, match="temperature"):
+        backtest(df.drop(columns="temperature_c"), SeasonalNaive())
+    with pytest.raises(ValueError, match="unknown model"):
+        make_model("prophet")
+    with pytest.raises(RuntimeError):
+        GradientBoosted().predict(pd.DataFrame())
+    assert infer_utc_offset(df["load_mw"]) in {"Etc/GMT+4", "Etc/GMT+5", "Etc/GMT+6"}
+    assert len(daily_origins(df.index, df["load_mw"].to_numpy(), 5, 24)) == 5
+
+
+def test_load_files_are_checked(tmp_path) -> None:
+    good = pd.DataFrame(
+        {
+            "timestamp": ["2014-01-01T00:00Z", "2014-01-01T02:00Z"],
+            "load_mw": [1.0, 2.0],
+            "temperature_c": [0, 1],
+        }
+    )
+    lf = load_frame(good)
+    assert len(lf.frame) == 3 and lf.missing_hours == 1 and lf.temperature_columns == ["temperature_c"]
+    with pytest.raises(ContractError, match="load_mw"):
+        load_frame(good.drop(columns="load_mw"))
+    with pytest.raises(ContractError, match="no UTC offset"):
+        load_frame(good.assign(timestamp=["2014-01-01 00:00", "2014-01-01 01:00"]))
+    with pytest.raises(ContractError, match="more than once"):
+        load_frame(good.assign(timestamp=["2014-01-01T00:00Z", "2014-01-01T00:00Z"]))
+    with pytest.raises(ContractError, match="not a number"):
+        load_frame(good.assign(load_mw=["1", "x"]))
+    with pytest.raises(ContractError, match="cannot be read"):
+        load_frame(good.assign(timestamp=["2014-01-01T00:00Z", "nope"]))
+    with pytest.raises(ContractError, match="no such file"):
+        read_load_file(tmp_path / "none.csv")
+    path = tmp_path / "l.csv"
+    good.to_csv(path, index=False)
+    assert read_load_file(path).frame["load_mw"].notna().sum() == 2
