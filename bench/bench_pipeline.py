@@ -64,6 +64,7 @@ def record(key: str, label: str, seconds: float | None, ratio: float | None = No
     more = "  " + "  ".join(f"{k}={_fmt(v)}" for k, v in extra.items()) if extra else ""
     print(f"{label:<62} {sec}{rat}{more}", flush=True)
     figures[key] = {
+        "git": _head(),
         "label": label,
         "seconds": seconds,
         "ratio": ratio,
@@ -71,6 +72,12 @@ def record(key: str, label: str, seconds: float | None, ratio: float | None = No
         "at": time.strftime("%H:%M:%S"),
     }
     save()
+
+
+def _head() -> str:
+    """Short commit of the tree when a figure is recorded (other sessions may commit during a run)."""
+    out = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True)
+    return out.stdout.strip()
 
 
 def _fmt(v: Any) -> str:
@@ -613,6 +620,120 @@ def rerun_part(store: str) -> None:
     )
 
 
+# -- optional: the backfill path in-process, stage by stage, and its profile --------------------------
+
+
+def profile_backfill(meters: int, n_hours: int, profile_hours: int) -> None:
+    """The per-hour work of the backfill flow without Prefect or Dask, serially: task times and cProfile.
+
+    Calls the bodies (``task.fn``) of the hourly tasks of ``tasks.hourly`` in the order the flow uses
+    them (``ami_block`` per block of meters, ``grid_feeds``, ``persist_hour``) on a fresh store. The
+    first hour also lays out the year-long Zarr products; it is reported apart from the rest.
+    """
+    import cProfile
+    import io
+    import pstats
+
+    import pandas as pd
+
+    from flows.common import hour_run_id
+    from gridcore.data.synthetic import fleet_blocks
+    from gridcore.system import DEFAULT_SEED, default_system
+    from tasks.hourly import ami_block, grid_feeds, persist_hour
+
+    seed = DEFAULT_SEED
+    default_system(meters, seed)
+    blocks = range(len(fleet_blocks(meters)))
+    store = tempfile.mkdtemp(prefix="bench-profile-")
+    stages: dict[str, list[float]] = {}
+
+    def timed(name: str, fn: Callable[[], Any]) -> Any:
+        t0 = time.perf_counter()
+        out = fn()
+        stages.setdefault(name, []).append(time.perf_counter() - t0)
+        return out
+
+    def one(hour: pd.Timestamp) -> None:
+        results = timed(
+            f"ami_block x{len(blocks)}", lambda: [ami_block.fn(hour, b, meters, seed) for b in blocks]
+        )
+        feeds = timed("grid_feeds", lambda: grid_feeds.fn(hour, meters, seed))
+        timed(
+            "persist_hour",
+            lambda: persist_hour.fn(store, hour, results, feeds, hour_run_id(hour), meters, seed),
+        )
+
+    start = pd.Timestamp(DAY_START)
+    try:
+        t0 = time.perf_counter()
+        one(start)
+        first = time.perf_counter() - t0
+        first_stages = {k: round(v[0], 3) for k, v in stages.items()}
+        stages.clear()
+        t0 = time.perf_counter()
+        for h in range(1, n_hours):
+            one(start + pd.Timedelta(hours=h))
+        rest = (time.perf_counter() - t0) / max(n_hours - 1, 1)
+        record(
+            "profile.first_hour",
+            "in-process backfill path: first hour (lays out the store)",
+            first,
+            **first_stages,
+        )
+        per_stage = {k: round(statistics.median(v), 3) for k, v in stages.items()}
+        record(
+            "profile.per_hour",
+            f"in-process backfill path: per later hour (median of {n_hours - 1}), serial",
+            rest,
+            **per_stage,
+            x24=round(first + 23 * rest, 1),
+        )
+        prof = cProfile.Profile()
+        prof.enable()
+        for h in range(n_hours, n_hours + profile_hours):
+            one(start + pd.Timedelta(hours=h))
+        prof.disable()
+        prof.dump_stats(OUT / "backfill_path.prof")
+        buf = io.StringIO()
+        stats = pstats.Stats(prof, stream=buf)
+        stats.sort_stats("cumulative").print_stats(45)
+        stats.sort_stats("tottime").print_stats(25)
+        (OUT / "backfill_path_profile.txt").write_text(buf.getvalue())
+        wanted = (
+            "land_hour",
+            "land_sensors",
+            "land_weather",
+            "write_quality",
+            "replace_run_rows",
+            "write_time_region",
+            "validate_readings",
+            "meter_readings",
+            "combine_results",
+            "feeder_load",
+        )
+        cum: dict[str, float] = {}
+        for (file, _, name), (_, _, _, ct, _) in stats.stats.items():  # type: ignore[attr-defined]
+            if name in wanted and str(ROOT) in file:
+                cum[name] = cum.get(name, 0.0) + ct
+        record(
+            "profile.functions",
+            f"cProfile of {profile_hours} hours: cumulative s per hour of the project's functions",
+            None,
+            **{k: round(v / profile_hours, 3) for k, v in sorted(cum.items(), key=lambda kv: -kv[1])},
+        )
+    finally:
+        shutil.rmtree(store, ignore_errors=True)
+
+
+def git_state() -> dict[str, str]:
+    """Commit and dirty files of the tree being measured (other sessions may change it)."""
+
+    def git(*args: str) -> str:
+        return subprocess.run(["git", *args], cwd=ROOT, capture_output=True, text=True).stdout.strip()
+
+    return {"head": git("rev-parse", "--short", "HEAD"), "dirty": git("status", "--porcelain", "-uno")}
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--meters", type=int, default=100_000)
@@ -622,6 +743,13 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=5, help="runs of the hour steps (best kept)")
     parser.add_argument("--day-repeat", type=int, default=2, help="runs of the day step (best kept)")
     parser.add_argument("--cli-runs", type=int, default=3)
+    parser.add_argument(
+        "--profile-backfill",
+        type=int,
+        default=0,
+        metavar="HOURS",
+        help="also run HOURS of the backfill path in-process (stage times), then cProfile 2 more hours",
+    )
     parser.add_argument("--flow-child", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.flow_child:
@@ -637,6 +765,7 @@ def main() -> None:
         "cpus": os.cpu_count(),
         "python": sys.version.split()[0],
         "started": time.strftime("%Y-%m-%dT%H:%M:%S"),
+        "git_start": git_state(),
     }
     if not args.skip_gridcore:
         gridcore_parts(args.meters, args.repeat, args.day_repeat)
@@ -645,6 +774,11 @@ def main() -> None:
         cli_part(args.cli_runs)
     if not args.skip_backfill:
         backfill_part(rerun=not args.skip_cli)
+    if args.profile_backfill:
+        profile_backfill(args.meters, args.profile_backfill, 2)
+    figures["meta"]["git_end"] = git_state()
+    if figures["meta"]["git_end"] != figures["meta"]["git_start"]:
+        print("NOTE: the tree changed during the run (see meta.git_start / git_end)")
     figures["meta"]["bench_seconds"] = round(time.perf_counter() - t0, 1)
     save()
     print(f"\nwritten {OUT / 'pipeline.json'} ({figures['meta']['bench_seconds']} s)")

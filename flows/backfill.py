@@ -13,6 +13,7 @@ from flows.common import artifact_key, parse_hour, store_path
 from flows.hourly import finish_hour, submit_hour
 from flows.runner import dask_runner
 from gridcore.system import DEFAULT_METERS, DEFAULT_SEED
+from tasks.hourly import record_quality
 from tasks.meters import publish_report
 
 #: Hours whose reading and validation run ahead of the hour being persisted.
@@ -26,7 +27,8 @@ def backfill_hourly(
     """Rerun the hourly cycle for every hour in ``[start, end)`` (UTC).
 
     Reading and validation of the next hours run on the Dask cluster while the current hour is written;
-    writes stay in hour order, one at a time. Rerunning a range leaves the store as one run does.
+    writes stay in hour order, one at a time; quality and quarantine rows are written once per day.
+    Rerunning a range leaves the store as one run does.
 
     Parameters
     ----------
@@ -54,12 +56,16 @@ def backfill_hourly(
     while queue and len(pending) < HOURS_IN_FLIGHT:
         hour = queue.popleft()
         pending.append((hour, submit_hour(hour, meters, seed)))
+    deferred: list = []
     while pending:
         hour, futures = pending.popleft()
         if queue:
             nxt = queue.popleft()
             pending.append((nxt, submit_hour(nxt, meters, seed)))
-        figures = finish_hour(root, hour, futures, meters, seed)
+        figures = finish_hour(root, hour, futures, meters, seed, deferred)
+        if hour.hour == 23 or not pending:  # quality tables: one rewrite per day, not per hour
+            record_quality(root, deferred, f"{hour:%Y-%m-%d}")
+            deferred = []
         totals["readings_in"] += figures["readings_in"]
         totals["readings_valid"] += figures["readings_valid"]
         for reason, n in figures["quarantined"].items():

@@ -30,13 +30,25 @@ def submit_hour(hour: pd.Timestamp, meters: int, seed: int) -> tuple[list[Prefec
 
 
 def finish_hour(
-    store: str, hour: pd.Timestamp, futures: tuple[list[PrefectFuture], PrefectFuture], meters: int, seed: int
+    store: str,
+    hour: pd.Timestamp,
+    futures: tuple[list[PrefectFuture], PrefectFuture],
+    meters: int,
+    seed: int,
+    deferred: list | None = None,
 ) -> dict[str, object]:
-    """Persist a submitted hour and return its figures (called inside a flow, one hour at a time)."""
+    """Persist a submitted hour and return its figures (called inside a flow, one hour at a time).
+
+    With ``deferred`` (a list), the hour's quality entries are appended to it instead of written.
+    """
     blocks, feeds = futures
     run_id = hour_run_id(hour)
     scada, _, weather = feeds.result()
-    ami, loads = persist_hour(store, hour, [b.result() for b in blocks], feeds.result(), run_id, meters, seed)
+    ami, loads, entries = persist_hour(
+        store, hour, [b.result() for b in blocks], feeds.result(), run_id, meters, seed, deferred is None
+    )
+    if deferred is not None:
+        deferred.extend(entries)
     summary = publish_summary(f"Hourly cycle {run_id}", artifact_key(run_id), ami, loads, meters, seed)
     return {
         "store": store,

@@ -23,7 +23,6 @@ import shutil
 import uuid
 from pathlib import Path
 
-import dask.array as da
 import numpy as np
 import pandas as pd
 import xarray as xr
@@ -239,6 +238,8 @@ def _skeleton(ds: xr.Dataset, axis: pd.DatetimeIndex) -> xr.Dataset:
     Each variable is one dask chunk (never computed: only the metadata is written), so laying out a
     year of 100,000 meters costs no task graph; the Zarr chunks come from the encoding.
     """
+    import dask.array as da  # only to lay out a product (lazy: keeps the hourly command's start short)
+
     out = {}
     for name, var in ds.data_vars.items():
         shape = tuple(len(axis) if d == "time" else ds.sizes[d] for d in var.dims)

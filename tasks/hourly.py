@@ -22,6 +22,7 @@ from gridcore.store import Store
 from gridcore.system import default_system
 
 GridFeeds = tuple[ValidationResult, pd.DataFrame, ValidationResult]
+QualityEntry = tuple[ValidationResult, str, str, pd.Timestamp | None]
 
 
 @task(
@@ -61,10 +62,12 @@ def persist_hour(
     run_id: str,
     meters: int,
     seed: int,
-) -> tuple[ValidationResult, xr.Dataset]:
-    """Write the hour: readings, feeder loads, sensors, weather, then quality and quarantine.
+    write_quality: bool = True,
+) -> tuple[ValidationResult, xr.Dataset, list[QualityEntry]]:
+    """Write the hour: readings, feeder loads, sensors, weather, then quality and quarantine (or defer them).
 
-    Returns the combined meter validation and the quarter-hour feeder loads.
+    Returns the combined meter validation, the quarter-hour feeder loads and the quality entries of the
+    hour (already written when ``write_quality``; a backfill defers them to write a day at once).
     """
     system = default_system(meters, seed)
     st = Store(store)
@@ -75,6 +78,16 @@ def persist_hour(
     )
     products.land_sensors(st, scada, sensor_registry(system.grid, system.feeders), hour, system.provenance)
     products.land_weather(st, weather, weather_raw, hour, system.provenance)
-    for source, result in (("ami", ami), ("scada", scada), ("weather", weather)):
-        products.write_quality(st, result, run_id, source, hour)
-    return ami, loads
+    entries = [
+        (result, run_id, source, hour)
+        for source, result in (("ami", ami), ("scada", scada), ("weather", weather))
+    ]
+    if write_quality:
+        products.write_quality_batch(st, entries)
+    return ami, loads, entries
+
+
+@task(cache_policy=NONE, task_run_name="quality-{label}")
+def record_quality(store: str, entries: list[QualityEntry], label: str) -> None:
+    """Write deferred quality entries (one rewrite of each table for all of them)."""
+    products.write_quality_batch(Store(store), entries)

@@ -91,14 +91,37 @@ def write_feeder_products(store: Store, loads: xr.Dataset, attrs: dict[str, str 
 def write_quality(
     store: Store, result: ValidationResult, run_id: str, source: str, hour: pd.Timestamp | None
 ) -> None:
-    """Record a run's quality counts and quarantine rows, replacing an earlier run with the same id.
+    """Record one run's quality counts and quarantine rows (see :func:`write_quality_batch`)."""
+    write_quality_batch(store, [(result, run_id, source, hour)])
 
-    The rows are keyed ``<run_id>/<contract>`` so the meter, sensor and weather parts of one run each
-    have their own.
+
+def write_quality_batch(
+    store: Store, entries: list[tuple[ValidationResult, str, str, pd.Timestamp | None]]
+) -> None:
+    """Record the quality counts and quarantine rows of several runs, replacing earlier rows of the same runs.
+
+    Rows are keyed ``<run_id>/<contract>`` so the meter, sensor and weather parts of one run each have
+    their own. Each table is rewritten once per call, so batching the hours of a backfill keeps its cost
+    linear in the number of hours.
+
+    Parameters
+    ----------
+    store : Store
+    entries : list of (ValidationResult, run_id, source, hour)
     """
-    key = f"{run_id}/{result.contract}"
-    store.replace_run_rows("quality", "run", quality_table(result, key, source, hour), [key])
-    store.replace_run_rows("quarantine", "record", quarantine_table(result, key, source), [key])
+    if not entries:
+        return
+    keys = [f"{run_id}/{result.contract}" for result, run_id, _, _ in entries]
+    quality = xr.concat(
+        [quality_table(r, k, source, hour) for (r, _, source, hour), k in zip(entries, keys, strict=True)],
+        dim="run",
+    )
+    quarantine = xr.concat(
+        [quarantine_table(r, k, source) for (r, _, source, _), k in zip(entries, keys, strict=True)],
+        dim="record",
+    )
+    store.replace_run_rows("quality", "run", quality, keys)
+    store.replace_run_rows("quarantine", "record", quarantine, keys)
 
 
 def land_hour(

@@ -305,8 +305,8 @@ def duplicate_flags(
 ) -> tuple[np.ndarray, np.ndarray]:
     """Find exact duplicate rows and conflicting readings of the same key.
 
-    One sort of a combined integer key finds the rows sharing a key; only those (usually none or a
-    handful) go through a grouping, so a clean batch costs a factorisation and a sort.
+    A hash of a combined integer key finds the rows sharing a key; only those (usually none or a
+    handful) are sorted and grouped, so a clean batch costs one pass.
 
     Parameters
     ----------
@@ -333,20 +333,20 @@ def duplicate_flags(
     combined = np.zeros(idx.size, dtype=np.int64)
     for k in keys:
         part = k[idx]
-        if part.dtype.kind in "iu" and part.min() >= 0 and part.max() < 1 << 24:
-            codes, size = part.astype(np.int64), int(part.max()) + 1  # already small codes
+        low, high = int(part.min()), int(part.max())
+        if (
+            part.dtype.kind in "iu"
+            and high - low < 1 << 40
+            and (high - low + 1) * (int(combined.max()) + 1) < 1 << 62
+        ):
+            codes, size = part.astype(np.int64) - low, high - low + 1  # dense enough: no factorisation
         else:
             codes, uniques = pd.factorize(part)
             size = len(uniques)
         combined = combined * size + codes
-    order = np.argsort(combined, kind="stable")
-    ordered = combined[order]
-    repeat = ordered[1:] == ordered[:-1]
-    if not repeat.any():
+    shared = pd.Index(combined).duplicated(keep=False)  # hash-based: no sort of the whole batch
+    if not shared.any():
         return copy, conflict
-    shared = np.zeros(idx.size, dtype=bool)
-    shared[order[1:][repeat]] = True
-    shared[order[:-1][repeat]] = True
     sub = idx[shared]
     k, v = combined[shared], value[sub]
     by = np.lexsort((v, k))  # stable: equal rows keep input order, so the first copy comes first

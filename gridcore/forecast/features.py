@@ -205,6 +205,7 @@ def _temperature_rows(
 #: Feature columns of the gradient-boosted model.
 FEATURES = [
     "lead",
+    "level",
     "same_hour_last_day",
     "same_hour_2_days",
     "same_hour_3_days",

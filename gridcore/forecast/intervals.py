@@ -17,7 +17,7 @@ QUANTILES = (0.05, 0.1, 0.25, 0.5, 0.75, 0.9, 0.95)
 
 
 def conformal_quantiles(
-    errors: np.ndarray, levels: tuple[float, ...] = QUANTILES, pool: int = 12
+    errors: np.ndarray, levels: tuple[float, ...] = QUANTILES, pool: int = 24
 ) -> np.ndarray:
     """Quantiles of relative errors per lead.
 
