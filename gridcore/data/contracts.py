@@ -166,9 +166,7 @@ def prepare_columns(
     v = value.to_numpy()
     known = code >= 0
     usable = has_ts & np.isfinite(v) & known
-    whole_seconds = not (ns[usable] % 1_000_000_000).any()
-    time_key = ns // 1_000_000_000 if whole_seconds else ns  # seconds keep the combined key small
-    copy, conflicting = duplicate_flags([code, time_key], v, usable)
+    copy, conflicting = duplicate_flags([code, ns], v, usable)
     now_ns = pd.Timestamp(now).tz_convert("UTC").value
     if as_of is not None:
         as_of_ns = pd.Timestamp(as_of).tz_convert("UTC").value

@@ -331,20 +331,21 @@ def duplicate_flags(
     if idx.size == 0:
         return copy, conflict
     combined = np.zeros(idx.size, dtype=np.int64)
+    span = 1
     for k in keys:
         part = k[idx]
         low, high = int(part.min()), int(part.max())
-        if (
-            part.dtype.kind in "iu"
-            and high - low < 1 << 40
-            and (high - low + 1) * (int(combined.max()) + 1) < 1 << 62
-        ):
-            codes, size = part.astype(np.int64) - low, high - low + 1  # dense enough: no factorisation
+        if part.dtype.kind in "iu" and high - low < 1 << 24:
+            codes, size = part.astype(np.int64) - low, high - low + 1  # already small codes
         else:
             codes, uniques = pd.factorize(part)
             size = len(uniques)
         combined = combined * size + codes
-    shared = pd.Index(combined).duplicated(keep=False)  # hash-based: no sort of the whole batch
+        span *= size
+    if span <= max(8 * idx.size, 1 << 20):  # dense key: count with an array, no hashing or sorting
+        shared = np.bincount(combined, minlength=span)[combined] > 1
+    else:
+        shared = pd.Index(combined).duplicated(keep=False)
     if not shared.any():
         return copy, conflict
     sub = idx[shared]
