@@ -166,7 +166,13 @@ def prepare_columns(
     v = value.to_numpy()
     known = code >= 0
     usable = has_ts & np.isfinite(v) & known
-    copy, conflicting = duplicate_flags([code, ns], v, usable)
+    time_key = ns
+    if contract.grid is not None and usable.any():
+        step = contract.grid.value
+        on_grid = ns[usable] % step == 0
+        if on_grid.all():  # the usual case: steps since the first reading are small dense codes
+            time_key = (ns - ns[usable].min()) // step
+    copy, conflicting = duplicate_flags([code, time_key], v, usable)
     now_ns = pd.Timestamp(now).tz_convert("UTC").value
     if as_of is not None:
         as_of_ns = pd.Timestamp(as_of).tz_convert("UTC").value
