@@ -202,7 +202,7 @@ def forecast_backtest(
         str | None,
         typer.Option(help="Local time zone of the load (default: inferred from the daily profile)."),
     ] = None,
-    train_days: Annotated[int, typer.Option(help="Days of history per fit.")] = 4 * 365,
+    train_days: Annotated[int, typer.Option(help="Days of history per fit.")] = 6 * 365,
     refit_days: Annotated[int, typer.Option(help="Days between refits.")] = 7,
     store: StoreOpt = None,
     as_json: JsonOpt = False,

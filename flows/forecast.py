@@ -39,7 +39,7 @@ def run_backtest(
         from rich.progress import Progress
 
         bar = Progress(console=Console(stderr=True), transient=True)
-        task = bar.add_task("backtest", total=test_days + 56)
+        task = bar.add_task("backtest", total=test_days + 28)
         bar.start()
     try:
         result = backtest(

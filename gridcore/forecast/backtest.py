@@ -40,22 +40,54 @@ class BacktestResult:
     summary: dict[str, object] = field(default_factory=dict)
 
 
-def infer_utc_offset(load: pd.Series) -> str:
-    """A fixed-offset time zone from the hour of lowest mean load (assumed 04:00 local).
+#: Zones with daylight saving time by standard UTC offset [h], for :func:`infer_timezone`.
+_DST_ZONES = {
+    -8: "America/Los_Angeles",
+    -7: "America/Denver",
+    -6: "America/Chicago",
+    -5: "America/New_York",
+    0: "Europe/London",
+    1: "Europe/Berlin",
+    2: "Europe/Athens",
+}
+
+
+def _weekday_profile(load: pd.Series, months: list[int]) -> np.ndarray:
+    part = load[load.index.month.isin(months) & (load.index.dayofweek < 5)]
+    profile = part.groupby(part.index.hour).mean().reindex(range(24)).interpolate(limit_direction="both")
+    values = profile.to_numpy()
+    return (values - values.mean()) / (values.std() or 1.0)
+
+
+def infer_timezone(load: pd.Series) -> str:
+    """The load's local time zone, from its weekday profile.
+
+    The steepest morning rise is taken to be at 06:00 local standard time in winter (January-February).
+    If the summer (July-August) profile runs one hour earlier on the UTC axis, the region keeps daylight
+    saving time and a zone with it is chosen (``America/New_York`` for UTC-5, ``Europe/Berlin`` for
+    UTC+1, ...); otherwise a fixed offset (``Etc/GMT+5`` is UTC-5). Pass the zone when it is known.
 
     Parameters
     ----------
     load : pd.Series
-        Hourly load, UTC index.
+        Hourly load, UTC index (at least a year for the daylight-saving test).
 
     Returns
     -------
     str
-        ``Etc/GMT+5`` style name (POSIX sign: ``Etc/GMT+5`` is UTC-5).
+        IANA zone name.
     """
-    recent = load.dropna().iloc[-24 * 365 :]
-    profile = recent.groupby(recent.index.hour).mean()
-    offset = (4 - int(profile.idxmin()) + 12) % 24 - 12
+    recent = load.dropna().iloc[-24 * 3 * 365 :]
+    winter = _weekday_profile(recent, [1, 2])
+    rise = winter - np.roll(winter, 1)
+    offset = (6 - int(np.argmax(rise)) + 12) % 24 - 12
+    summer = _weekday_profile(recent, [7, 8])
+    dst = False
+    if np.isfinite(summer).all() and np.isfinite(winter).all():
+        shifts = {k: float(np.dot(np.roll(winter, -k), summer)) for k in (-1, 0, 1)}
+        dst = max(shifts, key=shifts.get) == 1
+    if dst and offset in _DST_ZONES:
+        return _DST_ZONES[offset]
     return "UTC" if offset == 0 else f"Etc/GMT{-offset:+d}"
 
 
@@ -94,8 +126,8 @@ def backtest(
     test_days: int = 56,
     weather: WeatherProvider | None = None,
     refit_days: int = 7,
-    train_days: int = 3 * 365,
-    calibration_days: int = 56,
+    train_days: int = 6 * 365,
+    calibration_days: int = 28,
     tz: str | None = None,
     levels: tuple[float, ...] = QUANTILES,
     progress: object = None,
@@ -144,7 +176,7 @@ def backtest(
         )
     temps = frame[temp_cols]
     temperature = temps.mean(axis=1).to_numpy(dtype=float)
-    tz = tz or infer_utc_offset(frame["load_mw"])
+    tz = tz or infer_timezone(frame["load_mw"])
     test = daily_origins(index, load, test_days, horizon)
     calib = daily_origins(index, load, calibration_days, horizon, before=test_days)
     origins = np.concatenate([calib, test])

@@ -8,7 +8,7 @@ import pytest
 
 from gridcore.data.validation import ContractError
 from gridcore.forecast import metrics
-from gridcore.forecast.backtest import backtest, daily_origins, infer_utc_offset
+from gridcore.forecast.backtest import backtest, daily_origins, infer_timezone
 from gridcore.forecast.features import FEATURES, WEATHER_LOOKBACK_H, calendar, design
 from gridcore.forecast.intervals import apply_quantiles, conformal_quantiles
 from gridcore.forecast.models import GradientBoosted, SeasonalNaive, make_model
@@ -27,7 +27,7 @@ def synthetic_load(days: int = 500, seed: int = 0) -> pd.DataFrame:
     weekday = ((idx - pd.Timedelta(hours=5)).dayofweek < 5).astype(float)
     load = (
         1000
-        + 125 * (1 - np.cos(2 * np.pi * (local_hour - 4) / 24))
+        + 250 * ((local_hour >= 6) & (local_hour < 22))  # the working day starts at 06:00 local
         + 120 * weekday
         + 8 * np.maximum(temp - 18, 0) ** 1.5
         + 6 * np.maximum(12 - temp, 0)
@@ -176,7 +176,10 @@ def test_backtest_input_errors() -> None:
         make_model("prophet")
     with pytest.raises(RuntimeError):
         GradientBoosted().predict(pd.DataFrame())
-    assert infer_utc_offset(df["load_mw"]) in {"Etc/GMT+4", "Etc/GMT+5", "Etc/GMT+6"}
+    assert infer_timezone(df["load_mw"]) in {"Etc/GMT+4", "Etc/GMT+5", "Etc/GMT+6"}
+    assert infer_timezone(df["load_mw"].shift(-5).dropna()) in {"UTC", "Etc/GMT+1", "Etc/GMT-1"}
+    gefcom = read_load_file("data/gefcom2014e.csv.gz").frame["load_mw"]
+    assert infer_timezone(gefcom) in {"America/New_York", "Etc/GMT+5"}  # New England: UTC-5 in winter
     assert len(daily_origins(df.index, df["load_mw"].to_numpy(), 5, 24)) == 5
 
 
