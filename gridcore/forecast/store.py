@@ -6,6 +6,7 @@ import json
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
 import xarray as xr
 
 from gridcore.forecast.backtest import BacktestResult
@@ -30,7 +31,7 @@ def write_backtest(root: str, result: BacktestResult, name: str) -> str:
     """
     f = result.forecasts
     s = result.summary
-    origins = np.unique(f["origin"].to_numpy())
+    origins = pd.DatetimeIndex(f["origin"].drop_duplicates()).tz_convert(None)
     horizon = int(s["horizon_h"])
     shape = (len(origins), horizon)
     data = {
@@ -40,7 +41,7 @@ def write_backtest(root: str, result: BacktestResult, name: str) -> str:
     }
     ds = xr.Dataset(
         data,
-        coords={"origin": origins.astype("datetime64[ns]"), "lead": np.arange(1, horizon + 1)},
+        coords={"origin": origins.as_unit("ns"), "lead": np.arange(1, horizon + 1)},
         attrs={"summary": json.dumps(s, default=str), "timezone": "UTC"},
     )
     model = s["model"]["name"] if isinstance(s["model"], dict) else str(s["model"])

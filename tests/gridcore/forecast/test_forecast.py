@@ -208,3 +208,31 @@ def test_load_files_are_checked(tmp_path) -> None:
     path = tmp_path / "l.csv"
     good.to_csv(path, index=False)
     assert read_load_file(path).frame["load_mw"].notna().sum() == 2
+
+
+def test_backtests_and_weather_archives_round_trip(tmp_path) -> None:
+    import json
+
+    import xarray as xr
+
+    from gridcore.forecast.store import write_backtest
+    from gridcore.forecast.weather import read_weather_forecasts
+
+    df = synthetic_load(40)
+    r = backtest(df, SeasonalNaive(), horizon=24, test_days=5, calibration_days=5, tz="UTC")
+    path = write_backtest(str(tmp_path), r, "synthetic")
+    ds = xr.open_zarr(path)
+    assert ds.sizes == {"origin": 5, "lead": 24}
+    assert json.loads(ds.attrs["summary"])["n_origins"] == 5
+    np.testing.assert_allclose(ds["forecast"].values.reshape(-1), r.forecasts["forecast"].to_numpy())
+    csv = tmp_path / "wx.csv"
+    pd.DataFrame(
+        {"timestamp": ["2014-01-01T00:00Z", "2014-01-01T01:00Z"], "temperature_c": [1.0, 2.0]}
+    ).to_csv(csv, index=False)
+    archive = read_weather_forecasts(str(csv))
+    assert archive["temperature_c"].tolist() == [1.0, 2.0] and str(archive.index.tz) == "UTC"
+    with pytest.raises(ContractError, match="no such file"):
+        read_weather_forecasts(str(tmp_path / "none.csv"))
+    (tmp_path / "bad.csv").write_text("time,temperature_c\n1,2\n")
+    with pytest.raises(ContractError, match="timestamp"):
+        read_weather_forecasts(str(tmp_path / "bad.csv"))
