@@ -228,6 +228,28 @@ def forecast_backtest(
     _run(call, as_json, f"gridflow forecast backtest {csv.name}")
 
 
+@forecast_app.command("plot")
+def forecast_plot(
+    csv: Annotated[Path, typer.Option("--csv", help="Hourly load file (the backtest format).")],
+    at: Annotated[str, typer.Option(help="Forecast origin, ISO 8601 UTC (its day's 00:00 is used).")],
+    out: Annotated[Path, typer.Option(help="PNG to write.")] = Path("forecast.png"),
+    horizon: Annotated[int, typer.Option(help="Hours ahead (1-168).", min=1, max=168)] = 168,
+    model: Annotated[str, typer.Option(help="lightgbm or seasonal_naive.")] = "lightgbm",
+    weather: Annotated[str, typer.Option(help="observed or forecast.")] = "forecast",
+    tz: Annotated[str | None, typer.Option(help="Local time zone of the load (default: inferred).")] = None,
+    train_days: Annotated[int, typer.Option(help="Days of history for the fit.")] = 6 * 365,
+    as_json: JsonOpt = False,
+) -> None:
+    """Draw a forecast: the week before the origin, the forecast with 80/90 % bands, actuals if known."""
+    from flows.forecast import run_plot
+
+    _run(
+        lambda: run_plot(csv, at, horizon, model, weather, tz, train_days, out),
+        as_json,
+        "gridflow forecast plot",
+    )
+
+
 @app.command("serve")
 def serve(
     api: Annotated[

@@ -62,3 +62,39 @@ def run_backtest(
 
         out["written"] = write_backtest(store, result, Path(csv).stem)
     return out
+
+
+def run_plot(
+    csv: Path, at: str, horizon: int, model: str, weather: str, tz: str | None, train_days: int, out: Path
+) -> dict[str, object]:
+    """Forecast from the origin ``at`` (calibrated on the 28 origins before it) and draw it to ``out``."""
+    import pandas as pd
+
+    from gridcore.forecast.plot import plot_forecast
+
+    lf = read_load_file(csv)
+    origin = pd.Timestamp(at)
+    if origin.tzinfo is None:
+        raise ValueError(f"time {at!r} has no UTC offset; write it as {at}Z")
+    origin = origin.tz_convert("UTC").floor("D")
+    provider = ObservedWeather() if weather == "observed" else ForecastWeather()
+    result = backtest(
+        lf.frame,
+        make_model(model),
+        horizon=horizon,
+        test_days=1,
+        weather=provider,
+        refit_days=10_000,
+        train_days=train_days,
+        tz=tz,
+        until=origin,
+    )
+    title = f"{Path(csv).name}: {result.summary['model']['name']} forecast from {origin:%Y-%m-%d %H:%M}Z ({weather} weather)"
+    path = plot_forecast(lf.frame["load_mw"], result.forecasts, out, title)
+    return {
+        "png": path,
+        "origin": f"{result.forecasts['origin'].iloc[0]:%Y-%m-%dT%H:%MZ}",
+        "horizon_h": horizon,
+        "mape_pct": result.summary["mape_pct"],
+        "coverage_80_pct": result.summary["coverage_80_pct"],
+    }

@@ -92,7 +92,12 @@ def infer_timezone(load: pd.Series) -> str:
 
 
 def daily_origins(
-    index: pd.DatetimeIndex, load: np.ndarray, days: int, horizon: int, before: int = 0
+    index: pd.DatetimeIndex,
+    load: np.ndarray,
+    days: int,
+    horizon: int,
+    before: int = 0,
+    until: int | None = None,
 ) -> np.ndarray:
     """Positions of daily 00:00 UTC origins: the last ``days`` whose horizon has load, skipping ``before``.
 
@@ -108,13 +113,20 @@ def daily_origins(
         Leads [h] that must fit before the last load value.
     before : int
         Origins to skip at the end (to place a calibration window before a test window).
+    until : int, optional
+        Position of the last origin allowed (its horizon need not have load: a forecast of the unknown).
 
     Returns
     -------
     np.ndarray of int
     """
-    last = int(np.flatnonzero(np.isfinite(load))[-1])
-    midnight = np.flatnonzero((index.hour == 0) & (np.arange(len(index)) + horizon - 1 <= last))
+    pos = np.arange(len(index))
+    if until is None:
+        last = int(np.flatnonzero(np.isfinite(load))[-1])
+        allowed = pos + horizon - 1 <= last
+    else:
+        allowed = (pos <= until) & (pos + horizon <= len(index))
+    midnight = np.flatnonzero((index.hour == 0) & allowed)
     chosen = midnight[: len(midnight) - before] if before else midnight
     return chosen[-days:]
 
@@ -131,6 +143,7 @@ def backtest(
     tz: str | None = None,
     levels: tuple[float, ...] = QUANTILES,
     progress: object = None,
+    until: pd.Timestamp | None = None,
 ) -> BacktestResult:
     """Rolling-origin backtest of ``model`` on an hourly load frame.
 
@@ -158,6 +171,8 @@ def backtest(
         Quantile levels.
     progress : callable, optional
         Called with a label after each origin.
+    until : pd.Timestamp, optional
+        Last origin (UTC midnight); the test origins end there instead of at the end of the data.
 
     Returns
     -------
@@ -177,8 +192,13 @@ def backtest(
     temps = frame[temp_cols]
     temperature = temps.mean(axis=1).to_numpy(dtype=float)
     tz = tz or infer_timezone(frame["load_mw"])
-    test = daily_origins(index, load, test_days, horizon)
-    calib = daily_origins(index, load, calibration_days, horizon, before=test_days)
+    stop = (
+        None
+        if until is None
+        else int(index.get_indexer([pd.Timestamp(until).tz_convert("UTC")], method="pad")[0])
+    )
+    test = daily_origins(index, load, test_days, horizon, until=stop)
+    calib = daily_origins(index, load, calibration_days, horizon, before=test_days, until=stop)
     origins = np.concatenate([calib, test])
     if len(test) == 0:
         raise ValueError("no origin has a full horizon of load to score")

@@ -236,3 +236,14 @@ def test_backtests_and_weather_archives_round_trip(tmp_path) -> None:
     (tmp_path / "bad.csv").write_text("time,temperature_c\n1,2\n")
     with pytest.raises(ContractError, match="timestamp"):
         read_weather_forecasts(str(tmp_path / "bad.csv"))
+
+
+def test_forecast_plot_and_an_origin_inside_the_data(tmp_path) -> None:
+    from gridcore.forecast.plot import plot_forecast
+
+    df = synthetic_load(60)
+    until = df.index[24 * 50]
+    r = backtest(df, SeasonalNaive(), horizon=48, test_days=1, calibration_days=10, tz="UTC", until=until)
+    assert r.forecasts["origin"].iloc[0] == until
+    png = plot_forecast(df["load_mw"], r.forecasts, tmp_path / "f.png", "test")
+    assert open(png, "rb").read(8) == b"\x89PNG\r\n\x1a\n"
