@@ -89,7 +89,8 @@ def run_plot(
         tz=tz,
         until=origin,
     )
-    title = f"{Path(csv).name}: {result.summary['model']['name']} forecast from {origin:%Y-%m-%d %H:%M}Z ({weather} weather)"
+    name = result.summary["model"]["name"]
+    title = f"{Path(csv).name}: {name} forecast from {origin:%Y-%m-%d %H:%M}Z ({weather} weather)"
     path = plot_forecast(lf.frame["load_mw"], result.forecasts, out, title)
     return {
         "png": path,

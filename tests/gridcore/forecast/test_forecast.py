@@ -246,4 +246,5 @@ def test_forecast_plot_and_an_origin_inside_the_data(tmp_path) -> None:
     r = backtest(df, SeasonalNaive(), horizon=48, test_days=1, calibration_days=10, tz="UTC", until=until)
     assert r.forecasts["origin"].iloc[0] == until
     png = plot_forecast(df["load_mw"], r.forecasts, tmp_path / "f.png", "test")
-    assert open(png, "rb").read(8) == b"\x89PNG\r\n\x1a\n"
+    with open(png, "rb") as f:
+        assert f.read(8) == b"\x89PNG\r\n\x1a\n"
