@@ -3,9 +3,10 @@
 * :class:`SeasonalNaive`: the load of the same hour one week earlier (for leads beyond a week, the
   latest such week known at the origin). The reference every figure is compared with.
 * :class:`GradientBoosted`: LightGBM on calendar, temperature and origin-anchored load features,
-  predicting the ratio of load to the origin's level. ``linear_tree`` fits a linear model in each leaf,
-  so a temperature far outside the training range moves the forecast along the fitted sensitivity
-  instead of flattening at the last leaf (trees alone cannot extrapolate).
+  predicting the ratio of load to the origin's level. Trees cannot extrapolate: beyond the hottest (or
+  coldest) temperature of the training data they flatten. A temperature-sensitivity term fitted on the
+  hottest and coldest 5 % of the training hours (least squares slope of the ratio on temperature) carries
+  the forecast on beyond the training range, so a heat wave neither flatlines nor explodes.
 """
 
 from __future__ import annotations
@@ -68,6 +69,8 @@ class GradientBoosted(DemandModel):
     name: str = "lightgbm"
     features: list[str] = field(default_factory=lambda: list(FEATURES))
     _booster: object = None
+    _temp_range: tuple[float, float] = (float("-inf"), float("inf"))
+    _slopes: tuple[float, float] = (0.0, 0.0)
 
     def fit(self, rows: pd.DataFrame) -> GradientBoosted:
         """Fit on rows whose target ``y`` and level are known."""
@@ -94,14 +97,29 @@ class GradientBoosted(DemandModel):
         }
         data = lgb.Dataset(rows.loc[ok, self.features], rows.loc[ok, "y"], free_raw_data=False)
         self._booster = lgb.train(params, data, num_boost_round=self.n_estimators)
+        temp = rows.loc[ok, "temp"].to_numpy(dtype=float)
+        y = rows.loc[ok, "y"].to_numpy(dtype=float)
+        good = np.isfinite(temp)
+        temp, y = temp[good], y[good]
+        if temp.size >= 100:
+            lo, hi = np.quantile(temp, [0.05, 0.95])
+            self._temp_range = (float(temp.min()), float(temp.max()))
+            self._slopes = (
+                min(_slope(temp[temp <= lo], y[temp <= lo]), 0.0),
+                max(_slope(temp[temp >= hi], y[temp >= hi]), 0.0),
+            )
         return self
 
     def predict(self, rows: pd.DataFrame) -> np.ndarray:
         """Load [MW]: the predicted ratio times the origin's level."""
         if self._booster is None:
             raise RuntimeError("GradientBoosted.predict before fit")
-        ratio = self._booster.predict(rows[self.features])
-        return np.asarray(ratio) * rows["level"].to_numpy()
+        ratio = np.asarray(self._booster.predict(rows[self.features]))
+        temp = rows["temp"].to_numpy(dtype=float)
+        (t_min, t_max), (cold, hot) = self._temp_range, self._slopes
+        with np.errstate(invalid="ignore"):
+            ratio = ratio + hot * np.clip(temp - t_max, 0.0, None) + cold * np.clip(temp - t_min, None, 0.0)
+        return ratio * rows["level"].to_numpy()
 
     def describe(self) -> dict[str, object]:
         """Name and LightGBM settings."""
@@ -113,6 +131,13 @@ class GradientBoosted(DemandModel):
             "linear_tree": self.linear_tree,
             "features": self.features,
         }
+
+
+def _slope(x: np.ndarray, y: np.ndarray) -> float:
+    """Least-squares slope of ``y`` on ``x`` (0 when ``x`` does not vary)."""
+    if x.size < 10 or np.ptp(x) == 0:
+        return 0.0
+    return float(np.polyfit(x, y, 1)[0])
 
 
 def make_model(name: str) -> DemandModel:

@@ -248,3 +248,33 @@ def test_forecast_plot_and_an_origin_inside_the_data(tmp_path) -> None:
     png = plot_forecast(df["load_mw"], r.forecasts, tmp_path / "f.png", "test")
     with open(png, "rb") as f:
         assert f.read(8) == b"\x89PNG\r\n\x1a\n"
+
+
+def test_a_heat_wave_beyond_the_training_range_neither_flatlines_nor_explodes() -> None:
+    def cooling(temp):  # the synthetic load's response to heat [MW]
+        return 8 * np.maximum(temp - 18, 0) ** 1.5
+
+    df = synthetic_load(400, seed=2)
+    capped = df["temperature_c"].clip(upper=30.0)  # training summers top out at 30 °C
+    df["load_mw"] += cooling(capped) - cooling(df["temperature_c"])
+    df["temperature_c"] = capped
+    load = df["load_mw"].to_numpy()
+    temp = df["temperature_c"].to_numpy()
+    train = design(load, temp, df.index, np.arange(24 * 10, 24 * 380, 24), 24, "Etc/GMT+5")
+    model = GradientBoosted(n_estimators=200).fit(train)
+    o = 24 * 385
+    rows = design(load, temp, df.index, np.array([o]), 24, "Etc/GMT+5")
+    at30 = model.predict(rows.assign(temp=30.0, cdh=12.0))
+    at38 = model.predict(rows.assign(temp=38.0, cdh=20.0))
+    rise = at38 - at30
+    truth = cooling(38.0) - cooling(30.0)  # about 383 MW
+    assert (rise > 0.3 * truth).all(), "the forecast flatlines beyond the training range"
+    assert (rise < 3.0 * truth).all(), "the forecast explodes beyond the training range"
+    plain = GradientBoosted(n_estimators=200)
+    plain.fit(train)
+    plain._slopes = (0.0, 0.0)  # trees alone
+    assert np.allclose(
+        plain.predict(rows.assign(temp=38.0, cdh=20.0)),
+        plain.predict(rows.assign(temp=30.0, cdh=12.0)),
+        rtol=0.01,
+    )
