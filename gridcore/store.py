@@ -118,7 +118,7 @@ class Store:
                     f"({axis[0]:%Y}); use a store for that period"
                 )
             if times[-1] > axis[-1]:
-                self._extend(product, ds, _years(axis[-1] + pd.Timedelta(freq), times[-1], freq), chunks)
+                self._extend(product, ds, _years(axis[-1] + pd.Timedelta(freq), times[-1], freq))
         axis = pd.DatetimeIndex(xr.open_zarr(path, consolidated=True)["time"].values)
         i0 = axis.get_loc(times[0])
         region = {"time": slice(i0, i0 + len(times))}
@@ -146,8 +146,8 @@ class Store:
                 encoding[name]["_FillValue"] = -1
         skeleton.to_zarr(self.path(product), compute=False, encoding=encoding, mode="w", **_ZARR)
 
-    def _extend(self, product: str, ds: xr.Dataset, axis: pd.DatetimeIndex, chunks: dict[str, int]) -> None:
-        del chunks  # appended arrays keep the product's chunking
+    def _extend(self, product: str, ds: xr.Dataset, axis: pd.DatetimeIndex) -> None:
+        """Append whole years to the time axis (the arrays keep the product's chunking)."""
         _skeleton(ds, axis).to_zarr(self.path(product), append_dim="time", compute=False, **_ZARR)
 
     def read(self, product: str, complete_only: bool = True) -> xr.Dataset:

@@ -330,6 +330,33 @@ def _as_text(values: pd.Series) -> np.ndarray:
     return values.astype("string").fillna("").to_numpy(dtype=object)
 
 
+def valid_on_grid(
+    result: ValidationResult, value_column: str, n_sources: int, times: pd.DatetimeIndex
+) -> np.ndarray:
+    """Valid values as a source x time array (NaN where no valid value).
+
+    Parameters
+    ----------
+    result : ValidationResult
+    value_column : str
+        Column of ``result.valid`` to place.
+    n_sources : int
+        Rows of the array (registry size).
+    times : pd.DatetimeIndex
+        UTC times of the columns, matched exactly against ``result.valid["timestamp"]``.
+
+    Returns
+    -------
+    np.ndarray
+        float64, ``(n_sources, len(times))``.
+    """
+    out = np.full((n_sources, len(times)), np.nan)
+    t = pd.Index(times.tz_convert(None).as_unit("ns")).get_indexer(result.valid["timestamp"].to_numpy())
+    keep = t >= 0
+    out[result.valid["code"].to_numpy()[keep], t[keep]] = result.valid[value_column].to_numpy()[keep]
+    return out
+
+
 def combine_results(results: list[ValidationResult]) -> ValidationResult:
     """Combine the results of consecutive blocks of one input into one.
 

@@ -39,7 +39,7 @@ def dense_readings(valid: pd.DataFrame, n_meters: int, starts: pd.DatetimeIndex)
     Parameters
     ----------
     valid : pd.DataFrame
-        ``code``, ``end``, ``kwh`` from :func:`gridcore.data.meters.validate_readings`.
+        ``code``, ``timestamp`` (interval end), ``kwh`` from :func:`gridcore.data.meters.validate_readings`.
     n_meters : int
     starts : pd.DatetimeIndex
         UTC interval starts of the array's columns.
@@ -59,7 +59,7 @@ def dense_readings(valid: pd.DataFrame, n_meters: int, starts: pd.DatetimeIndex)
 
 
 def sparse_readings(kwh: np.ndarray, starts: pd.DatetimeIndex) -> pd.DataFrame:
-    """The inverse of :func:`dense_readings`: the non-NaN cells as ``code``, ``end``, ``kwh``."""
+    """The inverse of :func:`dense_readings`: the non-NaN cells as ``code``, ``timestamp``, ``kwh``."""
     code, t = np.nonzero(~np.isnan(kwh))
     ends = (starts.tz_convert(None).as_unit("ns") + STEP).to_numpy()
     return pd.DataFrame({"code": code, "timestamp": ends[t], "kwh": kwh[code, t].astype(np.float64)})

@@ -14,7 +14,7 @@ import numpy as np
 import pandas as pd
 import xarray as xr
 
-from gridcore.data.contracts import Contract, ValidationResult, validate
+from gridcore.data.contracts import Contract, ValidationResult, valid_on_grid, validate
 from gridcore.data.synthetic import FaultRates, quarter_hours
 from gridcore.network.feeders import BUSBAR, FeederMap
 from gridcore.network.grid import GridModel
@@ -181,10 +181,7 @@ def sensor_dataset(result: ValidationResult, registry: pd.DataFrame, starts: pd.
     xr.Dataset
         ``value`` (sensor, time), coordinate ``quantity`` per sensor (units: MW, MVAr, kA, p.u., 0/1).
     """
-    out = np.full((len(registry), len(starts)), np.nan)
-    t = pd.Index(starts.tz_convert(None).as_unit("ns")).get_indexer(result.valid["timestamp"].to_numpy())
-    keep = t >= 0
-    out[result.valid["code"].to_numpy()[keep], t[keep]] = result.valid["value"].to_numpy()[keep]
+    out = valid_on_grid(result, "value", len(registry), starts)
     return xr.Dataset(
         {
             "value": (

@@ -12,11 +12,10 @@ from __future__ import annotations
 from functools import cache
 from pathlib import Path
 
-import numpy as np
 import pandas as pd
 import xarray as xr
 
-from gridcore.data.contracts import Contract, ValidationResult, validate
+from gridcore.data.contracts import Contract, ValidationResult, valid_on_grid, validate
 
 #: The bundled observed series.
 GEFCOM2014E = Path(__file__).resolve().parents[2] / "data" / "gefcom2014e.csv.gz"
@@ -93,10 +92,7 @@ def weather_dataset(result: ValidationResult, raw: pd.DataFrame, hours: pd.Datet
         ``temperature_c`` (station, time) [°C].
     """
     stations = pd.unique(raw["station_id"].astype(str))
-    out = np.full((len(stations), len(hours)), np.nan)
-    t = pd.Index(hours.tz_convert(None).as_unit("ns")).get_indexer(result.valid["timestamp"].to_numpy())
-    keep = t >= 0
-    out[result.valid["code"].to_numpy()[keep], t[keep]] = result.valid["temperature_c"].to_numpy()[keep]
+    out = valid_on_grid(result, "temperature_c", len(stations), hours)
     return xr.Dataset(
         {
             "temperature_c": (
