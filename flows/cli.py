@@ -24,7 +24,7 @@ ingest_app = typer.Typer(help="Import data files through validation into the sto
 app.add_typer(run_app, name="run")
 app.add_typer(backfill_app, name="backfill")
 app.add_typer(ingest_app, name="ingest")
-forecast_app = typer.Typer(help="Demand forecasts: backtests on real load data.", no_args_is_help=True)
+forecast_app = typer.Typer(help="Demand forecasts: backtests, grid forecasts, models.", no_args_is_help=True)
 app.add_typer(forecast_app, name="forecast")
 
 StoreOpt = Annotated[
@@ -90,15 +90,18 @@ def run_hourly(
     ] = None,
     store: StoreOpt = None,
     meters: MetersOpt = 100_000,
+    forecast: Annotated[
+        bool, typer.Option(help="Update the 168 h demand forecast with the registry's champion models.")
+    ] = True,
     as_json: JsonOpt = False,
 ) -> None:
-    """One hourly operations cycle: AMI feed -> validation -> feeder loads -> store."""
+    """One hourly operations cycle: AMI feed -> validation -> feeder loads -> store -> forecast update."""
     _quiet_prefect(as_json)
     t0 = time.perf_counter()
     from flows.hourly import hourly
 
     def call() -> dict[str, object]:
-        out = hourly(at=at, store=str(store) if store else None, meters=meters)
+        out = hourly(at=at, store=str(store) if store else None, meters=meters, forecast=forecast)
         out["command_seconds"] = round(time.perf_counter() - t0, 3)
         return out
 
@@ -112,14 +115,17 @@ def run_daily(
     ] = None,
     store: StoreOpt = None,
     meters: MetersOpt = 100_000,
+    forecast: Annotated[
+        bool, typer.Option(help="Retrain/promote the demand models and forecast the next 168 h.")
+    ] = True,
     as_json: JsonOpt = False,
 ) -> None:
-    """The daily flow: catch up missing hours of the day, report energy, peak and coverage per feeder."""
+    """The daily flow: catch up missing hours, report per feeder, retrain the models, forecast 7 days."""
     _quiet_prefect(as_json)
     from flows.daily import daily
 
     _run(
-        lambda: daily(at=at, store=str(store) if store else None, meters=meters),
+        lambda: daily(at=at, store=str(store) if store else None, meters=meters, forecast=forecast),
         as_json,
         "gridflow run daily",
     )
@@ -191,7 +197,7 @@ def forecast_backtest(
     ],
     horizon: Annotated[int, typer.Option(help="Hours ahead (1-168).", min=1, max=168)] = 24,
     test_days: Annotated[int, typer.Option(help="Daily 00:00 UTC origins on the last N days.", min=1)] = 56,
-    model: Annotated[str, typer.Option(help="lightgbm (default) or seasonal_naive.")] = "lightgbm",
+    model: Annotated[str, typer.Option(help="lightgbm (default), mstl or seasonal_naive.")] = "lightgbm",
     weather: Annotated[
         str, typer.Option(help="observed (ex-post) or forecast (observed + error growing with lead).")
     ] = "forecast",
@@ -230,24 +236,105 @@ def forecast_backtest(
 
 @forecast_app.command("plot")
 def forecast_plot(
-    csv: Annotated[Path, typer.Option("--csv", help="Hourly load file (the backtest format).")],
-    at: Annotated[str, typer.Option(help="Forecast origin, ISO 8601 UTC (its day's 00:00 is used).")],
+    at: Annotated[str, typer.Option(help="Forecast origin / issue time, ISO 8601 UTC.")],
+    csv: Annotated[
+        Path | None, typer.Option("--csv", help="Hourly load file (the backtest format): fit and draw.")
+    ] = None,
+    series: Annotated[
+        str | None,
+        typer.Option(
+            help="Without --csv: a series of the stored grid forecast (system, feeder:<id>, load:<name>)."
+        ),
+    ] = None,
     out: Annotated[Path, typer.Option(help="PNG to write.")] = Path("forecast.png"),
     horizon: Annotated[int, typer.Option(help="Hours ahead (1-168).", min=1, max=168)] = 168,
-    model: Annotated[str, typer.Option(help="lightgbm or seasonal_naive.")] = "lightgbm",
+    model: Annotated[str, typer.Option(help="lightgbm, mstl or seasonal_naive.")] = "lightgbm",
     weather: Annotated[str, typer.Option(help="observed or forecast.")] = "forecast",
     tz: Annotated[str | None, typer.Option(help="Local time zone of the load (default: inferred).")] = None,
     train_days: Annotated[int, typer.Option(help="Days of history for the fit.")] = 6 * 365,
+    store: StoreOpt = None,
     as_json: JsonOpt = False,
 ) -> None:
-    """Draw a forecast: the week before the origin, the forecast with 80/90 % bands, actuals if known."""
-    from flows.forecast import run_plot
+    """Draw a forecast: the week before the origin, the forecast with 80/90 % bands, actuals if known.
 
-    _run(
-        lambda: run_plot(csv, at, horizon, model, weather, tz, train_days, out),
-        as_json,
-        "gridflow forecast plot",
-    )
+    With --csv the file is forecast from the origin (its day's 00:00); otherwise --series names a series
+    of the grid forecast issued at --at in the store (see `forecast demand`).
+    """
+    from flows.forecast import run_grid_plot, run_plot
+
+    def call() -> dict[str, object]:
+        if csv is not None:
+            return run_plot(csv, at, horizon, model, weather, tz, train_days, out)
+        if series is None:
+            raise ValueError("give --csv FILE, or --series SERIES for a stored grid forecast")
+        from flows.common import store_path
+
+        return run_grid_plot(series, at, store_path(str(store) if store else None), out)
+
+    _run(call, as_json, "gridflow forecast plot")
+
+
+@forecast_app.command("demand")
+def forecast_demand(
+    at: Annotated[
+        str | None,
+        typer.Option(help="Issue time, ISO 8601 UTC (e.g. 2016-07-01T00:00Z); default: next hour."),
+    ] = None,
+    horizon: Annotated[int, typer.Option(help="Hours ahead (1-168).", min=1, max=168)] = 168,
+    store: StoreOpt = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Forecast the system, every feeder and every load point of the default grid, with quantiles."""
+    _quiet_prefect(as_json)
+    t0 = time.perf_counter()
+    from flows.demand import demand_forecast
+
+    def call() -> dict[str, object]:
+        out = demand_forecast(at=at, horizon=horizon, store=str(store) if store else None)
+        out["command_seconds"] = round(time.perf_counter() - t0, 3)
+        return out
+
+    _run(call, as_json, "gridflow forecast demand: results in the store")
+
+
+@forecast_app.command("models")
+def forecast_models(
+    group: Annotated[str | None, typer.Option(help="Only this group (feeder id or system).")] = None,
+    store: StoreOpt = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """List the registered demand models: group, version, training window, metrics, status."""
+    from flows.common import store_path
+    from gridcore.forecast.registry import ModelRegistry
+
+    versions = ModelRegistry(store_path(str(store) if store else None)).versions(group)
+    figures = {
+        "models": versions,
+        "champions": sum(v["status"] == "champion" for v in versions),
+        "challengers": sum(v["status"] == "challenger" for v in versions),
+        "retired": sum(v["status"] == "retired" for v in versions),
+    }
+    if as_json:
+        _emit(figures, True, "")
+        return
+    from rich.console import Console
+    from rich.table import Table
+
+    table = Table(title="gridflow forecast models")
+    for col in ("group", "version", "status", "train window", "day-ahead MAPE %", "naive %", "created"):
+        table.add_column(col)
+    for v in versions:
+        m = v.get("metrics", {})
+        table.add_row(
+            str(v["group"]),
+            str(v["version"]),
+            str(v["status"]),
+            f"{v['train_start']} - {v['train_end']}",
+            str(m.get("mape_pct")),
+            str(m.get("naive_mape_pct")),
+            str(v["created"]),
+        )
+    Console().print(table)
 
 
 @app.command("serve")

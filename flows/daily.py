@@ -1,8 +1,9 @@
 """The daily planning flow.
 
-So far: catch up the hours of the day that are missing or incomplete in the store
-(after a feed or link outage) and publish the day's feeder report. Forecast retraining, day-ahead
-schedules and prices join here as their issues land.
+Catch up the hours of the day that are missing or incomplete in the store (after a feed or link
+outage), publish the day's feeder report, then the model cycle: retrain and promote the demand models as
+the policy says and forecast the next 168 h. Day-ahead schedules and prices join here as their issues
+land.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ import pandas as pd
 from prefect import flow
 
 from flows.common import artifact_key, parse_hour, store_path
+from flows.demand import retrain_and_forecast
 from flows.hourly import hourly_cycle
 from flows.runner import dask_runner
 from gridcore.system import DEFAULT_METERS, DEFAULT_SEED
@@ -22,7 +24,11 @@ from tasks.reports import day_report, missing_hours
 
 @flow(name="daily-planning", task_runner=dask_runner(), log_prints=True)
 def daily(
-    at: str | None = None, store: str | None = None, meters: int = DEFAULT_METERS, seed: int = DEFAULT_SEED
+    at: str | None = None,
+    store: str | None = None,
+    meters: int = DEFAULT_METERS,
+    seed: int = DEFAULT_SEED,
+    forecast: bool = True,
 ) -> dict[str, object]:
     """Run the daily flow for the UTC day containing ``at`` (yesterday when omitted).
 
@@ -34,6 +40,9 @@ def daily(
         Store root.
     meters, seed : int
         Fleet of the synthetic feed.
+    forecast : bool
+        Run the model cycle: retrain the demand models as the policy says, then forecast the next
+        168 h from the end of the day (:func:`flows.demand.retrain_and_forecast`).
 
     Returns
     -------
@@ -49,6 +58,8 @@ def daily(
         caught_up.append(f"{hour:%H:%M}Z")
     report = day_report(root, day)
     out = {"store": root, "day": f"{day:%Y-%m-%d}", "hours_caught_up": caught_up, **report}
+    if forecast:
+        out["models"] = retrain_and_forecast(day + pd.Timedelta(days=1), root)
     out["seconds"] = round(time.perf_counter() - t0, 3)
     publish_report(f"Daily report {day:%Y-%m-%d}", artifact_key(f"daily-{day:%Y-%m-%d}"), out)
     return out

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pandas as pd
+
 from gridcore.forecast.backtest import backtest
 from gridcore.forecast.models import make_model
 from gridcore.forecast.weather import ForecastWeather, ObservedWeather, read_weather_forecasts
@@ -68,8 +70,6 @@ def run_plot(
     csv: Path, at: str, horizon: int, model: str, weather: str, tz: str | None, train_days: int, out: Path
 ) -> dict[str, object]:
     """Forecast from the origin ``at`` (calibrated on the 28 origins before it) and draw it to ``out``."""
-    import pandas as pd
-
     from gridcore.forecast.plot import plot_forecast
 
     lf = read_load_file(csv)
@@ -98,4 +98,51 @@ def run_plot(
         "horizon_h": horizon,
         "mape_pct": result.summary["mape_pct"],
         "coverage_80_pct": result.summary["coverage_80_pct"],
+    }
+
+
+def run_grid_plot(series: str, at: str, store: str, out: Path) -> dict[str, object]:
+    """Draw a stored grid demand forecast of one series.
+
+    ``series`` is ``system``, ``feeder:<id>`` or ``load:<name>``; the week before and the actuals come
+    from the grid's profiles.
+    """
+    from gridcore.forecast.demand import demand_history, grid_series
+    from gridcore.forecast.plot import plot_forecast
+    from gridcore.forecast.store import read_demand_forecast
+    from gridcore.system import default_system
+
+    issue = pd.Timestamp(at)
+    if issue.tzinfo is None:
+        raise ValueError(f"time {at!r} has no UTC offset; write it as {at}Z")
+    ds = read_demand_forecast(store, issue.tz_convert("UTC"))
+    if series not in set(ds["series"].values):
+        raise ValueError(
+            f"series {series!r} is not in the forecast; e.g. {', '.join(ds['series'].values[:3])}"
+        )
+    one = ds.sel(series=series).isel(issue_time=0).load()
+    target = pd.DatetimeIndex(one["target_time"].values).tz_localize("UTC")
+    frame = pd.DataFrame({"target": target, "forecast": one["point_mw"].values})
+    for q in (0.05, 0.1, 0.9, 0.95):
+        frame[f"q{q:g}"] = one["quantile_mw"].sel(quantile=q).values
+    system = default_system()
+    catalog = grid_series(system.grid, system.feeders)
+    if series not in catalog.index:
+        raise ValueError(f"series {series!r} is no longer in the grid's topology")
+    history = demand_history(
+        system.grid,
+        catalog.loc[[series]],
+        target[0] - pd.Timedelta(days=7),
+        target[-1] + pd.Timedelta(hours=1),
+    )[series]
+    title = f"{series}: demand forecast issued {target[0]:%Y-%m-%d %H:%M}Z (profiles as actuals)"
+    path = plot_forecast(history, frame, out, title)
+    actual = history.reindex(target).to_numpy()
+    inside = (actual >= frame["q0.1"].to_numpy()) & (actual <= frame["q0.9"].to_numpy())
+    return {
+        "png": path,
+        "series": series,
+        "issue_time": f"{target[0]:%Y-%m-%dT%H:%MZ}",
+        "mape_pct": round(float(100 * abs(actual / frame["forecast"].to_numpy() - 1).mean()), 3),
+        "coverage_80_pct": round(float(100 * inside.mean()), 1),
     }

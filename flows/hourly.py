@@ -13,6 +13,7 @@ from prefect import flow, unmapped
 from prefect.futures import PrefectFuture
 
 from flows.common import artifact_key, hour_run_id, parse_hour, store_path
+from flows.demand import forecast_from_champions
 from flows.runner import dask_runner
 from gridcore.data.quality import feed_summary
 from gridcore.data.synthetic import fleet_blocks
@@ -67,7 +68,11 @@ def hourly_cycle(hour: pd.Timestamp, store: str, meters: int, seed: int) -> dict
 
 @flow(name="hourly-operations", task_runner=dask_runner(), log_prints=True)
 def hourly(
-    at: str | None = None, store: str | None = None, meters: int = DEFAULT_METERS, seed: int = DEFAULT_SEED
+    at: str | None = None,
+    store: str | None = None,
+    meters: int = DEFAULT_METERS,
+    seed: int = DEFAULT_SEED,
+    forecast: bool = True,
 ) -> dict[str, object]:
     """Run the hourly operations cycle for the hour containing ``at`` (UTC).
 
@@ -81,6 +86,9 @@ def hourly(
         Fleet size of the synthetic AMI feed.
     seed : int
         Seed of the fleet and the feed.
+    forecast : bool
+        Update the demand forecast from the next hour with the registry's champions (skipped, and said
+        so, while there are none).
 
     Returns
     -------
@@ -88,6 +96,9 @@ def hourly(
         store, hour, run_id, readings_in, readings_valid, quarantined, feeders, ..., seconds.
     """
     t0 = time.perf_counter()
-    out = hourly_cycle(parse_hour(at), store_path(store), meters, seed)
+    hour, root = parse_hour(at), store_path(store)
+    out = hourly_cycle(hour, root, meters, seed)
+    if forecast:
+        out["demand_forecast"] = forecast_from_champions(hour + pd.Timedelta(hours=1), root)
     out["seconds"] = round(time.perf_counter() - t0, 3)
     return out

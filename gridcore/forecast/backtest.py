@@ -209,8 +209,9 @@ def backtest(
     quant = np.full((len(origins), horizon, len(levels)), np.nan)
     fitted_at: int | None = None
     fits = 0
+    history_model = bool(getattr(model, "uses_history", False))
     for i, o in enumerate(origins):
-        if fitted_at is None or o - fitted_at >= 24 * refit_days:
+        if not history_model and (fitted_at is None or o - fitted_at >= 24 * refit_days):
             train_origins = np.arange(max(o - 24 * train_days, 24 * 8), o - horizon + 1, 24)
             rows = design(load, temperature, index, train_origins, horizon, tz)
             rows = rows[rows["target"] < o]
@@ -221,7 +222,10 @@ def backtest(
         rows = design(
             load, temperature, index, np.array([o]), horizon, tz, {int(o): known.mean(axis=1).to_numpy()}
         )
-        point[i] = model.predict(rows)
+        if history_model:
+            point[i] = model.forecast_history(load[max(o - 24 * train_days, 0) : o], index[o], horizon)
+        else:
+            point[i] = model.predict(rows)
         naive[i] = SeasonalNaive().predict(rows)
         actual[i] = rows["y"].to_numpy() * rows["level"].to_numpy()
         past = slice(max(i - calibration_days, 0), i)

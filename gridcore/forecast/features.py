@@ -52,6 +52,19 @@ def calendar(times: pd.DatetimeIndex, tz: str) -> dict[str, np.ndarray]:
     }
 
 
+_CALENDARS: dict[tuple[int, int, int, str], dict[str, np.ndarray]] = {}
+
+
+def _calendar_of(index: pd.DatetimeIndex, tz: str) -> dict[str, np.ndarray]:
+    """:func:`calendar` of a whole index, memoised (many series share one index; the holidays are slow)."""
+    key = (int(index[0].value), int(index[-1].value), len(index), tz)
+    if key not in _CALENDARS:
+        if len(_CALENDARS) > 32:
+            _CALENDARS.clear()
+        _CALENDARS[key] = calendar(index, tz)
+    return _CALENDARS[key]
+
+
 def design(
     load: np.ndarray,
     temperature: np.ndarray,
@@ -125,6 +138,7 @@ def design(
         "same_hour_last_week": at(last_week) / level,
         "same_hour_2_weeks": at(last_week - 168) / level,
         "same_hour_mean7": np.nanmean(np.stack([at(last_day - 24 * k) for k in range(7)]), axis=0) / level,
+        "same_hour_mean4w": np.nanmean(np.stack([at(last_week - 168 * k) for k in range(4)]), axis=0) / level,
         "last_hour": at(o - 1) / level,
         "last24_mean": mean_before(24) / level,
         "prev_day_max": np.nanmax(prev_day, axis=0) / level,
@@ -134,9 +148,9 @@ def design(
     feats.update(temp)
     feats["dtemp_last_day"] = temp["temp"] - _temp_at(temperature, last_day)
     feats["dtemp_last_week"] = temp["temp"] - _temp_at(temperature, last_week)
-    cal = calendar(index[t_c], tz)
-    feats.update(cal)
-    cal_all = calendar(index, tz)["offday"]
+    cal_index = _calendar_of(index, tz)
+    feats.update({k: v[t_c] for k, v in cal_index.items()})
+    cal_all = cal_index["offday"]
     feats["offday_last_day"] = cal_all[np.clip(last_day, 0, n - 1)]
     feats["offday_last_week"] = cal_all[np.clip(last_week, 0, n - 1)]
     y = np.where(ok, at(t_c), np.nan) / level
@@ -189,7 +203,14 @@ def _temperature_rows(
     """Temperature features per row, from the series known at each row's origin.
 
     ``weather_at_origin[o]`` covers positions ``o - WEATHER_LOOKBACK_H`` to ``o + horizon`` (exclusive).
+    The last result is memoised on the identity of the inputs: the series of a group share one
+    temperature and one set of origins, and these features are most of the cost of a design.
     """
+    key = (temperature, weather_at_origin, origins.tobytes(), horizon, len(t))
+    last = _TEMP_ROWS.get("last")
+    same_objects = last is not None and last[0][0] is key[0] and last[0][1] is key[1]
+    if same_objects and last[0][2:] == key[2:]:
+        return {k: v.copy() for k, v in last[1].items()}
     out = {k: v[t].copy() for k, v in _temp_features(temperature).items()}
     for i, origin in enumerate(origins):
         known = (weather_at_origin or {}).get(int(origin))
@@ -199,7 +220,11 @@ def _temperature_rows(
         local = t[rows] - (int(origin) - WEATHER_LOOKBACK_H)
         for k, v in _temp_features(known).items():
             out[k][rows] = v[local]
-    return out
+    _TEMP_ROWS["last"] = (key, out)
+    return {k: v.copy() for k, v in out.items()}
+
+
+_TEMP_ROWS: dict[str, tuple] = {}
 
 
 #: Feature columns of the gradient-boosted model.
@@ -212,6 +237,7 @@ FEATURES = [
     "same_hour_last_week",
     "same_hour_2_weeks",
     "same_hour_mean7",
+    "same_hour_mean4w",
     "last_hour",
     "last24_mean",
     "prev_day_max",

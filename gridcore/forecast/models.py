@@ -132,6 +132,36 @@ class GradientBoosted(DemandModel):
             "features": self.features,
         }
 
+    def to_dict(self) -> dict[str, object]:
+        """The fitted model as plain data (LightGBM text model, settings, extrapolation terms)."""
+        if self._booster is None:
+            raise RuntimeError("GradientBoosted.to_dict before fit")
+        return {
+            "settings": {
+                "n_estimators": self.n_estimators,
+                "learning_rate": self.learning_rate,
+                "num_leaves": self.num_leaves,
+                "min_child_samples": self.min_child_samples,
+                "linear_tree": self.linear_tree,
+                "seed": self.seed,
+                "features": self.features,
+            },
+            "temp_range": list(self._temp_range),
+            "slopes": list(self._slopes),
+            "booster": self._booster.model_to_string(),
+        }
+
+    @classmethod
+    def from_dict(cls, data: dict[str, object]) -> GradientBoosted:
+        """Rebuild a fitted model written by :meth:`to_dict`."""
+        import lightgbm as lgb
+
+        model = cls(**data["settings"])
+        model._booster = lgb.Booster(model_str=data["booster"])
+        model._temp_range = tuple(float(v) for v in data["temp_range"])
+        model._slopes = tuple(float(v) for v in data["slopes"])
+        return model
+
 
 def _slope(x: np.ndarray, y: np.ndarray) -> float:
     """Least-squares slope of ``y`` on ``x`` (0 when ``x`` does not vary)."""
@@ -141,9 +171,16 @@ def _slope(x: np.ndarray, y: np.ndarray) -> float:
 
 
 def make_model(name: str) -> DemandModel:
-    """A model by name: ``lightgbm`` (default) or ``seasonal_naive``."""
+    """A model by name.
+
+    ``lightgbm`` (default), ``mstl`` (statistical, daily and weekly seasonality) or ``seasonal_naive``.
+    """
     if name in {"lightgbm", "gbm", "default"}:
         return GradientBoosted()
     if name in {"seasonal_naive", "seasonal_naive_7d", "naive"}:
         return SeasonalNaive()
-    raise ValueError(f"unknown model {name!r}; choose lightgbm or seasonal_naive")
+    if name in {"mstl", "statistical"}:
+        from gridcore.forecast.statistical import MSTLModel  # statistical imports this module
+
+        return MSTLModel()
+    raise ValueError(f"unknown model {name!r}; choose lightgbm, mstl or seasonal_naive")

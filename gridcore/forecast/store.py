@@ -49,3 +49,107 @@ def write_backtest(root: str, result: BacktestResult, name: str) -> str:
     path.parent.mkdir(parents=True, exist_ok=True)
     ds.to_zarr(path, mode="w", zarr_format=2, consolidated=True, encoding={"origin": dict(TIME_ENCODING)})
     return str(path)
+
+
+def write_demand_forecast(
+    root: str,
+    forecasts: list,
+    catalog: pd.DataFrame,
+    attrs: dict[str, object] | None = None,  # noqa: ANN001
+) -> str:
+    """Write one issue's grid demand forecast: ``<root>/demand_forecast/<issue>.zarr``.
+
+    The dataset has dimensions ``series`` x ``issue_time`` (length 1) x ``lead`` (1..horizon h) x
+    ``quantile``; ``target_time`` (issue_time, lead) is the UTC hour start forecast. Variables:
+    ``point_mw`` and ``quantile_mw`` [MW]; per series ``kind``, ``feeder``, ``group`` and the
+    out-of-sample figures of the calibration origins (``day_ahead_mape_pct``, ``naive_mape_pct``,
+    ``coverage_80_pct``, ...). One folder per issue time keeps issues independent (a rerun replaces its
+    own, series may change with the topology); :func:`read_demand_forecast` concatenates them. The folder
+    is written under a temporary name and renamed into place.
+
+    Parameters
+    ----------
+    root : str
+        Store folder.
+    forecasts : list of gridcore.forecast.demand.GroupForecast
+        The groups of one issue time.
+    catalog : pd.DataFrame
+        Series catalogue (:func:`gridcore.forecast.demand.grid_series`).
+    attrs : dict, optional
+        Provenance.
+
+    Returns
+    -------
+    str
+        Path written.
+    """
+    import shutil
+    import uuid
+
+    issue = forecasts[0].issue_time
+    series = [s for f in forecasts for s in f.series]
+    point = np.concatenate([f.point for f in forecasts])
+    quant = np.concatenate([f.quantiles for f in forecasts])
+    scores = pd.concat([f.scores for f in forecasts]).reindex(series)
+    from gridcore.forecast.demand import DEMAND_QUANTILES
+
+    horizon = point.shape[1]
+    lead = np.arange(1, horizon + 1)
+    issue_naive = issue.tz_convert(None).as_unit("ns")
+    target = pd.DatetimeIndex([issue_naive + pd.Timedelta(hours=int(h) - 1) for h in lead])
+    data = {
+        "point_mw": (("series", "issue_time", "lead"), point[:, None, :].astype("float32"), {"units": "MW"}),
+        "quantile_mw": (
+            ("series", "issue_time", "lead", "quantile"),
+            quant[:, None, :, :].astype("float32"),
+            {"units": "MW"},
+        ),
+    }
+    for col in scores.columns:
+        data[col] = (("series",), scores[col].to_numpy(dtype=float))
+    cat = catalog.reindex(series)
+    ds = xr.Dataset(
+        data,
+        coords={
+            "series": np.array(series, dtype=str),
+            "issue_time": [issue_naive],
+            "lead": lead,
+            "quantile": np.array(DEMAND_QUANTILES),
+            "target_time": (("issue_time", "lead"), target.values[None, :]),
+            "kind": ("series", cat["kind"].to_numpy(dtype=str)),
+            "feeder": ("series", cat["feeder"].to_numpy(dtype=str)),
+            "group": ("series", cat["group"].to_numpy(dtype=str)),
+        },
+        attrs={**(attrs or {}), "timezone": "UTC", "time_label": "interval start"},
+    )
+    folder = Path(root) / "demand_forecast"
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / f"{issue:%Y%m%dT%H%MZ}.zarr"
+    tmp = folder / f".{path.name}.{uuid.uuid4().hex}"
+    encoding = {"issue_time": dict(TIME_ENCODING), "target_time": dict(TIME_ENCODING)}
+    ds.to_zarr(tmp, mode="w", zarr_format=2, consolidated=True, encoding=encoding)
+    if path.exists():
+        old = folder / f".{path.name}.old.{uuid.uuid4().hex}"
+        path.rename(old)
+        tmp.rename(path)
+        shutil.rmtree(old, ignore_errors=True)
+    else:
+        tmp.rename(path)
+    return str(path)
+
+
+def read_demand_forecast(root: str, issue_time: pd.Timestamp | None = None) -> xr.Dataset:
+    """The demand forecast of one issue time (the latest when omitted).
+
+    As written by :func:`write_demand_forecast`.
+    """
+    folder = Path(root) / "demand_forecast"
+    paths = sorted(p for p in folder.glob("*.zarr") if not p.name.startswith("."))
+    if issue_time is not None:
+        want = f"{pd.Timestamp(issue_time).tz_convert('UTC'):%Y%m%dT%H%MZ}.zarr"
+        paths = [p for p in paths if p.name == want]
+    if not paths:
+        raise FileNotFoundError(
+            f"no demand forecast in {folder}" + (f" for {issue_time}" if issue_time else "")
+        )
+    return xr.open_zarr(paths[-1], consolidated=True)

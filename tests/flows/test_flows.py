@@ -13,6 +13,7 @@ from typer.testing import CliRunner
 from flows.backfill import backfill_hourly
 from flows.cli import app
 from flows.daily import daily
+from flows.demand import demand_forecast
 from flows.hourly import hourly
 from flows.ingest import ingest_meters
 from gridcore.data.validation import ContractError
@@ -86,7 +87,7 @@ def test_backfill_then_daily_catches_up_the_rest_of_the_day(tmp_path) -> None:
         time=slice("2016-07-01T00", "2016-07-01T03")
     )
     assert flags.values.tolist() == [1, 1, 0, 0]
-    day = daily(at="2016-07-01T12:00Z", store=str(tmp_path), meters=METERS)
+    day = daily(at="2016-07-01T12:00Z", store=str(tmp_path), meters=METERS, forecast=False)
     assert len(day["hours_caught_up"]) == 22 and day["hours_complete"] == 24
     assert day["energy_mwh"]["system"] > 0
 
@@ -112,3 +113,31 @@ def test_cli_json_and_errors(tmp_path) -> None:
         app, ["run", "hourly", "--at", "2016-07-01T14:00", "--store", str(tmp_path), "--json"]
     )
     assert res.exit_code == 1 and "UTC offset" in res.stderr
+
+
+def test_forecast_demand_then_daily_model_cycle_then_hourly_update(tmp_path) -> None:
+    root = str(tmp_path)
+    skipped = hourly(at="2016-06-30T22:00Z", store=root, meters=METERS)["demand_forecast"]
+    assert "skipped" in skipped  # no champion yet: said so, not hidden
+    out = demand_forecast(at="2016-07-01T00:00Z", horizon=168, store=root)
+    assert out["series"] == 126 and out["models"] == {"fitted": 11, "from_registry": 0}
+    acc = out["accuracy_out_of_sample"]
+    assert acc["system"]["day_ahead_mape_pct"] < acc["system"]["day_ahead_naive_mape_pct"]
+    assert 65 <= acc["load"]["coverage_80_pct"] <= 92
+    ds = xr.open_zarr(out["written"])
+    q = ds["quantile_mw"].values
+    assert ds.sizes["lead"] == 168 and np.isfinite(q).all() and (np.diff(q, axis=-1) >= 0).all()
+    system = ds["point_mw"].sel(series="system").values
+    feeders = ds["point_mw"].sel(series=[s for s in ds.series.values if s.startswith("feeder:")]).values
+    # groups are fitted apart, so feeders add up to the system closely, not exactly
+    assert abs(feeders.sum() / system.sum() - 1) < 0.05
+    res = CliRunner().invoke(app, ["forecast", "models", "--store", root, "--json"])
+    models = json.loads(res.stdout.strip().splitlines()[-1])
+    assert models["champions"] == 11 and {m["horizon_h"] for m in models["models"]} == {168}
+    day = daily(at="2016-07-01T12:00Z", store=root, meters=METERS)["models"]
+    assert sum(day["model_actions"].values()) == 11
+    assert set(day["model_actions"]) <= {"kept", "promoted", "rejected"}
+    assert day["forecast"]["models"]["from_registry"] == 11
+    assert (tmp_path / "demand_forecast" / "20160702T0000Z.zarr").exists()
+    update = hourly(at="2016-07-02T05:00Z", store=root, meters=METERS)["demand_forecast"]
+    assert update["issue_time"] == "2016-07-02T06:00Z" and update["models"]["from_registry"] == 11

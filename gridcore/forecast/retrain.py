@@ -1,0 +1,256 @@
+"""Retraining and promotion of the demand models of a grid's forecast groups.
+
+Each day, per group (see :mod:`gridcore.forecast.demand`):
+
+1. No champion in the registry: fit one on the history before the evaluation window, score it on the
+   window (out-of-sample), register it as champion.
+2. Otherwise score the champion's day-ahead forecasts over the last ``drift_days`` origins. Retrain when
+   the champion was trained more than ``max_age_days`` before now, or when this recent MAPE
+   exceeds ``drift_ratio`` times the MAPE recorded when it was registered.
+3. Retraining fits a challenger on the history before the last ``eval_days`` days, scores both models on
+   those days (the challenger out-of-sample), and promotes the challenger only when its MAPE is lower;
+   otherwise it is retired. The decision, with both figures and the reasons, is written to the registry.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+
+import numpy as np
+import pandas as pd
+
+from gridcore.forecast import metrics
+from gridcore.forecast.demand import DEFAULT_TZ, GRID_MODEL, calibration_origins, fit_rows
+from gridcore.forecast.features import WEATHER_LOOKBACK_H, design
+from gridcore.forecast.models import GradientBoosted, SeasonalNaive
+from gridcore.forecast.registry import ModelRegistry
+from gridcore.forecast.weather import ForecastWeather, WeatherProvider
+
+
+@dataclass(frozen=True)
+class RetrainPolicy:
+    """When to retrain and how to judge a challenger.
+
+    Attributes
+    ----------
+    max_age_days : float
+        Retrain when the champion was trained (its ``created`` data time) longer ago than this [days].
+    drift_ratio : float
+        Retrain when the recent day-ahead MAPE exceeds this multiple of the registered MAPE.
+    drift_days : int
+        Daily origins of the recent-error check.
+    eval_days : int
+        Daily origins the challenger and the champion are compared on.
+    train_days : int
+        History a fit sees [days].
+    horizon : int
+        Hours ahead the models are fitted for [h].
+    max_rows : int
+        Cap on pooled training rows.
+    """
+
+    max_age_days: float = 28.0
+    drift_ratio: float = 1.3
+    drift_days: int = 7
+    eval_days: int = 14
+    train_days: int = 182
+    horizon: int = 168
+    max_rows: int = 120_000
+
+
+def evaluate(
+    model: GradientBoosted,
+    history: pd.DataFrame,
+    temperature: pd.Series,
+    at: pd.Timestamp,
+    days: int,
+    horizon: int = 24,
+    tz: str = DEFAULT_TZ,
+    weather: WeatherProvider | None = None,
+) -> dict[str, object]:
+    """Score a model on the ``days`` daily origins whose ``horizon`` ends by ``at``.
+
+    Parameters
+    ----------
+    model : GradientBoosted
+    history : pd.DataFrame
+        Hourly UTC index through at least ``at``, one column per series [MW].
+    temperature : pd.Series
+        Observed temperature [°C] on ``history.index``.
+    at : pd.Timestamp
+        UTC; no load from it on is used.
+    days : int
+    horizon : int
+        Hours ahead scored [h].
+    tz : str
+    weather : WeatherProvider, optional
+        Weather known at each origin (synthetic forecast by default).
+
+    Returns
+    -------
+    dict
+        ``mape_pct`` and ``naive_mape_pct`` (mean over series of each series' MAPE), ``n_origins``,
+        ``horizon_h``, ``window`` [first origin, last target] (UTC).
+    """
+    weather = weather or ForecastWeather()
+    index = history.index
+    pos = int(index.get_loc(pd.Timestamp(at).tz_convert("UTC")))
+    origins = calibration_origins(pos, horizon, days)
+    origins = origins[origins - WEATHER_LOOKBACK_H >= 0]
+    if origins.size == 0:
+        raise ValueError("not enough history to evaluate")
+    temp = temperature.reindex(index).to_numpy(dtype=float)
+    temps = pd.DataFrame({"temperature_c": temp}, index=index)
+    known = {
+        int(o): weather.at_origin(temps.iloc[o - WEATHER_LOOKBACK_H : o + horizon], index[o])[
+            "temperature_c"
+        ].to_numpy(dtype=float)
+        for o in origins
+    }
+    past = history.copy()
+    past.iloc[pos:] = np.nan
+    model_mape, naive_mape = [], []
+    for sid in history.columns:
+        rows = design(past[sid].to_numpy(dtype=float), temp, index, origins, horizon, tz, known)
+        actual = (rows["y"] * rows["level"]).to_numpy()
+        model_mape.append(metrics.mape(actual, model.predict(rows)))
+        naive_mape.append(metrics.mape(actual, SeasonalNaive().predict(rows)))
+    return {
+        "mape_pct": round(float(np.nanmean(model_mape)), 3),
+        "naive_mape_pct": round(float(np.nanmean(naive_mape)), 3),
+        "n_origins": int(origins.size),
+        "horizon_h": int(horizon),
+        "window": [
+            f"{index[origins[0]]:%Y-%m-%dT%H:%MZ}",
+            f"{index[origins[-1] + horizon - 1]:%Y-%m-%dT%H:%MZ}",
+        ],
+    }
+
+
+def fit_model(
+    history: pd.DataFrame,
+    temperature: pd.Series,
+    before: pd.Timestamp,
+    policy: RetrainPolicy,
+    tz: str = DEFAULT_TZ,
+    params: dict[str, object] | None = None,
+) -> tuple[GradientBoosted, pd.Timestamp, pd.Timestamp]:
+    """Fit a group model on targets before ``before``; returns the model and its training window."""
+    index = history.index
+    pos = int(index.get_loc(pd.Timestamp(before).tz_convert("UTC")))
+    past = history.copy()
+    past.iloc[pos:] = np.nan
+    temp = temperature.reindex(index).to_numpy(dtype=float)
+    rows = fit_rows(past, temp, pos, policy.horizon, tz, policy.train_days, policy.max_rows)
+    model = GradientBoosted(**{**GRID_MODEL, **(params or {})}).fit(rows)
+    return model, index[int(rows["target"].min())], index[int(rows["target"].max())]
+
+
+def retrain_group(
+    group: str,
+    history: pd.DataFrame,
+    temperature: pd.Series,
+    at: pd.Timestamp,
+    registry: ModelRegistry,
+    policy: RetrainPolicy | None = None,
+    tz: str = DEFAULT_TZ,
+    weather: WeatherProvider | None = None,
+    params: dict[str, object] | None = None,
+) -> dict[str, object]:
+    """Check a group's champion and retrain, challenge and promote as the policy says.
+
+    Parameters
+    ----------
+    group : str
+    history : pd.DataFrame
+        Hourly UTC index through ``at``, one column per series of the group [MW]; NaN where unknown.
+    temperature : pd.Series
+        Observed temperature [°C].
+    at : pd.Timestamp
+        UTC time of the decision: data from it on are not used.
+    registry : ModelRegistry
+    policy : RetrainPolicy, optional
+    tz : str
+    weather : WeatherProvider, optional
+    params : dict, optional
+        LightGBM settings for new fits.
+
+    Returns
+    -------
+    dict
+        The decision: ``group``, ``at``, ``action`` (first_model, kept, promoted, rejected), ``reasons``,
+        ``champion`` / ``challenger`` versions and their ``*_eval`` figures, ``recent`` figures; also
+        written to the registry.
+    """
+    policy = policy or RetrainPolicy()
+    at = pd.Timestamp(at).tz_convert("UTC")
+    eval_start = at - pd.Timedelta(days=policy.eval_days)
+    series = list(history.columns)
+    decision: dict[str, object] = {"group": group, "at": f"{at:%Y-%m-%dT%H:%MZ}", "policy": asdict(policy)}
+    current = registry.champion(group)
+    if current is None:
+        model, t0, t1 = fit_model(history, temperature, eval_start, policy, tz, params)
+        score = evaluate(model, history, temperature, at, policy.eval_days, 24, tz, weather)
+        meta = registry.register(
+            group,
+            model,
+            series,
+            t0,
+            t1,
+            score,
+            at,
+            status="champion",
+            reason="first model of the group",
+            horizon_h=policy.horizon,
+        )
+        decision.update({"action": "first_model", "reasons": ["no champion"], "champion": meta["version"]})
+        decision["champion_eval"] = score
+        registry.log_decision(group, at, decision)
+        return decision
+    champion = registry.load(current)
+    recent = evaluate(champion, history, temperature, at, policy.drift_days, 24, tz, weather)
+    reasons = []
+    age = (at - pd.Timestamp(current["created"])) / pd.Timedelta(days=1)
+    if age > policy.max_age_days:
+        reasons.append(f"age {age:.1f} d > {policy.max_age_days:g} d")
+    registered = float(current["metrics"].get("mape_pct", np.nan))
+    if np.isfinite(registered) and recent["mape_pct"] > policy.drift_ratio * registered:
+        reasons.append(
+            f"recent day-ahead MAPE {recent['mape_pct']:.2f} % > {policy.drift_ratio:g} x "
+            f"registered {registered:.2f} %"
+        )
+    decision.update({"champion": current["version"], "recent": recent, "reasons": reasons})
+    if not reasons:
+        decision["action"] = "kept"
+        registry.log_decision(group, at, decision)
+        return decision
+    model, t0, t1 = fit_model(history, temperature, eval_start, policy, tz, params)
+    challenger_eval = evaluate(model, history, temperature, at, policy.eval_days, 24, tz, weather)
+    champion_eval = evaluate(champion, history, temperature, at, policy.eval_days, 24, tz, weather)
+    meta = registry.register(
+        group, model, series, t0, t1, challenger_eval, at, reason="; ".join(reasons), horizon_h=policy.horizon
+    )
+    decision.update(
+        {"challenger": meta["version"], "challenger_eval": challenger_eval, "champion_eval": champion_eval}
+    )
+    if challenger_eval["mape_pct"] < champion_eval["mape_pct"]:
+        registry.promote(
+            group,
+            int(meta["version"]),
+            f"MAPE {challenger_eval['mape_pct']:.2f} % < champion's {champion_eval['mape_pct']:.2f} % "
+            f"over the last {policy.eval_days} days",
+            at,
+        )
+        decision["action"] = "promoted"
+    else:
+        registry.set_status(
+            group,
+            int(meta["version"]),
+            "retired",
+            f"MAPE {challenger_eval['mape_pct']:.2f} % not below "
+            f"champion's {champion_eval['mape_pct']:.2f} %",
+            at,
+        )
+        decision["action"] = "rejected"
+    registry.log_decision(group, at, decision)
+    return decision

@@ -1,0 +1,254 @@
+"""Grid demand forecasts: series from the topology, history checks, group forecasts, store, registry,
+retraining."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from gridcore.forecast.demand import (
+    DEMAND_QUANTILES,
+    SYSTEM,
+    calibration_origins,
+    clean_history,
+    demand_history,
+    demand_inputs,
+    forecast_group,
+    grid_series,
+    history_issues,
+    registry_metrics,
+)
+from gridcore.forecast.models import GradientBoosted
+from gridcore.forecast.registry import ModelRegistry, slug
+from gridcore.forecast.retrain import RetrainPolicy, evaluate, fit_model, retrain_group
+from gridcore.forecast.store import read_demand_forecast, write_demand_forecast
+from gridcore.forecast.weather import ObservedWeather
+from gridcore.network.feeders import derive_feeders
+from gridcore.system import default_system
+
+TZ = "Etc/GMT+5"
+
+
+def group_history(
+    days: int = 200, seed: int = 0, shift_day: int | None = None
+) -> tuple[pd.DataFrame, pd.Series]:
+    """Two series with daily and weekly cycles and a temperature response; optional level shift of
+    series ``b`` by +40 % from ``shift_day``."""
+    idx = pd.date_range("2015-01-01", periods=24 * days, freq="1h", tz="UTC")
+    rng = np.random.default_rng(seed)
+    hour = (idx.hour - 5) % 24
+    doy = idx.dayofyear.to_numpy()
+    # weather that varies from week to week but has no season, so a level shift is the only change
+    temp = 6 + 4 * np.sin(2 * np.pi * doy / 23) + 4 * np.sin(2 * np.pi * (hour - 9) / 24)
+    weekday = ((idx - pd.Timedelta(hours=5)).dayofweek < 5).astype(float)
+    shape = 1 + 0.35 * ((hour >= 7) & (hour < 21)) + 0.15 * weekday + 0.01 * np.maximum(12 - temp, 0)
+    a = 2.0 * shape * (1 + rng.normal(0, 0.01, len(idx)))
+    b = 0.5 * (1 + 0.2 * np.sin(2 * np.pi * hour / 24)) * shape * (1 + rng.normal(0, 0.01, len(idx)))
+    if shift_day is not None:
+        b = np.where(np.arange(len(idx)) >= 24 * shift_day, 1.4 * b, b)
+    hist = pd.DataFrame({"feeder:a": a, "load:b": b}, index=idx)
+    return hist, pd.Series(temp, index=idx)
+
+
+def test_series_follow_the_topology() -> None:
+    system = default_system(1000)
+    cat = grid_series(system.grid, system.feeders)
+    loads = cat[cat["kind"] == "load"]
+    assert cat.loc[SYSTEM, "kind"] == "system"
+    assert len(loads) == len(system.grid.load)
+    assert set(cat.loc[cat["kind"] == "feeder", "feeder"]) == set(system.feeders.feeders)
+    # each load point belongs to its bus's feeder; the group is the feeder
+    bus_feeder = system.feeders.bus_feeder
+    assert (loads["feeder"] == loads["bus"].map(bus_feeder)).all()
+    assert (loads["group"] == loads["feeder"]).all()
+    # opening a feeder's head line moves its loads out of that feeder without any code change
+    grid = system.grid
+    feeder = system.feeders.feeders[1]
+    head = system.feeders.head_line[feeder]
+    lines = grid.line.copy()
+    lines.loc[head, "in_service"] = False
+    opened = dataclasses.replace(grid, line=lines)
+    moved = grid_series(opened, derive_feeders(opened))
+    assert (moved.loc[loads.index, "feeder"] == feeder).sum() < (loads["feeder"] == feeder).sum()
+    # the feeder totals add up to the system total
+    start = pd.Timestamp("2016-03-01T00:00Z")
+    hist = demand_history(grid, cat, start, start + pd.Timedelta(days=2))
+    feeders = hist[[c for c in hist.columns if c.startswith("feeder:")]].sum(axis=1)
+    assert np.allclose(feeders, hist[SYSTEM], rtol=1e-9) or cat.loc[loads.index, "feeder"].eq("").any()
+    assert hist.index.tz is not None and len(hist) == 48
+
+
+def test_history_issues_flag_gaps_spikes_negatives() -> None:
+    hist, _ = group_history(40)
+    bad = hist.copy()
+    t_gap, t_spike, t_neg = bad.index[100], bad.index[300], bad.index[500]
+    bad.loc[t_gap, "feeder:a"] = np.nan
+    bad.loc[t_spike, "load:b"] *= 6
+    bad.loc[t_neg, "feeder:a"] = -1.0
+    issues = history_issues(bad)
+    found = {(r.series, r.time, r.issue) for r in issues.itertuples()}
+    assert ("feeder:a", t_gap, "gap") in found
+    assert ("load:b", t_spike, "spike") in found
+    assert ("feeder:a", t_neg, "negative") in found
+    assert len(history_issues(hist)) == 0  # clean data: nothing flagged
+    cleaned = clean_history(bad, issues)
+    assert np.isnan(cleaned.loc[t_spike, "load:b"]) and np.isnan(cleaned.loc[t_neg, "feeder:a"])
+    assert cleaned.notna().sum().sum() == bad.notna().sum().sum() - 2  # only flagged hours removed
+
+
+def test_group_forecast_quantiles_and_no_look_ahead() -> None:
+    hist, temp = group_history(160)
+    issue = hist.index[24 * 150]
+    weather = ObservedWeather()
+    f = forecast_group("g", hist, temp, issue, horizon=48, tz=TZ, weather=weather, train_days=100)
+    assert f.point.shape == (2, 48) and f.quantiles.shape == (2, 48, len(DEMAND_QUANTILES))
+    assert np.isfinite(f.point).all() and np.isfinite(f.quantiles).all()
+    assert (np.diff(f.quantiles, axis=2) >= 0).all()
+    assert f.train_end < issue - pd.Timedelta(days=28)  # calibration origins are out-of-sample
+    sc = f.scores
+    assert (sc["mape_pct"] < sc["naive_mape_pct"]).all() and (sc["mape_pct"] < 3).all()
+    assert sc["coverage_80_pct"].between(55, 99).all()
+    actual = hist.loc[issue : issue + pd.Timedelta(hours=47)].to_numpy().T
+    assert np.mean(np.abs(actual / f.point - 1)) < 0.05
+    # the future does not leak: changing load after the issue time changes nothing
+    changed = hist.copy()
+    changed.iloc[24 * 150 :] *= 3
+    g = forecast_group("g", changed, temp, issue, horizon=48, tz=TZ, weather=weather, train_days=100)
+    assert np.array_equal(f.point, g.point)
+    # a given model is calibrated on its out-of-sample origins only, else refitted
+    given = forecast_group(
+        "g",
+        hist,
+        temp,
+        issue,
+        48,
+        TZ,
+        weather,
+        model=f.model,
+        train_end=f.train_end,
+        train_start=f.train_start,
+    )
+    assert not given.fitted and given.info["calibration_origins"] >= 7
+    late = forecast_group(
+        "g", hist, temp, issue, 48, TZ, weather, model=f.model, train_end=issue - pd.Timedelta(days=3)
+    )
+    assert late.fitted and "refitted" in late.info["note"]
+    assert registry_metrics(f)["mape_pct"] == pytest.approx(sc["day_ahead_mape_pct"].mean(), abs=1e-3)
+    with pytest.raises(ValueError, match="horizon"):
+        forecast_group("g", hist, temp, issue, horizon=200, tz=TZ)
+
+
+def test_calibration_origins_end_by_the_issue() -> None:
+    o = calibration_origins(1000, 168, 28)
+    assert len(o) == 28 and (o + 168 <= 1000).all() and (np.diff(o) == 24).all()
+
+
+def test_demand_forecast_store_roundtrip(tmp_path) -> None:
+    system = default_system(1000)
+    inputs = demand_inputs(system, pd.Timestamp("2016-05-02T00:00Z"), horizon=24, days=120)
+    assert set(inputs.groups) == set(inputs.catalog["group"]) and inputs.groups[0] == SYSTEM
+    results = [
+        forecast_group(g, inputs.group(g), inputs.temperature, inputs.issue_time, 24, train_days=60)
+        for g in inputs.groups[:2]
+    ]
+    path = write_demand_forecast(str(tmp_path), results, inputs.catalog, {"grid": system.grid.code})
+    write_demand_forecast(str(tmp_path), results, inputs.catalog, {"grid": system.grid.code})  # rerun
+    ds = read_demand_forecast(str(tmp_path))
+    assert path.endswith("20160502T0000Z.zarr")
+    n = sum(len(r.series) for r in results)
+    assert ds.sizes == {"series": n, "issue_time": 1, "lead": 24, "quantile": len(DEMAND_QUANTILES)}
+    assert pd.Timestamp(ds["target_time"].values[0, 0]) == pd.Timestamp("2016-05-02T00:00")
+    assert np.allclose(ds["point_mw"].values[:, 0, :], np.concatenate([r.point for r in results]), rtol=1e-6)
+    assert set(ds["kind"].values) <= {"system", "feeder", "load"}
+    with pytest.raises(FileNotFoundError):
+        read_demand_forecast(str(tmp_path), pd.Timestamp("2016-05-03T00:00Z"))
+
+
+def test_registry_versions_status_and_roundtrip(tmp_path) -> None:
+    hist, temp = group_history(120)
+    reg = ModelRegistry(tmp_path)
+    policy = RetrainPolicy(horizon=24, train_days=60)
+    model, t0, t1 = fit_model(hist, temp, hist.index[24 * 100], policy, TZ)
+    at = hist.index[24 * 110]
+    first = reg.register("MV2 Line 1", model, ["a"], t0, t1, {"mape_pct": 1.0}, at, status="champion")
+    second = reg.register("MV2 Line 1", model, ["a"], t0, t1, {"mape_pct": 0.9}, at)
+    assert first["version"] == 1 and second["version"] == 2 and second["status"] == "challenger"
+    assert reg.champion("MV2 Line 1")["version"] == 1
+    reg.promote("MV2 Line 1", 2, "better", at)
+    statuses = {v["version"]: v["status"] for v in reg.versions("MV2 Line 1")}
+    assert statuses == {1: "retired", 2: "champion"}
+    assert reg.versions()[0]["history"][-1]["reason"] == "replaced by v2"
+    loaded = reg.load(reg.champion("MV2 Line 1"))
+    rows_eval = evaluate(loaded, hist, temp, at, 5, 24, TZ, ObservedWeather())
+    assert rows_eval == evaluate(model, hist, temp, at, 5, 24, TZ, ObservedWeather())
+    assert slug("MV2 Line 1") == "MV2_Line_1"
+    meta = json.loads((tmp_path / "models" / "MV2_Line_1" / "v0002" / "meta.json").read_text())
+    assert meta["train_end"].endswith("Z") and meta["created"] == f"{at:%Y-%m-%dT%H:%MZ}"
+    with pytest.raises(ValueError):
+        reg.register("x", model, [], t0, t1, {}, at, status="gold")
+    with pytest.raises(KeyError):
+        reg.set_status("x", 9, "retired", "", at)
+    with pytest.raises(RuntimeError):
+        GradientBoosted().to_dict()
+
+
+def test_level_shift_triggers_retraining_and_accuracy_recovers(tmp_path) -> None:
+    shift = 150
+    hist, temp = group_history(200, shift_day=shift)
+    reg = ModelRegistry(tmp_path)
+    policy = RetrainPolicy(horizon=24, train_days=90, eval_days=14, drift_days=7, max_age_days=1000)
+    weather = ObservedWeather()
+
+    def at(day: int) -> pd.Timestamp:
+        return hist.index[24 * day]
+
+    first = retrain_group("g", hist, temp, at(shift - 1), reg, policy, TZ, weather)
+    assert first["action"] == "first_model"
+    registered = reg.champion("g")["metrics"]["mape_pct"]
+    calm = retrain_group("g", hist, temp, at(shift), reg, policy, TZ, weather)
+    assert calm["action"] == "kept" and calm["reasons"] == []
+    # a week after the shift the champion's recent error has drifted: retraining is triggered
+    hit = retrain_group("g", hist, temp, at(shift + 6), reg, policy, TZ, weather)
+    assert any("recent day-ahead MAPE" in r for r in hit["reasons"]), hit
+    assert hit["action"] in {"promoted", "rejected"} and hit["recent"]["mape_pct"] > 1.3 * registered
+    # five weeks on, a retrained model has seen the new level; the champion in force is back to its
+    # pre-shift accuracy on the latest week
+    later = retrain_group(
+        "g",
+        hist,
+        temp,
+        at(shift + 35),
+        reg,
+        RetrainPolicy(**{**policy.__dict__, "max_age_days": 7}),
+        TZ,
+        weather,
+    )
+    assert later["action"] in {"promoted", "rejected"} and "age" in later["reasons"][0]
+    champion = reg.load(reg.champion("g"))
+    recovered = evaluate(champion, hist, temp, at(shift + 42), 7, 24, TZ, weather)
+    assert recovered["mape_pct"] < 1.3 * registered
+    assert recovered["mape_pct"] < hit["recent"]["mape_pct"] / 2
+    decisions = sorted((tmp_path / "models" / "g" / "decisions").glob("*.json"))
+    assert len(decisions) == 4
+    assert json.loads(decisions[2].read_text())["action"] == hit["action"]
+
+
+def test_challenger_is_promoted_only_when_it_wins(tmp_path) -> None:
+    hist, temp = group_history(160)
+    reg = ModelRegistry(tmp_path)
+    weather = ObservedWeather()
+    policy = RetrainPolicy(horizon=24, train_days=90, eval_days=14, max_age_days=0)
+    # a weak champion (2 trees) is replaced by a proper challenger
+    retrain_group("g", hist, temp, hist.index[24 * 120], reg, policy, TZ, weather, {"n_estimators": 2})
+    won = retrain_group("g", hist, temp, hist.index[24 * 130], reg, policy, TZ, weather)
+    assert won["action"] == "promoted"
+    assert won["challenger_eval"]["mape_pct"] < won["champion_eval"]["mape_pct"]
+    # a weak challenger does not replace a good champion
+    lost = retrain_group("g", hist, temp, hist.index[24 * 140], reg, policy, TZ, weather, {"n_estimators": 2})
+    assert lost["action"] == "rejected"
+    statuses = [v["status"] for v in reg.versions("g")]
+    assert statuses == ["retired", "champion", "retired"]
