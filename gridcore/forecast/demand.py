@@ -277,7 +277,7 @@ def forecast_group(
     train_start: pd.Timestamp | None = None,
     train_days: int = 182,
     calibration_days: int = 28,
-    max_rows: int = 120_000,
+    max_rows: int = 50_000,
     levels: tuple[float, ...] = DEMAND_QUANTILES,
     params: dict[str, object] | None = None,
 ) -> GroupForecast:

@@ -55,7 +55,7 @@ class RetrainPolicy:
     eval_days: int = 14
     train_days: int = 182
     horizon: int = 168
-    max_rows: int = 120_000
+    max_rows: int = 50_000
 
 
 def evaluate(
