@@ -213,6 +213,12 @@ def forecast_backtest(
     ] = None,
     train_days: Annotated[int, typer.Option(help="Days of history per fit.")] = 6 * 365,
     refit_days: Annotated[int, typer.Option(help="Days between refits.")] = 7,
+    load_column: Annotated[
+        str | None, typer.Option(help="Load column when not load_mw (e.g. zone_1_mw of a wide file).")
+    ] = None,
+    weather_csv: Annotated[
+        Path | None, typer.Option(help="Separate observed weather table (timestamp + columns in °C).")
+    ] = None,
     store: StoreOpt = None,
     as_json: JsonOpt = False,
 ) -> None:
@@ -232,6 +238,8 @@ def forecast_backtest(
             refit_days,
             str(store) if store else None,
             progress=not as_json,
+            load_column=load_column,
+            weather_csv=weather_csv,
         )
 
     _run(call, as_json, f"gridflow forecast backtest {csv.name}")

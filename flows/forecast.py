@@ -24,9 +24,11 @@ def run_backtest(
     refit_days: int,
     store: str | None,
     progress: bool = False,
+    load_column: str | None = None,
+    weather_csv: Path | None = None,
 ) -> dict[str, object]:
     """Read the file, run the backtest, write its forecasts next to the store, return the figures."""
-    lf = read_load_file(csv)
+    lf = read_load_file(csv, load_column, weather_csv)
     if weather not in {"observed", "forecast"}:
         raise ValueError(f"--weather must be observed or forecast, not {weather!r}")
     if weather_forecasts is not None:
@@ -58,11 +60,18 @@ def run_backtest(
     finally:
         if bar is not None:
             bar.stop()
-    out = {"source": str(csv), "missing_hours": lf.missing_hours, **result.summary}
+    out = {
+        "source": lf.source,
+        "load_column": load_column or "load_mw",
+        "temperature_columns": lf.temperature_columns,
+        "missing_hours": lf.missing_hours,
+        **result.summary,
+    }
     if store:
         from gridcore.forecast.store import write_backtest
 
-        out["written"] = write_backtest(store, result, Path(csv).stem)
+        name = Path(csv).stem + (f"-{load_column}" if load_column else "")
+        out["written"] = write_backtest(store, result, name)
     return out
 
 

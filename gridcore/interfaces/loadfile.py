@@ -37,12 +37,20 @@ class LoadFile:
     source: str
 
 
-def read_load_file(path: str | Path) -> LoadFile:
+def read_load_file(
+    path: str | Path, load_column: str | None = None, weather: str | Path | None = None
+) -> LoadFile:
     """Read and check a load file (CSV, optionally gzipped, or Parquet).
 
     Parameters
     ----------
     path : str or Path
+    load_column : str, optional
+        The column holding the load [MW] when it is not ``load_mw`` (e.g. one zone of a wide file such as
+        GEFCom2012's ``zone_1_mw``); the other load columns are ignored.
+    weather : str or Path, optional
+        A separate weather table (``timestamp`` UTC plus columns in °C). Its columns become
+        ``temperature_c_<name>`` (a ``_c`` suffix is dropped), joined on the load's hours.
 
     Returns
     -------
@@ -61,7 +69,28 @@ def read_load_file(path: str | Path) -> LoadFile:
         df = pd.read_parquet(p) if p.suffix.lower() in {".parquet", ".pq"} else pd.read_csv(p)
     except (ValueError, OSError, UnicodeDecodeError) as err:
         raise ContractError(f"{p}: not a readable CSV or Parquet table ({err})") from err
-    return load_frame(df, p.name)
+    if load_column is not None:
+        if load_column not in df.columns:
+            raise ContractError(
+                f"{p.name}: no column {load_column!r}; found {', '.join(map(str, df.columns))}"
+            )
+        keep = ["timestamp", load_column] + [
+            c for c in df.columns if c == "temperature_c" or str(c).startswith("temperature_c_")
+        ]
+        df = df[[c for c in keep if c in df.columns]].rename(columns={load_column: "load_mw"})
+    lf = load_frame(df, p.name)
+    if weather is None:
+        return lf
+    extra = weather_frame(weather)
+    names = {
+        c: c
+        if c == "temperature_c" or c.startswith("temperature_c_")
+        else f"temperature_c_{c.removesuffix('_c')}"
+        for c in extra.columns
+    }
+    frame = lf.frame.join(extra.rename(columns=names), how="left", rsuffix="_weather")
+    temps = [c for c in frame.columns if c == "temperature_c" or c.startswith("temperature_c_")]
+    return LoadFile(frame, temps, lf.missing_hours, f"{lf.source} + {Path(weather).name}")
 
 
 def load_frame(df: pd.DataFrame, source: str = "input") -> LoadFile:

@@ -278,3 +278,20 @@ def test_a_heat_wave_beyond_the_training_range_neither_flatlines_nor_explodes() 
         plain.predict(rows.assign(temp=30.0, cdh=12.0)),
         rtol=0.01,
     )
+
+
+def test_load_column_and_separate_weather_file(tmp_path) -> None:
+    idx = pd.date_range("2015-01-01", periods=48, freq="1h", tz="UTC")
+    stamps = idx.strftime("%Y-%m-%dT%H:%M:%SZ")
+    pd.DataFrame({"timestamp": stamps, "zone_1_mw": np.arange(48.0) + 10, "zone_2_mw": 5.0}).to_csv(
+        tmp_path / "zones.csv", index=False
+    )
+    pd.DataFrame({"timestamp": stamps[:40], "station_1_c": 3.0, "station_2_c": 5.0}).to_csv(
+        tmp_path / "temps.csv", index=False
+    )
+    lf = read_load_file(tmp_path / "zones.csv", "zone_1_mw", tmp_path / "temps.csv")
+    assert lf.frame["load_mw"].iloc[0] == 10 and "zone_2_mw" not in lf.frame
+    assert lf.temperature_columns == ["temperature_c_station_1", "temperature_c_station_2"]
+    assert lf.frame["temperature_c_station_1"].isna().sum() == 8  # weather gap kept, not filled
+    with pytest.raises(ContractError, match="zone_9_mw"):
+        read_load_file(tmp_path / "zones.csv", "zone_9_mw")
