@@ -87,7 +87,10 @@ def derive_feeders(grid: GridModel) -> FeederMap:
     """
     g = closed_graph(grid)
     busbar: set[int] = set()
-    for lv in grid.trafo["lv_bus"].astype(int):
+    trafos = grid.trafo
+    if "in_service" in trafos.columns:
+        trafos = trafos[trafos["in_service"].astype(bool)]
+    for lv in trafos["lv_bus"].astype(int):
         busbar |= {lv} | {n for n in nx.node_connected_component(_switch_only(g), lv)}
     assignment: dict[int, str] = {b: BUSBAR for b in busbar}
     meshed: set[int] = set()
