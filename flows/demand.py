@@ -107,12 +107,12 @@ def demand_forecast(at: str | None = None, horizon: int = 168, store: str | None
 
     from gridcore.forecast.demand import demand_inputs
     from gridcore.forecast.store import write_demand_forecast
-    from gridcore.system import default_system
+    from gridcore.system import system_at
 
     t0 = time.perf_counter()
     issue = parse_hour(at) if at else parse_hour(None) + pd.Timedelta(hours=2)
     root = store_path(store)
-    system = default_system()
+    system = system_at(root, issue)
     inputs = demand_inputs(system, issue, horizon)
     results = submit_demand_forecast(inputs, root)
     written = write_demand_forecast(root, results, inputs.catalog, system.provenance)
@@ -136,11 +136,11 @@ def retrain_and_forecast(day_end: pd.Timestamp, store: str, horizon: int = 168) 
     from gridcore.forecast.demand import demand_inputs
     from gridcore.forecast.retrain import RetrainPolicy
     from gridcore.forecast.store import write_demand_forecast
-    from gridcore.system import default_system
+    from gridcore.system import system_at
     from tasks.forecast import retrain_feeder
 
     t0 = time.perf_counter()
-    system = default_system()
+    system = system_at(store, day_end)
     inputs = demand_inputs(system, day_end, horizon)
     policy = RetrainPolicy()
     futures = [retrain_feeder.submit(g, inputs, store, policy) for g in inputs.groups]
@@ -181,12 +181,12 @@ def forecast_from_champions(issue: pd.Timestamp, store: str, horizon: int = 168)
     from gridcore.forecast.demand import demand_inputs
     from gridcore.forecast.registry import ModelRegistry
     from gridcore.forecast.store import write_demand_forecast
-    from gridcore.system import default_system
+    from gridcore.system import system_at
 
     if not any(v["status"] == "champion" for v in ModelRegistry(store).versions()):
         return {"skipped": "no champion model in the registry yet (run the daily flow or forecast demand)"}
     t0 = time.perf_counter()
-    system = default_system()
+    system = system_at(store, issue)
     inputs = demand_inputs(system, issue, horizon)
     results = submit_demand_forecast(inputs, store, fit=False)
     if not results:

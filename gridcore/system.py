@@ -73,3 +73,32 @@ def default_system(
     """
     grid = load_grid(grid_code)
     return System(grid, derive_feeders(grid), build_fleet(grid, n_meters, seed), seed)
+
+
+def system_at(
+    root: str | None, at: pd.Timestamp, n_meters: int = DEFAULT_METERS, seed: int = DEFAULT_SEED
+) -> System:
+    """The default system under the topology in force at ``at``: the store's change log applied.
+
+    Parameters
+    ----------
+    root : str, optional
+        Store folder holding ``topology/changes.jsonl``; the base topology when None or no log.
+    at : pd.Timestamp
+        UTC time.
+    n_meters, seed : int
+        Fleet.
+
+    Returns
+    -------
+    System
+        Same fleet; grid tables and feeders of the topology in force.
+    """
+    from gridcore.network.topology import ChangeLog, topology_at
+
+    base = default_system(n_meters, seed)
+    changes = ChangeLog(root).in_force(pd.Timestamp(at)) if root else []
+    if not changes:
+        return base
+    grid = topology_at(base.grid, changes)
+    return System(grid, derive_feeders(grid), base.fleet, seed)

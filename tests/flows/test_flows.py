@@ -141,3 +141,37 @@ def test_forecast_demand_then_daily_model_cycle_then_hourly_update(tmp_path) -> 
     assert (tmp_path / "demand_forecast" / "20160702T0000Z.zarr").exists()
     update = hourly(at="2016-07-02T05:00Z", store=root, meters=METERS)["demand_forecast"]
     assert update["issue_time"] == "2016-07-02T06:00Z" and update["models"]["from_registry"] == 11
+
+
+def test_grid_outage_switch_and_topology_commands(tmp_path) -> None:
+    runner = CliRunner()
+    store = ["--store", str(tmp_path), "--json"]
+    res = runner.invoke(
+        app,
+        [
+            "grid",
+            "outage",
+            "--line",
+            "MV2.101 Line 23",
+            "--from",
+            "2016-07-01T08:00Z",
+            "--to",
+            "2016-07-01T16:00Z",
+            "--who",
+            "planner",
+            "--why",
+            "repair",
+            *store,
+        ],
+    )
+    assert res.exit_code == 0, res.output
+    out = json.loads(res.stdout.strip().splitlines()[-1])
+    assert out["change"]["version"] == 1 and out["islanded_load_mw"] > 0 and out["islanded_buses"]
+    during = json.loads(runner.invoke(app, ["grid", "topology", "--at", "2016-07-01T09:00Z", *store]).stdout)
+    before = json.loads(runner.invoke(app, ["grid", "topology", "--at", "2016-07-01T07:00Z", *store]).stdout)
+    assert len(during["changes_in_force"]) == 1 and before["changes_in_force"] == []
+    assert before["islanded_buses"] == [] and during["fingerprint"] != before["fingerprint"]
+    bad = runner.invoke(app, ["grid", "switch", "--open", "9999", *store])
+    assert bad.exit_code == 1 and "unknown switch id 9999" in bad.stderr
+    both = runner.invoke(app, ["grid", "switch", "--open", "1", "--close", "2", *store])
+    assert both.exit_code == 1
