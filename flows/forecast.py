@@ -28,7 +28,12 @@ def run_backtest(
     weather_csv: Path | None = None,
 ) -> dict[str, object]:
     """Read the file, run the backtest, write its forecasts next to the store, return the figures."""
+    from gridcore.forecast.demand import history_issues
+
     lf = read_load_file(csv, load_column, weather_csv)
+    issues = history_issues(lf.frame[["load_mw"]])
+    bad = issues[issues["issue"] != "gap"]
+    flagged = lf.frame.index.isin(pd.DatetimeIndex(bad["time"]))
     if weather not in {"observed", "forecast"}:
         raise ValueError(f"--weather must be observed or forecast, not {weather!r}")
     if weather_forecasts is not None:
@@ -56,6 +61,7 @@ def run_backtest(
             train_days=train_days,
             tz=tz,
             progress=(lambda label: bar.update(task, advance=1, description=label)) if bar else None,
+            flagged=flagged,
         )
     finally:
         if bar is not None:
@@ -65,6 +71,8 @@ def run_backtest(
         "load_column": load_column or "load_mw",
         "temperature_columns": lf.temperature_columns,
         "missing_hours": lf.missing_hours,
+        "history_issues": {k: int(v) for k, v in bad["issue"].value_counts().items()},
+        "history_issue_times": [f"{t:%Y-%m-%dT%H:%MZ}" for t in bad["time"][:20]],
         **result.summary,
     }
     if store:

@@ -144,6 +144,7 @@ def backtest(
     levels: tuple[float, ...] = QUANTILES,
     progress: object = None,
     until: pd.Timestamp | None = None,
+    flagged: np.ndarray | None = None,
 ) -> BacktestResult:
     """Rolling-origin backtest of ``model`` on an hourly load frame.
 
@@ -173,6 +174,10 @@ def backtest(
         Called with a label after each origin.
     until : pd.Timestamp, optional
         Last origin (UTC midnight); the test origins end there instead of at the end of the data.
+    flagged : np.ndarray of bool, optional
+        Hours of ``frame`` flagged as bad (spikes, negative values; see
+        :func:`gridcore.forecast.demand.history_issues`): never fitted on. They are still scored, so the
+        figures are not flattered by leaving hard hours out; the count in the test window is reported.
 
     Returns
     -------
@@ -215,6 +220,8 @@ def backtest(
             train_origins = np.arange(max(o - 24 * train_days, 24 * 8), o - horizon + 1, 24)
             rows = design(load, temperature, index, train_origins, horizon, tz)
             rows = rows[rows["target"] < o]
+            if flagged is not None:
+                rows = rows[~flagged[rows["target"].to_numpy()]]
             model.fit(rows)
             fitted_at = o
             fits += 1
@@ -254,6 +261,10 @@ def backtest(
             "seconds": round(time.perf_counter() - t0, 2),
         }
     )
+    if flagged is not None:
+        first, last = int(test[0]), int(test[-1]) + horizon
+        summary["flagged_hours_in_test"] = int(flagged[first:last].sum())
+        summary["flagged_hours_excluded_from_fits"] = int(flagged.sum())
     return BacktestResult(forecasts, summary)
 
 

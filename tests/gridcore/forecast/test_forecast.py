@@ -295,3 +295,20 @@ def test_load_column_and_separate_weather_file(tmp_path) -> None:
     assert lf.frame["temperature_c_station_1"].isna().sum() == 8  # weather gap kept, not filled
     with pytest.raises(ContractError, match="zone_9_mw"):
         read_load_file(tmp_path / "zones.csv", "zone_9_mw")
+
+
+def test_flagged_hours_are_not_fitted_but_still_scored() -> None:
+    df = synthetic_load(200)
+    spiked = df.copy()
+    spiked.iloc[24 * 150 + 12, 0] *= 8  # a meter-data spike in the training history
+    spiked.iloc[24 * 195 + 12, 0] *= 8  # and one in the test window
+    flagged = np.zeros(len(df), dtype=bool)
+    flagged[[24 * 150 + 12, 24 * 195 + 12]] = True
+    kw = {"horizon": 24, "test_days": 7, "tz": "Etc/GMT+5", "train_days": 150, "calibration_days": 10}
+    clean = backtest(spiked, GradientBoosted(n_estimators=60), flagged=flagged, **kw)
+    dirty = backtest(spiked, GradientBoosted(n_estimators=60), **kw)
+    assert (
+        clean.summary["flagged_hours_in_test"] == 1 and clean.summary["flagged_hours_excluded_from_fits"] == 2
+    )
+    assert clean.summary["n_scored"] == dirty.summary["n_scored"]  # the spike is still scored
+    assert "flagged_hours_in_test" not in dirty.summary
