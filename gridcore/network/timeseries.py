@@ -1,0 +1,364 @@
+"""Power flow over many hours at once: the grid's bus voltages and branch loadings per time step.
+
+Two engines, which a test keeps in agreement:
+
+* ``power-grid-model`` (default): the pandapower net is converted once with power-grid-model-io's
+  ``PandaPowerConverter`` (bus-bus switches become links, open line switches open line ends) and all time
+  steps are solved as one batch (Newton-Raphson, C++). The external grid is an ideal voltage source, as in
+  pandapower (the converter's short-circuit power is set to 1e20 VA).
+* ``pandapower``: the reference, ``pp.runpp`` per step, with ``lightsim2grid=False`` so the reference is
+  really pandapower's own solver (pandapower otherwise switches to lightsim2grid silently when installed).
+
+Constraint flags use :class:`Limits`; :func:`bottlenecks` ranks the branches that bind most often and
+gives the headroom per feeder.
+"""
+
+from __future__ import annotations
+
+import copy
+import time
+import warnings
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+
+@dataclass(frozen=True)
+class Limits:
+    """Operating limits.
+
+    Attributes
+    ----------
+    loading_pct : float
+        Thermal limit of lines and transformers [% of rating].
+    vm_band : dict
+        Voltage band [p.u.] by voltage level: ``(min kV, max kV) -> (vm_min, vm_max)``; a bus takes the
+        first band its nominal voltage falls in.
+    """
+
+    loading_pct: float = 100.0
+    vm_band: dict[tuple[float, float], tuple[float, float]] = field(
+        default_factory=lambda: {
+            (0.0, 1.0): (0.95, 1.05),
+            (1.0, 36.0): (0.95, 1.05),
+            (36.0, 1e9): (0.90, 1.10),
+        }
+    )
+
+    def band(self, vn_kv: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Lower and upper voltage limits [p.u.] per bus from its nominal voltage [kV]."""
+        lo = np.full(len(vn_kv), 0.95)
+        hi = np.full(len(vn_kv), 1.05)
+        for (kv_lo, kv_hi), (v_lo, v_hi) in self.vm_band.items():
+            inside = (vn_kv >= kv_lo) & (vn_kv < kv_hi)
+            lo[inside], hi[inside] = v_lo, v_hi
+        return lo, hi
+
+
+@dataclass
+class TimeSeriesResult:
+    """Results per time step.
+
+    Attributes
+    ----------
+    vm_pu : pd.DataFrame
+        time x bus (pandapower bus index) [p.u.]; NaN for de-energised buses.
+    line_loading_pct, trafo_loading_pct : pd.DataFrame
+        time x line / trafo [% of rating].
+    line_p_from_mw : pd.DataFrame
+        time x line, active power into the line at its from bus [MW].
+    converged : np.ndarray of bool
+        Per time step.
+    engine : str
+    seconds : float
+        Solve time (conversion included).
+    """
+
+    vm_pu: pd.DataFrame
+    line_loading_pct: pd.DataFrame
+    trafo_loading_pct: pd.DataFrame
+    line_p_from_mw: pd.DataFrame
+    converged: np.ndarray
+    engine: str
+    seconds: float
+
+
+def _check_inputs(net, times, load_p_mw, load_q_mvar, sgen_p_mw) -> None:  # noqa: ANN001
+    n = len(times)
+    for name, arr, width in (
+        ("load_p_mw", load_p_mw, len(net.load)),
+        ("load_q_mvar", load_q_mvar, len(net.load)),
+        ("sgen_p_mw", sgen_p_mw, len(net.sgen)),
+    ):
+        if arr.shape != (n, width):
+            raise ValueError(f"{name} must be (time steps, elements) = ({n}, {width}); got {arr.shape}")
+        if not np.isfinite(arr).all():
+            bad = np.argwhere(~np.isfinite(arr))[0]
+            raise ValueError(f"{name} is not finite at step {bad[0]}, element {bad[1]}")
+
+
+def run_timeseries(
+    net,  # noqa: ANN001 (pandapowerNet)
+    times: pd.DatetimeIndex,
+    load_p_mw: np.ndarray,
+    load_q_mvar: np.ndarray,
+    sgen_p_mw: np.ndarray,
+    engine: str = "power-grid-model",
+    numba: bool = False,
+) -> TimeSeriesResult:
+    """AC power flow for every time step.
+
+    Parameters
+    ----------
+    net : pandapowerNet
+        The network in the topology in force (switch states, elements in service).
+    times : pd.DatetimeIndex
+        UTC time steps.
+    load_p_mw, load_q_mvar : np.ndarray
+        (time, load) in the order of ``net.load`` [MW], [MVAr].
+    sgen_p_mw : np.ndarray
+        (time, sgen) in the order of ``net.sgen`` [MW] (reactive power as in the net).
+    engine : str
+        ``power-grid-model`` (batch) or ``pandapower`` (reference loop).
+    numba : bool
+        Let the pandapower loop use numba (a JIT compile of ~20 s on first use in a process, faster steps
+        after; worth it for long loops only).
+
+    Returns
+    -------
+    TimeSeriesResult
+    """
+    _check_inputs(net, times, load_p_mw, load_q_mvar, sgen_p_mw)
+    if engine == "power-grid-model":
+        return _run_pgm(net, times, load_p_mw, load_q_mvar, sgen_p_mw)
+    if engine == "pandapower":
+        return _run_pandapower(net, times, load_p_mw, load_q_mvar, sgen_p_mw, numba)
+    raise ValueError(f"unknown engine {engine!r}; power-grid-model or pandapower")
+
+
+def _run_pandapower(net, times, load_p_mw, load_q_mvar, sgen_p_mw, numba) -> TimeSeriesResult:  # noqa: ANN001
+    import pandapower as pp
+
+    t0 = time.perf_counter()
+    work = copy.deepcopy(net)
+    n = len(times)
+    vm = np.full((n, len(work.bus)), np.nan)
+    ll = np.full((n, len(work.line)), np.nan)
+    pf = np.full((n, len(work.line)), np.nan)
+    tl = np.full((n, len(work.trafo)), np.nan)
+    ok = np.zeros(n, dtype=bool)
+    for k in range(n):
+        work.load["p_mw"] = load_p_mw[k]
+        work.load["q_mvar"] = load_q_mvar[k]
+        work.sgen["p_mw"] = sgen_p_mw[k]
+        try:
+            pp.runpp(work, lightsim2grid=False, numba=numba)
+        except pp.LoadflowNotConverged:
+            continue
+        ok[k] = True
+        vm[k] = work.res_bus["vm_pu"].to_numpy()
+        ll[k] = work.res_line["loading_percent"].to_numpy()
+        pf[k] = work.res_line["p_from_mw"].to_numpy()
+        tl[k] = work.res_trafo["loading_percent"].to_numpy()
+    return _result(net, times, vm, ll, tl, pf, ok, "pandapower", time.perf_counter() - t0)
+
+
+def _result(net, times, vm, ll, tl, pf, ok, engine, seconds) -> TimeSeriesResult:  # noqa: ANN001
+    idx = pd.DatetimeIndex(times, name="time")
+    return TimeSeriesResult(
+        vm_pu=pd.DataFrame(vm, index=idx, columns=net.bus.index),
+        line_loading_pct=pd.DataFrame(ll, index=idx, columns=net.line.index),
+        trafo_loading_pct=pd.DataFrame(tl, index=idx, columns=net.trafo.index),
+        line_p_from_mw=pd.DataFrame(pf, index=idx, columns=net.line.index),
+        converged=ok,
+        engine=engine,
+        seconds=round(seconds, 4),
+    )
+
+
+def _run_pgm(net, times, load_p_mw, load_q_mvar, sgen_p_mw) -> TimeSeriesResult:  # noqa: ANN001
+    from power_grid_model import CalculationMethod, ComponentType, PowerGridModel, initialize_array
+    from power_grid_model.errors import PowerGridBatchError, PowerGridError
+    from power_grid_model_io.converters import PandaPowerConverter
+
+    t0 = time.perf_counter()
+    work = copy.deepcopy(net)
+    # the converter needs a vector group; it only sets the phase shift, which pandapower's
+    # shift_degree carries anyway for a balanced power flow
+    work.trafo["vector_group"] = work.trafo["vector_group"].fillna("Dyn5")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        data, extra = PandaPowerConverter().load_input_data(work, make_extra_info=True)
+    data[ComponentType.source]["sk"] = 1e20  # an ideal voltage source, like pandapower's ext_grid
+    model = PowerGridModel(data)
+    n = len(times)
+
+    def rows_of(component: ComponentType, table: str) -> tuple[np.ndarray, np.ndarray]:
+        ids = data[component]["id"]
+        ref = [extra[int(i)]["id_reference"] for i in ids]
+        keep = np.array([r["table"] == table for r in ref])
+        return ids[keep], np.array([r["index"] for r, k in zip(ref, keep, strict=True) if k])
+
+    load_ids, load_index = rows_of(ComponentType.sym_load, "load")
+    part = np.array(
+        [extra[int(i)]["id_reference"].get("name", "const_power") for i in load_ids], dtype=object
+    )
+    share = np.ones(len(load_ids))
+    z = work.load["const_z_p_percent"].reindex(load_index).to_numpy() / 100.0
+    i_ = work.load["const_i_p_percent"].reindex(load_index).to_numpy() / 100.0
+    share[part == "const_impedance"] = z[part == "const_impedance"]
+    share[part == "const_current"] = i_[part == "const_current"]
+    share[part == "const_power"] = (1 - z - i_)[part == "const_power"]
+    pos_load = work.load.index.get_indexer(load_index)
+    load_update = initialize_array("update", ComponentType.sym_load, (n, len(load_ids)))
+    load_update["id"] = load_ids
+    load_update["p_specified"] = load_p_mw[:, pos_load] * share * 1e6
+    load_update["q_specified"] = load_q_mvar[:, pos_load] * share * 1e6
+    gen_ids, gen_index = rows_of(ComponentType.sym_gen, "sgen")
+    pos_gen = work.sgen.index.get_indexer(gen_index)
+    scale = work.sgen["scaling"].reindex(gen_index).to_numpy() if "scaling" in work.sgen else 1.0
+    gen_update = initialize_array("update", ComponentType.sym_gen, (n, len(gen_ids)))
+    gen_update["id"] = gen_ids
+    gen_update["p_specified"] = sgen_p_mw[:, pos_gen] * scale * 1e6
+    update = {ComponentType.sym_load: load_update, ComponentType.sym_gen: gen_update}
+    ok = np.ones(n, dtype=bool)
+    try:
+        out = model.calculate_power_flow(
+            update_data=update,
+            calculation_method=CalculationMethod.newton_raphson,
+            error_tolerance=1e-8,
+            max_iterations=30,
+            continue_on_batch_error=True,
+        )
+    except PowerGridBatchError as err:  # some steps failed: the others are kept
+        out = err.args[1] if len(err.args) > 1 and isinstance(err.args[1], dict) else None
+        failed = getattr(err, "failed_scenarios", np.array([], dtype=int))
+        ok[np.asarray(failed, dtype=int)] = False
+        if out is None:
+            raise
+    except PowerGridError as err:
+        raise ValueError(f"power flow time series failed: {err}") from err
+    node_ids, node_index = rows_of(ComponentType.node, "bus")
+    vm = np.full((n, len(work.bus)), np.nan)
+    vm[:, work.bus.index.get_indexer(node_index)] = out[ComponentType.node]["u_pu"]
+    line_ids, line_index = rows_of(ComponentType.line, "line")
+    ll = np.full((n, len(work.line)), np.nan)
+    pf = np.full((n, len(work.line)), np.nan)
+    cols = work.line.index.get_indexer(line_index)
+    line_out = out[ComponentType.line]
+    # pandapower rates a line at max_i_ka * df * parallel; power-grid-model's loading uses i_n (set from it)
+    ll[:, cols] = line_out["loading"] * 100.0
+    pf[:, cols] = line_out["p_from"] / 1e6
+    tl = np.full((n, len(work.trafo)), np.nan)
+    if ComponentType.transformer in out:
+        t_ids, t_index = rows_of(ComponentType.transformer, "trafo")
+        # pandapower's trafo loading is by current: max over both sides of I / (S_n / (sqrt(3) V_n))
+        tr = work.trafo.loc[t_index]
+        sn = tr["sn_mva"].to_numpy() * 1e6 * (tr["parallel"].to_numpy() if "parallel" in tr else 1.0)
+        i_hv = sn / (np.sqrt(3) * tr["vn_hv_kv"].to_numpy() * 1e3)
+        i_lv = sn / (np.sqrt(3) * tr["vn_lv_kv"].to_numpy() * 1e3)
+        t_out = out[ComponentType.transformer]
+        tl[:, work.trafo.index.get_indexer(t_index)] = (
+            np.maximum(t_out["i_from"] / i_hv, t_out["i_to"] / i_lv) * 100.0
+        )
+    energized = out[ComponentType.node]["energized"].astype(bool)
+    vm_e = vm.copy()
+    vm_e[:, work.bus.index.get_indexer(node_index)] = np.where(
+        energized, out[ComponentType.node]["u_pu"], np.nan
+    )
+    return _result(net, times, vm_e, ll, tl, pf, ok, "power-grid-model", time.perf_counter() - t0)
+
+
+def constraint_flags(result: TimeSeriesResult, vn_kv: pd.Series, limits: Limits | None = None) -> dict:
+    """Violations per time step.
+
+    Parameters
+    ----------
+    result : TimeSeriesResult
+    vn_kv : pd.Series
+        Nominal voltage per bus [kV].
+    limits : Limits, optional
+
+    Returns
+    -------
+    dict of str to pd.DataFrame
+        ``undervoltage``, ``overvoltage`` (time x bus), ``line_overload`` (time x line),
+        ``trafo_overload`` (time x trafo): booleans.
+    """
+    limits = limits or Limits()
+    lo, hi = limits.band(vn_kv.reindex(result.vm_pu.columns).to_numpy(dtype=float))
+    vm = result.vm_pu
+    return {
+        "undervoltage": vm.lt(lo, axis=1) & vm.notna(),
+        "overvoltage": vm.gt(hi, axis=1) & vm.notna(),
+        "line_overload": result.line_loading_pct > limits.loading_pct,
+        "trafo_overload": result.trafo_loading_pct > limits.loading_pct,
+    }
+
+
+def bottlenecks(
+    result: TimeSeriesResult,
+    line_feeder: pd.Series,
+    limits: Limits | None = None,
+    watch_pct: float = 80.0,
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Which branches bind most often over the horizon, and the headroom per feeder.
+
+    Parameters
+    ----------
+    result : TimeSeriesResult
+    line_feeder : pd.Series
+        Feeder id per line id.
+    limits : Limits, optional
+    watch_pct : float
+        Loading counted as "near the limit" [%].
+
+    Returns
+    -------
+    ranking : pd.DataFrame
+        Per branch (``element`` line/trafo, ``id``): ``hours_over_limit``, ``hours_over_watch``,
+        ``max_loading_pct``, ``time_of_max``; sorted, the most binding first.
+    headroom : pd.DataFrame
+        Per feeder: ``max_loading_pct`` of its lines, ``headroom_pct`` (limit minus it), the binding
+        ``line`` and ``time`` (UTC).
+    """
+    limits = limits or Limits()
+    rows = []
+    for element, table in (("line", result.line_loading_pct), ("trafo", result.trafo_loading_pct)):
+        for col in table.columns:
+            s = table[col]
+            if s.notna().sum() == 0:
+                continue
+            rows.append(
+                {
+                    "element": element,
+                    "id": int(col),
+                    "hours_over_limit": int((s > limits.loading_pct).sum()),
+                    "hours_over_watch": int((s > watch_pct).sum()),
+                    "max_loading_pct": round(float(s.max()), 3),
+                    "time_of_max": f"{s.idxmax():%Y-%m-%dT%H:%MZ}",
+                }
+            )
+    ranking = pd.DataFrame(rows).sort_values(
+        ["hours_over_limit", "hours_over_watch", "max_loading_pct"], ascending=False, kind="stable"
+    )
+    heads = []
+    lines = result.line_loading_pct
+    for feeder, ids in line_feeder.groupby(line_feeder).groups.items():
+        part = lines[[i for i in ids if i in lines.columns]]
+        if part.empty or part.notna().sum().sum() == 0:
+            continue
+        peak = part.max()
+        worst = int(peak.idxmax())
+        heads.append(
+            {
+                "feeder": feeder,
+                "max_loading_pct": round(float(peak.max()), 3),
+                "headroom_pct": round(limits.loading_pct - float(peak.max()), 3),
+                "line": worst,
+                "time": f"{part[worst].idxmax():%Y-%m-%dT%H:%MZ}",
+            }
+        )
+    headroom = pd.DataFrame(heads).sort_values("headroom_pct", kind="stable").reset_index(drop=True)
+    return ranking.reset_index(drop=True), headroom
