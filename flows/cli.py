@@ -26,6 +26,7 @@ app.add_typer(backfill_app, name="backfill")
 app.add_typer(ingest_app, name="ingest")
 forecast_app = typer.Typer(help="Demand forecasts: backtests, grid forecasts, models.", no_args_is_help=True)
 app.add_typer(forecast_app, name="forecast")
+import flows.grid_timeseries  # noqa: E402, F401 (registers grid timeseries on grid_app)
 import flows.topology_cli  # noqa: E402, F401 (registers grid switch/outage/topology on grid_app)
 from flows.grid import grid_app  # noqa: E402 (sub-app defined in its own module)
 

@@ -362,3 +362,64 @@ def bottlenecks(
         )
     headroom = pd.DataFrame(heads).sort_values("headroom_pct", kind="stable").reset_index(drop=True)
     return ranking.reset_index(drop=True), headroom
+
+
+def hourly_injections(
+    grid,  # noqa: ANN001 (GridModel)
+    times: pd.DatetimeIndex,
+    load_forecast_mw: pd.DataFrame | None = None,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, str]:
+    """Load and PV injections per hour for a time series.
+
+    Parameters
+    ----------
+    grid : GridModel
+    times : pd.DatetimeIndex
+        UTC hour starts.
+    load_forecast_mw : pd.DataFrame, optional
+        time x load name: forecast active load [MW] (e.g. the ``load:<name>`` series of the stored demand
+        forecast, median); the profiles' hourly means are used where it has no value.
+
+    Returns
+    -------
+    load_p_mw, load_q_mvar, sgen_p_mw : np.ndarray
+        (time, element) in the order of ``grid.load`` / ``grid.sgen``; reactive load keeps the profile's
+        power factor.
+    source : str
+        ``forecast`` (every value from the forecast), ``forecast+profiles`` or ``profiles``.
+    """
+    quarters = pd.DatetimeIndex(
+        np.repeat(times.values, 4) + np.tile(np.arange(4) * np.timedelta64(15, "m"), len(times))
+    ).tz_localize("UTC")
+    rows = grid.profile_index(quarters)
+    n = len(times)
+    p = grid.load_p_mw[rows].reshape(n, 4, -1).mean(axis=1)
+    q = grid.load_q_mvar[rows].reshape(n, 4, -1).mean(axis=1)
+    sgen = grid.sgen_p_mw[rows].reshape(n, 4, -1).mean(axis=1)
+    source = "profiles"
+    if load_forecast_mw is not None:
+        fc = load_forecast_mw.reindex(index=times, columns=grid.load["name"].astype(str)).to_numpy(
+            dtype=float
+        )
+        known = np.isfinite(fc)
+        if known.any():
+            with np.errstate(invalid="ignore", divide="ignore"):
+                ratio = np.where(np.abs(p) > 1e-9, q / p, 0.0)
+            p = np.where(known, fc, p)
+            q = np.where(known, fc * ratio, q)
+            source = "forecast" if known.all() else "forecast+profiles"
+    return p, q, sgen, source
+
+
+def line_feeders(grid, feeders) -> pd.Series:  # noqa: ANN001 (GridModel, FeederMap)
+    """Feeder id per line: the feeder of its buses.
+
+    A feeder's head line belongs to that feeder, not to the busbar it leaves.
+    """
+    from gridcore.network.feeders import BUSBAR
+
+    bf = feeders.bus_feeder
+    f_from = grid.line["from_bus"].map(bf)
+    f_to = grid.line["to_bus"].map(bf)
+    out = f_from.where((f_from != BUSBAR) | f_to.isna() | (f_to == BUSBAR), f_to)
+    return out.dropna()

@@ -175,3 +175,33 @@ def test_grid_outage_switch_and_topology_commands(tmp_path) -> None:
     assert bad.exit_code == 1 and "unknown switch id 9999" in bad.stderr
     both = runner.invoke(app, ["grid", "switch", "--open", "1", "--close", "2", *store])
     assert both.exit_code == 1
+
+
+def test_grid_timeseries_follows_the_topology_per_hour(tmp_path) -> None:
+    runner = CliRunner()
+    store = ["--store", str(tmp_path), "--json"]
+    res = runner.invoke(
+        app,
+        [
+            "grid",
+            "outage",
+            "--line",
+            "MV2.101 Line 23",
+            "--from",
+            "2016-07-01T03:00Z",
+            "--to",
+            "2016-07-01T05:00Z",
+            *store,
+        ],
+    )
+    assert res.exit_code == 0, res.output
+    res = runner.invoke(app, ["grid", "timeseries", "--at", "2016-07-01T00:00Z", "--horizon", "8", *store])
+    assert res.exit_code == 0, res.output
+    out = json.loads(res.stdout.strip().splitlines()[-1])
+    assert out["load_source"] == "profiles" and out["converged_hours"] == 8
+    assert [s["hours"] for s in out["topologies"]] == [3, 2, 3]
+    ds = xr.open_zarr(out["written"])
+    vm = ds["vm_pu"].values
+    islanded = [26, 27, 28]  # buses behind the line out of service: de-energised during the outage only
+    assert np.isnan(vm[3:5][:, islanded]).all() and np.isfinite(vm[:3][:, islanded]).all()
+    assert {h["feeder"] for h in out["headroom"]} >= {"MV2.101 Line 1"}

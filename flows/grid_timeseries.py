@@ -1,0 +1,138 @@
+"""``gridflow grid timeseries``: power flow for every hour of a horizon, to the store (no algorithm here)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from flows.grid import grid_app
+
+StoreOpt = Annotated[
+    Path | None, typer.Option("--store", help="Store folder [env GRIDFLOW_STORE; default ./gridflow-store].")
+]
+JsonOpt = Annotated[bool, typer.Option("--json", help="Print one JSON object on stdout.")]
+
+
+def run_grid_timeseries(at: str, horizon: int, store: str, loading_limit: float) -> dict[str, object]:
+    """Power flow for each hour from ``at``: forecast loads where stored, topology in force per hour."""
+    import time
+
+    import pandas as pd
+
+    from flows.common import parse_hour
+    from gridcore.network.feeders import derive_feeders
+    from gridcore.network.grid import pandapower_net
+    from gridcore.network.timeseries import (
+        Limits,
+        bottlenecks,
+        constraint_flags,
+        hourly_injections,
+        line_feeders,
+    )
+    from gridcore.network.timeseries import run_timeseries as solve
+    from gridcore.network.timeseries_store import apply_topology, write_grid_timeseries
+    from gridcore.network.topology import ChangeLog, topology_at
+    from gridcore.system import default_system
+
+    t0 = time.perf_counter()
+    start = parse_hour(at)
+    times = pd.date_range(start, periods=horizon, freq="1h")
+    base = default_system(1000).grid
+    forecast = None
+    try:
+        from gridcore.forecast.store import read_demand_forecast
+
+        ds = read_demand_forecast(store, start)
+        loads = [s for s in ds["series"].values if str(s).startswith("load:")]
+        point = ds["point_mw"].sel(series=loads).isel(issue_time=0).values.T
+        target = pd.DatetimeIndex(ds["target_time"].values[0]).tz_localize("UTC")
+        forecast = pd.DataFrame(point, index=target, columns=[s.removeprefix("load:") for s in loads])
+    except FileNotFoundError:
+        pass
+    p, q, sgen, source = hourly_injections(base, times, forecast)
+    log = ChangeLog(store)
+    keys = [tuple(r["id"] for r in log.in_force(t)) for t in times]
+    net0 = pandapower_net()
+    limits = Limits(loading_pct=loading_limit)
+    parts, segments = [], []
+    k = 0
+    while k < len(times):
+        j = k
+        while j < len(times) and keys[j] == keys[k]:
+            j += 1
+        changes = log.in_force(times[k])
+        grid = topology_at(base, changes)
+        net = apply_topology(net0, grid)
+        parts.append(solve(net, times[k:j], p[k:j], q[k:j], sgen[k:j]))
+        segments.append(
+            {
+                "from": f"{times[k]:%Y-%m-%dT%H:%MZ}",
+                "hours": j - k,
+                "changes": list(keys[k]),
+                "fingerprint": grid.fingerprint,
+            }
+        )
+        k = j
+    result = parts[0] if len(parts) == 1 else _concat(parts)
+    flags = constraint_flags(result, net0.bus["vn_kv"], limits)
+    feeders = derive_feeders(base)
+    line_feeder = line_feeders(base, feeders)
+    ranking, headroom = bottlenecks(result, line_feeder, limits)
+    written = write_grid_timeseries(store, result, flags, {"load_source": source, "grid": base.code})
+    return {
+        "start": f"{times[0]:%Y-%m-%dT%H:%MZ}",
+        "hours": horizon,
+        "engine": result.engine,
+        "load_source": source,
+        "pv_source": "profiles",
+        "converged_hours": int(result.converged.sum()),
+        "topologies": segments,
+        "violation_hours": {k: int(v.any(axis=1).sum()) for k, v in flags.items()},
+        "max_line_loading_pct": round(float(result.line_loading_pct.max().max()), 3),
+        "vm_min_pu": round(float(result.vm_pu.min().min()), 5),
+        "vm_max_pu": round(float(result.vm_pu.max().max()), 5),
+        "bottlenecks": ranking.head(10).to_dict(orient="records"),
+        "headroom": headroom.to_dict(orient="records"),
+        "written": written,
+        "solve_seconds": round(sum(r.seconds for r in parts), 3),
+        "seconds": round(time.perf_counter() - t0, 3),
+    }
+
+
+def _concat(parts: list) -> object:
+    import numpy as np
+    import pandas as pd
+
+    from gridcore.network.timeseries import TimeSeriesResult
+
+    return TimeSeriesResult(
+        vm_pu=pd.concat([r.vm_pu for r in parts]),
+        line_loading_pct=pd.concat([r.line_loading_pct for r in parts]),
+        trafo_loading_pct=pd.concat([r.trafo_loading_pct for r in parts]),
+        line_p_from_mw=pd.concat([r.line_p_from_mw for r in parts]),
+        converged=np.concatenate([r.converged for r in parts]),
+        engine=parts[0].engine,
+        seconds=sum(r.seconds for r in parts),
+    )
+
+
+@grid_app.command("timeseries")
+def grid_timeseries(
+    at: Annotated[str, typer.Option(help="First hour, ISO 8601 UTC.")],
+    horizon: Annotated[int, typer.Option(help="Hours (1-8784).", min=1, max=8784)] = 168,
+    loading_limit: Annotated[float, typer.Option(help="Thermal limit [% of rating].")] = 100.0,
+    store: StoreOpt = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Power flow for every hour of the horizon: voltages, loadings and constraint flags to the store.
+
+    Loads come from the stored demand forecast issued at --at when there is one (the profiles otherwise),
+    PV from the profiles; each hour uses the topology in force (see grid outage / grid switch).
+    """
+    from flows.cli import _run
+    from flows.common import store_path
+
+    root = store_path(str(store) if store else None)
+    _run(lambda: run_grid_timeseries(at, horizon, root, loading_limit), as_json, "gridflow grid timeseries")
