@@ -217,7 +217,9 @@ def backtest(
     history_model = bool(getattr(model, "uses_history", False))
     for i, o in enumerate(origins):
         if not history_model and (fitted_at is None or o - fitted_at >= 24 * refit_days):
-            train_origins = np.arange(max(o - 24 * train_days, 24 * 8), o - horizon + 1, 24)
+            # training origins at the test origin's hour (o - 24 k), however the data start
+            first = o - 24 * min(train_days, (o - 24 * 8) // 24)
+            train_origins = np.arange(first, o - horizon + 1, 24)
             rows = design(load, temperature, index, train_origins, horizon, tz)
             rows = rows[rows["target"] < o]
             if flagged is not None:

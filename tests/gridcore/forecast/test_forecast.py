@@ -312,3 +312,17 @@ def test_flagged_hours_are_not_fitted_but_still_scored() -> None:
     )
     assert clean.summary["n_scored"] == dirty.summary["n_scored"]  # the spike is still scored
     assert "flagged_hours_in_test" not in dirty.summary
+
+
+def test_training_origins_share_the_test_origins_hour_whatever_the_start() -> None:
+    df = synthetic_load(160).iloc[5:]  # the data start at 05:00 UTC and are shorter than train_days
+    seen: list[np.ndarray] = []
+
+    class Spy(GradientBoosted):
+        def fit(self, rows: pd.DataFrame) -> GradientBoosted:
+            seen.append(rows["origin"].to_numpy())
+            return super().fit(rows)
+
+    backtest(df, Spy(n_estimators=40), horizon=24, test_days=7, tz="Etc/GMT+5", calibration_days=10)
+    hours = {int(h) for o in seen for h in df.index[np.unique(o)].hour}
+    assert hours == {0}  # fitted on origins at the test origins' hour (00:00 UTC), not at 05:00
