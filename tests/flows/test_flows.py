@@ -205,3 +205,15 @@ def test_grid_timeseries_follows_the_topology_per_hour(tmp_path) -> None:
     islanded = [26, 27, 28]  # buses behind the line out of service: de-energised during the outage only
     assert np.isnan(vm[3:5][:, islanded]).all() and np.isfinite(vm[:3][:, islanded]).all()
     assert {h["feeder"] for h in out["headroom"]} >= {"MV2.101 Line 1"}
+
+
+def test_grid_contingency_command() -> None:
+    res = CliRunner().invoke(
+        app, ["grid", "contingency", "--case", "tests/data/matpower/case24_ieee_rts.m", "--json"]
+    )
+    assert res.exit_code == 0, res.output
+    out = json.loads(res.stdout.strip().splitlines()[-1])
+    assert out["n_cases"] == 38 and out["n_islanding"] >= 1 and out["critical"]
+    assert out["critical"][0]["rank"] == 1
+    bad = CliRunner().invoke(app, ["grid", "contingency", "--case", "nope.m", "--json"])
+    assert bad.exit_code == 1
