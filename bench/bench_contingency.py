@@ -103,17 +103,18 @@ def mvlv_1k() -> pp.pandapowerNet:
     return net
 
 
-def load_grids(big: bool) -> dict[str, pp.pandapowerNet]:
-    grids = {
-        "case1354pegase": pn.case1354pegase(),
-        "simbench_mv": pandapower_net(),
-        "simbench_mvlv_1k": mvlv_1k(),
-    }
-    if big:
+def grid_makers() -> dict[str, Callable[[], pp.pandapowerNet]]:
+    def mvlv_all() -> pp.pandapowerNet:
         import simbench as sb
 
-        grids["simbench_mvlv_all"] = sb.get_simbench_net(MVLV_CODE)
-    return grids
+        return sb.get_simbench_net(MVLV_CODE)
+
+    return {
+        "case1354pegase": pn.case1354pegase,
+        "simbench_mv": pandapower_net,
+        "simbench_mvlv_1k": mvlv_1k,
+        "simbench_mvlv_all": mvlv_all,
+    }
 
 
 def peer(net: pp.pandapowerNet, result: ContingencyResult, with_conversion: bool) -> Callable[[], Any]:
@@ -246,7 +247,7 @@ def table(rows: list[dict[str, Any]]) -> str:
         "| grid | buses | outages | ours [s] | lightsim2grid alone [s] | ours / lightsim2grid | "
         "pandapower loop [s] | pandapower / ours | reference engine [s] | "
         "max dvm [p.u.] | max dloading [pp] | load avg |\n"
-        "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|\n"
+        "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|\n"
     )
     lines = []
     for r in rows:
@@ -271,26 +272,19 @@ def main() -> None:
     parser.add_argument("--only", nargs="*", help="grid names to run")
     args = parser.parse_args()
 
-    OUT.mkdir(parents=True, exist_ok=True)
-    grids = load_grids(args.big)
-    rows = []
-    for name, net in grids.items():
-        if args.only and name not in args.only:
-            continue
-        rows.append(bench_grid(name, net, args))
+    makers = grid_makers()
+    names = args.only or [n for n in makers if args.big or n != "simbench_mvlv_all"]
     git = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True)
-    report = {
-        "git": git.stdout.strip(),
-        "at": time.strftime("%Y-%m-%dT%H:%M:%S"),
-        "machine": {
-            "cpus": os.cpu_count(),
-            "platform": platform.platform(),
-            "python": platform.python_version(),
-        },
-        "args": vars(args),
-        "grids": rows,
-    }
-    (OUT / "contingency.json").write_text(json.dumps(report, indent=2, default=float))
+    stamp = {"git": git.stdout.strip(), "at": time.strftime("%Y-%m-%dT%H:%M:%S"), "args": vars(args)}
+    rows = [{**bench_grid(name, makers[name](), args), **stamp} for name in names]
+    # rows of grids not run this time stay in the file, with their own stamp
+    path = OUT / "contingency.json"
+    kept = json.loads(path.read_text())["grids"] if path.exists() else []
+    rows += [r for r in kept if r["grid"] not in names]
+    rows.sort(key=lambda r: list(makers).index(r["grid"]))
+    machine = {"cpus": os.cpu_count(), "platform": platform.platform(), "python": platform.python_version()}
+    OUT.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps({"machine": machine, "grids": rows}, indent=2, default=float))
     print()
     print(table(rows))
 
