@@ -164,8 +164,9 @@ class ContingencyResult:
             ``engine``, ``n_cases``, ``seconds`` [s], ``loading_limit_pct`` [%], ``n_diverged``,
             ``n_islanding``, ``load_lost_mw_max`` [MW], ``n_with_overloads``,
             ``n_with_voltage_violations``, ``n_critical`` and ``critical`` (records with ``outage_type``,
-            ``outage_element``, ``name``, ``rank``, ``converged``, ``load_lost_mw``, ``n_overloads``,
-            ``n_voltage_violations``, ``max_loading_pct``, ``vm_min_pu``, ``vm_max_pu``).
+            ``outage_element``, ``name``, ``rank``, ``converged``, ``n_islanded_buses``, ``load_lost_mw``,
+            ``gen_lost_mw``, ``n_overloads``, ``n_voltage_violations``, ``n_new_violations``,
+            ``max_loading_pct``, ``max_loading_element``, ``vm_min_pu``, ``vm_max_pu``).
         """
         o = self.outages
         crit = self.critical().head(top).reset_index()
@@ -175,10 +176,14 @@ class ContingencyResult:
             "name",
             "rank",
             "converged",
+            "n_islanded_buses",
             "load_lost_mw",
+            "gen_lost_mw",
             "n_overloads",
             "n_voltage_violations",
+            "n_new_violations",
             "max_loading_pct",
+            "max_loading_element",
             "vm_min_pu",
             "vm_max_pu",
         ]
@@ -811,7 +816,7 @@ def _prepare(net: pandapowerNet) -> _LsModel:
         gen[c] = gen[c].astype(float)
     # a generator on the slack bus becomes lightsim2grid's slack: it holds the ext_grid's voltage
     gen.loc[gen["bus"] == slack, "vm_pu"] = float(ext["vm_pu"].iloc[0])
-    gen["slack"] = False
+    gen["slack"], gen["slack_weight"] = False, 1.0
     pnet.gen = gen
     storage = elements("storage", ["name", "p_mw", "q_mvar"])
     if len(storage):
@@ -957,18 +962,13 @@ def _loading_factors(net: pandapowerNet, m: _LsModel) -> tuple[np.ndarray, np.nd
     i_base_1 = sn / (math.sqrt(3) * m.vn_kv[m.br_from])  # [kA] per p.u. current
     i_base_2 = sn / (math.sqrt(3) * m.vn_kv[m.br_to])
     line, trafo = net.line, net.trafo
-    nl = len(line)
     i_max = (line["max_i_ka"] * line["df"] * line["parallel"]).to_numpy(dtype=float)
     with np.errstate(divide="ignore"):
         f_line = 100.0 / i_max
     s_rated = (trafo["sn_mva"] * trafo["df"] * trafo["parallel"]).to_numpy(dtype=float)
     f1 = np.concatenate([f_line, 100.0 * math.sqrt(3) * trafo["vn_hv_kv"].to_numpy(dtype=float) / s_rated])
     f2 = np.concatenate([f_line, 100.0 * math.sqrt(3) * trafo["vn_lv_kv"].to_numpy(dtype=float) / s_rated])
-    f1 = f1 * i_base_1
-    f2 = f2 * i_base_2
-    f1[:nl][i_max == 0] = np.inf
-    f2[:nl][i_max == 0] = np.inf
-    return f1, f2
+    return f1 * i_base_1, f2 * i_base_2
 
 
 class _Flows:

@@ -1,9 +1,11 @@
 """N-1 contingency analysis: the fast engine (lightsim2grid) against the pandapower reference loop.
 
-Reference: pandapower 3.5 Newton-Raphson (``pp.runpp(net, lightsim2grid=False)``), one run per outage.
+Reference: pandapower 3.5 Newton-Raphson (``pp.runpp(net, lightsim2grid=False)``), one run per outage,
+on case9, case_ieee30, SimBench ``1-MV-semiurb--0-sw`` (bus-bus switches, open loop switches) and small
+hand-made grids (radial islanding, switches and out-of-service buses, voltage collapse).
 Tolerances, on every outage and every bus / branch: voltage 1e-4 p.u., loading 0.1 percentage points
-(measured agreement is about 1e-8 p.u. and 1e-6 points); islanded buses, load lost and the set of
-violations identical.
+(measured: at most 1.2e-8 p.u. and 5e-7 points); convergence, islanded buses, load and generation lost,
+the violations, their counts and the ranking identical.
 """
 
 from __future__ import annotations
@@ -58,13 +60,30 @@ def _reference_without_numba() -> Iterator[None]:
         yield
 
 
-@pytest.fixture(scope="module", params=list(CASES))
-def pair(request: pytest.FixtureRequest) -> tuple[str, ContingencyResult, ContingencyResult]:
-    kwargs = CASES[request.param]
-    net = grid(request.param)
-    fast = contingency_analysis(net, keep_flows=True, **kwargs)
-    ref = contingency_analysis(net, engine="pandapower", keep_flows=True, **kwargs)
-    return request.param, fast, ref
+Pair = tuple[ContingencyResult, ContingencyResult]
+
+
+def both_engines(name: str) -> Pair:
+    """(fast, reference) on one of :data:`CASES`, with the flows kept."""
+    net = grid(name)
+    fast = contingency_analysis(net, keep_flows=True, **CASES[name])
+    ref = contingency_analysis(net, engine="pandapower", keep_flows=True, **CASES[name])
+    return fast, ref
+
+
+@pytest.fixture(scope="module")
+def case9() -> Pair:
+    return both_engines("case9")
+
+
+@pytest.fixture(scope="module")
+def case_ieee30() -> Pair:
+    return both_engines("case_ieee30")
+
+
+@pytest.fixture(scope="module")
+def simbench_mv() -> Pair:
+    return both_engines("simbench_mv")
 
 
 def assert_same(fast: ContingencyResult, ref: ContingencyResult) -> None:
@@ -90,19 +109,18 @@ def assert_same(fast: ContingencyResult, ref: ContingencyResult) -> None:
     pd.testing.assert_frame_equal(fast.outages[same_cols], ref.outages[same_cols])
 
 
-def test_engines_agree_on_every_outage(pair: tuple[str, ContingencyResult, ContingencyResult]) -> None:
-    name, fast, ref = pair
+@pytest.mark.parametrize("name", list(CASES))
+def test_engines_agree_on_every_outage(name: str, request: pytest.FixtureRequest) -> None:
+    fast, ref = request.getfixturevalue(name)
     assert fast.engine == "lightsim2grid" and ref.engine == "pandapower"
     assert_same(fast, ref)
     kinds = set(fast.violations["kind"])
     assert kinds >= ({"overvoltage"} if name == "case_ieee30" else {"overload", "undervoltage"})
 
 
-def test_simbench_switch_traps_are_handled(pair: tuple[str, ContingencyResult, ContingencyResult]) -> None:
+def test_simbench_switch_traps_are_handled(simbench_mv: Pair) -> None:
     """The MV grid has closed bus-bus switches and open loop switches: fused / opened, not ignored."""
-    name, fast, _ = pair
-    if name != "simbench_mv":
-        pytest.skip("SimBench MV only")
+    fast, _ = simbench_mv
     net = grid("simbench_mv")
     sw = net.switch
     assert ((sw["et"] == "b") & sw["closed"]).any() and ((sw["et"] == "l") & ~sw["closed"]).any()
@@ -118,10 +136,8 @@ def test_simbench_switch_traps_are_handled(pair: tuple[str, ContingencyResult, C
         assert lost == pytest.approx(load.reindex(list(buses)).fillna(0.0).sum())
 
 
-def test_lowered_limit_detects_overloads(pair: tuple[str, ContingencyResult, ContingencyResult]) -> None:
-    name, fast, _ = pair
-    if name != "case9":
-        pytest.skip("case9 only")
+def test_lowered_limit_detects_overloads(case9: Pair) -> None:
+    fast, _ = case9
     at_100 = contingency_analysis(grid("case9"))
     assert (at_100.outages["n_overloads"] == 0).all()
     assert fast.loading_limit == 60.0
@@ -136,13 +152,12 @@ def test_lowered_limit_detects_overloads(pair: tuple[str, ContingencyResult, Con
     assert len(pre) and (pre["base_value"] > 60.0).all()
 
 
-def test_caused_violations_make_an_outage_critical(
-    pair: tuple[str, ContingencyResult, ContingencyResult],
-) -> None:
-    """Caused: absent before the outage, or worse by more than 1 point of loading / 0.005 p.u."""
-    name, fast, _ = pair
-    if name != "case9":
-        pytest.skip("case9 only (a branch is above the lowered limit before any outage)")
+def test_caused_violations_make_an_outage_critical(case9: Pair) -> None:
+    """Caused: absent before the outage, or worse by more than 1 point of loading / 0.005 p.u.
+
+    At the lowered limit a branch of case9 is overloaded before any outage.
+    """
+    fast, _ = case9
     v = fast.violations
     change = np.where(v["kind"] == "undervoltage", v["base_value"] - v["value"], v["value"] - v["base_value"])
     margin = np.where(v["kind"] == "overload", contingency.WORSE_LOADING_PCT, contingency.WORSE_VM_PU)
@@ -159,10 +174,9 @@ def band_limits(vn_kv: np.ndarray, band: dict[float, tuple[float, float]]) -> np
     return np.array([band[max(k for k in levels if k <= v)] for v in vn_kv])
 
 
-def test_voltage_band_per_level(pair: tuple[str, ContingencyResult, ContingencyResult]) -> None:
-    name, fast, _ = pair
-    if name != "case_ieee30":
-        pytest.skip("case_ieee30 only (four voltage levels: 1, 11, 33, 132 kV)")
+def test_voltage_band_per_level(case_ieee30: Pair) -> None:
+    """case_ieee30 has four voltage levels: 1, 11, 33, 132 kV."""
+    fast, _ = case_ieee30
     net = grid("case_ieee30")
     vn = net.bus["vn_kv"]
     band = {0.0: (0.95, 1.05), 20.0: (0.97, 1.03), 100.0: (0.99, 1.01)}
@@ -219,6 +233,16 @@ def test_radial_outage_islands_load_and_reports_mw_lost() -> None:
     # most load lost and no overloads anywhere: these two lead the ranking
     assert set(fast.critical().index[:2]) == {("trafo", 0), ("line", 0)}
     assert fast.vm_pu is not None and fast.vm_pu.loc[("trafo", 0)].iloc[1:].isna().all()
+
+
+def test_storage_shunt_and_generator_on_the_slack_bus() -> None:
+    net = radial_net()
+    pp.create_storage(net, 4, p_mw=0.5, max_e_mwh=2.0, q_mvar=0.1, scaling=0.5)
+    pp.create_shunt(net, 3, q_mvar=-0.3, step=2, vn_kv=21.0)
+    pp.create_gen(net, 0, p_mw=1.0, vm_pu=1.02)  # same bus and voltage as the ext_grid
+    fast = contingency_analysis(net, elements=[("line", 2), ("line", 3)], keep_flows=True)
+    ref = contingency_analysis(net, engine="pandapower", elements=[("line", 2), ("line", 3)], keep_flows=True)
+    assert_same(fast, ref)
 
 
 def switched_net() -> pp.pandapowerNet:
@@ -349,6 +373,10 @@ def test_fast_engine_refuses_what_lightsim2grid_does_not_model() -> None:
     net = grid("case9")
     pp.create_ext_grid(net, 1)
     with pytest.raises(NotImplementedError, match="exactly one in-service ext_grid"):
+        contingency_analysis(net)
+    net = grid("case9")
+    net.gen.loc[0, "slack"] = True
+    with pytest.raises(NotImplementedError, match="slack=True"):
         contingency_analysis(net)
     net = radial_net()
     pp.create_switch(net, 2, 3, "b", closed=True, z_ohm=0.1)
