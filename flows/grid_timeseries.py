@@ -31,9 +31,8 @@ def run_grid_timeseries(at: str, horizon: int, store: str, loading_limit: float)
         hourly_injections,
         line_feeders,
     )
-    from gridcore.network.timeseries import run_timeseries as solve
-    from gridcore.network.timeseries_store import apply_topology, write_grid_timeseries
-    from gridcore.network.topology import ChangeLog, topology_at
+    from gridcore.network.timeseries_store import run_in_force, write_grid_timeseries
+    from gridcore.network.topology import ChangeLog
     from gridcore.system import default_system
 
     t0 = time.perf_counter()
@@ -53,29 +52,9 @@ def run_grid_timeseries(at: str, horizon: int, store: str, loading_limit: float)
         pass
     p, q, sgen, source = hourly_injections(base, times, forecast)
     log = ChangeLog(store)
-    keys = [tuple(r["id"] for r in log.in_force(t)) for t in times]
     net0 = pandapower_net()
     limits = Limits(loading_pct=loading_limit)
-    parts, segments = [], []
-    k = 0
-    while k < len(times):
-        j = k
-        while j < len(times) and keys[j] == keys[k]:
-            j += 1
-        changes = log.in_force(times[k])
-        grid = topology_at(base, changes)
-        net = apply_topology(net0, grid)
-        parts.append(solve(net, times[k:j], p[k:j], q[k:j], sgen[k:j]))
-        segments.append(
-            {
-                "from": f"{times[k]:%Y-%m-%dT%H:%MZ}",
-                "hours": j - k,
-                "changes": list(keys[k]),
-                "fingerprint": grid.fingerprint,
-            }
-        )
-        k = j
-    result = parts[0] if len(parts) == 1 else _concat(parts)
+    result, segments = run_in_force(net0, base, log.in_force, times, p, q, sgen)
     flags = constraint_flags(result, net0.bus["vn_kv"], limits)
     feeders = derive_feeders(base)
     line_feeder = line_feeders(base, feeders)
@@ -96,26 +75,9 @@ def run_grid_timeseries(at: str, horizon: int, store: str, loading_limit: float)
         "bottlenecks": ranking.head(10).to_dict(orient="records"),
         "headroom": headroom.to_dict(orient="records"),
         "written": written,
-        "solve_seconds": round(sum(r.seconds for r in parts), 3),
+        "solve_seconds": round(result.seconds, 3),
         "seconds": round(time.perf_counter() - t0, 3),
     }
-
-
-def _concat(parts: list) -> object:
-    import numpy as np
-    import pandas as pd
-
-    from gridcore.network.timeseries import TimeSeriesResult
-
-    return TimeSeriesResult(
-        vm_pu=pd.concat([r.vm_pu for r in parts]),
-        line_loading_pct=pd.concat([r.line_loading_pct for r in parts]),
-        trafo_loading_pct=pd.concat([r.trafo_loading_pct for r in parts]),
-        line_p_from_mw=pd.concat([r.line_p_from_mw for r in parts]),
-        converged=np.concatenate([r.converged for r in parts]),
-        engine=parts[0].engine,
-        seconds=sum(r.seconds for r in parts),
-    )
 
 
 @grid_app.command("timeseries")

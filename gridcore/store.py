@@ -225,6 +225,31 @@ class Store:
         return xr.open_zarr(path, consolidated=True).load()
 
 
+def write_whole(ds: xr.Dataset, path: str | Path, encoding: dict[str, dict] | None = None) -> str:
+    """Write a whole dataset to ``path`` (Zarr): to a temporary name first, then swapped into place.
+
+    A reader sees the old dataset or the new one, never a partial write; a rerun replaces it. Time
+    variables get :data:`TIME_ENCODING` unless ``encoding`` says otherwise.
+
+    Returns
+    -------
+    str
+        The path written.
+    """
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    enc = {name: dict(TIME_ENCODING) for name, var in ds.variables.items() if var.dtype.kind == "M"}
+    enc.update(encoding or {})
+    tmp = path.with_name(f".{path.name}.{uuid.uuid4().hex[:8]}.new")
+    ds.to_zarr(tmp, mode="w", encoding=enc, **_ZARR)
+    retired = path.with_name(f".{path.name}.{uuid.uuid4().hex[:8]}.old")
+    if path.exists():
+        path.rename(retired)
+    tmp.rename(path)
+    shutil.rmtree(retired, ignore_errors=True)
+    return str(path)
+
+
 def _years(first: pd.Timestamp, last: pd.Timestamp, freq: str) -> pd.DatetimeIndex:
     """A time axis of whole calendar years covering ``[first, last]``."""
     start = pd.Timestamp(year=first.year, month=1, day=1)

@@ -10,7 +10,7 @@ import pandas as pd
 import xarray as xr
 
 from gridcore.forecast.backtest import BacktestResult
-from gridcore.store import TIME_ENCODING
+from gridcore.store import write_whole
 
 
 def write_backtest(root: str, result: BacktestResult, name: str) -> str:
@@ -45,10 +45,7 @@ def write_backtest(root: str, result: BacktestResult, name: str) -> str:
         attrs={"summary": json.dumps(s, default=str), "timezone": "UTC"},
     )
     model = s["model"]["name"] if isinstance(s["model"], dict) else str(s["model"])
-    path = Path(root) / "backtests" / f"{name}-{model}-{horizon}h.zarr"
-    path.parent.mkdir(parents=True, exist_ok=True)
-    ds.to_zarr(path, mode="w", zarr_format=2, consolidated=True, encoding={"origin": dict(TIME_ENCODING)})
-    return str(path)
+    return write_whole(ds, Path(root) / "backtests" / f"{name}-{model}-{horizon}h.zarr")
 
 
 def write_demand_forecast(
@@ -83,9 +80,6 @@ def write_demand_forecast(
     str
         Path written.
     """
-    import shutil
-    import uuid
-
     issue = forecasts[0].issue_time
     series = [s for f in forecasts for s in f.series]
     point = np.concatenate([f.point for f in forecasts])
@@ -122,20 +116,7 @@ def write_demand_forecast(
         },
         attrs={**(attrs or {}), "timezone": "UTC", "time_label": "interval start"},
     )
-    folder = Path(root) / "demand_forecast"
-    folder.mkdir(parents=True, exist_ok=True)
-    path = folder / f"{issue:%Y%m%dT%H%MZ}.zarr"
-    tmp = folder / f".{path.name}.{uuid.uuid4().hex}"
-    encoding = {"issue_time": dict(TIME_ENCODING), "target_time": dict(TIME_ENCODING)}
-    ds.to_zarr(tmp, mode="w", zarr_format=2, consolidated=True, encoding=encoding)
-    if path.exists():
-        old = folder / f".{path.name}.old.{uuid.uuid4().hex}"
-        path.rename(old)
-        tmp.rename(path)
-        shutil.rmtree(old, ignore_errors=True)
-    else:
-        tmp.rename(path)
-    return str(path)
+    return write_whole(ds, Path(root) / "demand_forecast" / f"{issue:%Y%m%dT%H%MZ}.zarr")
 
 
 def read_demand_forecast(root: str, issue_time: pd.Timestamp | None = None) -> xr.Dataset:

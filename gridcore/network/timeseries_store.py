@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import copy
-import shutil
-import uuid
 from pathlib import Path
 
 import numpy as np
@@ -12,7 +10,7 @@ import pandas as pd
 import xarray as xr
 
 from gridcore.network.timeseries import TimeSeriesResult
-from gridcore.store import TIME_ENCODING
+from gridcore.store import write_whole
 
 
 def apply_topology(net, grid):  # noqa: ANN001, ANN201 (pandapowerNet, GridModel)
@@ -76,16 +74,64 @@ def write_grid_timeseries(
         },
         attrs={**{k: str(v) for k, v in attrs.items()}, "engine": result.engine, "timezone": "UTC"},
     )
-    folder = Path(root) / "grid_timeseries"
-    folder.mkdir(parents=True, exist_ok=True)
-    path = folder / f"{result.vm_pu.index[0]:%Y%m%dT%H%MZ}.zarr"
-    tmp = folder / f".{path.name}.{uuid.uuid4().hex}"
-    ds.to_zarr(tmp, mode="w", zarr_format=2, consolidated=True, encoding={"time": dict(TIME_ENCODING)})
-    if path.exists():
-        old = folder / f".{path.name}.old.{uuid.uuid4().hex}"
-        path.rename(old)
-        tmp.rename(path)
-        shutil.rmtree(old, ignore_errors=True)
-    else:
-        tmp.rename(path)
-    return str(path)
+    return write_whole(ds, Path(root) / "grid_timeseries" / f"{result.vm_pu.index[0]:%Y%m%dT%H%MZ}.zarr")
+
+
+def run_in_force(
+    net,  # noqa: ANN001 (pandapowerNet of the base topology)
+    grid,  # noqa: ANN001 (GridModel of the base topology)
+    changes_at,  # noqa: ANN001 (callable: time -> list of change records in force)
+    times: pd.DatetimeIndex,
+    load_p_mw: np.ndarray,
+    load_q_mvar: np.ndarray,
+    sgen_p_mw: np.ndarray,
+) -> tuple[TimeSeriesResult, list[dict[str, object]]]:
+    """Power flow per hour, each hour in the topology in force then.
+
+    Consecutive hours with the same changes in force are solved as one batch.
+
+    Returns
+    -------
+    result : TimeSeriesResult
+        All hours, in order.
+    segments : list of dict
+        ``from`` (UTC), ``hours``, ``changes`` (ids in force), ``fingerprint`` of each topology.
+    """
+    from gridcore.network.timeseries import run_timeseries
+    from gridcore.network.topology import topology_at
+
+    in_force = [changes_at(t) for t in times]
+    keys = [tuple(r["id"] for r in c) for c in in_force]
+    parts, segments = [], []
+    k = 0
+    while k < len(times):
+        j = k
+        while j < len(times) and keys[j] == keys[k]:
+            j += 1
+        topo = topology_at(grid, in_force[k])
+        parts.append(
+            run_timeseries(
+                apply_topology(net, topo), times[k:j], load_p_mw[k:j], load_q_mvar[k:j], sgen_p_mw[k:j]
+            )
+        )
+        segments.append(
+            {
+                "from": f"{times[k]:%Y-%m-%dT%H:%MZ}",
+                "hours": j - k,
+                "changes": list(keys[k]),
+                "fingerprint": topo.fingerprint,
+            }
+        )
+        k = j
+    if len(parts) == 1:
+        return parts[0], segments
+    result = TimeSeriesResult(
+        vm_pu=pd.concat([r.vm_pu for r in parts]),
+        line_loading_pct=pd.concat([r.line_loading_pct for r in parts]),
+        trafo_loading_pct=pd.concat([r.trafo_loading_pct for r in parts]),
+        line_p_from_mw=pd.concat([r.line_p_from_mw for r in parts]),
+        converged=np.concatenate([r.converged for r in parts]),
+        engine=parts[0].engine,
+        seconds=sum(r.seconds for r in parts),
+    )
+    return result, segments

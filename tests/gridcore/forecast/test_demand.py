@@ -78,7 +78,9 @@ def test_series_follow_the_topology() -> None:
     start = pd.Timestamp("2016-03-01T00:00Z")
     hist = demand_history(grid, cat, start, start + pd.Timedelta(days=2))
     feeders = hist[[c for c in hist.columns if c.startswith("feeder:")]].sum(axis=1)
-    assert np.allclose(feeders, hist[SYSTEM], rtol=1e-9) or cat.loc[loads.index, "feeder"].eq("").any()
+    unfed = hist[loads.index[loads["feeder"] == ""]].sum(axis=1)
+    assert np.allclose(feeders + unfed, hist[SYSTEM], rtol=1e-9)
+    assert np.allclose(hist[loads.index].sum(axis=1), hist[SYSTEM], rtol=1e-9)
     assert hist.index.tz is not None and len(hist) == 48
 
 
