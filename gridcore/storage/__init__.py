@@ -1,0 +1,1 @@
+"""Battery storage: the fleet, OR-Tools schedules, the rule and no-storage baselines, degradation, health."""

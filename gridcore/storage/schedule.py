@@ -1,0 +1,419 @@
+"""Battery schedules as linear programs, built from arrays and solved with OR-Tools.
+
+Each battery sits at a *site*: a connection point with its own renewable production and demand (a home with
+rooftop PV, the rest of a low-voltage area, a PV or wind plant) and an import and an export limit at the
+connection. Hour by hour the site's energy balance must hold::
+
+    pv - curtail + import + discharge = load + charge + export
+
+and the state of charge follows the charge and discharge efficiencies::
+
+    soc[t] = soc[t-1] + eta_charge * charge[t] - discharge[t] / eta_discharge        (1 h steps)
+
+with power limits on charge and discharge, SoC bounds, and the SoC at the end of the horizon at least its
+starting value (the schedule does not borrow energy from the next horizon). The cost to minimise is::
+
+    sum_t price_import[t] * import[t] - price_export[t] * export[t]
+          + throughput_cost * (charge[t] + discharge[t]) + curtailment_cost * curtail[t]
+
+The throughput cost is the degradation cost per MWh moved through the battery; the curtailment cost is a
+small tie-break that makes the schedule use renewable energy when it is otherwise indifferent (documented in
+:data:`CURTAILMENT_COST_EUR_PER_MWH`).
+
+Every per-battery LP has the same sparsity pattern, so the constraint matrix is assembled once per batch in
+CSR form with numpy and handed to OR-Tools' model builder with ``fill_model_from_sparse_data``: no Python loop
+over variables. The same function builds one joint block-diagonal model of a whole fleet, whose optimum must
+equal the sum of the per-battery optima (a test checks it).
+
+Variables per battery, in this order, each a block of ``T`` hours: ``charge``, ``discharge``, ``soc``,
+``import``, ``export``, ``curtail`` (all MW, SoC MWh). Prices in EUR/MWh.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+import scipy.sparse as sp
+
+#: Names of the variable blocks of one battery's LP, in order.
+BLOCKS = ("charge_mw", "discharge_mw", "soc_mwh", "import_mw", "export_mw", "curtail_mw")
+#: Value given to one MWh of renewable energy that is not curtailed when nothing else decides [EUR/MWh].
+#: Small against any tariff, so it only breaks ties (e.g. a full battery at the end of the horizon).
+CURTAILMENT_COST_EUR_PER_MWH = 1.0
+#: Solvers tried in this order when ``solver="auto"``.
+SOLVERS = ("glop", "highs")
+#: Fleet table columns the scheduler needs.
+UNIT_COLUMNS = (
+    "power_mw",
+    "energy_mwh",
+    "soc_min_frac",
+    "soc_max_frac",
+    "soc_init_frac",
+    "eta_charge",
+    "eta_discharge",
+    "import_limit_mw",
+    "export_limit_mw",
+)
+
+
+class ScheduleError(ValueError):
+    """Inputs a schedule cannot be built from (missing columns, bad shapes, NaN)."""
+
+
+@dataclass
+class SiteInputs:
+    """Hourly inputs of the sites of a set of batteries.
+
+    Attributes
+    ----------
+    units : pd.DataFrame
+        One row per battery (index: battery id) with the columns of :data:`UNIT_COLUMNS`: ``power_mw`` [MW]
+        charge and discharge limit, ``energy_mwh`` [MWh] usable capacity, ``soc_min_frac``, ``soc_max_frac``,
+        ``soc_init_frac`` [fraction of ``energy_mwh``], ``eta_charge``, ``eta_discharge`` [-],
+        ``import_limit_mw``, ``export_limit_mw`` [MW] at the site's connection; optional
+        ``throughput_cost_eur_per_mwh``.
+    pv_mw : np.ndarray
+        Renewable power available at each site [MW], shape (units, hours).
+    load_mw : np.ndarray
+        Demand at each site [MW], shape (units, hours).
+    price_import : np.ndarray
+        Price paid for imported energy [EUR/MWh], shape (hours,) or (units, hours).
+    price_export : np.ndarray
+        Price received for exported energy [EUR/MWh], shape (hours,) or (units, hours).
+    time : pd.DatetimeIndex
+        Hour starts (UTC), length hours.
+    """
+
+    units: pd.DataFrame
+    pv_mw: np.ndarray
+    load_mw: np.ndarray
+    price_import: np.ndarray
+    price_export: np.ndarray
+    time: pd.DatetimeIndex
+
+    def __post_init__(self) -> None:
+        missing = [c for c in UNIT_COLUMNS if c not in self.units.columns]
+        if missing:
+            raise ScheduleError(f"fleet table lacks column(s) {missing}")
+        n, t = len(self.units), len(self.time)
+        for name in ("pv_mw", "load_mw"):
+            arr = np.asarray(getattr(self, name), dtype=float)
+            if arr.shape != (n, t):
+                raise ScheduleError(f"{name} has shape {arr.shape}, expected (units, hours) = {(n, t)}")
+            bad = ~np.isfinite(arr) | (arr < 0)
+            if bad.any():
+                i, j = np.argwhere(bad)[0]
+                raise ScheduleError(
+                    f"{name} is NaN or negative for battery {self.units.index[i]} at {self.time[j]} "
+                    f"({int(bad.sum())} values)"
+                )
+            setattr(self, name, arr)
+        for name in ("price_import", "price_export"):
+            arr = np.broadcast_to(np.asarray(getattr(self, name), dtype=float), (n, t))
+            if not np.isfinite(arr).all():
+                raise ScheduleError(f"{name} has NaN values")
+            setattr(self, name, arr)
+        values = self.units[list(UNIT_COLUMNS)].to_numpy(dtype=float)
+        if not np.isfinite(values).all():
+            raise ScheduleError(
+                "fleet table has NaN in " + ", ".join(np.array(UNIT_COLUMNS)[~np.isfinite(values).all(0)])
+            )
+
+    @property
+    def hours(self) -> int:
+        """Horizon length [h]."""
+        return len(self.time)
+
+    def subset(self, rows: Sequence[int] | np.ndarray | slice) -> SiteInputs:
+        """The inputs of some batteries (by position)."""
+        return SiteInputs(
+            self.units.iloc[rows],
+            self.pv_mw[rows],
+            self.load_mw[rows],
+            self.price_import[rows],
+            self.price_export[rows],
+            self.time,
+        )
+
+
+def throughput_costs(units: pd.DataFrame, default: float = 0.0) -> np.ndarray:
+    """Degradation cost per MWh charged or discharged of each battery [EUR/MWh]."""
+    if "throughput_cost_eur_per_mwh" in units.columns:
+        return units["throughput_cost_eur_per_mwh"].to_numpy(dtype=float)
+    return np.full(len(units), float(default))
+
+
+def lp_arrays(site: SiteInputs, curtailment_cost: float = CURTAILMENT_COST_EUR_PER_MWH) -> dict[str, object]:
+    """The LP of every battery in ``site`` as one block-diagonal set of arrays.
+
+    Parameters
+    ----------
+    site : SiteInputs
+        Batteries and their hourly site inputs.
+    curtailment_cost : float
+        Tie-break cost of curtailed renewable energy [EUR/MWh].
+
+    Returns
+    -------
+    dict
+        ``lb``, ``ub``, ``c`` (variable bounds and objective, length ``6 * T * units``), ``clb``, ``cub``
+        (constraint bounds, ``2 * T * units``), ``A`` (``scipy.sparse.csr_matrix``). Battery ``i``'s variables
+        are ``[i * 6T, (i + 1) * 6T)``; its constraints ``[i * 2T, (i + 1) * 2T)`` (balance rows, then SoC
+        rows).
+    """
+    n, t = len(site.units), site.hours
+    u = site.units
+    p = u["power_mw"].to_numpy(float)
+    e = u["energy_mwh"].to_numpy(float)
+    smin = u["soc_min_frac"].to_numpy(float) * e
+    smax = u["soc_max_frac"].to_numpy(float) * e
+    s0 = u["soc_init_frac"].to_numpy(float) * e
+    eta_c = u["eta_charge"].to_numpy(float)
+    eta_d = u["eta_discharge"].to_numpy(float)
+    imp = u["import_limit_mw"].to_numpy(float)
+    exp = u["export_limit_mw"].to_numpy(float)
+    deg = throughput_costs(u)
+
+    # variable bounds, shape (units, 6, T)
+    lb = np.zeros((n, 6, t))
+    ub = np.empty((n, 6, t))
+    ub[:, 0] = p[:, None]
+    ub[:, 1] = p[:, None]
+    lb[:, 2] = smin[:, None]
+    ub[:, 2] = smax[:, None]
+    lb[:, 2, -1] = np.maximum(s0, smin)  # end-of-horizon SoC at least the start
+    ub[:, 3] = imp[:, None]
+    ub[:, 4] = exp[:, None]
+    ub[:, 5] = site.pv_mw
+    cost = np.zeros((n, 6, t))
+    cost[:, 0] = deg[:, None]
+    cost[:, 1] = deg[:, None]
+    cost[:, 3] = site.price_import
+    cost[:, 4] = -site.price_export
+    cost[:, 5] = curtailment_cost
+
+    # constraints, shape (units, 2, T): balance (equality load - pv), SoC (equality s0 at t=0, else 0)
+    rhs = np.zeros((n, 2, t))
+    rhs[:, 0] = site.load_mw - site.pv_mw
+    rhs[:, 1, 0] = s0
+
+    # sparsity pattern of one battery (local indices), coefficients per battery
+    hours = np.arange(t)
+    var = {name: k * t + hours for k, name in enumerate(BLOCKS)}
+    bal, soc = hours, t + hours
+    rows = [bal, bal, bal, bal, bal, soc, soc, soc, soc[1:]]
+    cols = [
+        var["charge_mw"],
+        var["discharge_mw"],
+        var["import_mw"],
+        var["export_mw"],
+        var["curtail_mw"],
+        var["soc_mwh"],
+        var["charge_mw"],
+        var["discharge_mw"],
+        var["soc_mwh"][:-1],
+    ]
+    ones = np.ones(t)
+    row_local = np.concatenate(rows)
+    col_local = np.concatenate(cols)
+    nnz = row_local.size
+    data = np.empty((n, nnz))
+    data[:, :t] = -1.0  # charge
+    data[:, t : 2 * t] = 1.0  # discharge
+    data[:, 2 * t : 3 * t] = 1.0  # import
+    data[:, 3 * t : 4 * t] = -1.0  # export
+    data[:, 4 * t : 5 * t] = -1.0  # curtail
+    data[:, 5 * t : 6 * t] = 1.0  # soc[t]
+    data[:, 6 * t : 7 * t] = -eta_c[:, None] * ones
+    data[:, 7 * t : 8 * t] = (1.0 / eta_d)[:, None] * ones
+    data[:, 8 * t :] = -1.0  # soc[t-1]
+    offsets_r = (np.arange(n) * 2 * t)[:, None]
+    offsets_c = (np.arange(n) * 6 * t)[:, None]
+    A = sp.csr_matrix(
+        (data.ravel(), ((row_local + offsets_r).ravel(), (col_local + offsets_c).ravel())),
+        shape=(2 * t * n, 6 * t * n),
+    )
+    return {
+        "lb": lb.ravel(),
+        "ub": ub.ravel(),
+        "c": cost.ravel(),
+        "clb": rhs.ravel(),
+        "cub": rhs.ravel().copy(),
+        "A": A,
+    }
+
+
+@dataclass
+class BatchResult:
+    """Schedules of a batch of batteries.
+
+    Attributes
+    ----------
+    battery : pd.Index
+        Battery ids.
+    values : np.ndarray
+        Shape (units, 6, hours): the blocks of :data:`BLOCKS` [MW, SoC MWh]; NaN for a unit not solved.
+    objective : np.ndarray
+        Optimal cost per unit [EUR]; NaN when not solved.
+    status : list of str
+        Solver status per unit (``OPTIMAL``, ``INFEASIBLE``, ...).
+    seconds : float
+        Wall time of building and solving the batch [s].
+    solver : str
+        Solver used.
+    """
+
+    battery: pd.Index
+    values: np.ndarray
+    objective: np.ndarray
+    status: list[str]
+    seconds: float
+    solver: str
+    reasons: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def solved(self) -> np.ndarray:
+        """Mask of units with an optimal schedule."""
+        return np.array([s == "OPTIMAL" for s in self.status])
+
+
+def _solver(name: str):  # noqa: ANN202
+    from ortools.linear_solver.python import model_builder as mb
+
+    names = SOLVERS if name == "auto" else (name,)
+    for candidate in names:
+        solver = mb.Solver(candidate)
+        if solver.solver_is_supported():
+            if candidate == "highs":
+                solver.set_solver_specific_parameters("output_flag=false")
+            return solver, candidate
+    raise ScheduleError(f"no LP solver among {names} is available in this OR-Tools build")
+
+
+def _variable_values(solver, model) -> np.ndarray:  # noqa: ANN001
+    """All variable values as one array (the model builder's helper, else the public per-variable path)."""
+    helper = getattr(solver, "_Solver__solve_helper", None)
+    if helper is not None and hasattr(helper, "variable_values"):
+        return np.asarray(helper.variable_values())
+    return solver.values(model.get_variables()).to_numpy(dtype=float)  # pragma: no cover (older OR-Tools)
+
+
+def solve_lp(arrays: dict[str, object], solver: str = "auto") -> tuple[str, float, np.ndarray]:
+    """Solve one LP given as arrays (see :func:`lp_arrays`).
+
+    Returns
+    -------
+    status : str
+        ``OPTIMAL``, ``INFEASIBLE``, ``UNBOUNDED``, ...
+    objective : float
+        Optimal cost [EUR] (NaN unless optimal).
+    x : np.ndarray
+        Variable values (NaN unless optimal).
+    """
+    from ortools.linear_solver.python import model_builder as mb
+
+    model = mb.Model()
+    model.helper.fill_model_from_sparse_data(
+        arrays["lb"], arrays["ub"], arrays["c"], arrays["clb"], arrays["cub"], arrays["A"]
+    )
+    engine, _ = _solver(solver)
+    status = engine.solve(model)
+    name = status.name
+    if status != mb.SolveStatus.OPTIMAL:
+        return name, float("nan"), np.full(len(arrays["lb"]), np.nan)
+    return name, float(engine.objective_value), _variable_values(engine, model)
+
+
+def schedule_batch(
+    site: SiteInputs, solver: str = "auto", curtailment_cost: float = CURTAILMENT_COST_EUR_PER_MWH
+) -> BatchResult:
+    """One LP per battery, solved in turn; an infeasible unit is reported and the others go on.
+
+    Parameters
+    ----------
+    site : SiteInputs
+        The batteries of the batch.
+    solver : str
+        ``glop``, ``highs`` or ``auto`` (first available of :data:`SOLVERS`).
+    curtailment_cost : float
+        Tie-break cost of curtailed renewable energy [EUR/MWh].
+
+    Returns
+    -------
+    BatchResult
+    """
+    t0 = time.perf_counter()
+    n, t = len(site.units), site.hours
+    arrays = lp_arrays(site, curtailment_cost)
+    from ortools.linear_solver.python import model_builder as mb
+
+    engine, used = _solver(solver)
+    A = arrays["A"]
+    nv, nc = 6 * t, 2 * t
+    values = np.full((n, 6, t), np.nan)
+    objective = np.full(n, np.nan)
+    status: list[str] = []
+    reasons: dict[str, str] = {}
+    for i in range(n):
+        vs, cs = slice(i * nv, (i + 1) * nv), slice(i * nc, (i + 1) * nc)
+        model = mb.Model()
+        model.helper.fill_model_from_sparse_data(
+            arrays["lb"][vs],
+            arrays["ub"][vs],
+            arrays["c"][vs],
+            arrays["clb"][cs],
+            arrays["cub"][cs],
+            A[cs, vs],
+        )
+        result = engine.solve(model)
+        status.append(result.name)
+        if result == mb.SolveStatus.OPTIMAL:
+            values[i] = _variable_values(engine, model).reshape(6, t)
+            objective[i] = engine.objective_value
+        else:
+            reasons[str(site.units.index[i])] = _reason(site, i, result.name)
+    return BatchResult(site.units.index, values, objective, status, time.perf_counter() - t0, used, reasons)
+
+
+def _reason(site: SiteInputs, i: int, status: str) -> str:
+    """Why battery ``i``'s LP has no optimum, in words an operator can act on."""
+    u = site.units.iloc[i]
+    if not u["soc_min_frac"] <= u["soc_init_frac"] <= u["soc_max_frac"]:
+        return (
+            f"{status}: SoC bounds inconsistent (min {u['soc_min_frac']}, initial {u['soc_init_frac']}, "
+            f"max {u['soc_max_frac']})"
+        )
+    short = site.load_mw[i] - site.pv_mw[i] - u["import_limit_mw"]
+    if (short > 1e-9).any():
+        j = int(np.argmax(short > 1e-9))
+        usable = (u["soc_init_frac"] - u["soc_min_frac"]) * u["energy_mwh"]
+        return (
+            f"{status}: demand exceeds renewable + import limit {u['import_limit_mw']:.4g} MW by up to "
+            f"{short.max():.4g} MW ({np.clip(short, 0, None).sum():.4g} MWh over the horizon, first at "
+            f"{site.time[j].isoformat()}); battery power {u['power_mw']:.4g} MW, usable stored energy "
+            f"{usable:.4g} MWh"
+        )
+    return f"{status}: the solver found no schedule within the limits"
+
+
+def schedule_joint(
+    site: SiteInputs, solver: str = "auto", curtailment_cost: float = CURTAILMENT_COST_EUR_PER_MWH
+) -> tuple[str, float, np.ndarray, float]:
+    """All batteries of ``site`` as one joint LP (the reference for the decomposition).
+
+    Returns
+    -------
+    status : str
+    objective : float
+        Optimal total cost [EUR].
+    values : np.ndarray
+        Shape (units, 6, hours).
+    seconds : float
+    """
+    t0 = time.perf_counter()
+    status, objective, x = solve_lp(lp_arrays(site, curtailment_cost), solver)
+    return status, objective, x.reshape(len(site.units), 6, site.hours), time.perf_counter() - t0

@@ -1,0 +1,133 @@
+"""Battery schedules in the store: ``<store>/storage_schedule/<issue>.zarr``, one folder per issue time.
+
+A schedule dataset has dimensions ``battery`` x ``time`` (UTC hour starts, naive in the file, attribute
+``timezone = UTC``) and the variables ``charge_mw``, ``discharge_mw``, ``soc_mwh`` (state of charge at the
+*end* of the hour), ``import_mw``, ``export_mw``, ``curtail_mw`` [MW, MWh], plus the site inputs ``pv_mw``
+and ``load_mw``; per battery the fleet columns ``kind``, ``bus``, ``feeder``, ``power_mw``, ``energy_mwh``,
+``chemistry``, ``method`` (``optimized`` or ``rule`` for a unit whose LP failed) and ``status``. Attribute
+``issue_time`` (ISO 8601 UTC) and the run's figures (``summary``, JSON). A rerun of the same issue replaces
+its folder whole (:func:`gridcore.store.write_whole`).
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import xarray as xr
+
+from gridcore.storage.schedule import BLOCKS, SiteInputs
+from gridcore.store import write_whole
+
+PRODUCT = "storage_schedule"
+_FLEET_COLUMNS = ("kind", "bus", "feeder", "power_mw", "energy_mwh", "chemistry")
+
+
+def schedule_path(root: str | Path, issue_time: pd.Timestamp) -> Path:
+    """Folder of one issue's schedule."""
+    return Path(root) / PRODUCT / f"{pd.Timestamp(issue_time).tz_convert('UTC'):%Y%m%dT%H%MZ}.zarr"
+
+
+def write_schedule(
+    root: str | Path,
+    site: SiteInputs,
+    blocks: np.ndarray,
+    method: np.ndarray,
+    status: list[str],
+    summary: dict[str, object] | None = None,
+) -> str:
+    """Write one issue's fleet schedule.
+
+    Parameters
+    ----------
+    root : str or Path
+        Store folder.
+    site : SiteInputs
+        The batteries and their hourly site inputs (``site.time[0]`` is the issue time).
+    blocks : np.ndarray
+        Shape (units, 6, hours), as :data:`gridcore.storage.schedule.BLOCKS`.
+    method : np.ndarray of str
+        ``optimized`` or ``rule`` per unit.
+    status : list of str
+        Solver status per unit.
+    summary : dict, optional
+        Run figures, stored as JSON in the attributes.
+
+    Returns
+    -------
+    str
+        Path written.
+    """
+    fleet = site.units
+    dims = ("battery", "time")
+    data = {
+        name: (dims, blocks[:, k].astype("float64"), {"units": name.rsplit("_", 1)[1]})
+        for k, name in enumerate(BLOCKS)
+    }
+    data["pv_mw"] = (dims, site.pv_mw, {"units": "MW"})
+    data["load_mw"] = (dims, site.load_mw, {"units": "MW"})
+    coords: dict[str, object] = {
+        "battery": np.asarray(fleet.index, dtype=str),
+        "time": site.time.tz_convert("UTC").tz_localize(None).as_unit("ns"),
+        "method": ("battery", np.asarray(method, dtype=str)),
+        "status": ("battery", np.asarray(status, dtype=str)),
+    }
+    for col in _FLEET_COLUMNS:
+        if col in fleet.columns:
+            values = fleet[col].to_numpy()
+            coords[col] = ("battery", values.astype(str) if values.dtype == object else values)
+    issue = site.time[0]
+    ds = xr.Dataset(
+        data,
+        coords=coords,
+        attrs={
+            "issue_time": issue.isoformat(),
+            "timezone": "UTC",
+            "soc_label": "end of hour",
+            "summary": json.dumps(summary or {}, default=str),
+        },
+    )
+    return write_whole(ds, schedule_path(root, issue))
+
+
+def list_schedules(root: str | Path) -> list[pd.Timestamp]:
+    """Issue times of the stored schedules, oldest first."""
+    folder = Path(root) / PRODUCT
+    if not folder.exists():
+        return []
+    out = []
+    for p in folder.glob("*.zarr"):
+        if p.name.startswith("."):
+            continue
+        try:
+            out.append(
+                pd.Timestamp(p.stem).tz_localize("UTC")
+                if pd.Timestamp(p.stem).tz is None
+                else pd.Timestamp(p.stem)
+            )
+        except ValueError:
+            continue
+    return sorted(out)
+
+
+def read_schedule(root: str | Path, issue_time: pd.Timestamp | None = None) -> xr.Dataset:
+    """One issue's schedule (the latest when ``issue_time`` is omitted).
+
+    Raises
+    ------
+    FileNotFoundError
+        No schedule for that issue (or none at all).
+    """
+    issues = list_schedules(root)
+    if not issues:
+        raise FileNotFoundError(
+            f"no battery schedules in {Path(root) / PRODUCT}; run `gridflow storage schedule`"
+        )
+    issue = issues[-1] if issue_time is None else pd.Timestamp(issue_time)
+    path = schedule_path(root, issue)
+    if not path.exists():
+        raise FileNotFoundError(f"no battery schedule issued at {issue.isoformat()} in {path.parent}")
+    ds = xr.open_zarr(path)
+    return ds.load()
