@@ -6,7 +6,6 @@ import time
 from pathlib import Path
 from typing import Annotated
 
-import pandas as pd
 import typer
 
 storage_app = typer.Typer(help="Battery fleet: schedules, allocation study, health.", no_args_is_help=True)

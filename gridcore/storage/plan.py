@@ -253,7 +253,7 @@ def fleet_summary(
 
 def _cost(site: SiteInputs, blocks: np.ndarray) -> np.ndarray:
     """Cost of each unit's schedule under the LP's objective [EUR] (curtailment tie-break included)."""
-    from gridcore.storage.schedule import CURTAILMENT_COST_EUR_PER_MWH, throughput_costs
+    from gridcore.storage.schedule import CURTAILMENT_COST_EUR_PER_MWH, demand_charges, throughput_costs
 
     deg = throughput_costs(site.units)[:, None]
     return (
@@ -261,4 +261,5 @@ def _cost(site: SiteInputs, blocks: np.ndarray) -> np.ndarray:
         - (site.price_export * blocks[:, 4]).sum(axis=1)
         + (deg * (blocks[:, 0] + blocks[:, 1])).sum(axis=1)
         + CURTAILMENT_COST_EUR_PER_MWH * blocks[:, 5].sum(axis=1)
+        + demand_charges(site.units) * blocks[:, 3].max(axis=1)
     )

@@ -15,6 +15,12 @@ starting value (the schedule does not borrow energy from the next horizon). The 
 
     sum_t price_import[t] * import[t] - price_export[t] * export[t]
           + throughput_cost * (charge[t] + discharge[t]) + curtailment_cost * curtail[t]
+    + demand_charge * max_t import[t]
+
+The demand charge (a capacity price on the horizon's peak import, EUR/MW; column
+``demand_charge_eur_per_mw``, none by default) makes a battery flatten its site's import rather than empty
+itself at the start of a cheap hour; across a fleet that is what keeps the evening ramp and the rebound
+after a peak tariff small.
 
 The throughput cost is the degradation cost per MWh moved through the battery; the curtailment cost is a
 small tie-break that makes the schedule use renewable energy when it is otherwise indifferent (documented in
@@ -160,10 +166,11 @@ def lp_arrays(site: SiteInputs, curtailment_cost: float = CURTAILMENT_COST_EUR_P
     Returns
     -------
     dict
-        ``lb``, ``ub``, ``c`` (variable bounds and objective, length ``6 * T * units``), ``clb``, ``cub``
-        (constraint bounds, ``2 * T * units``), ``A`` (``scipy.sparse.csr_matrix``). Battery ``i``'s variables
-        are ``[i * 6T, (i + 1) * 6T)``; its constraints ``[i * 2T, (i + 1) * 2T)`` (balance rows, then SoC
-        rows).
+        ``lb``, ``ub``, ``c`` (variable bounds and objective), ``clb``, ``cub`` (constraint bounds), ``A``
+        (``scipy.sparse.csr_matrix``), ``nv`` and ``nc`` (variables and constraints per battery). Battery
+        ``i``'s variables are ``[i * nv, (i + 1) * nv)``: the :data:`BLOCKS` of ``T`` hours, then, when a
+        unit has a demand charge (:func:`demand_charges`), its peak import [MW]; its constraints
+        ``[i * nc, (i + 1) * nc)``: balance rows, SoC rows, then the peak rows ``import[t] <= peak``.
     """
     n, t = len(site.units), site.hours
     u = site.units
@@ -218,6 +225,11 @@ def lp_arrays(site: SiteInputs, curtailment_cost: float = CURTAILMENT_COST_EUR_P
         var["soc_mwh"][:-1],
     ]
     ones = np.ones(t)
+    charge = demand_charges(u)
+    peak = bool((charge > 0).any())
+    if peak:  # one more variable (the horizon's peak import) and T rows: import[t] - peak <= 0
+        rows += [2 * t + hours, 2 * t + hours]
+        cols += [var["import_mw"], np.full(t, 6 * t)]
     row_local = np.concatenate(rows)
     col_local = np.concatenate(cols)
     nnz = row_local.size
@@ -230,21 +242,47 @@ def lp_arrays(site: SiteInputs, curtailment_cost: float = CURTAILMENT_COST_EUR_P
     data[:, 5 * t : 6 * t] = 1.0  # soc[t]
     data[:, 6 * t : 7 * t] = -eta_c[:, None] * ones
     data[:, 7 * t : 8 * t] = (1.0 / eta_d)[:, None] * ones
-    data[:, 8 * t :] = -1.0  # soc[t-1]
-    offsets_r = (np.arange(n) * 2 * t)[:, None]
-    offsets_c = (np.arange(n) * 6 * t)[:, None]
+    data[:, 8 * t : 9 * t - 1] = -1.0  # soc[t-1]
+    nv, nc = 6 * t, 2 * t
+    lb, ub, cost, clb, cub = (
+        lb.reshape(n, nv),
+        ub.reshape(n, nv),
+        cost.reshape(n, nv),
+        rhs.reshape(n, nc),
+        rhs.reshape(n, nc),
+    )
+    if peak:
+        data[:, 9 * t - 1 : 10 * t - 1] = 1.0  # import[t]
+        data[:, 10 * t - 1 :] = -1.0  # - peak
+        lb = np.hstack([lb, np.zeros((n, 1))])
+        ub = np.hstack([ub, imp[:, None]])
+        cost = np.hstack([cost, charge[:, None]])
+        clb = np.hstack([clb, np.full((n, t), -np.inf)])
+        cub = np.hstack([cub, np.zeros((n, t))])
+        nv, nc = nv + 1, nc + t
+    offsets_r = (np.arange(n) * nc)[:, None]
+    offsets_c = (np.arange(n) * nv)[:, None]
     A = sp.csr_matrix(
         (data.ravel(), ((row_local + offsets_r).ravel(), (col_local + offsets_c).ravel())),
-        shape=(2 * t * n, 6 * t * n),
+        shape=(nc * n, nv * n),
     )
     return {
         "lb": lb.ravel(),
         "ub": ub.ravel(),
         "c": cost.ravel(),
-        "clb": rhs.ravel(),
-        "cub": rhs.ravel().copy(),
+        "clb": clb.ravel(),
+        "cub": cub.ravel().copy(),
         "A": A,
+        "nv": nv,
+        "nc": nc,
     }
+
+
+def demand_charges(units: pd.DataFrame) -> np.ndarray:
+    """Price of each site's peak import over the horizon [EUR/MW]; 0 (no demand charge) by default."""
+    if "demand_charge_eur_per_mw" in units.columns:
+        return units["demand_charge_eur_per_mw"].fillna(0.0).to_numpy(dtype=float)
+    return np.zeros(len(units))
 
 
 @dataclass
@@ -353,7 +391,7 @@ def schedule_batch(
 
     engine, used = _solver(solver)
     A = arrays["A"]
-    nv, nc = 6 * t, 2 * t
+    nv, nc = arrays["nv"], arrays["nc"]
     values = np.full((n, 6, t), np.nan)
     objective = np.full(n, np.nan)
     status: list[str] = []
@@ -372,7 +410,7 @@ def schedule_batch(
         result = engine.solve(model)
         status.append(result.name)
         if result == mb.SolveStatus.OPTIMAL:
-            values[i] = _variable_values(engine, model).reshape(6, t)
+            values[i] = _variable_values(engine, model)[: 6 * t].reshape(6, t)
             objective[i] = engine.objective_value
         else:
             reasons[str(site.units.index[i])] = _reason(site, i, result.name)
@@ -415,5 +453,7 @@ def schedule_joint(
     seconds : float
     """
     t0 = time.perf_counter()
-    status, objective, x = solve_lp(lp_arrays(site, curtailment_cost), solver)
-    return status, objective, x.reshape(len(site.units), 6, site.hours), time.perf_counter() - t0
+    arrays = lp_arrays(site, curtailment_cost)
+    status, objective, x = solve_lp(arrays, solver)
+    values = x.reshape(len(site.units), arrays["nv"])[:, : 6 * site.hours]
+    return status, objective, values.reshape(len(site.units), 6, site.hours), time.perf_counter() - t0

@@ -48,7 +48,9 @@ def test_default_fleet_size_and_no_double_counting(grid, fleet) -> None:
     homes = fleet[fleet["kind"] == "home"]
     assert homes["pv_mw"].between(0.0005, 0.010).all()
     assert (homes.groupby("sgen")["pv_share"].sum() <= FleetSpec().max_home_pv_share + 1e-9).all()
-    assert set(fleet.loc[fleet["kind"] == "grid", "sgen"]) <= set(grid.sgen.index[grid.sgen["type"] == "PV_MV"])
+    assert set(fleet.loc[fleet["kind"] == "grid", "sgen"]) <= set(
+        grid.sgen.index[grid.sgen["type"] == "PV_MV"]
+    )
     assert (fleet["feeder"] != "").all() and fleet["commissioned"].dt.tz is not None
     # the same seed gives the same fleet
     pd.testing.assert_frame_equal(fleet, build_fleet(grid, bus_feeder=derive_feeders(grid).bus_feeder))

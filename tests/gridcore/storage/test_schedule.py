@@ -80,14 +80,26 @@ def test_hand_solved_two_hour_case() -> None:
     assert r.objective[0] == pytest.approx(2 * 10.0, abs=1e-9)  # 1 MWh in + 1 MWh out at 10 EUR/MWh
 
 
-def test_per_battery_optima_equal_one_joint_model() -> None:
+@pytest.mark.parametrize("demand_charge", [0.0, 800.0])
+def test_per_battery_optima_equal_one_joint_model(demand_charge: float) -> None:
     site = sunny_site(n=15, hours=48)
+    site.units["demand_charge_eur_per_mw"] = demand_charge
     batch = schedule_batch(site)
     status, joint, values, _ = schedule_joint(site)
     assert status == "OPTIMAL" and batch.solved.all()
     assert batch.objective.sum() == pytest.approx(joint, rel=1e-6)
     # and the joint model's schedule is as valid as the decomposed one
     assert not any(check_schedule(site, values).values())
+    # the delivered cost recomputed from the values (peak import priced by the demand charge) is the optimum
+    assert abs(fleet_summary(site, assemble(site, [batch]))["gap_pct"]) < 1e-6
+
+
+def test_demand_charge_lowers_the_peak_import() -> None:
+    site = sunny_site(n=8, hours=72)
+    plain = schedule_batch(site).values[:, 3].max(axis=1)
+    site.units["demand_charge_eur_per_mw"] = 2000.0
+    charged = schedule_batch(site).values[:, 3].max(axis=1)
+    assert (charged <= plain + 1e-9).all() and charged.sum() < 0.8 * plain.sum()
 
 
 def test_glop_and_highs_agree() -> None:
@@ -174,7 +186,9 @@ def test_bad_inputs_get_clear_errors() -> None:
         SiteInputs(units(1).drop(columns="export_limit_mw"), good, good, 300.0, 80.0, times)
     with pytest.raises(ScheduleError, match=r"pv_mw has shape \(1, 2\)"):
         SiteInputs(units(1), np.zeros((1, 2)), good, 300.0, 80.0, times)
-    with pytest.raises(ScheduleError, match="load_mw is NaN or negative for battery B000 at 2016-07-01 01:00"):
+    with pytest.raises(
+        ScheduleError, match="load_mw is NaN or negative for battery B000 at 2016-07-01 01:00"
+    ):
         SiteInputs(units(1), good, np.array([[0.0, -1.0, 0.0]]), 300.0, 80.0, times)
     with pytest.raises(ScheduleError, match="price_import has NaN"):
         SiteInputs(units(1), good, good, np.array([1.0, np.nan, 1.0]), 80.0, times)
