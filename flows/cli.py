@@ -32,6 +32,13 @@ import flows.topology_cli  # noqa: E402, F401 (registers grid switch/outage/topo
 from flows.grid import grid_app  # noqa: E402 (sub-app defined in its own module)
 
 app.add_typer(grid_app, name="grid")
+from flows.renewables import forecast_renewables, renewables_app  # noqa: E402 (renewable forecasts)
+
+app.add_typer(renewables_app, name="renewables")
+forecast_app.command("renewables")(forecast_renewables)
+from flows.storage import storage_app  # noqa: E402 (sub-app defined in its own module)
+
+app.add_typer(storage_app, name="storage")
 
 StoreOpt = Annotated[
     Path | None, typer.Option("--store", help="Store folder [env GRIDFLOW_STORE; default ./gridflow-store].")

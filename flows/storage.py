@@ -36,6 +36,11 @@ def schedule_command(
     t0 = time.perf_counter()
 
     def call() -> dict[str, object]:
+        from flows.common import parse_hour
+
+        parse_hour(at)  # a bad time is refused here, before a flow run is created
+        if fleet is not None and not fleet.is_file():
+            raise ValueError(f"{fleet}: fleet file not found")
         out = storage_schedule(
             at=at,
             horizon=horizon,
@@ -48,3 +53,6 @@ def schedule_command(
         return out
 
     _run(call, as_json, "gridflow storage schedule: schedules in the store")
+
+
+import flows.storage_study  # noqa: E402, F401 (registers `storage study` on storage_app)

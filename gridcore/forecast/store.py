@@ -134,3 +134,95 @@ def read_demand_forecast(root: str, issue_time: pd.Timestamp | None = None) -> x
             f"no demand forecast in {folder}" + (f" for {issue_time}" if issue_time else "")
         )
     return xr.open_zarr(paths[-1], consolidated=True)
+
+
+def write_renewable_forecast(root: str, ds: xr.Dataset) -> str:
+    """Write one issue's grid renewable forecast: ``<root>/renewable_forecast/<issue>.zarr``.
+
+    The dataset is the one :func:`gridcore.forecast.renewables.forecast_grid_renewables` returns:
+    ``series`` x ``issue_time`` (length 1) x ``lead`` [h] x ``quantile``, variables ``point_mw`` and
+    ``quantile_mw`` [MW]. One folder per issue time, written under a temporary name and renamed into place
+    (a rerun replaces its own).
+
+    Parameters
+    ----------
+    root : str
+        Store folder.
+    ds : xr.Dataset
+        The forecast of one issue time.
+
+    Returns
+    -------
+    str
+        Path written.
+    """
+    issue = pd.Timestamp(ds["issue_time"].values[0]).tz_localize("UTC")
+    return write_whole(ds, Path(root) / "renewable_forecast" / f"{issue:%Y%m%dT%H%MZ}.zarr")
+
+
+def read_renewable_forecast(root: str, issue_time: pd.Timestamp | None = None) -> xr.Dataset:
+    """The grid renewable forecast of one issue time (the latest when omitted).
+
+    As written by :func:`write_renewable_forecast`.
+
+    Raises
+    ------
+    FileNotFoundError
+        When the store holds no such forecast.
+    """
+    folder = Path(root) / "renewable_forecast"
+    paths = sorted(p for p in folder.glob("*.zarr") if not p.name.startswith("."))
+    if issue_time is not None:
+        want = f"{pd.Timestamp(issue_time).tz_convert('UTC'):%Y%m%dT%H%MZ}.zarr"
+        paths = [p for p in paths if p.name == want]
+    if not paths:
+        raise FileNotFoundError(
+            f"no renewable forecast in {folder}" + (f" for {issue_time}" if issue_time else "")
+        )
+    return xr.open_zarr(paths[-1], consolidated=True)
+
+
+def write_renewable_backtest(root: str, forecasts: pd.DataFrame, summary: dict, name: str) -> str:
+    """Write a renewable backtest: ``<root>/backtests/renewables-<name>-<kind>-<horizon>h.zarr``.
+
+    Parameters
+    ----------
+    root : str
+        Store folder.
+    forecasts : pd.DataFrame
+        From :class:`gridcore.forecast.renewables.RenewableBacktest` (origin x series x lead rows).
+    summary : dict
+        Its figures (kept as the ``summary`` attribute, JSON).
+    name : str
+        Data set name (e.g. the file stem).
+
+    Returns
+    -------
+    str
+        Path written; variables ``actual``, ``forecast``, ``persistence``, ``climatology``, ``q<level>``
+        over ``origin`` x ``series`` x ``lead``, in the unit of the power.
+    """
+    origins = pd.DatetimeIndex(forecasts["origin"].drop_duplicates()).tz_convert(None)
+    series = list(dict.fromkeys(forecasts["series"]))
+    horizon = int(summary["horizon_h"])
+    shape = (len(origins), len(series), horizon)
+    data = {
+        c: (("origin", "series", "lead"), forecasts[c].to_numpy(dtype=float).reshape(shape))
+        for c in forecasts.columns
+        if c not in {"origin", "series", "target", "lead"}
+    }
+    ds = xr.Dataset(
+        data,
+        coords={
+            "origin": origins.as_unit("ns"),
+            "series": np.array(series, dtype=str),
+            "lead": np.arange(1, horizon + 1),
+        },
+        attrs={
+            "summary": json.dumps(summary, default=str),
+            "timezone": "UTC",
+            "units": "normalised to capacity",
+        },
+    )
+    path = Path(root) / "backtests" / f"renewables-{name}-{summary['kind']}-{horizon}h.zarr"
+    return write_whole(ds, path)

@@ -1,0 +1,66 @@
+"""``gridflow storage schedule``: the whole default fleet through Prefect and Dask, the store, bad input."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+from typer.testing import CliRunner
+
+from flows.cli import app
+from flows.storage_flows import storage_schedule
+from gridcore.storage.store import read_schedule
+
+pytestmark = pytest.mark.flows
+
+
+def test_storage_schedule_default_fleet(tmp_path) -> None:
+    res = CliRunner().invoke(
+        app,
+        ["storage", "schedule", "--at", "2016-07-01T00:00Z", "--horizon", "24", "--store", str(tmp_path), "--json"],
+    )
+    assert res.exit_code == 0, res.output
+    out = json.loads(res.stdout.strip().splitlines()[-1])
+    for key in ("units", "solved", "infeasible", "seconds", "objective", "gap_pct", "utilization_pct"):
+        assert key in out
+    assert out["units"] == 1200 and out["solved"] == 1200 and out["infeasible"] == []
+    assert out["batches"] == 8  # one Prefect task per 150 batteries
+    u = out["utilization_pct"]
+    assert u["none"] < u["rule"] < u["optimized"]
+    assert set(out["curtailment_mwh"]) == {"none", "rule", "optimized"}
+    assert set(out["feeder_violations"]) == {"none", "rule", "optimized"}
+    assert out["checks"] == dict.fromkeys(out["checks"], 0)
+    assert abs(out["gap_pct"]) < 1e-6
+    ds = read_schedule(tmp_path)
+    assert ds.sizes == {"battery": 1200, "time": 24}
+    soc, e = ds["soc_mwh"].values, ds["energy_mwh"].values[:, None]
+    assert np.all(soc <= e + 1e-9) and (ds["method"].values == "optimized").all()
+    assert ds.attrs["issue_time"].startswith("2016-07-01T00:00")
+
+
+def test_storage_schedule_fleet_file_with_an_infeasible_unit(tmp_path) -> None:
+    # the flow itself (the CLI above is the same call; one CLI flow run per process keeps Prefect's console
+    # log handler on the runner's first stderr, so later runs in the same process go through the function)
+    fleet = tmp_path / "fleet.csv"
+    fleet.write_text(
+        "battery,kind,sgen,load,pv_share,load_share,power_mw,energy_mwh,export_limit_mw,import_limit_mw\n"
+        "H1,home,1,1,0.05,0.01,0.005,0.01,0.001,0.05\n"
+        "H2,home,1,1,0.05,0.01,0.005,0.01,0.001,0.0\n"  # no import at all: the night cannot be served
+        "P1,grid,100,-1,1.0,0.0,0.5,2.0,0.3,\n"
+    )
+    out = storage_schedule(at="2016-07-01T00:00Z", horizon=48, fleet_file=str(fleet), store=str(tmp_path))
+    assert out["units"] == 3 and out["solved"] == 2
+    assert [i["battery"] for i in out["infeasible"]] == ["H2"]
+    assert "import limit" in out["infeasible"][0]["reason"]
+    ds = read_schedule(tmp_path)
+    assert list(ds["method"].values) == ["optimized", "rule", "optimized"]
+
+
+def test_storage_schedule_bad_input(tmp_path) -> None:
+    res = CliRunner().invoke(app, ["storage", "schedule", "--at", "2016-07-01T00:00", "--json"])
+    assert res.exit_code == 1 and "no UTC offset" in res.stderr
+    res = CliRunner().invoke(
+        app, ["storage", "schedule", "--at", "2016-07-01T00:00Z", "--fleet", str(tmp_path / "none.csv"), "--json"]
+    )
+    assert res.exit_code == 1 and "none.csv" in res.stderr
