@@ -392,6 +392,10 @@ def schedule_batch(
     engine, used = _solver(solver)
     A = arrays["A"]
     nv, nc = arrays["nv"], arrays["nc"]
+    # every battery's block has the same sparsity pattern: take it once, then only each block's values
+    ptr = A.indptr
+    indices = A.indices[ptr[0] : ptr[nc]].copy()
+    indptr = ptr[: nc + 1] - ptr[0]
     values = np.full((n, 6, t), np.nan)
     objective = np.full(n, np.nan)
     status: list[str] = []
@@ -405,7 +409,7 @@ def schedule_batch(
             arrays["c"][vs],
             arrays["clb"][cs],
             arrays["cub"][cs],
-            A[cs, vs],
+            sp.csr_matrix((A.data[ptr[i * nc] : ptr[(i + 1) * nc]], indices, indptr), shape=(nc, nv)),
         )
         result = engine.solve(model)
         status.append(result.name)

@@ -22,7 +22,19 @@ from gridcore.storage.schedule import BLOCKS, SiteInputs
 from gridcore.store import write_whole
 
 PRODUCT = "storage_schedule"
-_FLEET_COLUMNS = ("kind", "bus", "feeder", "power_mw", "energy_mwh", "chemistry")
+_FLEET_COLUMNS = (
+    "kind",
+    "bus",
+    "feeder",
+    "power_mw",
+    "energy_mwh",
+    "chemistry",
+    "soc_min_frac",
+    "soc_max_frac",
+    "eta_charge",
+    "eta_discharge",
+    "commissioned",
+)
 
 
 def schedule_path(root: str | Path, issue_time: pd.Timestamp) -> Path:
@@ -76,7 +88,10 @@ def write_schedule(
     }
     for col in _FLEET_COLUMNS:
         if col in fleet.columns:
-            values = fleet[col].to_numpy()
+            values = fleet[col]
+            if isinstance(values.dtype, pd.DatetimeTZDtype):
+                values = values.dt.tz_convert("UTC").dt.tz_localize(None)
+            values = values.to_numpy()
             coords[col] = ("battery", values.astype(str) if values.dtype == object else values)
     issue = site.time[0]
     ds = xr.Dataset(
