@@ -75,11 +75,16 @@ def timed(fn: Callable[[], Any], repeat: int) -> tuple[float, list[float], Any]:
     return statistics.median(runs), runs, out
 
 
-def mvlv_1k() -> pp.pandapowerNet:
-    """MV grid + every tenth LV grid of ``1-MVLV-semiurb-all-0-sw``; the others lumped at their MV bus."""
+def mvlv_1k(net: pp.pandapowerNet | None = None) -> pp.pandapowerNet:
+    """MV grid + every tenth LV grid of ``1-MVLV-semiurb-all-0-sw``; the others lumped at their MV bus.
+
+    ``net``: the whole grid as ``simbench`` builds it (built here when None); changed in place. A lumped
+    load or generator lists the rows it replaces in its column ``lumped_from`` (tuple of indices).
+    """
     import simbench as sb
 
-    net = sb.get_simbench_net(MVLV_CODE)
+    if net is None:
+        net = sb.get_simbench_net(MVLV_CODE)
     lv = net.bus[net.bus["vn_kv"] < 1.0]
     grids = sorted(lv["subnet"].str.split("_").str[0].unique())
     keep = set(grids[::10])
@@ -95,10 +100,13 @@ def mvlv_1k() -> pp.pandapowerNet:
     for table in ("load", "sgen"):
         t = net[table]
         moved = t[t["bus"].isin(drop_buses)]
-        lumped = moved.assign(mv=moved["bus"].map(lv_of)).groupby("mv")[["p_mw", "q_mvar"]].sum()
+        groups = moved.assign(mv=moved["bus"].map(lv_of)).groupby("mv")
+        lumped = groups[["p_mw", "q_mvar"]].sum()
         create = pp.create_load if table == "load" else pp.create_sgen
+        t["lumped_from"] = None
         for bus, row in lumped.iterrows():
-            create(net, int(bus), p_mw=row["p_mw"], q_mvar=row["q_mvar"], name=f"lumped LV at bus {bus}")
+            i = create(net, int(bus), p_mw=row["p_mw"], q_mvar=row["q_mvar"], name=f"lumped LV at bus {bus}")
+            net[table].at[i, "lumped_from"] = tuple(int(k) for k in groups.groups[bus])
     drop_buses_and_elements(net, drop_buses)
     return net
 

@@ -36,6 +36,7 @@ from flows.renewables import forecast_renewables, renewables_app  # noqa: E402 (
 
 app.add_typer(renewables_app, name="renewables")
 forecast_app.command("renewables")(forecast_renewables)
+import flows.storage_health  # noqa: E402, F401 (registers storage health on storage_app)
 from flows.storage import storage_app  # noqa: E402 (sub-app defined in its own module)
 
 app.add_typer(storage_app, name="storage")
@@ -131,14 +132,20 @@ def run_daily(
     forecast: Annotated[
         bool, typer.Option(help="Retrain/promote the demand models and forecast the next 168 h.")
     ] = True,
+    storage: Annotated[
+        bool, typer.Option(help="Schedule the battery fleet for the next 168 h and update its health.")
+    ] = True,
     as_json: JsonOpt = False,
 ) -> None:
-    """The daily flow: catch up missing hours, report per feeder, retrain the models, forecast 7 days."""
+    """The daily flow: catch up missing hours, report per feeder, retrain the models, forecast 7 days,
+    schedule the batteries and update their health."""
     _quiet_prefect(as_json)
     from flows.daily import daily
 
     _run(
-        lambda: daily(at=at, store=str(store) if store else None, meters=meters, forecast=forecast),
+        lambda: daily(
+            at=at, store=str(store) if store else None, meters=meters, forecast=forecast, storage=storage
+        ),
         as_json,
         "gridflow run daily",
     )

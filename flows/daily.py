@@ -2,8 +2,8 @@
 
 Catch up the hours of the day that are missing or incomplete in the store (after a feed or link
 outage), publish the day's feeder report, then the model cycle: retrain and promote the demand models as
-the policy says and forecast the next 168 h. Day-ahead schedules and prices join here as their issues
-land.
+the policy says and forecast the next 168 h, then the battery fleet: schedules for the next 168 h and the
+fleet's state of health (alarms below the threshold). Prices join here as their issue lands.
 """
 
 from __future__ import annotations
@@ -22,6 +22,26 @@ from tasks.meters import publish_report
 from tasks.reports import day_report, missing_hours
 
 
+def plan_storage(issue: pd.Timestamp, root: str) -> dict[str, object]:
+    """Day-ahead battery schedules (168 h) and the fleet's health at ``issue``; the figures that matter."""
+    from flows.storage_flows import default_fleet, storage_schedule
+    from gridcore.network.grid import load_grid
+    from tasks.storage import update_storage_health
+
+    sched = storage_schedule(at=issue.isoformat(), horizon=168, store=root)
+    health = update_storage_health(default_fleet(load_grid()), root, issue)
+    return {
+        "units": sched["units"],
+        "solved": sched["solved"],
+        "infeasible": len(sched["infeasible"]),
+        "utilization_pct": sched["utilization_pct"],
+        "schedule_seconds": sched["seconds"],
+        "soh_mean_pct": health["soh_mean_pct"],
+        "near_end_of_life": len(health["near_end_of_life"]),
+        "alarms": [a["battery"] for a in health["alarms"]],
+    }
+
+
 @flow(name="daily-planning", task_runner=dask_runner(), log_prints=True)
 def daily(
     at: str | None = None,
@@ -29,6 +49,7 @@ def daily(
     meters: int = DEFAULT_METERS,
     seed: int = DEFAULT_SEED,
     forecast: bool = True,
+    storage: bool = True,
 ) -> dict[str, object]:
     """Run the daily flow for the UTC day containing ``at`` (yesterday when omitted).
 
@@ -43,6 +64,9 @@ def daily(
     forecast : bool
         Run the model cycle: retrain the demand models as the policy says, then forecast the next
         168 h from the end of the day (:func:`flows.demand.retrain_and_forecast`).
+    storage : bool
+        Schedule the battery fleet for the 168 h from the end of the day (:func:`flows.storage_flows.
+        storage_schedule`) and update its state of health (:func:`tasks.storage.update_storage_health`).
 
     Returns
     -------
@@ -60,6 +84,8 @@ def daily(
     out = {"store": root, "day": f"{day:%Y-%m-%d}", "hours_caught_up": caught_up, **report}
     if forecast:
         out["models"] = retrain_and_forecast(day + pd.Timedelta(days=1), root)
+    if storage:
+        out["storage"] = plan_storage(day + pd.Timedelta(days=1), root)
     out["seconds"] = round(time.perf_counter() - t0, 3)
     publish_report(f"Daily report {day:%Y-%m-%d}", artifact_key(f"daily-{day:%Y-%m-%d}"), out)
     return out

@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from flows.grid import AtOpt, CaseOpt, JsonOpt, LoadingOpt, grid_app
+from flows.grid import AtOpt, BandOpt, CaseOpt, JsonOpt, LoadingOpt, grid_app
 
 
 @grid_app.command("contingency")
@@ -15,6 +15,7 @@ def grid_contingency(
     case: CaseOpt = None,
     at: AtOpt = None,
     loading_limit: LoadingOpt = 100.0,
+    voltage_band: BandOpt = None,
     engine: Annotated[
         str, typer.Option(help="lightsim2grid (fast) or pandapower (the reference loop).")
     ] = "lightsim2grid",
@@ -23,7 +24,7 @@ def grid_contingency(
     as_json: JsonOpt = False,
 ) -> None:
     """N-1: each line and transformer out in turn; islanding (load lost), overloads, voltage violations."""
-    from flows.grid import _emit, _guard, _network
+    from flows.grid import _bands, _emit, _guard, _network
 
     t0 = time.perf_counter()
 
@@ -45,7 +46,13 @@ def grid_contingency(
                 bar.update(task, completed=done, total=total)
 
         try:
-            result = contingency_analysis(net, loading_limit=loading_limit, engine=engine, progress=callback)
+            result = contingency_analysis(
+                net,
+                loading_limit=loading_limit,
+                vm_band=_bands(voltage_band),
+                engine=engine,
+                progress=callback,
+            )
         finally:
             if bar is not None:
                 bar.stop()

@@ -23,7 +23,7 @@ def run_grid_timeseries(at: str, horizon: int, store: str, loading_limit: float)
 
     from flows.common import parse_hour
     from gridcore.network.feeders import derive_feeders
-    from gridcore.network.grid import pandapower_net
+    from gridcore.network.grid import load_grid, pandapower_net
     from gridcore.network.timeseries import (
         Limits,
         bottlenecks,
@@ -33,12 +33,11 @@ def run_grid_timeseries(at: str, horizon: int, store: str, loading_limit: float)
     )
     from gridcore.network.timeseries_store import run_in_force, write_grid_timeseries
     from gridcore.network.topology import ChangeLog
-    from gridcore.system import default_system
 
     t0 = time.perf_counter()
     start = parse_hour(at)
     times = pd.date_range(start, periods=horizon, freq="1h")
-    base = default_system(1000).grid
+    base = load_grid()
     forecast = None
     try:
         from gridcore.forecast.store import read_demand_forecast

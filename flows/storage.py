@@ -25,6 +25,7 @@ def schedule_command(
     ] = None,
     batch_size: Annotated[int, typer.Option(help="Batteries per Prefect task.", min=1)] = BATCH_SIZE,
     solver: Annotated[str, typer.Option(help="glop, highs or auto.")] = "auto",
+    png: Annotated[Path | None, typer.Option(help="Also draw the schedule (fleet SoC, curtailment, one home).")] = None,
     store: StoreOpt = None,
     as_json: JsonOpt = False,
 ) -> None:
@@ -49,6 +50,11 @@ def schedule_command(
             batch_size=batch_size,
             solver=solver,
         )
+        if png is not None:
+            from gridcore.storage.plot import plot_schedule
+            from gridcore.storage.store import read_schedule
+
+            out["png"] = plot_schedule(read_schedule(Path(out["written"]).parents[1]), png)
         out["command_seconds"] = round(time.perf_counter() - t0, 3)
         return out
 

@@ -24,6 +24,7 @@ WhyOpt = Annotated[str, typer.Option(help="Why (recorded).")]
 def _record(kind: str, element: str, store: Path | None, as_json: bool, **kw: object) -> None:
     from flows.cli import _emit, _fail
     from flows.common import store_path
+    from gridcore.network.grid import load_grid
     from gridcore.network.topology import (
         ChangeLog,
         TopologyError,
@@ -31,10 +32,9 @@ def _record(kind: str, element: str, store: Path | None, as_json: bool, **kw: ob
         make_change,
         topology_at,
     )
-    from gridcore.system import default_system
 
     root = store_path(str(store) if store else None)
-    grid = default_system(1000).grid
+    grid = load_grid()  # the grid tables only: no fleet, no pandapower
     try:
         record = ChangeLog(root).append(make_change(grid, kind, element, **kw))
     except TopologyError as err:
@@ -116,8 +116,8 @@ def grid_topology(
 
     from flows.cli import _emit, _fail
     from flows.common import store_path
+    from gridcore.network.grid import load_grid
     from gridcore.network.topology import ChangeLog, describe_topology, topology_at
-    from gridcore.system import default_system
 
     root = store_path(str(store) if store else None)
     try:
@@ -126,7 +126,7 @@ def grid_topology(
             raise ValueError(f"time {at!r} has no UTC offset; write it as {at}Z")
     except ValueError as err:
         _fail(str(err))
-    grid = default_system(1000).grid
+    grid = load_grid()
     log = ChangeLog(root)
     in_force = log.in_force(when)
     state = describe_topology(topology_at(grid, in_force), grid)

@@ -40,13 +40,16 @@ import pandas as pd
 from scipy.sparse import coo_matrix
 from scipy.sparse.csgraph import connected_components, depth_first_order
 
+from gridcore.network.limits import band_per_bus, bands_by_kv
+
 if TYPE_CHECKING:
     from lightsim2grid.lightsim2grid_cpp import LSGrid
     from pandapower.auxiliary import pandapowerNet
 
 #: Voltage band per voltage level: {lowest nominal voltage [kV]: (vm_min, vm_max) [p.u.]}; a bus takes
-#: the band of the highest level at or below its ``vn_kv``. MV/LV 0.95-1.05, HV/EHV (60 kV up) 0.90-1.10.
-DEFAULT_VM_BAND: dict[float, tuple[float, float]] = {0.0: (0.95, 1.05), 60.0: (0.90, 1.10)}
+#: the band of the highest level at or below its ``vn_kv``. The bands of :mod:`gridcore.network.limits`
+#: (LV/MV 0.95-1.05, HV/EHV from 60 kV 0.90-1.10), in this form.
+DEFAULT_VM_BAND: dict[float, tuple[float, float]] = bands_by_kv()
 #: Newton-Raphson iterations per outage (pandapower's default for ``runpp``).
 MAX_ITER = 10
 #: Power mismatch tolerance [p.u.] of the fast engine (pandapower's default ``tolerance_mva`` is 1e-8).
@@ -209,7 +212,10 @@ def contingency_analysis(
     net: pandapowerNet,
     elements: Iterable[tuple[str, int]] | None = None,
     loading_limit: float = 100.0,
-    vm_band: Mapping[float, tuple[float, float]] | tuple[float, float] | None = None,
+    vm_band: Mapping[float, tuple[float, float]]
+    | Mapping[str, tuple[float, float]]
+    | tuple[float, float]
+    | None = None,
     engine: Engine = "lightsim2grid",
     progress: Progress | None = None,
     keep_flows: bool = False,
@@ -228,8 +234,10 @@ def contingency_analysis(
     loading_limit : float
         Thermal limit [%] of ``loading_percent``; above it a branch is overloaded.
     vm_band : mapping or (float, float), optional
-        Voltage band [p.u.]: one (vm_min, vm_max) for every bus, or per voltage level
-        ``{lowest vn_kv [kV]: (vm_min, vm_max)}`` (see :data:`DEFAULT_VM_BAND`, the default).
+        Voltage band [p.u.]: one (vm_min, vm_max) for every bus; or per voltage level, either by level
+        name, ``{"MV": (0.97, 1.03)}``, replacing the defaults of :mod:`gridcore.network.limits` for the
+        levels named, or by nominal voltage, ``{lowest vn_kv [kV]: (vm_min, vm_max)}``. By default the
+        bands of :mod:`gridcore.network.limits` (:data:`DEFAULT_VM_BAND`).
     engine : {"lightsim2grid", "pandapower"}
         Fast batch engine or the pandapower reference loop.
     progress : callable, optional
@@ -345,12 +353,16 @@ class _OutageSelection:
 
 
 def _band_per_bus(
-    net: pandapowerNet, vm_band: Mapping[float, tuple[float, float]] | tuple[float, float] | None
+    net: pandapowerNet,
+    vm_band: Mapping[float, tuple[float, float]]
+    | Mapping[str, tuple[float, float]]
+    | tuple[float, float]
+    | None,
 ) -> tuple[np.ndarray, np.ndarray]:
     """(vm_min, vm_max) [p.u.] for every bus of ``net``, in ``net.bus`` order."""
     vn = net.bus["vn_kv"].to_numpy(dtype=float)
-    if vm_band is None:
-        vm_band = DEFAULT_VM_BAND
+    if vm_band is None or (isinstance(vm_band, Mapping) and all(isinstance(k, str) for k in vm_band)):
+        return band_per_bus(vn, vm_band)  # type: ignore[arg-type]
     if isinstance(vm_band, Mapping):
         levels = sorted((float(k), (float(lo), float(hi))) for k, (lo, hi) in vm_band.items())
         if not levels or levels[0][0] > vn.min():

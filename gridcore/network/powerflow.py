@@ -8,7 +8,9 @@ order and orientation.
 
 Constraints: a branch whose loading exceeds a limit (100 % by default), and a bus whose voltage leaves the
 band of its voltage level (0.95-1.05 p.u. for LV and MV, 0.90-1.10 p.u. for HV and EHV by default). An
-in-service bus the power flow cannot reach is reported as ``unsupplied``.
+in-service bus the power flow cannot reach is reported as ``unsupplied``. The limits are defined once, in
+:mod:`gridcore.network.limits`; ``DEFAULT_VOLTAGE_BANDS``, ``VOLTAGE_LEVELS``, ``DEFAULT_LOADING_LIMIT_PCT``
+and ``voltage_level`` are re-exported here.
 """
 
 from __future__ import annotations
@@ -24,25 +26,19 @@ import numpy as np
 import pandas as pd
 
 from gridcore.network.cases import CASE_BASE_KV, CASE_BRANCH, bus_ids
+from gridcore.network.limits import (  # noqa: F401 (re-exported)
+    DEFAULT_LOADING_LIMIT_PCT,
+    DEFAULT_VOLTAGE_BANDS,
+    VOLTAGE_LEVELS,
+    voltage_level,
+)
+from gridcore.network.limits import voltage_bands as _voltage_bands
 
 if TYPE_CHECKING:
     from pandapower.auxiliary import pandapowerNet
 
     from gridcore.network.grid import GridModel
 
-#: Upper bounds of the voltage levels [kV] (nominal voltage below the bound): LV < 1 kV <= MV < 60 kV <=
-#: HV < 220 kV <= EHV.
-VOLTAGE_LEVELS: tuple[tuple[str, float], ...] = (("LV", 1.0), ("MV", 60.0), ("HV", 220.0), ("EHV", math.inf))
-#: Default voltage band per level [p.u.]; ``unknown`` is for buses whose case gives no nominal voltage.
-DEFAULT_VOLTAGE_BANDS: dict[str, tuple[float, float]] = {
-    "LV": (0.95, 1.05),
-    "MV": (0.95, 1.05),
-    "HV": (0.90, 1.10),
-    "EHV": (0.90, 1.10),
-    "unknown": (0.90, 1.10),
-}
-#: Default thermal limit: loading of a line or transformer [%].
-DEFAULT_LOADING_LIMIT_PCT = 100.0
 #: Violation kinds.
 THERMAL, VOLTAGE_LOW, VOLTAGE_HIGH, UNSUPPLIED = "thermal", "voltage_low", "voltage_high", "unsupplied"
 
@@ -251,23 +247,6 @@ def run_powerflow(
     )
 
 
-def voltage_level(vn_kv: float) -> str:
-    """Voltage level of a nominal voltage: ``LV``, ``MV``, ``HV``, ``EHV`` (see :data:`VOLTAGE_LEVELS`).
-
-    Parameters
-    ----------
-    vn_kv : float
-        Nominal voltage [kV]; NaN or non-positive gives ``unknown``.
-
-    Returns
-    -------
-    str
-    """
-    if not vn_kv > 0:
-        return "unknown"
-    return next(name for name, upper in VOLTAGE_LEVELS if vn_kv < upper)
-
-
 def find_violations(
     buses: pd.DataFrame,
     branches: pd.DataFrame,
@@ -291,13 +270,13 @@ def find_violations(
     -------
     list of Violation
         Thermal violations first (most loaded first), then voltage violations by bus id.
+
+    Raises
+    ------
+    ValueError
+        Naming a voltage level that does not exist or a band whose lower bound is not below its upper.
     """
-    bands = {**DEFAULT_VOLTAGE_BANDS, **(voltage_bands or {})}
-    for level, (low, high) in bands.items():
-        if not low < high:
-            raise ValueError(
-                f"voltage band {level}: lower bound {low} p.u. is not below upper bound {high} p.u."
-            )
+    bands = _voltage_bands(voltage_bands)
     out: list[Violation] = []
     loading = branches["loading_percent"].to_numpy(dtype=np.float64)
     over = branches[branches["in_service"].astype(bool).to_numpy() & (loading > loading_limit_pct)]

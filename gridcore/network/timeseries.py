@@ -18,42 +18,46 @@ from __future__ import annotations
 import copy
 import time
 import warnings
-from dataclasses import dataclass, field
+from collections.abc import Mapping
+from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
 
+from gridcore.network.limits import DEFAULT_LOADING_LIMIT_PCT, band_per_bus, voltage_bands
+
 
 @dataclass(frozen=True)
 class Limits:
-    """Operating limits.
+    """Operating limits of the constraint flags.
+
+    The bands come from :mod:`gridcore.network.limits`, the same definition the power flow and N-1 use.
 
     Attributes
     ----------
     loading_pct : float
         Thermal limit of lines and transformers [% of rating].
-    vm_band : dict
-        Voltage band [p.u.] by voltage level: ``(min kV, max kV) -> (vm_min, vm_max)``; a bus takes the
-        first band its nominal voltage falls in.
+    voltage_bands : mapping of str to (float, float), optional
+        Bands [p.u.] that replace the defaults of some voltage levels, e.g. ``{"MV": (0.97, 1.03)}``
+        (levels ``LV``, ``MV``, ``HV``, ``EHV``, ``unknown``; see
+        :data:`gridcore.network.limits.DEFAULT_VOLTAGE_BANDS`).
+
+    Raises
+    ------
+    ValueError
+        At construction, naming an unknown level or a band whose lower bound is not below its upper.
     """
 
-    loading_pct: float = 100.0
-    vm_band: dict[tuple[float, float], tuple[float, float]] = field(
-        default_factory=lambda: {
-            (0.0, 1.0): (0.95, 1.05),
-            (1.0, 36.0): (0.95, 1.05),
-            (36.0, 1e9): (0.90, 1.10),
-        }
-    )
+    loading_pct: float = DEFAULT_LOADING_LIMIT_PCT
+    voltage_bands: Mapping[str, tuple[float, float]] | None = None
+
+    def __post_init__(self) -> None:
+        """Refuse an unknown level or an inverted band now, not at the first flag."""
+        voltage_bands(self.voltage_bands)
 
     def band(self, vn_kv: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Lower and upper voltage limits [p.u.] per bus from its nominal voltage [kV]."""
-        lo = np.full(len(vn_kv), 0.95)
-        hi = np.full(len(vn_kv), 1.05)
-        for (kv_lo, kv_hi), (v_lo, v_hi) in self.vm_band.items():
-            inside = (vn_kv >= kv_lo) & (vn_kv < kv_hi)
-            lo[inside], hi[inside] = v_lo, v_hi
-        return lo, hi
+        return band_per_bus(vn_kv, self.voltage_bands)
 
 
 @dataclass
@@ -64,6 +68,9 @@ class TimeSeriesResult:
     ----------
     vm_pu : pd.DataFrame
         time x bus (pandapower bus index) [p.u.]; NaN for de-energised buses.
+    va_degree : pd.DataFrame
+        time x bus, voltage angle [deg] against the external grid, transformer phase shifts included
+        (as pandapower's ``res_bus.va_degree``); NaN for de-energised buses.
     line_loading_pct, trafo_loading_pct : pd.DataFrame
         time x line / trafo [% of rating].
     line_p_from_mw : pd.DataFrame
@@ -76,6 +83,7 @@ class TimeSeriesResult:
     """
 
     vm_pu: pd.DataFrame
+    va_degree: pd.DataFrame
     line_loading_pct: pd.DataFrame
     trafo_loading_pct: pd.DataFrame
     line_p_from_mw: pd.DataFrame
@@ -128,6 +136,13 @@ def run_timeseries(
     Returns
     -------
     TimeSeriesResult
+        A step that does not converge has ``converged`` False and NaN results; the others are kept.
+
+    Raises
+    ------
+    ValueError
+        Naming the array, step and element of a malformed input, an unknown engine, or why
+        power-grid-model cannot build the model.
     """
     _check_inputs(net, times, load_p_mw, load_q_mvar, sgen_p_mw)
     if engine == "power-grid-model":
@@ -144,6 +159,7 @@ def _run_pandapower(net, times, load_p_mw, load_q_mvar, sgen_p_mw, numba) -> Tim
     work = copy.deepcopy(net)
     n = len(times)
     vm = np.full((n, len(work.bus)), np.nan)
+    va = np.full((n, len(work.bus)), np.nan)
     ll = np.full((n, len(work.line)), np.nan)
     pf = np.full((n, len(work.line)), np.nan)
     tl = np.full((n, len(work.trafo)), np.nan)
@@ -153,21 +169,23 @@ def _run_pandapower(net, times, load_p_mw, load_q_mvar, sgen_p_mw, numba) -> Tim
         work.load["q_mvar"] = load_q_mvar[k]
         work.sgen["p_mw"] = sgen_p_mw[k]
         try:
-            pp.runpp(work, lightsim2grid=False, numba=numba)
+            pp.runpp(work, lightsim2grid=False, numba=numba, calculate_voltage_angles=True)
         except pp.LoadflowNotConverged:
             continue
         ok[k] = True
         vm[k] = work.res_bus["vm_pu"].to_numpy()
+        va[k] = work.res_bus["va_degree"].to_numpy()
         ll[k] = work.res_line["loading_percent"].to_numpy()
         pf[k] = work.res_line["p_from_mw"].to_numpy()
         tl[k] = work.res_trafo["loading_percent"].to_numpy()
-    return _result(net, times, vm, ll, tl, pf, ok, "pandapower", time.perf_counter() - t0)
+    return _result(net, times, vm, va, ll, tl, pf, ok, "pandapower", time.perf_counter() - t0)
 
 
-def _result(net, times, vm, ll, tl, pf, ok, engine, seconds) -> TimeSeriesResult:  # noqa: ANN001
+def _result(net, times, vm, va, ll, tl, pf, ok, engine, seconds) -> TimeSeriesResult:  # noqa: ANN001
     idx = pd.DatetimeIndex(times, name="time")
     return TimeSeriesResult(
         vm_pu=pd.DataFrame(vm, index=idx, columns=net.bus.index),
+        va_degree=pd.DataFrame(va, index=idx, columns=net.bus.index),
         line_loading_pct=pd.DataFrame(ll, index=idx, columns=net.line.index),
         trafo_loading_pct=pd.DataFrame(tl, index=idx, columns=net.trafo.index),
         line_p_from_mw=pd.DataFrame(pf, index=idx, columns=net.line.index),
@@ -179,7 +197,7 @@ def _result(net, times, vm, ll, tl, pf, ok, engine, seconds) -> TimeSeriesResult
 
 def _run_pgm(net, times, load_p_mw, load_q_mvar, sgen_p_mw) -> TimeSeriesResult:  # noqa: ANN001
     from power_grid_model import CalculationMethod, ComponentType, PowerGridModel, initialize_array
-    from power_grid_model.errors import PowerGridBatchError, PowerGridError
+    from power_grid_model.errors import PowerGridError
     from power_grid_model_io.converters import PandaPowerConverter
 
     t0 = time.perf_counter()
@@ -222,7 +240,6 @@ def _run_pgm(net, times, load_p_mw, load_q_mvar, sgen_p_mw) -> TimeSeriesResult:
     gen_update["id"] = gen_ids
     gen_update["p_specified"] = sgen_p_mw[:, pos_gen] * scale * 1e6
     update = {ComponentType.sym_load: load_update, ComponentType.sym_gen: gen_update}
-    ok = np.ones(n, dtype=bool)
     try:
         out = model.calculate_power_flow(
             update_data=update,
@@ -231,18 +248,22 @@ def _run_pgm(net, times, load_p_mw, load_q_mvar, sgen_p_mw) -> TimeSeriesResult:
             max_iterations=30,
             continue_on_batch_error=True,
         )
-    except PowerGridBatchError as err:  # some steps failed: the others are kept
-        out = err.args[1] if len(err.args) > 1 and isinstance(err.args[1], dict) else None
-        failed = getattr(err, "failed_scenarios", np.array([], dtype=int))
-        ok[np.asarray(failed, dtype=int)] = False
-        if out is None:
-            raise
     except PowerGridError as err:
         raise ValueError(f"power flow time series failed: {err}") from err
-    node_ids, node_index = rows_of(ComponentType.node, "bus")
+    # with continue_on_batch_error the steps that failed (e.g. did not converge) are not raised: they are
+    # named in model.batch_error, and their rows of the output are not a solution
+    ok = np.ones(n, dtype=bool)
+    if model.batch_error is not None:
+        ok[np.asarray(model.batch_error.failed_scenarios, dtype=int)] = False
+    _, node_index = rows_of(ComponentType.node, "bus")
+    nodes = out[ComponentType.node]
+    energized = nodes["energized"].astype(bool)
+    bus_cols = work.bus.index.get_indexer(node_index)
     vm = np.full((n, len(work.bus)), np.nan)
-    vm[:, work.bus.index.get_indexer(node_index)] = out[ComponentType.node]["u_pu"]
-    line_ids, line_index = rows_of(ComponentType.line, "line")
+    va = np.full((n, len(work.bus)), np.nan)
+    vm[:, bus_cols] = np.where(energized, nodes["u_pu"], np.nan)
+    va[:, bus_cols] = np.where(energized, np.degrees(nodes["u_angle"]), np.nan)
+    _, line_index = rows_of(ComponentType.line, "line")
     ll = np.full((n, len(work.line)), np.nan)
     pf = np.full((n, len(work.line)), np.nan)
     cols = work.line.index.get_indexer(line_index)
@@ -252,7 +273,7 @@ def _run_pgm(net, times, load_p_mw, load_q_mvar, sgen_p_mw) -> TimeSeriesResult:
     pf[:, cols] = line_out["p_from"] / 1e6
     tl = np.full((n, len(work.trafo)), np.nan)
     if ComponentType.transformer in out:
-        t_ids, t_index = rows_of(ComponentType.transformer, "trafo")
+        _, t_index = rows_of(ComponentType.transformer, "trafo")
         # pandapower's trafo loading is by current: max over both sides of I / (S_n / (sqrt(3) V_n))
         tr = work.trafo.loc[t_index]
         sn = tr["sn_mva"].to_numpy() * 1e6 * (tr["parallel"].to_numpy() if "parallel" in tr else 1.0)
@@ -262,12 +283,9 @@ def _run_pgm(net, times, load_p_mw, load_q_mvar, sgen_p_mw) -> TimeSeriesResult:
         tl[:, work.trafo.index.get_indexer(t_index)] = (
             np.maximum(t_out["i_from"] / i_hv, t_out["i_to"] / i_lv) * 100.0
         )
-    energized = out[ComponentType.node]["energized"].astype(bool)
-    vm_e = vm.copy()
-    vm_e[:, work.bus.index.get_indexer(node_index)] = np.where(
-        energized, out[ComponentType.node]["u_pu"], np.nan
-    )
-    return _result(net, times, vm_e, ll, tl, pf, ok, "power-grid-model", time.perf_counter() - t0)
+    for arr in (vm, va, ll, tl, pf):
+        arr[~ok] = np.nan
+    return _result(net, times, vm, va, ll, tl, pf, ok, "power-grid-model", time.perf_counter() - t0)
 
 
 def constraint_flags(result: TimeSeriesResult, vn_kv: pd.Series, limits: Limits | None = None) -> dict:

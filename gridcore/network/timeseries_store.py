@@ -31,10 +31,11 @@ def write_grid_timeseries(
 ) -> str:
     """Write ``<root>/grid_timeseries/<first hour>.zarr``: bus and branch results per hour.
 
-    Variables: ``vm_pu`` (time x bus) [p.u.], ``line_loading_pct`` and ``line_p_from_mw`` (time x line)
-    [%], [MW], ``trafo_loading_pct`` (time x trafo) [%], ``converged`` (time), and the constraint flags
-    as int8 (``undervoltage``, ``overvoltage`` per bus; ``line_overload``; ``trafo_overload``). Written
-    under a temporary name and renamed; a rerun replaces it.
+    Variables: ``vm_pu`` and ``va_degree`` (time x bus) [p.u.], [deg], ``line_loading_pct`` and
+    ``line_p_from_mw`` (time x line) [%], [MW], ``trafo_loading_pct`` (time x trafo) [%], ``converged``
+    (time), and the constraint flags as int8 (``undervoltage``, ``overvoltage`` per bus;
+    ``line_overload``; ``trafo_overload``). Written under a temporary name and renamed; a rerun replaces
+    it.
 
     Returns
     -------
@@ -45,6 +46,7 @@ def write_grid_timeseries(
     ds = xr.Dataset(
         {
             "vm_pu": (("time", "bus"), result.vm_pu.to_numpy(dtype="float32"), {"units": "p.u."}),
+            "va_degree": (("time", "bus"), result.va_degree.to_numpy(dtype="float32"), {"units": "deg"}),
             "line_loading_pct": (
                 ("time", "line"),
                 result.line_loading_pct.to_numpy(dtype="float32"),
@@ -127,6 +129,7 @@ def run_in_force(
         return parts[0], segments
     result = TimeSeriesResult(
         vm_pu=pd.concat([r.vm_pu for r in parts]),
+        va_degree=pd.concat([r.va_degree for r in parts]),
         line_loading_pct=pd.concat([r.line_loading_pct for r in parts]),
         trafo_loading_pct=pd.concat([r.trafo_loading_pct for r in parts]),
         line_p_from_mw=pd.concat([r.line_p_from_mw for r in parts]),

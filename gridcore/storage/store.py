@@ -34,6 +34,8 @@ _FLEET_COLUMNS = (
     "eta_charge",
     "eta_discharge",
     "commissioned",
+    "export_limit_mw",
+    "import_limit_mw",
 )
 
 

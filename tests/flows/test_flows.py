@@ -87,7 +87,7 @@ def test_backfill_then_daily_catches_up_the_rest_of_the_day(tmp_path) -> None:
         time=slice("2016-07-01T00", "2016-07-01T03")
     )
     assert flags.values.tolist() == [1, 1, 0, 0]
-    day = daily(at="2016-07-01T12:00Z", store=str(tmp_path), meters=METERS, forecast=False)
+    day = daily(at="2016-07-01T12:00Z", store=str(tmp_path), meters=METERS, forecast=False, storage=False)
     assert len(day["hours_caught_up"]) == 22 and day["hours_complete"] == 24
     assert day["energy_mwh"]["system"] > 0
 
@@ -134,7 +134,13 @@ def test_forecast_demand_then_daily_model_cycle_then_hourly_update(tmp_path) -> 
     res = CliRunner().invoke(app, ["forecast", "models", "--store", root, "--json"])
     models = json.loads(res.stdout.strip().splitlines()[-1])
     assert models["champions"] == 11 and {m["horizon_h"] for m in models["models"]} == {168}
-    day = daily(at="2016-07-01T12:00Z", store=root, meters=METERS)["models"]
+    full = daily(at="2016-07-01T12:00Z", store=root, meters=METERS)
+    day = full["models"]
+    # day-ahead battery schedules and the fleet's health come with the daily flow
+    storage = full["storage"]
+    assert storage["units"] == 1200 and storage["infeasible"] == 0 and storage["soh_mean_pct"] > 50
+    assert (tmp_path / "storage_schedule" / "20160702T0000Z.zarr").exists()
+    assert (tmp_path / "storage_health" / "20160702T0000Z.zarr").exists()
     assert sum(day["model_actions"].values()) == 11
     assert set(day["model_actions"]) <= {"kept", "promoted", "rejected"}
     assert day["forecast"]["models"]["from_registry"] == 11

@@ -75,3 +75,36 @@ def test_bad_inputs_are_refused(case) -> None:
         run_timeseries(net, times, bad, lq, sp)
     with pytest.raises(ValueError, match="unknown engine"):
         run_timeseries(net, times, lp, lq, sp, engine="magic")
+
+
+def test_a_step_that_does_not_converge_is_flagged_by_both_engines(case) -> None:
+    """Step 1 at 200 times the load has no solution: flagged, NaN, and the other steps kept."""
+    _, net, times, lp, lq, sp = case
+    lp, lq = lp[:3].copy(), lq[:3].copy()
+    lp[1] *= 200
+    lq[1] *= 200
+    normal = run_timeseries(net, times[:3], case[3][:3], case[4][:3], sp[:3])
+    for engine in ("power-grid-model", "pandapower"):
+        res = run_timeseries(net, times[:3], lp, lq, sp[:3], engine=engine)
+        np.testing.assert_array_equal(res.converged, [True, False, True])
+        assert res.vm_pu.iloc[1].isna().all() and res.line_loading_pct.iloc[1].isna().all()
+        np.testing.assert_allclose(res.vm_pu.values[[0, 2]], normal.vm_pu.values[[0, 2]], atol=1e-6)
+
+
+def test_limits_use_the_one_band_definition(case) -> None:
+    _, net, times, lp, lq, sp = case
+    res = run_timeseries(net, times[:1], lp[:1], lq[:1], sp[:1])
+    vn = net.bus["vn_kv"]
+    mv = vn.between(1.0, 60.0, inclusive="left")
+    vm_mv = res.vm_pu.loc[:, mv].iloc[0]
+    # an MV band around the solution: the buses above its middle are overvoltage, those below under
+    mid = float(vm_mv.median())
+    tight = Limits(voltage_bands={"MV": (mid - 1e-9, mid + 1e-9)})
+    flags = constraint_flags(res, vn, tight)
+    assert flags["overvoltage"].loc[:, mv].iloc[0].equals(vm_mv > mid + 1e-9)
+    assert flags["undervoltage"].loc[:, mv].iloc[0].equals(vm_mv < mid - 1e-9)
+    assert not flags["overvoltage"].loc[:, ~mv].values.any()  # HV keeps its default band
+    with pytest.raises(ValueError, match="unknown level 'XV'"):
+        Limits(voltage_bands={"XV": (0.9, 1.1)})
+    with pytest.raises(ValueError, match="voltage band MV: lower bound 1.1"):
+        Limits(voltage_bands={"MV": (1.1, 0.9)})

@@ -97,6 +97,12 @@ def test_schedule_small_part_of_the_fleet_and_store_round_trip(grid, fleet, tmp_
     np.testing.assert_allclose(ds["soc_mwh"].values, schedule.blocks[:, 2])
     assert list(ds["battery"].values) == list(part.index)
     assert set(ds["kind"].values) <= {"home", "community", "grid"}
+    from gridcore.storage.plot import plot_schedule
+
+    png = plot_schedule(ds, tmp_path / "schedule.png")
+    assert (tmp_path / "schedule.png").stat().st_size > 20_000 and png.endswith(".png")
+    assert np.allclose(ds["export_limit_mw"].values, part["export_limit_mw"].to_numpy())
+    plot_schedule(ds.drop_vars("export_limit_mw"), tmp_path / "b.png", battery=str(part.index[0]))
     with pytest.raises(FileNotFoundError, match="no battery schedule issued"):
         read_schedule(tmp_path, pd.Timestamp("2016-07-02", tz="UTC"))
     with pytest.raises(FileNotFoundError, match="run `gridflow storage schedule`"):

@@ -1,0 +1,259 @@
+"""``gridflow storage study``: allocation strategies at equal total MWh (the study: gridcore.storage.study).
+
+The command loads the grid, runs :func:`gridcore.storage.study.run_study` in this process (about 20k small
+LPs, milliseconds each: no Prefect task or Dask worker would pay for itself) and writes its files: the
+table (``study.csv``), the degradation trade-off (``tradeoff.csv``), the allocation of each strategy at the
+base size (``allocation.csv``) and the plots (``study.png``: utilization and curtailment against total
+capacity per strategy, one column per period; ``tradeoff.png``).
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated
+
+import typer
+
+from flows.storage import JsonOpt, StoreOpt, storage_app
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+#: Line style per strategy in the plots.
+_STYLE = {
+    "none": {"color": "0.4", "linestyle": "--"},
+    "uniform": {"color": "tab:blue", "marker": "o"},
+    "proportional_pv": {"color": "tab:orange", "marker": "s"},
+    "constrained_feeders": {"color": "tab:green", "marker": "^"},
+    "central": {"color": "tab:red", "marker": "D"},
+}
+
+
+def parse_floats(text: str, option: str) -> tuple[float, ...]:
+    """Comma-separated numbers of an option (``"0.5,1,2"``); a bad value is an error naming ``option``."""
+    try:
+        values = tuple(float(v) for v in text.split(",") if v.strip())
+    except ValueError as err:
+        raise ValueError(f"{option}: {text!r} is not a comma-separated list of numbers") from err
+    if not values:
+        raise ValueError(f"{option}: give at least one number")
+    return values
+
+
+@storage_app.command("study")
+def study_command(
+    summer: Annotated[
+        str, typer.Option(help="First hour of the summer week, ISO 8601 UTC.")
+    ] = "2016-07-01T00:00Z",
+    winter: Annotated[
+        str, typer.Option(help="First hour of the winter week, ISO 8601 UTC.")
+    ] = "2016-01-11T00:00Z",
+    year: Annotated[
+        bool,
+        typer.Option("--year/--no-year", help="Also run the year (52 weekly LPs per site, SoC carried)."),
+    ] = True,
+    sizes: Annotated[
+        str,
+        typer.Option(help="Total energies as multiples of 1 MWh per MW of installed PV, comma-separated."),
+    ] = "0.25,0.5,1,2,4",
+    multipliers: Annotated[
+        str, typer.Option(help="Throughput-cost multipliers of the degradation trade-off, comma-separated.")
+    ] = "0,0.5,1,2,4,8,16",
+    weeks: Annotated[int, typer.Option(help="Weeks of the year run.", min=1, max=52)] = 52,
+    store: StoreOpt = None,
+    out: Annotated[Path | None, typer.Option(help="Output folder [default <store>/storage_study/].")] = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Compare storage allocation strategies at equal total MWh: summer week, winter week, year."""
+    from flows.cli import _emit, _fail
+    from flows.common import store_path
+
+    t0 = time.perf_counter()
+    try:
+        figures = run(summer, winter, year, sizes, multipliers, weeks, store, out, as_json)
+    except ValueError as err:
+        _fail(str(err))
+    figures["seconds"] = round(time.perf_counter() - t0, 2)
+    if as_json:
+        _emit(figures, True, "")
+        return
+    _print_summary(figures, out or Path(store_path(str(store) if store else None)) / "storage_study")
+
+
+def run(
+    summer: str,
+    winter: str,
+    year: bool,
+    sizes: str,
+    multipliers: str,
+    weeks: int,
+    store: Path | None,
+    out: Path | None,
+    as_json: bool,
+) -> dict[str, object]:
+    """Run the study and write its files; the figures for ``--json``."""
+    from flows.common import store_path
+    from gridcore.network.feeders import derive_feeders
+    from gridcore.network.grid import load_grid
+    from gridcore.storage.study import STRATEGIES, StudyConfig, run_study, strategy_gains, study_steps
+
+    config = StudyConfig(
+        summer_start=summer,
+        winter_start=winter,
+        year=year,
+        weeks=weeks,
+        size_factors=parse_floats(sizes, "--sizes"),
+        cost_multipliers=parse_floats(multipliers, "--multipliers"),
+    )
+    folder = Path(out) if out else Path(store_path(str(store) if store else None)) / "storage_study"
+    grid = load_grid()
+    feeders = derive_feeders(grid)
+    if as_json:
+        result = run_study(grid, feeders.bus_feeder, config)
+    else:
+        from rich.console import Console
+        from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+        with Progress(
+            TextColumn("{task.description:<36}"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            TimeElapsedColumn(),
+            console=Console(stderr=True),
+            transient=True,
+        ) as bar:
+            task = bar.add_task("storage study", total=study_steps(config))
+
+            def progress(done: int, total: int, label: str) -> None:
+                bar.update(task, completed=done, total=total, description=label)
+
+            result = run_study(grid, feeders.bus_feeder, config, progress)
+    written = write_study(folder, result)
+    periods = list(dict.fromkeys(result.table["period"]))
+    return {
+        "strategies": list(STRATEGIES),
+        "periods": periods,
+        "sites": int(len(result.sites)),
+        "base_mwh": round(float(result.sites["pv_mw"].sum()) * config.base_mwh_per_mw, 3),
+        "utilization_pct_at_base": _records(strategy_gains(result.table).round(3).T),
+        "best": result.best,
+        "table": _rows(result.table),
+        "degradation_tradeoff": _rows(result.tradeoff),
+        "written": written,
+    }
+
+
+def _rows(frame: pd.DataFrame) -> list[dict[str, object]]:
+    """Records with floats rounded to 4 decimals (NaN as None) for JSON."""
+    return [
+        {
+            k: (
+                None if isinstance(v, float) and math.isnan(v) else round(v, 4) if isinstance(v, float) else v
+            )
+            for k, v in row.items()
+        }
+        for row in frame.to_dict(orient="records")
+    ]
+
+
+def _records(frame: pd.DataFrame) -> dict[str, dict[str, float]]:
+    return {str(c): {str(k): float(v) for k, v in frame[c].items()} for c in frame.columns}
+
+
+def write_study(folder: Path, result) -> dict[str, str]:  # noqa: ANN001
+    """Write the CSV tables and the PNG plots of a study; their paths by name."""
+    folder.mkdir(parents=True, exist_ok=True)
+    paths = {
+        "table": folder / "study.csv",
+        "tradeoff": folder / "tradeoff.csv",
+        "allocation": folder / "allocation.csv",
+        "plot": folder / "study.png",
+        "tradeoff_plot": folder / "tradeoff.png",
+    }
+    result.table.to_csv(paths["table"], index=False, float_format="%.6g")
+    result.tradeoff.to_csv(paths["tradeoff"], index=False, float_format="%.6g")
+    result.allocation.join(result.sites[["kind", "feeder", "pv_mw", "curtailment_mwh"]]).to_csv(
+        paths["allocation"], float_format="%.6g"
+    )
+    plot_study(result.table, paths["plot"])
+    plot_tradeoff(result.tradeoff, paths["tradeoff_plot"])
+    return {k: str(v) for k, v in paths.items()}
+
+
+def plot_study(table: pd.DataFrame, path: Path) -> None:
+    """Utilization and curtailment against total capacity per strategy, one column per period."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    periods = list(dict.fromkeys(table["period"]))
+    fig, axes = plt.subplots(2, len(periods), figsize=(4.6 * len(periods), 7.5), squeeze=False)
+    for j, period in enumerate(periods):
+        rows = table[table["period"] == period]
+        none = rows[rows["strategy"] == "none"].iloc[0]
+        xmax = max(rows["total_mwh"].max(), 1.0)
+        for i, column in enumerate(("utilization_pct", "curtailment_mwh")):
+            ax = axes[i, j]
+            ax.axhline(none[column], label="none", **_STYLE["none"])
+            for strategy, group in rows[rows["strategy"] != "none"].groupby("strategy", sort=False):
+                ax.plot(group["total_mwh"], group[column], label=strategy, **_STYLE.get(strategy, {}))
+            ax.set_xlim(0, xmax * 1.05)
+            ax.set_xlabel("total battery energy [MWh]")
+            ax.set_ylabel("renewable utilization [%]" if i == 0 else "curtailment [MWh]")
+            ax.grid(alpha=0.3)
+            if i == 0:
+                single = rows.loc[rows["strategy"] != "none", "total_mwh"].nunique() == 1
+                ax.set_title(period.replace("_", " ") + (" (one size)" if single else ""))
+    axes[0, 0].legend(fontsize=8)
+    fig.suptitle("Storage allocation at equal total MWh (feed-in cap 30 % of PV peak)")
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+
+
+def plot_tradeoff(tradeoff: pd.DataFrame, path: Path) -> None:
+    """Utilization against equivalent full cycles per year as the throughput cost is scaled, per week."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    fig, axes = plt.subplots(1, 2, figsize=(10, 4))
+    for period, group in tradeoff.groupby("period", sort=False):
+        for ax, x in zip(axes, ("efc_per_year", "fade_pct_per_year"), strict=True):
+            ax.plot(group[x], group["utilization_pct"], marker="o", label=period.replace("_", " "))
+            for _, row in group.iterrows():
+                ax.annotate(f"x{row['cost_multiplier']:g}", (row[x], row["utilization_pct"]), fontsize=7)
+    axes[0].set_xlabel("equivalent full cycles [1/year]")
+    axes[1].set_xlabel("capacity fade [%/year]")
+    for ax in axes:
+        ax.set_ylabel("renewable utilization [%]")
+        ax.grid(alpha=0.3)
+    axes[0].legend(fontsize=8)
+    fig.suptitle("Uniform allocation, base size: throughput cost x multiplier")
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+
+
+def _print_summary(figures: dict[str, object], folder: Path) -> None:
+    from rich.console import Console
+    from rich.table import Table
+
+    util = figures["utilization_pct_at_base"]
+    strategies = [s for s in figures["strategies"] if s in next(iter(util.values()), {})]
+    table = Table(
+        title=f"gridflow storage study: utilization [%] at {figures['base_mwh']} MWh ({figures['seconds']} s)"
+    )
+    table.add_column("period")
+    for s in strategies:
+        table.add_column(s, justify="right")
+    table.add_column("best")
+    for period, values in util.items():
+        table.add_row(period, *(f"{values[s]:.2f}" for s in strategies), figures["best"].get(period, ""))
+    console = Console()
+    console.print(table)
+    console.print(f"written to {folder}: " + ", ".join(Path(p).name for p in figures["written"].values()))
