@@ -25,7 +25,16 @@ def schedule_command(
     ] = None,
     batch_size: Annotated[int, typer.Option(help="Batteries per Prefect task.", min=1)] = BATCH_SIZE,
     solver: Annotated[str, typer.Option(help="glop, highs or auto.")] = "auto",
-    png: Annotated[Path | None, typer.Option(help="Also draw the schedule (fleet SoC, curtailment, one home).")] = None,
+    inputs: Annotated[
+        str,
+        typer.Option(
+            help="profiles (perfect foresight) or forecast (the stored forecasts of that issue, settled on the "
+            "profiles)."
+        ),
+    ] = "profiles",
+    png: Annotated[
+        Path | None, typer.Option(help="Also draw the schedule (fleet SoC, curtailment, one home).")
+    ] = None,
     store: StoreOpt = None,
     as_json: JsonOpt = False,
 ) -> None:
@@ -49,6 +58,7 @@ def schedule_command(
             fleet_file=str(fleet) if fleet else None,
             batch_size=batch_size,
             solver=solver,
+            inputs=inputs,
         )
         if png is not None:
             from gridcore.storage.plot import plot_schedule

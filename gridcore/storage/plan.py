@@ -13,6 +13,7 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
+import xarray as xr
 
 from gridcore.network.grid import GridModel
 from gridcore.storage.fleet import hourly_profiles, site_profiles
@@ -263,3 +264,113 @@ def _cost(site: SiteInputs, blocks: np.ndarray) -> np.ndarray:
         + CURTAILMENT_COST_EUR_PER_MWH * blocks[:, 5].sum(axis=1)
         + demand_charges(site.units) * blocks[:, 3].max(axis=1)
     )
+
+
+def forecast_inputs(
+    grid: GridModel,
+    fleet: pd.DataFrame,
+    renewables: xr.Dataset,
+    demand: xr.Dataset | None = None,
+    horizon_h: int | None = None,
+    price_import: np.ndarray | float = PRICE_IMPORT_EUR_PER_MWH,
+    price_export: np.ndarray | float = PRICE_EXPORT_EUR_PER_MWH,
+) -> SiteInputs:
+    """Site inputs from stored forecasts: what a schedule made at the issue time can know.
+
+    Parameters
+    ----------
+    grid : GridModel
+    fleet : pd.DataFrame
+    renewables : xr.Dataset
+        One issue of the renewable forecast (:func:`gridcore.forecast.store.read_renewable_forecast`): the
+        median (``point_mw``) of each ``sgen:<name>`` series, scaled by the site's ``pv_share``.
+    demand : xr.Dataset, optional
+        The demand forecast of the same issue (:func:`gridcore.forecast.store.read_demand_forecast`): the
+        ``load:<name>`` series scaled by ``load_share``. Without it the demand is the profiles'.
+    horizon_h : int, optional
+        Hours (at most the forecasts'); default the renewable forecast's.
+
+    Raises
+    ------
+    ValueError
+        A generator or load of the fleet without a forecast series, or forecasts of different issues.
+    """
+    issue = pd.Timestamp(renewables["issue_time"].values[0]).tz_localize("UTC")
+    lead = renewables.sizes["lead"]
+    horizon = lead if horizon_h is None else int(horizon_h)
+    if horizon > lead:
+        raise ValueError(f"the renewable forecast of {issue.isoformat()} covers {lead} h, not {horizon} h")
+    site = fleet_inputs(grid, fleet, issue, horizon, price_import, price_export)
+    names = grid.sgen.loc[fleet["sgen"].to_numpy(), "name"].to_numpy()
+    series = [f"sgen:{n}" for n in names]
+    missing = sorted(set(series) - set(renewables["series"].values.astype(str)))
+    if missing:
+        raise ValueError(f"the renewable forecast of {issue.isoformat()} has no series {missing[:3]}")
+    point = renewables["point_mw"].sel(series=series).values[:, 0, :horizon].astype(float)
+    pv = np.maximum(point, 0.0) * fleet["pv_share"].to_numpy()[:, None]
+    load = site.load_mw
+    if demand is not None:
+        d_issue = pd.Timestamp(demand["issue_time"].values[0]).tz_localize("UTC")
+        if d_issue != issue:
+            raise ValueError(f"demand forecast issued {d_issue.isoformat()}, renewables {issue.isoformat()}")
+        has = fleet["load"].to_numpy() >= 0
+        lnames = grid.load.loc[fleet["load"].to_numpy()[has], "name"].to_numpy()
+        lseries = [f"load:{n}" for n in lnames]
+        lmissing = sorted(set(lseries) - set(demand["series"].values.astype(str)))
+        if lmissing:
+            raise ValueError(f"the demand forecast of {issue.isoformat()} has no series {lmissing[:3]}")
+        load = np.zeros_like(pv)
+        values = demand["point_mw"].sel(series=lseries).values[:, 0, :horizon].astype(float)
+        load[has] = np.maximum(values, 0.0) * fleet["load_share"].to_numpy()[has, None]
+    return SiteInputs(fleet, pv, load, site.price_import, site.price_export, site.time)
+
+
+def settle(actual: SiteInputs, plan: np.ndarray) -> np.ndarray:
+    """Run a plan made on forecasts against what happened: the hour-by-hour dispatch a battery controller does.
+
+    Each hour the battery follows the plan's charge or discharge, with real-time corrections: it charges
+    at least the surplus that would otherwise be curtailed (above the export limit), never more than the
+    surplus plus the import limit allows, and it discharges no more than the site's deficit plus the export
+    room (it never discharges into curtailment). Power and SoC limits always hold; the site's balance takes the rest (export within the
+    limit, curtailment, import).
+
+    Parameters
+    ----------
+    actual : SiteInputs
+        The actual site inputs over the plan's hours.
+    plan : np.ndarray
+        Shape (units, 6, hours): the schedule made on forecasts.
+
+    Returns
+    -------
+    np.ndarray
+        Shape (units, 6, hours): the settled blocks [MW, MWh].
+    """
+    u = actual.units
+    p = u["power_mw"].to_numpy(float)
+    e = u["energy_mwh"].to_numpy(float)
+    smin, smax = u["soc_min_frac"].to_numpy(float) * e, u["soc_max_frac"].to_numpy(float) * e
+    soc = u["soc_init_frac"].to_numpy(float) * e
+    eta_c, eta_d = u["eta_charge"].to_numpy(float), u["eta_discharge"].to_numpy(float)
+    cap = u["export_limit_mw"].to_numpy(float)
+    imp = u["import_limit_mw"].to_numpy(float)
+    out = np.zeros((len(u), 6, actual.hours))
+    for t in range(actual.hours):
+        net = actual.pv_mw[:, t] - actual.load_mw[:, t]
+        over_cap = np.maximum(net - cap, 0.0)
+        room = np.minimum(
+            np.maximum(smax - soc, 0.0) / eta_c, np.maximum(net + imp, 0.0)
+        )  # within the import limit
+        stored = np.maximum(soc - smin, 0.0) * eta_d
+        want_c = np.maximum(plan[:, 0, t], over_cap)
+        want_d = np.minimum(plan[:, 1, t], np.maximum(cap - net, 0.0))
+        charge = np.minimum.reduce([want_c, p, room])
+        discharge = np.where(charge > 0, 0.0, np.minimum.reduce([want_d, p, stored]))
+        soc = soc + eta_c * charge - discharge / eta_d
+        balance = net + discharge - charge
+        export = np.clip(balance, 0.0, cap)
+        out[:, 0, t], out[:, 1, t], out[:, 2, t] = charge, discharge, soc
+        out[:, 3, t] = np.maximum(-balance, 0.0)
+        out[:, 4, t] = export
+        out[:, 5, t] = np.maximum(balance - export, 0.0)
+    return out

@@ -18,7 +18,17 @@ pytestmark = pytest.mark.flows
 def test_storage_schedule_default_fleet(tmp_path) -> None:
     res = CliRunner().invoke(
         app,
-        ["storage", "schedule", "--at", "2016-07-01T00:00Z", "--horizon", "24", "--store", str(tmp_path), "--json"],
+        [
+            "storage",
+            "schedule",
+            "--at",
+            "2016-07-01T00:00Z",
+            "--horizon",
+            "24",
+            "--store",
+            str(tmp_path),
+            "--json",
+        ],
     )
     assert res.exit_code == 0, res.output
     out = json.loads(res.stdout.strip().splitlines()[-1])
@@ -61,6 +71,41 @@ def test_storage_schedule_bad_input(tmp_path) -> None:
     res = CliRunner().invoke(app, ["storage", "schedule", "--at", "2016-07-01T00:00", "--json"])
     assert res.exit_code == 1 and "no UTC offset" in res.stderr
     res = CliRunner().invoke(
-        app, ["storage", "schedule", "--at", "2016-07-01T00:00Z", "--fleet", str(tmp_path / "none.csv"), "--json"]
+        app,
+        ["storage", "schedule", "--at", "2016-07-01T00:00Z", "--fleet", str(tmp_path / "none.csv"), "--json"],
     )
     assert res.exit_code == 1 and "none.csv" in res.stderr
+
+
+def test_storage_schedule_on_stored_forecasts(tmp_path) -> None:
+    import pandas as pd
+    import xarray as xr
+
+    from gridcore.forecast.store import write_renewable_forecast
+    from gridcore.network.grid import load_grid
+    from gridcore.storage.fleet import hourly_profiles
+
+    with pytest.raises(ValueError, match="run `gridflow forecast renewables --at 2016-07-01T00:00Z` first"):
+        storage_schedule(at="2016-07-01T00:00Z", horizon=24, store=str(tmp_path), inputs="forecast")
+    with pytest.raises(ValueError, match="inputs must be"):
+        storage_schedule(at="2016-07-01T00:00Z", horizon=24, store=str(tmp_path), inputs="crystal-ball")
+    grid = load_grid()
+    issue = pd.Timestamp("2016-07-01", tz="UTC")
+    sgen_mw, _ = hourly_profiles(grid, pd.date_range(issue, periods=24, freq="h"))
+    write_renewable_forecast(
+        str(tmp_path),
+        xr.Dataset(
+            {"point_mw": (("series", "issue_time", "lead"), (0.8 * sgen_mw.T)[:, None, :])},
+            coords={
+                "series": [f"sgen:{n}" for n in grid.sgen["name"]],
+                "issue_time": [issue.tz_convert(None)],
+                "lead": np.arange(1, 25),
+            },
+        ),
+    )
+    out = storage_schedule(at="2016-07-01T00:00Z", horizon=24, store=str(tmp_path), inputs="forecast")
+    assert out["inputs"] == {"renewables": "forecast 2016-07-01T00:00Z", "demand": "profiles"}
+    assert out["units"] == 1200 and out["infeasible"] == [] and abs(out["gap_pct"]) < 1e-6
+    u = out["utilization_pct"]
+    assert u["none"] < u["optimized"]  # settled on the actual profiles
+    assert out["checks"] == dict.fromkeys(out["checks"], 0)

@@ -158,3 +158,77 @@ def test_baselines_on_the_default_fleet(grid, fleet) -> None:
     # a plant's rule battery clips the peak: it never charges below the cap
     assert (rule[plants, 0][site.pv_mw[plants] < cap[plants]] == 0).all()
     assert rule[plants, 0].sum() > 0
+
+
+def _forecast_like(grid, fleet, issue: pd.Timestamp, hours: int, factor: float):  # noqa: ANN001, ANN202
+    """A renewable forecast dataset in the store's layout: the profiles scaled by ``factor``."""
+    import xarray as xr
+
+    from gridcore.storage.fleet import hourly_profiles
+
+    times = pd.date_range(issue, periods=hours, freq="h")
+    sgen_mw, _ = hourly_profiles(grid, times)
+    series = [f"sgen:{n}" for n in grid.sgen["name"]]
+    return xr.Dataset(
+        {"point_mw": (("series", "issue_time", "lead"), (factor * sgen_mw.T)[:, None, :])},
+        coords={"series": series, "issue_time": [issue.tz_convert(None)], "lead": np.arange(1, hours + 1)},
+    )
+
+
+def test_plan_on_forecasts_settled_on_actuals(grid, fleet) -> None:
+    from gridcore.storage.metrics import check_schedule, energy_figures
+    from gridcore.storage.plan import forecast_inputs, settle
+
+    issue = pd.Timestamp("2016-07-01", tz="UTC")
+    part = with_throughput_cost(pd.concat([fleet.iloc[::25], fleet[fleet["kind"] == "grid"]]))
+    actual = fleet_inputs(grid, part, issue, 48)
+    # a perfect forecast: the plan settles to itself
+    perfect = forecast_inputs(grid, part, _forecast_like(grid, part, issue, 48, 1.0))
+    np.testing.assert_allclose(perfect.pv_mw, actual.pv_mw, rtol=1e-9, atol=1e-12)
+    plan = schedule_batch(perfect).values
+    settled = settle(actual, plan)
+    assert not any(check_schedule(actual, settled).values())
+    u_plan = energy_figures(actual, plan)["utilization_pct"]
+    assert energy_figures(actual, settled)["utilization_pct"] == pytest.approx(u_plan, abs=0.5)
+    # a forecast 30 % low: the plan under-prepares, real-time charging of the excess saves most of it
+    low = forecast_inputs(grid, part, _forecast_like(grid, part, issue, 48, 0.7))
+    settled_low = settle(actual, schedule_batch(low).values)
+    assert not any(check_schedule(actual, settled_low).values())
+    u = {
+        "none": energy_figures(actual, no_storage(actual))["utilization_pct"],
+        "low": energy_figures(actual, settled_low)["utilization_pct"],
+    }
+    assert u["none"] < u["low"] <= u_plan + 1e-6
+    # errors: a horizon longer than the forecast, a forecast without the fleet's generators
+    with pytest.raises(ValueError, match="covers 48 h, not 72 h"):
+        forecast_inputs(grid, part, _forecast_like(grid, part, issue, 48, 1.0), horizon_h=72)
+    with pytest.raises(ValueError, match="has no series"):
+        forecast_inputs(grid, part, _forecast_like(grid, part, issue, 48, 1.0).isel(series=slice(0, 3)))
+
+
+def test_forecast_inputs_take_the_demand_forecast(grid, fleet) -> None:
+    import xarray as xr
+
+    from gridcore.storage.fleet import hourly_profiles
+    from gridcore.storage.plan import forecast_inputs
+
+    issue = pd.Timestamp("2016-07-01", tz="UTC")
+    part = fleet.iloc[::100]
+    _, load_mw = hourly_profiles(grid, pd.date_range(issue, periods=24, freq="h"))
+    demand = xr.Dataset(
+        {"point_mw": (("series", "issue_time", "lead"), (1.1 * load_mw.T)[:, None, :])},
+        coords={
+            "series": [f"load:{n}" for n in grid.load["name"]],
+            "issue_time": [issue.tz_convert(None)],
+            "lead": np.arange(1, 25),
+        },
+    )
+    site = forecast_inputs(grid, part, _forecast_like(grid, part, issue, 24, 1.0), demand)
+    np.testing.assert_allclose(site.load_mw, 1.1 * fleet_inputs(grid, part, issue, 24).load_mw, rtol=1e-6)
+    other_issue = demand.assign_coords(issue_time=[pd.Timestamp("2016-07-02")])
+    with pytest.raises(ValueError, match="demand forecast issued 2016-07-02"):
+        forecast_inputs(grid, part, _forecast_like(grid, part, issue, 24, 1.0), other_issue)
+    with pytest.raises(ValueError, match="demand forecast .* has no series"):
+        forecast_inputs(
+            grid, part, _forecast_like(grid, part, issue, 24, 1.0), demand.isel(series=slice(0, 2))
+        )
