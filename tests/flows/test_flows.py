@@ -221,5 +221,14 @@ def test_grid_contingency_command() -> None:
     out = json.loads(res.stdout.strip().splitlines()[-1])
     assert out["n_cases"] == 38 and out["n_islanding"] >= 1 and out["critical"]
     assert out["critical"][0]["rank"] == 1
+    # a tighter voltage band for the case's HV level can only add voltage-violating outages
+    tight = CliRunner().invoke(
+        app,
+        ["grid", "contingency", "--case", "tests/data/matpower/case24_ieee_rts.m"]
+        + ["--voltage-band", "HV=0.99:1.01", "--voltage-band", "EHV=0.99:1.01", "--json"],
+    )
+    assert tight.exit_code == 0, tight.output
+    tight_out = json.loads(tight.stdout.strip().splitlines()[-1])
+    assert tight_out["n_with_voltage_violations"] > out["n_with_voltage_violations"]
     bad = CliRunner().invoke(app, ["grid", "contingency", "--case", "nope.m", "--json"])
     assert bad.exit_code == 1
