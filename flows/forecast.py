@@ -26,8 +26,13 @@ def run_backtest(
     progress: bool = False,
     load_column: str | None = None,
     weather_csv: Path | None = None,
+    workers: int | None = None,
 ) -> dict[str, object]:
-    """Read the file, run the backtest, write its forecasts next to the store, return the figures."""
+    """Read the file, run the backtest, write its forecasts next to the store, return the figures.
+
+    ``workers``: fits at once (threads; default the usable cores, at most 2); the figures do not depend
+    on it.
+    """
     from gridcore.forecast.demand import history_issues
 
     lf = read_load_file(csv, load_column, weather_csv)
@@ -62,6 +67,7 @@ def run_backtest(
             tz=tz,
             progress=(lambda label: bar.update(task, advance=1, description=label)) if bar else None,
             flagged=flagged,
+            workers=workers,
         )
     finally:
         if bar is not None:

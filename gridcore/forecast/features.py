@@ -171,9 +171,15 @@ def _temp_at(temperature: np.ndarray, pos: np.ndarray) -> np.ndarray:
 
 
 def _temp_features(temp: np.ndarray) -> dict[str, np.ndarray]:
-    s = pd.Series(temp)
+    """Temperature features of a series (1-D) or of the columns of an array (2-D, time along axis 0).
+
+    Columns are computed one by one by the same pandas kernels, so a column gives exactly the figures
+    of the 1-D series alone.
+    """
+    s = pd.DataFrame(temp) if temp.ndim == 2 else pd.Series(temp)
     hdh = np.maximum(BALANCE_TEMP_C - temp, 0.0)
     cdh = np.maximum(temp - BALANCE_TEMP_C, 0.0)
+    frame = pd.DataFrame if temp.ndim == 2 else pd.Series
     return {
         "temp": temp,
         "temp_lag1": s.shift(1).to_numpy(),
@@ -188,8 +194,8 @@ def _temp_features(temp: np.ndarray) -> dict[str, np.ndarray]:
         "temp_min24": s.rolling(24, min_periods=12).min().to_numpy(),
         "hdh": hdh,
         "cdh": cdh,
-        "hdh_ma24": pd.Series(hdh).rolling(24, min_periods=12).mean().to_numpy(),
-        "cdh_ma24": pd.Series(cdh).rolling(24, min_periods=12).mean().to_numpy(),
+        "hdh_ma24": frame(hdh).rolling(24, min_periods=12).mean().to_numpy(),
+        "cdh_ma24": frame(cdh).rolling(24, min_periods=12).mean().to_numpy(),
     }
 
 
@@ -212,14 +218,20 @@ def _temperature_rows(
     if same_objects and last[0][2:] == key[2:]:
         return {k: v.copy() for k, v in last[1].items()}
     out = {k: v[t].copy() for k, v in _temp_features(temperature).items()}
+    # the origins with their own weather, by length of that series: one 2-D computation per length
+    groups: dict[int, list[int]] = {}
     for i, origin in enumerate(origins):
         known = (weather_at_origin or {}).get(int(origin))
-        if known is None:
-            continue
-        rows = slice(i * horizon, (i + 1) * horizon)
-        local = t[rows] - (int(origin) - WEATHER_LOOKBACK_H)
+        if known is not None:
+            groups.setdefault(len(known), []).append(i)
+    for members in groups.values():
+        idx = np.array(members)
+        known = np.stack([np.asarray(weather_at_origin[int(origins[i])], dtype=float) for i in idx], axis=1)
+        rows = (idx[:, None] * horizon + np.arange(horizon)).reshape(-1)
+        local = t[rows] - (np.repeat(origins[idx], horizon) - WEATHER_LOOKBACK_H)
+        column = np.repeat(np.arange(len(idx)), horizon)
         for k, v in _temp_features(known).items():
-            out[k][rows] = v[local]
+            out[k][rows] = v[local, column]
     _TEMP_ROWS["last"] = (key, out)
     return {k: v.copy() for k, v in out.items()}
 

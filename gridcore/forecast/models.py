@@ -95,8 +95,10 @@ class GradientBoosted(DemandModel):
             "num_threads": 1,
             "verbose": -1,
         }
-        data = lgb.Dataset(rows.loc[ok, self.features], rows.loc[ok, "y"], free_raw_data=False)
-        self._booster = lgb.train(params, data, num_boost_round=self.n_estimators)
+        data = lgb.Dataset(rows.loc[ok, self.features], rows.loc[ok, "y"])
+        # the training booster itself: the same trees, without a text round trip (~0.13 s per fit);
+        # it keeps only the binned data (the raw frame is freed), a few MB
+        self._booster = lgb.train(params, data, num_boost_round=self.n_estimators, keep_training_booster=True)
         temp = rows.loc[ok, "temp"].to_numpy(dtype=float)
         y = rows.loc[ok, "y"].to_numpy(dtype=float)
         good = np.isfinite(temp)
