@@ -19,7 +19,7 @@ from gridcore.data.scada import sensor_readings, sensor_registry, validate_senso
 from gridcore.data.synthetic import fleet_blocks, meter_readings
 from gridcore.data.weather import validate_weather, weather_observations
 from gridcore.store import Store
-from gridcore.system import default_system
+from gridcore.system import default_system, system_at
 
 GridFeeds = tuple[ValidationResult, pd.DataFrame, ValidationResult]
 QualityEntry = tuple[ValidationResult, str, str, pd.Timestamp | None]
@@ -70,11 +70,14 @@ def persist_hour(
     hour (already written when ``write_quality``; a backfill defers them to write a day at once).
     """
     system = default_system(meters, seed)
+    # meters -> load -> bus -> feeder in the topology in force at this hour (outages, switching): a bus cut
+    # off by an outage counts for no feeder; the feeder dimension stays the base topology's
+    in_force = system_at(store, hour, meters, seed)
     st = Store(store)
     ami = combine_results(blocks)
     scada, weather_raw, weather = feeds
     loads = products.land_hour(
-        st, ami, system.fleet, system.feeders.bus_feeder, system.feeders.feeders, hour, system.provenance
+        st, ami, system.fleet, in_force.feeders.bus_feeder, system.feeders.feeders, hour, system.provenance
     )
     products.land_sensors(st, scada, sensor_registry(system.grid, system.feeders), hour, system.provenance)
     products.land_weather(st, weather, weather_raw, hour, system.provenance)

@@ -213,6 +213,40 @@ def test_grid_timeseries_follows_the_topology_per_hour(tmp_path) -> None:
     assert {h["feeder"] for h in out["headroom"]} >= {"MV2.101 Line 1"}
 
 
+def test_hourly_feeder_loads_follow_an_outage(tmp_path) -> None:
+    """The meter -> bus -> feeder map of the hourly products is the topology in force at each hour."""
+    from gridcore.network.feeders import derive_feeders
+    from gridcore.network.grid import load_grid
+    from gridcore.network.topology import ChangeLog, make_change
+
+    grid = load_grid()
+    base = derive_feeders(grid)
+    feeder = base.feeders[1]
+    ChangeLog(tmp_path).append(
+        make_change(
+            grid,
+            "line",
+            base.head_line[feeder],
+            effective_from="2016-07-01T15:00Z",
+            effective_to="2016-07-01T16:00Z",
+            who="test",
+            why="maintenance",
+        )
+    )
+    for at in ("2016-07-01T14:00Z", "2016-07-01T15:00Z"):
+        hourly(at=at, store=str(tmp_path), meters=METERS, forecast=False)
+    ds = Store(tmp_path).read("feeder_load_hourly", complete_only=False).load()
+    expected = ds["meters_expected"].sel(feeder=feeder)
+    before = int(expected.sel(time="2016-07-01T14:00").item())
+    during = int(expected.sel(time="2016-07-01T15:00").item())
+    assert before > 0 and during == 0  # its meters are cut off: counted for no feeder during the outage
+    total = ds["meters_expected"].sum("feeder")
+    assert (
+        int(total.sel(time="2016-07-01T15:00").item())
+        == int(total.sel(time="2016-07-01T14:00").item()) - before
+    )
+
+
 def test_grid_contingency_command() -> None:
     res = CliRunner().invoke(
         app, ["grid", "contingency", "--case", "tests/data/matpower/case24_ieee_rts.m", "--json"]
