@@ -49,6 +49,7 @@ def storage_schedule(
     from gridcore.storage.plan import (
         assemble,
         batches,
+        enforce_feeder_limits,
         feeder_limits_mw,
         fleet_inputs,
         fleet_summary,
@@ -78,6 +79,11 @@ def storage_schedule(
     results = [f.result() for f in futures]
     t_solved = time.perf_counter()
     schedule = assemble(site, results)
+    limits = feeder_limits_mw(grid, feeders.head_line)
+    # where the per-battery schedules together break a feeder's limit, that feeder is re-solved as one LP
+    coupled = enforce_feeder_limits(
+        site, schedule, limits, other_net_load(grid, feeders.bus_feeder, site), solver
+    )
     figures_on = schedule
     if actual is not site:
         from dataclasses import replace
@@ -85,12 +91,8 @@ def storage_schedule(
         from gridcore.storage.plan import settle
 
         figures_on = replace(schedule, blocks=settle(actual, schedule.blocks))
-    out = fleet_summary(
-        actual,
-        figures_on,
-        feeder_limits_mw(grid, feeders.head_line),
-        other_net_load(grid, feeders.bus_feeder, actual),
-    )
+    out = fleet_summary(actual, figures_on, limits, other_net_load(grid, feeders.bus_feeder, actual))
+    out["feeder_coupled"] = coupled
     if actual is not site:  # the plan's optimality is a property of the plan, on its own inputs
         out["gap_pct"] = fleet_summary(site, schedule)["gap_pct"]
     out = {

@@ -133,7 +133,7 @@ def assemble(site: SiteInputs, results: list[BatchResult], rule: np.ndarray | No
             f"batches cover {int((seen == 0).sum())} units not at all and {int((seen > 1).sum())} twice"
         )
     failed = np.array([s != "OPTIMAL" for s in status])
-    method = np.where(failed, "rule", "optimized")
+    method = np.where(failed, "rule", "optimized").astype("<U16")
     infeasible = []
     if failed.any():
         rule = rule_based(site) if rule is None else rule
@@ -224,7 +224,7 @@ def fleet_summary(
             },
         }
     cost = _cost(site, schedule.blocks)
-    solved = schedule.method == "optimized"
+    solved = np.char.startswith(schedule.method.astype(str), "optimized")
     bound = float(np.nansum(schedule.objective[solved]))
     delivered = float(cost[solved].sum())
     violations = {}
@@ -373,4 +373,68 @@ def settle(actual: SiteInputs, plan: np.ndarray) -> np.ndarray:
         out[:, 3, t] = np.maximum(-balance, 0.0)
         out[:, 4, t] = export
         out[:, 5, t] = np.maximum(balance - export, 0.0)
+    return out
+
+
+def enforce_feeder_limits(
+    site: SiteInputs,
+    schedule: FleetSchedule,
+    limits_mw: pd.Series,
+    other_net_mw: pd.DataFrame,
+    solver: str = "auto",
+) -> list[dict[str, object]]:
+    """Re-solve, as one LP per feeder, the batteries of every feeder whose limit the schedule breaks.
+
+    The per-battery schedules ignore each other; where their sum pushes a feeder's head beyond its limit,
+    the feeder's batteries are scheduled together with :func:`gridcore.storage.schedule.schedule_feeder`
+    and their blocks and costs replaced in ``schedule`` (in place). A feeder whose coupled LP has no
+    solution (the rest of the feeder alone breaks the limit beyond what its batteries can absorb) keeps its
+    per-battery schedules and is reported.
+
+    Returns
+    -------
+    list of dict
+        Per feeder re-solved: ``feeder``, ``units``, ``status``, ``violations_before``,
+        ``violations_after`` (feeder-hours over the limit), ``cost_increase_eur`` (over the per-battery
+        optima), ``seconds``.
+    """
+    from gridcore.storage.schedule import schedule_feeder
+
+    exchange = feeder_exchange(site.units, schedule.blocks, other_net_mw)
+    out = []
+    for feeder in exchange.columns:
+        if feeder not in limits_mw.index or not np.isfinite(limits_mw[feeder]):
+            continue
+        before = int((exchange[feeder].abs() > limits_mw[feeder]).sum())
+        rows = np.flatnonzero(site.units["feeder"].to_numpy() == feeder)
+        if before == 0 or len(rows) == 0:
+            continue
+        ok = np.char.startswith(schedule.method[rows].astype(str), "optimized")
+        fixed = rows[~ok]  # rule fall-backs stay as they are: part of the rest of the feeder
+        other = other_net_mw[feeder].to_numpy(dtype=float) + (
+            schedule.blocks[fixed, 3] - schedule.blocks[fixed, 4]
+        ).sum(axis=0)
+        rows = rows[ok]
+        if len(rows) == 0:
+            out.append(
+                {"feeder": feeder, "units": 0, "status": "NO_OPTIMIZED_UNITS", "violations_before": before}
+            )
+            continue
+        sub = site.subset(rows)
+        status, objective, values, seconds = schedule_feeder(sub, other, float(limits_mw[feeder]), solver)
+        record: dict[str, object] = {
+            "feeder": feeder,
+            "units": int(len(rows)),
+            "status": status,
+            "violations_before": before,
+            "seconds": round(seconds, 3),
+        }
+        if status == "OPTIMAL":
+            record["cost_increase_eur"] = round(objective - float(np.nansum(schedule.objective[rows])), 3)
+            schedule.blocks[rows] = values
+            schedule.method[rows] = "optimized-feeder"
+            schedule.objective[rows] = _cost(sub, values)
+        after = feeder_exchange(site.units, schedule.blocks, other_net_mw)[feeder]
+        record["violations_after"] = int((after.abs() > limits_mw[feeder] + 1e-6).sum())
+        out.append(record)
     return out

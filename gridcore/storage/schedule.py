@@ -461,3 +461,57 @@ def schedule_joint(
     status, objective, x = solve_lp(arrays, solver)
     values = x.reshape(len(site.units), arrays["nv"])[:, : 6 * site.hours]
     return status, objective, values.reshape(len(site.units), 6, site.hours), time.perf_counter() - t0
+
+
+def schedule_feeder(
+    site: SiteInputs,
+    other_net_mw: np.ndarray,
+    limit_mw: float,
+    solver: str = "auto",
+    curtailment_cost: float = CURTAILMENT_COST_EUR_PER_MWH,
+) -> tuple[str, float, np.ndarray, float]:
+    """The batteries of one feeder as one LP that shares the feeder's limit.
+
+    Adds to the per-battery LPs one row per hour: the power the feeder takes from the substation, the
+    rest of the feeder's net demand plus what the battery sites import minus what they export, stays within
+    ``[-limit_mw, limit_mw]`` (reverse flow and forward flow alike). Used only where the per-battery
+    schedules break a feeder limit: their sum of optima is a lower bound of this LP's optimum.
+
+    Parameters
+    ----------
+    site : SiteInputs
+        The feeder's batteries.
+    other_net_mw : np.ndarray
+        Net demand of everything else on the feeder [MW], shape (hours,).
+    limit_mw : float
+        Thermal limit of the feeder's head [MW].
+
+    Returns
+    -------
+    status : str
+    objective : float
+        Optimal total cost [EUR] (NaN unless optimal).
+    values : np.ndarray
+        Shape (units, 6, hours) (NaN unless optimal).
+    seconds : float
+    """
+    t0 = time.perf_counter()
+    n, t = len(site.units), site.hours
+    other = np.asarray(other_net_mw, dtype=float)
+    if other.shape != (t,) or not np.isfinite(other).all():
+        raise ScheduleError(f"other_net_mw must be {t} finite values, got shape {other.shape}")
+    arrays = lp_arrays(site, curtailment_cost)
+    nv = arrays["nv"]
+    hours = np.arange(t)
+    base = (np.arange(n)[:, None] * nv + hours[None, :]).ravel()
+    cols = np.concatenate([base + 3 * t, base + 4 * t])  # import, export of every unit and hour
+    rows = np.tile(np.tile(hours, n), 2)
+    data = np.concatenate([np.ones(n * t), -np.ones(n * t)])
+    coupling = sp.csr_matrix((data, (rows, cols)), shape=(t, nv * n))
+    joint = dict(arrays)
+    joint["A"] = sp.vstack([arrays["A"], coupling]).tocsr()
+    joint["clb"] = np.concatenate([arrays["clb"], -limit_mw - other])
+    joint["cub"] = np.concatenate([arrays["cub"], limit_mw - other])
+    status, objective, x = solve_lp(joint, solver)
+    values = x.reshape(n, nv)[:, : 6 * t].reshape(n, 6, t)
+    return status, objective, values, time.perf_counter() - t0

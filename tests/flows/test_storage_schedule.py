@@ -40,6 +40,7 @@ def test_storage_schedule_default_fleet(tmp_path) -> None:
     assert u["none"] < u["rule"] < u["optimized"]
     assert set(out["curtailment_mwh"]) == {"none", "rule", "optimized"}
     assert set(out["feeder_violations"]) == {"none", "rule", "optimized"}
+    assert out["feeder_coupled"] == []  # no feeder limit binds on the default grid: no feeder re-solved
     assert out["checks"] == dict.fromkeys(out["checks"], 0)
     assert abs(out["gap_pct"]) < 1e-6
     ds = read_schedule(tmp_path)

@@ -205,3 +205,42 @@ def test_lp_arrays_shape_and_solve_lp_status() -> None:
     a["ub"][2 * 10 : 3 * 10] = -1.0  # SoC upper bound below its lower bound: infeasible
     status, objective, x = solve_lp(a)
     assert status != "OPTIMAL" and np.isnan(objective) and np.isnan(x).all()
+
+
+def test_feeder_limit_couples_the_batteries_of_a_feeder() -> None:
+    from gridcore.storage.metrics import feeder_exchange
+    from gridcore.storage.plan import enforce_feeder_limits
+
+    site = sunny_site(n=12, hours=48, export_limit_mw=0.004)
+    site.units["feeder"] = ["F1"] * 8 + ["F2"] * 4
+    results = [schedule_batch(site)]
+    schedule = assemble(site, results)
+    uncoupled = schedule.objective.copy()
+    other = pd.DataFrame({"F1": np.zeros(48), "F2": np.zeros(48)})
+    exchange = feeder_exchange(site.units, schedule.blocks, other)
+    limit = 0.5 * float(exchange["F1"].abs().max())  # F1's reverse flow must be halved; F2 stays free
+    limits = pd.Series({"F1": limit, "F2": 1.0})
+    report = enforce_feeder_limits(site, schedule, limits, other)
+    assert [r["feeder"] for r in report] == ["F1"]
+    r = report[0]
+    assert r["status"] == "OPTIMAL" and r["violations_before"] > 0 and r["violations_after"] == 0
+    assert r["cost_increase_eur"] >= -1e-6  # the per-battery optima are a lower bound
+    after = feeder_exchange(site.units, schedule.blocks, other)
+    assert (after["F1"].abs() <= limit + 1e-6).all()
+    assert (
+        list(schedule.method[:8]) == ["optimized-feeder"] * 8
+        and list(schedule.method[8:]) == ["optimized"] * 4
+    )
+    np.testing.assert_allclose(schedule.objective[8:], uncoupled[8:])
+    assert not any(check_schedule(site, schedule.blocks).values())
+    assert fleet_summary(site, schedule)["solved"] == 12
+    # a feeder whose other demand alone breaks the limit beyond what storage can absorb: reported, kept
+    heavy = pd.DataFrame({"F1": np.full(48, 10.0), "F2": np.zeros(48)})
+    kept = schedule.blocks.copy()
+    report = enforce_feeder_limits(site, schedule, limits, heavy)
+    assert report[0]["status"] != "OPTIMAL" and report[0]["violations_after"] > 0
+    np.testing.assert_allclose(schedule.blocks, kept)
+    with pytest.raises(ScheduleError, match="other_net_mw must be 48"):
+        from gridcore.storage.schedule import schedule_feeder
+
+        schedule_feeder(site, np.zeros(3), 1.0)
