@@ -3,7 +3,8 @@
 Catch up the hours of the day that are missing or incomplete in the store (after a feed or link
 outage), publish the day's feeder report, then the model cycle: retrain and promote the demand models as
 the policy says and forecast the next 168 h, then the battery fleet: schedules for the next 168 h and the
-fleet's state of health (alarms below the threshold). Prices join here as their issue lands.
+fleet's state of health (alarms below the threshold); the schedules are planned on the renewable and demand
+forecasts of the same issue time. Prices join here as their issue lands.
 """
 
 from __future__ import annotations
@@ -23,17 +24,24 @@ from tasks.reports import day_report, missing_hours
 
 
 def plan_storage(issue: pd.Timestamp, root: str) -> dict[str, object]:
-    """Day-ahead battery schedules (168 h) and the fleet's health at ``issue``; the figures that matter."""
+    """Day-ahead plan of the battery fleet at ``issue``: the grid's renewable forecast (168 h, to the
+    store), the fleet's schedules planned on it and on the demand forecast of the same issue when stored
+    (settled on the profiles for the figures), and the fleet's health; the figures that matter."""
     from flows.storage_flows import default_fleet, storage_schedule
+    from gridcore.forecast.renewables import forecast_grid_renewables
+    from gridcore.forecast.store import write_renewable_forecast
     from gridcore.network.grid import load_grid
     from tasks.storage import update_storage_health
 
-    sched = storage_schedule(at=issue.isoformat(), horizon=168, store=root)
-    health = update_storage_health(default_fleet(load_grid()), root, issue)
+    grid = load_grid()
+    write_renewable_forecast(root, forecast_grid_renewables(grid, issue, horizon_h=168))
+    sched = storage_schedule(at=issue.isoformat(), horizon=168, store=root, inputs="forecast")
+    health = update_storage_health(default_fleet(grid), root, issue)
     return {
         "units": sched["units"],
         "solved": sched["solved"],
         "infeasible": len(sched["infeasible"]),
+        "inputs": sched["inputs"],
         "utilization_pct": sched["utilization_pct"],
         "schedule_seconds": sched["seconds"],
         "soh_mean_pct": health["soh_mean_pct"],
@@ -65,8 +73,8 @@ def daily(
         Run the model cycle: retrain the demand models as the policy says, then forecast the next
         168 h from the end of the day (:func:`flows.demand.retrain_and_forecast`).
     storage : bool
-        Schedule the battery fleet for the 168 h from the end of the day (:func:`flows.storage_flows.
-        storage_schedule`) and update its state of health (:func:`tasks.storage.update_storage_health`).
+        Forecast the grid's renewables and schedule the battery fleet on the forecasts for the 168 h from
+        the end of the day (:func:`plan_storage`), and update its state of health.
 
     Returns
     -------
