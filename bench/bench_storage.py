@@ -36,8 +36,9 @@ def main() -> None:
     os.environ.setdefault("PREFECT_LOGGING_LEVEL", "WARNING")
     start_temporary_api()
     wait_for_api()
-    from flows.storage_flows import default_fleet, storage_schedule
+    from flows.storage_flows import storage_schedule
     from gridcore.network.grid import load_grid
+    from gridcore.storage.fleet import default_fleet
     from gridcore.storage.plan import fleet_inputs
     from gridcore.storage.schedule import schedule_batch, schedule_joint
 

@@ -28,8 +28,8 @@ def main() -> None:
     parser.add_argument("--start", default="2016-01-04T00:00Z")
     args = parser.parse_args()
 
-    from flows.storage_flows import default_fleet
     from gridcore.network.grid import load_grid
+    from gridcore.storage.fleet import default_fleet
     from gridcore.storage.metrics import energy_figures
     from gridcore.storage.plan import fleet_inputs
     from gridcore.storage.rule import no_storage, rule_based
@@ -38,7 +38,10 @@ def main() -> None:
     grid = load_grid()
     fleet = default_fleet(grid)
     soc = {"rule": fleet["soc_init_frac"].to_numpy(), "optimized": fleet["soc_init_frac"].to_numpy()}
-    totals = {k: {"renewable_mwh": 0.0, "curtailment_mwh": 0.0, "import_mwh": 0.0, "demand_mwh": 0.0} for k in ("none", "rule", "optimized")}
+    totals = {
+        k: {"renewable_mwh": 0.0, "curtailment_mwh": 0.0, "import_mwh": 0.0, "demand_mwh": 0.0}
+        for k in ("none", "rule", "optimized")
+    }
     weeks = []
     t0 = time.perf_counter()
     for w in range(args.weeks):
@@ -58,7 +61,11 @@ def main() -> None:
                 assert r.solved.all(), f"week {start}: {r.reasons}"
                 blocks = r.values
             if name != "none":
-                soc[name] = np.clip(blocks[:, 2, -1] / units["energy_mwh"].to_numpy(), units["soc_min_frac"], units["soc_max_frac"])
+                soc[name] = np.clip(
+                    blocks[:, 2, -1] / units["energy_mwh"].to_numpy(),
+                    units["soc_min_frac"],
+                    units["soc_max_frac"],
+                )
             fig = energy_figures(site, blocks)
             row[name] = round(fig["utilization_pct"], 3)
             totals[name]["renewable_mwh"] += fig["renewable_mwh"]
@@ -66,7 +73,9 @@ def main() -> None:
             totals[name]["import_mwh"] += fig["import_mwh"]
             totals[name]["demand_mwh"] += float(site.load_mw.sum())
         weeks.append(row)
-        print(f"week {w + 1}/{args.weeks} {start:%Y-%m-%d}: {row}  {time.perf_counter() - t0:.0f} s", flush=True)
+        print(
+            f"week {w + 1}/{args.weeks} {start:%Y-%m-%d}: {row}  {time.perf_counter() - t0:.0f} s", flush=True
+        )
     year = {
         name: {
             "utilization_pct": round(100 * (1 - t["curtailment_mwh"] / t["renewable_mwh"]), 2),
@@ -77,11 +86,24 @@ def main() -> None:
         for name, t in totals.items()
     }
     gain = {
-        "optimized_vs_none_pct": round(100 * (year["optimized"]["utilization_pct"] / year["none"]["utilization_pct"] - 1), 2),
-        "rule_vs_none_pct": round(100 * (year["rule"]["utilization_pct"] / year["none"]["utilization_pct"] - 1), 2),
-        "optimized_vs_rule_pct": round(100 * (year["optimized"]["utilization_pct"] / year["rule"]["utilization_pct"] - 1), 2),
+        "optimized_vs_none_pct": round(
+            100 * (year["optimized"]["utilization_pct"] / year["none"]["utilization_pct"] - 1), 2
+        ),
+        "rule_vs_none_pct": round(
+            100 * (year["rule"]["utilization_pct"] / year["none"]["utilization_pct"] - 1), 2
+        ),
+        "optimized_vs_rule_pct": round(
+            100 * (year["optimized"]["utilization_pct"] / year["rule"]["utilization_pct"] - 1), 2
+        ),
     }
-    result = {"units": len(fleet), "weeks": args.weeks, "year": year, "gain": gain, "seconds": round(time.perf_counter() - t0, 1), "per_week": weeks}
+    result = {
+        "units": len(fleet),
+        "weeks": args.weeks,
+        "year": year,
+        "gain": gain,
+        "seconds": round(time.perf_counter() - t0, 1),
+        "per_week": weeks,
+    }
     OUT.mkdir(exist_ok=True)
     (OUT / "storage_year.json").write_text(json.dumps(result, indent=2))
     print(json.dumps({k: v for k, v in result.items() if k != "per_week"}, indent=2))

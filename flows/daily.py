@@ -27,10 +27,11 @@ def plan_storage(issue: pd.Timestamp, root: str) -> dict[str, object]:
     """Day-ahead plan of the battery fleet at ``issue``: the grid's renewable forecast (168 h, to the
     store), the fleet's schedules planned on it and on the demand forecast of the same issue when stored
     (settled on the profiles for the figures), and the fleet's health; the figures that matter."""
-    from flows.storage_flows import default_fleet, storage_schedule
+    from flows.storage_flows import storage_schedule
     from gridcore.forecast.renewables import forecast_grid_renewables
     from gridcore.forecast.store import write_renewable_forecast
     from gridcore.network.grid import load_grid
+    from gridcore.storage.fleet import default_fleet
     from tasks.storage import update_storage_health
 
     grid = load_grid()

@@ -12,15 +12,6 @@ from flows.runner import dask_runner
 from flows.storage import BATCH_SIZE
 
 
-def default_fleet(grid, spec=None):  # noqa: ANN001, ANN201
-    """The default fleet on ``grid`` with its feeders and degradation costs."""
-    from gridcore.network.feeders import derive_feeders
-    from gridcore.storage.fleet import FleetSpec, build_fleet, with_throughput_cost
-
-    fleet = build_fleet(grid, spec or FleetSpec(), bus_feeder=derive_feeders(grid).bus_feeder)
-    return with_throughput_cost(fleet)
-
-
 @flow(name="storage-schedule", task_runner=dask_runner(), log_prints=True)
 def storage_schedule(
     at: str | None = None,
@@ -45,7 +36,7 @@ def storage_schedule(
     """
     from gridcore.network.feeders import derive_feeders
     from gridcore.network.grid import load_grid
-    from gridcore.storage.fleet import read_fleet
+    from gridcore.storage.fleet import default_fleet, read_fleet
     from gridcore.storage.plan import (
         assemble,
         batches,
@@ -53,6 +44,7 @@ def storage_schedule(
         feeder_limits_mw,
         fleet_inputs,
         fleet_summary,
+        gap_pct,
         other_net_load,
     )
     from gridcore.storage.store import write_schedule
@@ -63,7 +55,7 @@ def storage_schedule(
     root = store_path(store)
     grid = load_grid()
     feeders = derive_feeders(grid)
-    fleet = read_fleet(fleet_file, grid) if fleet_file else default_fleet(grid)
+    fleet = read_fleet(fleet_file, grid) if fleet_file else default_fleet(grid, bus_feeder=feeders.bus_feeder)
     site = fleet_inputs(grid, fleet, issue, horizon)
     actual = site
     used = {"renewables": "profiles", "demand": "profiles"}
@@ -81,9 +73,8 @@ def storage_schedule(
     schedule = assemble(site, results)
     limits = feeder_limits_mw(grid, feeders.head_line)
     # where the per-battery schedules together break a feeder's limit, that feeder is re-solved as one LP
-    coupled = enforce_feeder_limits(
-        site, schedule, limits, other_net_load(grid, feeders.bus_feeder, site), solver
-    )
+    other = other_net_load(grid, feeders.bus_feeder, site)
+    coupled = enforce_feeder_limits(site, schedule, limits, other, solver)
     figures_on = schedule
     if actual is not site:
         from dataclasses import replace
@@ -91,10 +82,12 @@ def storage_schedule(
         from gridcore.storage.plan import settle
 
         figures_on = replace(schedule, blocks=settle(actual, schedule.blocks))
-    out = fleet_summary(actual, figures_on, limits, other_net_load(grid, feeders.bus_feeder, actual))
+    if actual is not site:
+        other = other_net_load(grid, feeders.bus_feeder, actual)
+    out = fleet_summary(actual, figures_on, limits, other)
     out["feeder_coupled"] = coupled
     if actual is not site:  # the plan's optimality is a property of the plan, on its own inputs
-        out["gap_pct"] = fleet_summary(site, schedule)["gap_pct"]
+        out["gap_pct"] = gap_pct(site, schedule)
     out = {
         "issue_time": issue.isoformat(),
         "horizon_h": horizon,

@@ -20,26 +20,15 @@ def load_fleet(root: str, fleet_file: str | None = None) -> pd.DataFrame:
     A stored schedule carries the fleet columns per battery; when it has all of
     :data:`gridcore.storage.health.FLEET_COLUMNS` the grid need not be built (about 10 s).
     """
-    import pandas as pd
-
-    from gridcore.storage.health import FLEET_COLUMNS
-
-    if fleet_file is None:
-        from gridcore.storage.store import list_schedules, read_schedule
-
-        if list_schedules(root):
-            ds = read_schedule(root)
-            if all(c in ds.coords for c in FLEET_COLUMNS):
-                table = pd.DataFrame(
-                    {c: ds[c].values for c in FLEET_COLUMNS},
-                    index=pd.Index(ds["battery"].values.astype(str), name="battery"),
-                )
-                table["commissioned"] = pd.DatetimeIndex(table["commissioned"]).tz_localize("UTC")
-                return table
-    from flows.storage_flows import default_fleet
     from gridcore.network.grid import load_grid
-    from gridcore.storage.fleet import read_fleet
+    from gridcore.storage.fleet import default_fleet, read_fleet
+    from gridcore.storage.health import FLEET_COLUMNS
+    from gridcore.storage.store import fleet_from_schedule, list_schedules, read_schedule
 
+    if fleet_file is None and list_schedules(root):
+        table = fleet_from_schedule(read_schedule(root), FLEET_COLUMNS)
+        if table is not None:
+            return table
     grid = load_grid()
     return read_fleet(fleet_file, grid) if fleet_file else default_fleet(grid)
 

@@ -21,15 +21,6 @@ from flows.storage import JsonOpt, StoreOpt, storage_app
 if TYPE_CHECKING:
     import pandas as pd
 
-#: Line style per strategy in the plots.
-_STYLE = {
-    "none": {"color": "0.4", "linestyle": "--"},
-    "uniform": {"color": "tab:blue", "marker": "o"},
-    "proportional_pv": {"color": "tab:orange", "marker": "s"},
-    "constrained_feeders": {"color": "tab:green", "marker": "^"},
-    "central": {"color": "tab:red", "marker": "D"},
-}
-
 
 def parse_floats(text: str, option: str) -> tuple[float, ...]:
     """Comma-separated numbers of an option (``"0.5,1,2"``); a bad value is an error naming ``option``."""
@@ -97,7 +88,14 @@ def run(
     from flows.common import store_path
     from gridcore.network.feeders import derive_feeders
     from gridcore.network.grid import load_grid
-    from gridcore.storage.study import STRATEGIES, StudyConfig, run_study, strategy_gains, study_steps
+    from gridcore.storage.study import (
+        STRATEGIES,
+        StudyConfig,
+        run_study,
+        strategy_gains,
+        study_steps,
+        write_study,
+    )
 
     config = StudyConfig(
         summer_start=summer,
@@ -160,83 +158,6 @@ def _rows(frame: pd.DataFrame) -> list[dict[str, object]]:
 
 def _records(frame: pd.DataFrame) -> dict[str, dict[str, float]]:
     return {str(c): {str(k): float(v) for k, v in frame[c].items()} for c in frame.columns}
-
-
-def write_study(folder: Path, result) -> dict[str, str]:  # noqa: ANN001
-    """Write the CSV tables and the PNG plots of a study; their paths by name."""
-    folder.mkdir(parents=True, exist_ok=True)
-    paths = {
-        "table": folder / "study.csv",
-        "tradeoff": folder / "tradeoff.csv",
-        "allocation": folder / "allocation.csv",
-        "plot": folder / "study.png",
-        "tradeoff_plot": folder / "tradeoff.png",
-    }
-    result.table.to_csv(paths["table"], index=False, float_format="%.6g")
-    result.tradeoff.to_csv(paths["tradeoff"], index=False, float_format="%.6g")
-    result.allocation.join(result.sites[["kind", "feeder", "pv_mw", "curtailment_mwh"]]).to_csv(
-        paths["allocation"], float_format="%.6g"
-    )
-    plot_study(result.table, paths["plot"])
-    plot_tradeoff(result.tradeoff, paths["tradeoff_plot"])
-    return {k: str(v) for k, v in paths.items()}
-
-
-def plot_study(table: pd.DataFrame, path: Path) -> None:
-    """Utilization and curtailment against total capacity per strategy, one column per period."""
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    periods = list(dict.fromkeys(table["period"]))
-    fig, axes = plt.subplots(2, len(periods), figsize=(4.6 * len(periods), 7.5), squeeze=False)
-    for j, period in enumerate(periods):
-        rows = table[table["period"] == period]
-        none = rows[rows["strategy"] == "none"].iloc[0]
-        xmax = max(rows["total_mwh"].max(), 1.0)
-        for i, column in enumerate(("utilization_pct", "curtailment_mwh")):
-            ax = axes[i, j]
-            ax.axhline(none[column], label="none", **_STYLE["none"])
-            for strategy, group in rows[rows["strategy"] != "none"].groupby("strategy", sort=False):
-                ax.plot(group["total_mwh"], group[column], label=strategy, **_STYLE.get(strategy, {}))
-            ax.set_xlim(0, xmax * 1.05)
-            ax.set_xlabel("total battery energy [MWh]")
-            ax.set_ylabel("renewable utilization [%]" if i == 0 else "curtailment [MWh]")
-            ax.grid(alpha=0.3)
-            if i == 0:
-                single = rows.loc[rows["strategy"] != "none", "total_mwh"].nunique() == 1
-                ax.set_title(period.replace("_", " ") + (" (one size)" if single else ""))
-    axes[0, 0].legend(fontsize=8)
-    fig.suptitle("Storage allocation at equal total MWh (feed-in cap 30 % of PV peak)")
-    fig.tight_layout()
-    fig.savefig(path, dpi=110)
-    plt.close(fig)
-
-
-def plot_tradeoff(tradeoff: pd.DataFrame, path: Path) -> None:
-    """Utilization against equivalent full cycles per year as the throughput cost is scaled, per week."""
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    fig, axes = plt.subplots(1, 2, figsize=(10, 4))
-    for period, group in tradeoff.groupby("period", sort=False):
-        for ax, x in zip(axes, ("efc_per_year", "fade_pct_per_year"), strict=True):
-            ax.plot(group[x], group["utilization_pct"], marker="o", label=period.replace("_", " "))
-            for _, row in group.iterrows():
-                ax.annotate(f"x{row['cost_multiplier']:g}", (row[x], row["utilization_pct"]), fontsize=7)
-    axes[0].set_xlabel("equivalent full cycles [1/year]")
-    axes[1].set_xlabel("capacity fade [%/year]")
-    for ax in axes:
-        ax.set_ylabel("renewable utilization [%]")
-        ax.grid(alpha=0.3)
-    axes[0].legend(fontsize=8)
-    fig.suptitle("Uniform allocation, base size: throughput cost x multiplier")
-    fig.tight_layout()
-    fig.savefig(path, dpi=110)
-    plt.close(fig)
 
 
 def _print_summary(figures: dict[str, object], folder: Path) -> None:

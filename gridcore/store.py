@@ -225,6 +225,49 @@ class Store:
         return xr.open_zarr(path, consolidated=True).load()
 
 
+def issue_path(root: str | Path, product: str, issue: pd.Timestamp | str) -> Path:
+    """Folder of one issue of a per-issue product: ``<root>/<product>/<issue:%Y%m%dT%H%MZ>.zarr`` (UTC)."""
+    ts = pd.Timestamp(issue)
+    ts = ts.tz_localize("UTC") if ts.tz is None else ts.tz_convert("UTC")
+    return Path(root) / product / f"{ts:%Y%m%dT%H%MZ}.zarr"
+
+
+def issue_times(root: str | Path, product: str) -> list[pd.Timestamp]:
+    """Issue times (UTC) of a per-issue product in the store, oldest first; temporary folders skipped."""
+    folder = Path(root) / product
+    out = []
+    for p in folder.glob("*.zarr") if folder.exists() else []:
+        if p.name.startswith("."):
+            continue
+        try:
+            ts = pd.Timestamp(p.stem)
+        except ValueError:
+            continue
+        out.append(ts.tz_localize("UTC") if ts.tz is None else ts.tz_convert("UTC"))
+    return sorted(out)
+
+
+def open_issue(
+    root: str | Path, product: str, issue: pd.Timestamp | str | None, what: str, load: bool = False
+) -> xr.Dataset:
+    """One issue of a per-issue product (the latest when ``issue`` is None).
+
+    Raises
+    ------
+    FileNotFoundError
+        ``no <what> in <folder>`` (for that issue).
+    """
+    folder = Path(root) / product
+    issues = issue_times(root, product)
+    if issue is not None:
+        wanted = issue_path(root, product, issue)
+        issues = [t for t in issues if issue_path(root, product, t) == wanted]
+    if not issues:
+        raise FileNotFoundError(f"no {what} in {folder}" + (f" issued {issue}" if issue is not None else ""))
+    ds = xr.open_zarr(issue_path(root, product, issues[-1]))
+    return ds.load() if load else ds
+
+
 def write_whole(ds: xr.Dataset, path: str | Path, encoding: dict[str, dict] | None = None) -> str:
     """Write a whole dataset to ``path`` (Zarr): to a temporary name first, then swapped into place.
 

@@ -10,7 +10,7 @@ import pandas as pd
 import xarray as xr
 
 from gridcore.forecast.backtest import BacktestResult
-from gridcore.store import write_whole
+from gridcore.store import issue_path, open_issue, write_whole
 
 
 def write_backtest(root: str, result: BacktestResult, name: str) -> str:
@@ -116,7 +116,7 @@ def write_demand_forecast(
         },
         attrs={**(attrs or {}), "timezone": "UTC", "time_label": "interval start"},
     )
-    return write_whole(ds, Path(root) / "demand_forecast" / f"{issue:%Y%m%dT%H%MZ}.zarr")
+    return write_whole(ds, issue_path(root, "demand_forecast", issue))
 
 
 def read_demand_forecast(root: str, issue_time: pd.Timestamp | None = None) -> xr.Dataset:
@@ -124,16 +124,7 @@ def read_demand_forecast(root: str, issue_time: pd.Timestamp | None = None) -> x
 
     As written by :func:`write_demand_forecast`.
     """
-    folder = Path(root) / "demand_forecast"
-    paths = sorted(p for p in folder.glob("*.zarr") if not p.name.startswith("."))
-    if issue_time is not None:
-        want = f"{pd.Timestamp(issue_time).tz_convert('UTC'):%Y%m%dT%H%MZ}.zarr"
-        paths = [p for p in paths if p.name == want]
-    if not paths:
-        raise FileNotFoundError(
-            f"no demand forecast in {folder}" + (f" for {issue_time}" if issue_time else "")
-        )
-    return xr.open_zarr(paths[-1], consolidated=True)
+    return open_issue(root, "demand_forecast", issue_time, "demand forecast")
 
 
 def write_renewable_forecast(root: str, ds: xr.Dataset) -> str:
@@ -156,8 +147,7 @@ def write_renewable_forecast(root: str, ds: xr.Dataset) -> str:
     str
         Path written.
     """
-    issue = pd.Timestamp(ds["issue_time"].values[0]).tz_localize("UTC")
-    return write_whole(ds, Path(root) / "renewable_forecast" / f"{issue:%Y%m%dT%H%MZ}.zarr")
+    return write_whole(ds, issue_path(root, "renewable_forecast", ds["issue_time"].values[0]))
 
 
 def read_renewable_forecast(root: str, issue_time: pd.Timestamp | None = None) -> xr.Dataset:
@@ -170,16 +160,7 @@ def read_renewable_forecast(root: str, issue_time: pd.Timestamp | None = None) -
     FileNotFoundError
         When the store holds no such forecast.
     """
-    folder = Path(root) / "renewable_forecast"
-    paths = sorted(p for p in folder.glob("*.zarr") if not p.name.startswith("."))
-    if issue_time is not None:
-        want = f"{pd.Timestamp(issue_time).tz_convert('UTC'):%Y%m%dT%H%MZ}.zarr"
-        paths = [p for p in paths if p.name == want]
-    if not paths:
-        raise FileNotFoundError(
-            f"no renewable forecast in {folder}" + (f" for {issue_time}" if issue_time else "")
-        )
-    return xr.open_zarr(paths[-1], consolidated=True)
+    return open_issue(root, "renewable_forecast", issue_time, "renewable forecast")
 
 
 def write_renewable_backtest(root: str, forecasts: pd.DataFrame, summary: dict, name: str) -> str:

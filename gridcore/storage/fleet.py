@@ -317,6 +317,15 @@ def _largest_remainder(quota: np.ndarray, total: int) -> np.ndarray:
     return base
 
 
+def default_fleet(
+    grid: GridModel, spec: FleetSpec = FleetSpec(), bus_feeder: pd.Series | None = None
+) -> pd.DataFrame:
+    """The default fleet on ``grid``: :func:`build_fleet` with the grid's feeders (derived when
+    ``bus_feeder`` is not given) and the degradation costs (:func:`with_throughput_cost`)."""
+    feeders = bus_feeder if bus_feeder is not None else _feeders(grid)
+    return with_throughput_cost(build_fleet(grid, spec, bus_feeder=feeders))
+
+
 def with_throughput_cost(fleet: pd.DataFrame) -> pd.DataFrame:
     """The fleet with ``throughput_cost_eur_per_mwh`` from the degradation model (kept where already given)."""
     from gridcore.storage.degradation import throughput_cost_eur_per_mwh

@@ -47,7 +47,7 @@ from gridcore.storage.degradation import (
     step_fade,
     years_to_eol,
 )
-from gridcore.store import write_whole
+from gridcore.store import issue_path, open_issue, write_whole
 
 #: Store product of the fleet health.
 PRODUCT = "storage_health"
@@ -597,7 +597,7 @@ def _recent_use(stored: dict[str, np.ndarray], use: pd.DataFrame, recent_days: i
 
 def health_path(root: str | Path, at: pd.Timestamp) -> Path:
     """Folder of one run's health: ``<root>/storage_health/<at:%Y%m%dT%H%MZ>.zarr``."""
-    return Path(root) / PRODUCT / f"{pd.Timestamp(at).tz_convert('UTC'):%Y%m%dT%H%MZ}.zarr"
+    return issue_path(root, PRODUCT, at)
 
 
 def write_health(root: str | Path, health: FleetHealth) -> str:
@@ -613,11 +613,5 @@ def read_health(root: str | Path, at: pd.Timestamp | str | None = None) -> xr.Da
     FileNotFoundError
         No health in the store (for that ``at``).
     """
-    folder = Path(root) / PRODUCT
-    paths = sorted(p for p in folder.glob("*.zarr") if not p.name.startswith("."))
-    if at is not None:
-        paths = [p for p in paths if p == health_path(root, _utc_naive(at, "at").tz_localize("UTC"))]
-    if not paths:
-        raise FileNotFoundError(f"no battery health in {folder}" + (f" for {at}" if at is not None else ""))
-    with xr.open_zarr(paths[-1]) as ds:
-        return ds.load()
+    when = None if at is None else _utc_naive(at, "at").tz_localize("UTC")
+    return open_issue(root, PRODUCT, when, "battery health", load=True)

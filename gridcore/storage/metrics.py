@@ -41,7 +41,7 @@ def energy_figures(site: SiteInputs, blocks: np.ndarray) -> dict[str, float]:
     curtailed = float(blocks[:, _I["curtail_mw"]].sum())
     charge = float(blocks[:, _I["charge_mw"]].sum())
     discharge = float(blocks[:, _I["discharge_mw"]].sum())
-    s0 = (site.units["soc_init_frac"] * site.units["energy_mwh"]).to_numpy(float)
+    s0 = site.limits.soc_init_mwh
     soc_gain = float((blocks[:, _I["soc_mwh"], -1] - s0).sum())
     demand = float(site.load_mw.sum())
     imported = float(blocks[:, _I["import_mw"]].sum())
@@ -69,23 +69,21 @@ def check_schedule(site: SiteInputs, blocks: np.ndarray, tol: float = TOLERANCE)
         (curtailment outside [0, available]), ``simultaneous`` (hours charging and discharging at once; the
         LP allows it but with losses and a throughput cost it is never optimal, and this count shows it).
     """
-    u = site.units
+    lim = site.limits
+    col = {name: value[:, None] for name, value in vars(lim).items()}
     c, d, s = blocks[:, _I["charge_mw"]], blocks[:, _I["discharge_mw"]], blocks[:, _I["soc_mwh"]]
     g, x, k = blocks[:, _I["import_mw"]], blocks[:, _I["export_mw"]], blocks[:, _I["curtail_mw"]]
-    col = lambda name: u[name].to_numpy(float)[:, None]  # noqa: E731
-    e = col("energy_mwh")
-    prev = np.concatenate([col("soc_init_frac") * e, s[:, :-1]], axis=1)
+    prev = np.concatenate([col["soc_init_mwh"], s[:, :-1]], axis=1)
+    p = col["power_mw"]
     return {
         "balance": int((np.abs(site.pv_mw - k + g + d - site.load_mw - c - x) > tol).sum()),
-        "soc_bounds": int(((s < col("soc_min_frac") * e - tol) | (s > col("soc_max_frac") * e + tol)).sum()),
+        "soc_bounds": int(((s < col["soc_min_mwh"] - tol) | (s > col["soc_max_mwh"] + tol)).sum()),
         "soc_dynamics": int(
-            (np.abs(s - prev - col("eta_charge") * c + d / col("eta_discharge")) > tol).sum()
+            (np.abs(s - prev - col["eta_charge"] * c + d / col["eta_discharge"]) > tol).sum()
         ),
-        "power": int(
-            ((c < -tol) | (d < -tol) | (c > col("power_mw") + tol) | (d > col("power_mw") + tol)).sum()
-        ),
-        "export_limit": int(((x > col("export_limit_mw") + tol) | (x < -tol)).sum()),
-        "import_limit": int(((g > col("import_limit_mw") + tol) | (g < -tol)).sum()),
+        "power": int(((c < -tol) | (d < -tol) | (c > p + tol) | (d > p + tol)).sum()),
+        "export_limit": int(((x > col["export_limit_mw"] + tol) | (x < -tol)).sum()),
+        "import_limit": int(((g > col["import_limit_mw"] + tol) | (g < -tol)).sum()),
         "curtail_range": int(((k < -tol) | (k > site.pv_mw + tol)).sum()),
         "simultaneous": int(((c > tol) & (d > tol)).sum()),
     }

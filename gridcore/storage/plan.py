@@ -225,8 +225,6 @@ def fleet_summary(
         }
     cost = _cost(site, schedule.blocks)
     solved = np.char.startswith(schedule.method.astype(str), "optimized")
-    bound = float(np.nansum(schedule.objective[solved]))
-    delivered = float(cost[solved].sum())
     violations = {}
     if limits_mw is not None and "feeder" in site.units:
         for name, b in (("none", none), ("rule", rule), ("optimized", schedule.blocks)):
@@ -238,7 +236,7 @@ def fleet_summary(
         "infeasible": schedule.infeasible,
         "objective": round(float(np.nansum(schedule.objective)), 2),
         "delivered_cost_eur": round(float(cost.sum()), 2),
-        "gap_pct": round(100.0 * (delivered - bound) / max(abs(bound), 1e-9), 6),
+        "gap_pct": gap_pct(site, schedule, cost),
         "utilization_pct": {k: round(v["utilization_pct"], 2) for k, v in figures.items()},
         "curtailment_mwh": {k: round(v["curtailment_mwh"], 4) for k, v in figures.items()},
         "renewable_mwh": round(figures["none"]["renewable_mwh"], 4),
@@ -250,6 +248,19 @@ def fleet_summary(
         "solver": schedule.solver,
     }
     return out
+
+
+def gap_pct(site: SiteInputs, schedule: FleetSchedule, cost: np.ndarray | None = None) -> float:
+    """Cost of the optimized units' delivered schedules above the sum of their LP optima [% of it].
+
+    ``cost`` is each unit's cost recomputed from the schedule values (:func:`_cost`; computed when
+    omitted). See :func:`fleet_summary`.
+    """
+    cost = _cost(site, schedule.blocks) if cost is None else cost
+    solved = np.char.startswith(schedule.method.astype(str), "optimized")
+    bound = float(np.nansum(schedule.objective[solved]))
+    delivered = float(cost[solved].sum())
+    return round(100.0 * (delivered - bound) / max(abs(bound), 1e-9), 6)
 
 
 def _cost(site: SiteInputs, blocks: np.ndarray) -> np.ndarray:
@@ -346,15 +357,11 @@ def settle(actual: SiteInputs, plan: np.ndarray) -> np.ndarray:
     np.ndarray
         Shape (units, 6, hours): the settled blocks [MW, MWh].
     """
-    u = actual.units
-    p = u["power_mw"].to_numpy(float)
-    e = u["energy_mwh"].to_numpy(float)
-    smin, smax = u["soc_min_frac"].to_numpy(float) * e, u["soc_max_frac"].to_numpy(float) * e
-    soc = u["soc_init_frac"].to_numpy(float) * e
-    eta_c, eta_d = u["eta_charge"].to_numpy(float), u["eta_discharge"].to_numpy(float)
-    cap = u["export_limit_mw"].to_numpy(float)
-    imp = u["import_limit_mw"].to_numpy(float)
-    out = np.zeros((len(u), 6, actual.hours))
+    lim = actual.limits
+    p, smin, smax, soc = lim.power_mw, lim.soc_min_mwh, lim.soc_max_mwh, lim.soc_init_mwh
+    eta_c, eta_d = lim.eta_charge, lim.eta_discharge
+    cap, imp = lim.export_limit_mw, lim.import_limit_mw
+    out = np.zeros((len(actual.units), 6, actual.hours))
     for t in range(actual.hours):
         net = actual.pv_mw[:, t] - actual.load_mw[:, t]
         over_cap = np.maximum(net - cap, 0.0)

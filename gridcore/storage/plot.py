@@ -1,11 +1,21 @@
-"""A picture of a fleet schedule: state of charge, what the batteries save from curtailment, one home."""
+"""Pictures of the battery fleet: a schedule (SoC, curtailment, one home) and the allocation study."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
 import xarray as xr
+
+#: Line style per strategy in the plots.
+_STYLE = {
+    "none": {"color": "0.4", "linestyle": "--"},
+    "uniform": {"color": "tab:blue", "marker": "o"},
+    "proportional_pv": {"color": "tab:orange", "marker": "s"},
+    "constrained_feeders": {"color": "tab:green", "marker": "^"},
+    "central": {"color": "tab:red", "marker": "D"},
+}
 
 
 def plot_schedule(ds: xr.Dataset, out: str | Path, battery: str | None = None) -> str:
@@ -82,3 +92,60 @@ def _export_limit(ds: xr.Dataset) -> np.ndarray:
     if "export_limit_mw" in ds:
         return ds["export_limit_mw"].values.astype(float)
     return ds["export_mw"].values.max(axis=1)
+
+
+def plot_study(table: pd.DataFrame, path: Path) -> None:
+    """Utilization and curtailment against total capacity per strategy, one column per period."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    periods = list(dict.fromkeys(table["period"]))
+    fig, axes = plt.subplots(2, len(periods), figsize=(4.6 * len(periods), 7.5), squeeze=False)
+    for j, period in enumerate(periods):
+        rows = table[table["period"] == period]
+        none = rows[rows["strategy"] == "none"].iloc[0]
+        xmax = max(rows["total_mwh"].max(), 1.0)
+        for i, column in enumerate(("utilization_pct", "curtailment_mwh")):
+            ax = axes[i, j]
+            ax.axhline(none[column], label="none", **_STYLE["none"])
+            for strategy, group in rows[rows["strategy"] != "none"].groupby("strategy", sort=False):
+                ax.plot(group["total_mwh"], group[column], label=strategy, **_STYLE.get(strategy, {}))
+            ax.set_xlim(0, xmax * 1.05)
+            ax.set_xlabel("total battery energy [MWh]")
+            ax.set_ylabel("renewable utilization [%]" if i == 0 else "curtailment [MWh]")
+            ax.grid(alpha=0.3)
+            if i == 0:
+                single = rows.loc[rows["strategy"] != "none", "total_mwh"].nunique() == 1
+                ax.set_title(period.replace("_", " ") + (" (one size)" if single else ""))
+    axes[0, 0].legend(fontsize=8)
+    fig.suptitle("Storage allocation at equal total MWh (feed-in cap 30 % of PV peak)")
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+
+
+def plot_tradeoff(tradeoff: pd.DataFrame, path: Path) -> None:
+    """Utilization against equivalent full cycles per year as the throughput cost is scaled, per week."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    fig, axes = plt.subplots(1, 2, figsize=(10, 4))
+    for period, group in tradeoff.groupby("period", sort=False):
+        for ax, x in zip(axes, ("efc_per_year", "fade_pct_per_year"), strict=True):
+            ax.plot(group[x], group["utilization_pct"], marker="o", label=period.replace("_", " "))
+            for _, row in group.iterrows():
+                ax.annotate(f"x{row['cost_multiplier']:g}", (row[x], row["utilization_pct"]), fontsize=7)
+    axes[0].set_xlabel("equivalent full cycles [1/year]")
+    axes[1].set_xlabel("capacity fade [%/year]")
+    for ax in axes:
+        ax.set_ylabel("renewable utilization [%]")
+        ax.grid(alpha=0.3)
+    axes[0].legend(fontsize=8)
+    fig.suptitle("Uniform allocation, base size: throughput cost x multiplier")
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+    plt.close(fig)

@@ -33,12 +33,12 @@ def no_storage(site: SiteInputs) -> np.ndarray:
         and SoC stays at its initial value [MW, MWh]. Imports above the import limit are kept (and show as
         an unmet limit in the metrics) rather than hidden.
     """
-    u = site.units
+    lim = site.limits
     net = site.pv_mw - site.load_mw
     surplus = np.maximum(net, 0.0)
-    export_cap = u["export_limit_mw"].to_numpy(float)[:, None]
-    out = np.zeros((len(u), 6, site.hours))
-    out[:, 2] = (u["soc_init_frac"] * u["energy_mwh"]).to_numpy(float)[:, None]
+    export_cap = lim.export_limit_mw[:, None]
+    out = np.zeros((len(site.units), 6, site.hours))
+    out[:, 2] = lim.soc_init_mwh[:, None]
     out[:, 3] = np.maximum(-net, 0.0)
     out[:, 4] = np.minimum(surplus, export_cap)
     out[:, 5] = surplus - out[:, 4]
@@ -58,18 +58,12 @@ def rule_based(site: SiteInputs) -> np.ndarray:
         Shape (units, 6, hours), blocks as :data:`gridcore.storage.schedule.BLOCKS` [MW, MWh]; SoC at the end of
         each hour.
     """
-    u = site.units
-    p = u["power_mw"].to_numpy(float)
-    e = u["energy_mwh"].to_numpy(float)
-    smin = u["soc_min_frac"].to_numpy(float) * e
-    smax = u["soc_max_frac"].to_numpy(float) * e
-    soc = u["soc_init_frac"].to_numpy(float) * e
-    eta_c = u["eta_charge"].to_numpy(float)
-    eta_d = u["eta_discharge"].to_numpy(float)
-    export_cap = u["export_limit_mw"].to_numpy(float)
+    lim = site.limits
+    p, smin, smax, soc = lim.power_mw, lim.soc_min_mwh, lim.soc_max_mwh, lim.soc_init_mwh
+    eta_c, eta_d, export_cap = lim.eta_charge, lim.eta_discharge, lim.export_limit_mw
     plant = site.load_mw.max(axis=1) <= 0.0
     threshold = np.where(plant, export_cap, 0.0)
-    out = np.zeros((len(u), 6, site.hours))
+    out = np.zeros((len(site.units), 6, site.hours))
     for t in range(site.hours):
         net = site.pv_mw[:, t] - site.load_mw[:, t]
         surplus = np.maximum(net, 0.0)

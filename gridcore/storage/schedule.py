@@ -70,6 +70,50 @@ class ScheduleError(ValueError):
     """Inputs a schedule cannot be built from (missing columns, bad shapes, NaN)."""
 
 
+@dataclass(frozen=True)
+class UnitLimits:
+    """The fleet table's technical columns as arrays, one value per battery.
+
+    Attributes
+    ----------
+    power_mw, energy_mwh : np.ndarray
+        Charge/discharge limit [MW], usable capacity [MWh].
+    soc_min_mwh, soc_max_mwh, soc_init_mwh : np.ndarray
+        SoC bounds and initial SoC [MWh].
+    eta_charge, eta_discharge : np.ndarray
+        One-way efficiencies [-].
+    import_limit_mw, export_limit_mw : np.ndarray
+        Connection limits of the site [MW].
+    """
+
+    power_mw: np.ndarray
+    energy_mwh: np.ndarray
+    soc_min_mwh: np.ndarray
+    soc_max_mwh: np.ndarray
+    soc_init_mwh: np.ndarray
+    eta_charge: np.ndarray
+    eta_discharge: np.ndarray
+    import_limit_mw: np.ndarray
+    export_limit_mw: np.ndarray
+
+    @classmethod
+    def of(cls, units: pd.DataFrame) -> UnitLimits:
+        """Arrays of a fleet table (columns :data:`UNIT_COLUMNS`)."""
+        col = {c: units[c].to_numpy(dtype=float) for c in UNIT_COLUMNS}
+        e = col["energy_mwh"]
+        return cls(
+            col["power_mw"],
+            e,
+            col["soc_min_frac"] * e,
+            col["soc_max_frac"] * e,
+            col["soc_init_frac"] * e,
+            col["eta_charge"],
+            col["eta_discharge"],
+            col["import_limit_mw"],
+            col["export_limit_mw"],
+        )
+
+
 @dataclass
 class SiteInputs:
     """Hourly inputs of the sites of a set of batteries.
@@ -130,6 +174,11 @@ class SiteInputs:
             )
 
     @property
+    def limits(self) -> UnitLimits:
+        """The units' technical limits as arrays."""
+        return UnitLimits.of(self.units)
+
+    @property
     def hours(self) -> int:
         """Horizon length [h]."""
         return len(self.time)
@@ -174,15 +223,10 @@ def lp_arrays(site: SiteInputs, curtailment_cost: float = CURTAILMENT_COST_EUR_P
     """
     n, t = len(site.units), site.hours
     u = site.units
-    p = u["power_mw"].to_numpy(float)
-    e = u["energy_mwh"].to_numpy(float)
-    smin = u["soc_min_frac"].to_numpy(float) * e
-    smax = u["soc_max_frac"].to_numpy(float) * e
-    s0 = u["soc_init_frac"].to_numpy(float) * e
-    eta_c = u["eta_charge"].to_numpy(float)
-    eta_d = u["eta_discharge"].to_numpy(float)
-    imp = u["import_limit_mw"].to_numpy(float)
-    exp = u["export_limit_mw"].to_numpy(float)
+    lim = site.limits
+    p, smin, smax, s0 = lim.power_mw, lim.soc_min_mwh, lim.soc_max_mwh, lim.soc_init_mwh
+    eta_c, eta_d = lim.eta_charge, lim.eta_discharge
+    imp, exp = lim.import_limit_mw, lim.export_limit_mw
     deg = throughput_costs(u)
 
     # variable bounds, shape (units, 6, T)

@@ -19,7 +19,7 @@ import pandas as pd
 import xarray as xr
 
 from gridcore.storage.schedule import BLOCKS, SiteInputs
-from gridcore.store import write_whole
+from gridcore.store import issue_path, issue_times, open_issue, write_whole
 
 PRODUCT = "storage_schedule"
 _FLEET_COLUMNS = (
@@ -41,7 +41,7 @@ _FLEET_COLUMNS = (
 
 def schedule_path(root: str | Path, issue_time: pd.Timestamp) -> Path:
     """Folder of one issue's schedule."""
-    return Path(root) / PRODUCT / f"{pd.Timestamp(issue_time).tz_convert('UTC'):%Y%m%dT%H%MZ}.zarr"
+    return issue_path(root, PRODUCT, issue_time)
 
 
 def write_schedule(
@@ -111,40 +111,35 @@ def write_schedule(
 
 def list_schedules(root: str | Path) -> list[pd.Timestamp]:
     """Issue times of the stored schedules, oldest first."""
-    folder = Path(root) / PRODUCT
-    if not folder.exists():
-        return []
-    out = []
-    for p in folder.glob("*.zarr"):
-        if p.name.startswith("."):
-            continue
-        try:
-            out.append(
-                pd.Timestamp(p.stem).tz_localize("UTC")
-                if pd.Timestamp(p.stem).tz is None
-                else pd.Timestamp(p.stem)
-            )
-        except ValueError:
-            continue
-    return sorted(out)
+    return issue_times(root, PRODUCT)
 
 
 def read_schedule(root: str | Path, issue_time: pd.Timestamp | None = None) -> xr.Dataset:
-    """One issue's schedule (the latest when ``issue_time`` is omitted).
+    """One issue's schedule (the latest when ``issue_time`` is omitted), loaded.
 
     Raises
     ------
     FileNotFoundError
         No schedule for that issue (or none at all).
     """
-    issues = list_schedules(root)
-    if not issues:
+    if not list_schedules(root):
         raise FileNotFoundError(
             f"no battery schedules in {Path(root) / PRODUCT}; run `gridflow storage schedule`"
         )
-    issue = issues[-1] if issue_time is None else pd.Timestamp(issue_time)
-    path = schedule_path(root, issue)
-    if not path.exists():
-        raise FileNotFoundError(f"no battery schedule issued at {issue.isoformat()} in {path.parent}")
-    ds = xr.open_zarr(path)
-    return ds.load()
+    return open_issue(root, PRODUCT, issue_time, "battery schedule", load=True)
+
+
+def fleet_from_schedule(ds: xr.Dataset, columns: tuple[str, ...]) -> pd.DataFrame | None:
+    """The fleet table a stored schedule carries (index ``battery``), or None if it lacks one of ``columns``.
+
+    ``commissioned`` comes back tz-aware UTC.
+    """
+    if not all(c in ds.coords for c in columns):
+        return None
+    table = pd.DataFrame(
+        {c: ds[c].values for c in columns},
+        index=pd.Index(ds["battery"].values.astype(str), name="battery"),
+    )
+    if "commissioned" in table:
+        table["commissioned"] = pd.DatetimeIndex(table["commissioned"]).tz_localize("UTC")
+    return table

@@ -64,6 +64,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -796,3 +797,25 @@ def strategy_gains(table: pd.DataFrame, strategies: Sequence[str] = STRATEGIES) 
     rows = table[(table["strategy"] == "none") | np.isclose(table["size_factor"], 1.0)]
     wide = rows.pivot_table(index="period", columns="strategy", values="utilization_pct", sort=False)
     return wide.reindex(columns=[s for s in strategies if s in wide.columns])
+
+
+def write_study(folder: Path, result: StudyResult) -> dict[str, str]:
+    """Write the CSV tables and the PNG plots of a study; their paths by name."""
+    folder.mkdir(parents=True, exist_ok=True)
+    paths = {
+        "table": folder / "study.csv",
+        "tradeoff": folder / "tradeoff.csv",
+        "allocation": folder / "allocation.csv",
+        "plot": folder / "study.png",
+        "tradeoff_plot": folder / "tradeoff.png",
+    }
+    result.table.to_csv(paths["table"], index=False, float_format="%.6g")
+    result.tradeoff.to_csv(paths["tradeoff"], index=False, float_format="%.6g")
+    result.allocation.join(result.sites[["kind", "feeder", "pv_mw", "curtailment_mwh"]]).to_csv(
+        paths["allocation"], float_format="%.6g"
+    )
+    from gridcore.storage.plot import plot_study, plot_tradeoff
+
+    plot_study(result.table, paths["plot"])
+    plot_tradeoff(result.tradeoff, paths["tradeoff_plot"])
+    return {k: str(v) for k, v in paths.items()}

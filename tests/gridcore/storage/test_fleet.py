@@ -56,6 +56,14 @@ def test_default_fleet_size_and_no_double_counting(grid, fleet) -> None:
     pd.testing.assert_frame_equal(fleet, build_fleet(grid, bus_feeder=derive_feeders(grid).bus_feeder))
 
 
+def test_default_fleet_has_feeders_and_degradation_costs(grid, fleet) -> None:
+    from gridcore.storage.fleet import default_fleet
+
+    full = default_fleet(grid)
+    pd.testing.assert_frame_equal(full, with_throughput_cost(fleet))
+    assert (full["throughput_cost_eur_per_mwh"] > 0).all()
+
+
 def test_export_cap_is_a_share_of_the_peak(grid, fleet) -> None:
     peak = peak_output_frac(grid)
     assert ((peak > 0) & (peak <= 1.0 + 1e-9)).all()
@@ -69,11 +77,15 @@ def test_site_inputs_follow_the_profiles(grid, fleet) -> None:
     assert pv.shape == load.shape == (1200, 48)
     assert (pv[:, 0] == 0).all()  # 02:00 local in Germany: night
     assert (load[fleet["kind"].to_numpy() == "grid"] == 0).all()
-    # PV of an area's sites adds up to at most the area's generator
+    # PV of an area's sites is exactly their shares of the area's generator, at most all of it
+    from gridcore.storage.fleet import hourly_profiles
+
+    sgen_mw, _ = hourly_profiles(grid, times)
     sgen = fleet["sgen"].iloc[0]
     rows = (fleet["sgen"] == sgen).to_numpy()
-    idx = grid.profile_index(times[12:13])
-    assert pv[rows, 12].sum() <= grid.sgen_p_mw[idx[0], grid.sgen.index.get_loc(sgen)] * 1.5
+    area = sgen_mw[:, grid.sgen.index.get_loc(sgen)]
+    np.testing.assert_allclose(pv[rows].sum(0), area * fleet.loc[rows, "pv_share"].sum(), rtol=1e-12)
+    assert (pv[rows].sum(0) <= area + 1e-12).all() and area.max() > 0
 
 
 def test_schedule_small_part_of_the_fleet_and_store_round_trip(grid, fleet, tmp_path) -> None:
@@ -97,13 +109,21 @@ def test_schedule_small_part_of_the_fleet_and_store_round_trip(grid, fleet, tmp_
     np.testing.assert_allclose(ds["soc_mwh"].values, schedule.blocks[:, 2])
     assert list(ds["battery"].values) == list(part.index)
     assert set(ds["kind"].values) <= {"home", "community", "grid"}
+    from gridcore.storage.health import FLEET_COLUMNS
     from gridcore.storage.plot import plot_schedule
+    from gridcore.storage.store import fleet_from_schedule
+
+    table = fleet_from_schedule(ds, FLEET_COLUMNS)
+    pd.testing.assert_index_equal(table.index, part.index)
+    assert (table["commissioned"] == part["commissioned"]).all()
+    np.testing.assert_allclose(table["energy_mwh"], part["energy_mwh"])
+    assert fleet_from_schedule(ds.drop_vars("chemistry"), FLEET_COLUMNS) is None
 
     png = plot_schedule(ds, tmp_path / "schedule.png")
     assert (tmp_path / "schedule.png").stat().st_size > 20_000 and png.endswith(".png")
     assert np.allclose(ds["export_limit_mw"].values, part["export_limit_mw"].to_numpy())
     plot_schedule(ds.drop_vars("export_limit_mw"), tmp_path / "b.png", battery=str(part.index[0]))
-    with pytest.raises(FileNotFoundError, match="no battery schedule issued"):
+    with pytest.raises(FileNotFoundError, match="no battery schedule in .* issued 2016-07-02"):
         read_schedule(tmp_path, pd.Timestamp("2016-07-02", tz="UTC"))
     with pytest.raises(FileNotFoundError, match="run `gridflow storage schedule`"):
         read_schedule(tmp_path / "empty")
