@@ -66,11 +66,19 @@ def start_temporary_api() -> None:
             "--lifespan",
             "on",
         ],
-        env={**os.environ, **_QUIET_SERVER},
+        env={**_bytecode_env(), **_QUIET_SERVER},
         stdout=subprocess.DEVNULL,
     )
     os.environ["PREFECT_API_URL"] = f"http://127.0.0.1:{port}/api"
     atexit.register(stop_temporary_api)
+
+
+def _bytecode_env() -> dict[str, str]:
+    """The environment for the server: it writes .pyc files as this process does (see flows/__init__)."""
+    env = dict(os.environ)
+    if not sys.dont_write_bytecode:
+        env.pop("PYTHONDONTWRITEBYTECODE", None)
+    return env
 
 
 def wait_for_api(timeout_s: float = 180.0) -> None:

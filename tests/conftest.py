@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
-import pandas as pd
-import pytest
+import sys
 
-from gridcore.system import System, default_system
+sys.dont_write_bytecode = False  # as the gridflow command does (flows/__init__.py): compile each module once
+
+import pandas as pd  # noqa: E402
+import pytest  # noqa: E402
+
+from gridcore.system import System, default_system  # noqa: E402
 
 
 @pytest.fixture(scope="session")
