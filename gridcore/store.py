@@ -2,15 +2,24 @@
 
 Two kinds of product:
 
-* **Time-keyed** (``feeder_load``, ``feeder_load_hourly``, ``readings``): the ``time`` axis (UTC interval
-  start) covers whole calendar years, laid out when a year is first written; a run writes the region of
-  its hours, so a rerun overwrites and never duplicates. ``complete`` (int8 per time step) says which steps
-  hold a finished write: a write clears it for its region, writes the data, then sets it. A write that dies
-  midway leaves ``complete == 0`` there; :meth:`Store.read` masks such steps, and a consumer reading with
-  ``xr.open_zarr`` must check it (``ds.where(ds.complete == 1)``).
+* **Time-keyed** (``feeder_load``, ``feeder_load_hourly``, ``readings``, ``sensors``, ``weather``): the
+  ``time`` axis (UTC interval start) is made of whole calendar years, only those years that were written,
+  in order (a store of 2016 and 2026 holds two years of axis, not eleven). A year is added when it is first
+  written, before, between or after the others: the arrays' chunk files are hard-linked into a new copy
+  under their new positions and the copy is swapped in, so adding a year costs a link per chunk, never a
+  rewrite of the data. A run writes the region of its hours, so a rerun overwrites and never duplicates.
+  ``complete`` (int8 per time step) says which steps hold a finished write: a write clears it for its
+  region, writes the data, then sets it. A write that dies midway leaves ``complete == 0`` there;
+  :meth:`Store.read` masks such steps, and a consumer reading with ``xr.open_zarr`` must check it
+  (``ds.where(ds.complete == 1)``).
 * **Run-keyed tables** (``quarantine``, ``quality``): rows tagged with the run that made them. A write
   replaces that run's rows and swaps the new version in by renaming a complete copy, so a reader sees the
   old or the new table, never a mix.
+
+Every write holds the product's lock (:func:`locked`, a file lock beside the product, so it holds across
+processes and threads): a layout, a region write, a read-merge-swap happen one at a time per product,
+whoever runs them. Recovery after a killed writer (a half-swapped folder, a temporary copy) runs under the
+same lock, so it never touches the work of a writer that is alive.
 
 Time is stored as int64 seconds since 1970-01-01 (explicit encoding), naive in the file and UTC by
 convention (attribute ``timezone: UTC``). Zarr format 2 is used for its wide reader support.
@@ -18,9 +27,15 @@ convention (attribute ``timezone: UTC``). Zarr format 2 is used for its wide rea
 
 from __future__ import annotations
 
+import json
+import logging
 import os
 import shutil
+import threading
+import time
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import numpy as np
@@ -30,6 +45,83 @@ import xarray as xr
 #: Encoding of every time coordinate.
 TIME_ENCODING = {"units": "seconds since 1970-01-01", "dtype": "int64", "calendar": "proleptic_gregorian"}
 _ZARR = {"zarr_format": 2, "consolidated": True}
+
+
+log = logging.getLogger(__name__)
+
+#: Seconds a writer waits for a lock before saying so in the log (it then goes on waiting).
+LOCK_NOTICE_S = 2.0
+
+_locks: dict[str, object] = {}
+_locks_guard = threading.Lock()
+
+
+def lock_path(path: str | Path) -> Path:
+    """The lock file of a store item: ``.<name>.lock`` beside it."""
+    path = Path(path)
+    return path.with_name(f".{path.name}.lock")
+
+
+@contextmanager
+def locked(path: str | Path) -> Iterator[None]:
+    """Hold the write lock of a store item (a product folder or a file) for the ``with`` block.
+
+    The lock is a file lock (:mod:`filelock`), so it excludes writers in other processes and in other
+    threads of this one; it is re-entrant within a thread. A writer that has to wait logs one line saying
+    who it waits for (logger ``gridcore.store``) and then waits as long as it takes.
+
+    Parameters
+    ----------
+    path : str or Path
+        The item to lock (it need not exist yet).
+    """
+    from filelock import FileLock, Timeout
+
+    file = lock_path(path)
+    file.parent.mkdir(parents=True, exist_ok=True)
+    key = str(file.resolve())
+    with _locks_guard:
+        lock = _locks.get(key)
+        if lock is None:
+            lock = _locks[key] = FileLock(key)
+    try:
+        lock.acquire(timeout=LOCK_NOTICE_S)
+    except Timeout:
+        t0 = time.monotonic()
+        log.info("waiting for the write lock of %s (another run is writing it)", path)
+        lock.acquire()
+        log.info("got the write lock of %s after %.1f s", path, time.monotonic() - t0)
+    try:
+        yield
+    finally:
+        lock.release()
+
+
+def _recover(path: Path) -> None:
+    """Undo what a killed writer left of a swap of ``path``; call with the lock of ``path`` held.
+
+    A swap renames the current folder to ``.<name>.<id>.old`` and a complete copy ``.<name>.<id>.new`` to
+    the name. A writer killed between the two renames leaves no folder under the name: the retired copy is
+    put back. Temporary copies are removed: with the lock held, their writers are dead.
+    """
+    retired = sorted(path.parent.glob(f".{path.name}.*.old"), key=lambda p: p.stat().st_mtime)
+    if not path.exists() and retired:
+        retired.pop().rename(path)
+    for stale in [*retired, *path.parent.glob(f".{path.name}.*.new")]:
+        shutil.rmtree(stale, ignore_errors=True)
+
+
+def _swap_in(tmp: Path, path: Path) -> None:
+    """Replace ``path`` by the complete copy ``tmp`` (lock of ``path`` held)."""
+    retired = path.with_name(f".{path.name}.{uuid.uuid4().hex[:8]}.old")
+    if path.exists():
+        path.rename(retired)
+    tmp.rename(path)
+    shutil.rmtree(retired, ignore_errors=True)
+
+
+def _temporary(path: Path) -> Path:
+    return path.with_name(f".{path.name}.{uuid.uuid4().hex[:8]}.new")
 
 
 def default_store() -> Path:
@@ -61,6 +153,24 @@ class Store:
         """Whether a product has been written."""
         return (self.path(product) / ".zmetadata").exists()
 
+    @contextmanager
+    def lock(self, product: str) -> Iterator[None]:
+        """Hold the write lock of a product (see :func:`locked`); undoes a killed writer's leftovers."""
+        path = self.path(product)
+        with locked(path):
+            _recover(path)
+            yield
+
+    def _check_writable(self) -> None:
+        if self.root.exists() and not self.root.is_dir():
+            raise StoreError(f"store {self.root} is a file, not a folder")
+        try:
+            self.root.mkdir(parents=True, exist_ok=True)
+        except OSError as err:
+            raise StoreError(f"store {self.root} cannot be created: {err.strerror or err}") from None
+        if not os.access(self.root, os.W_OK | os.X_OK):
+            raise StoreError(f"store {self.root} is not writable")
+
     # -- time-keyed products ---------------------------------------------------------------------
 
     def write_time_region(
@@ -73,8 +183,9 @@ class Store:
     ) -> None:
         """Write a contiguous run of time steps into a time-keyed product.
 
-        The product's time axis is laid out by calendar year on first use and extended forward year by
-        year. Non-time dimensions (feeder, meter) must match the product's.
+        The product's time axis holds the calendar years written, in order; a year not yet in it is added
+        first (see the module notes). Non-time dimensions (feeder, meter) must match the product's. The
+        whole write holds the product's lock.
 
         Parameters
         ----------
@@ -84,7 +195,8 @@ class Store:
             Data with a ``time`` dimension (UTC interval starts, naive ``datetime64``) on the product's
             ``freq`` grid, contiguous.
         freq : str
-            Time step of the product (``15min``, ``1h``).
+            Time step of the product (``15min``, ``1h``); a year's steps must be a whole number of the
+            ``time`` chunk.
         chunks : dict of str to int
             Chunk length per dimension; writes are cheapest when aligned with ``time`` chunks.
         attrs : dict, optional
@@ -93,41 +205,40 @@ class Store:
         Raises
         ------
         StoreError
-            When ``ds`` falls before the product's first year, or its other dimensions differ.
+            When the store cannot be written, or ``ds``'s other dimensions differ from the product's.
         """
         times = pd.DatetimeIndex(ds["time"].values)
         expected = pd.date_range(times[0], periods=len(times), freq=freq)
         if not times.equals(expected):
             raise StoreError(f"{product}: a region write needs contiguous {freq} steps")
+        self._check_writable()
         path = self.path(product)
-        if not self.exists(product):
-            self._layout(product, ds, _years(times[0], times[-1], freq), chunks, attrs or {})
-        else:
-            current = xr.open_zarr(path, consolidated=True)
-            axis = pd.DatetimeIndex(current["time"].values)
-            for dim in ds.dims:
-                if dim != "time" and not np.array_equal(current[dim].values, ds[dim].values):
-                    raise StoreError(
-                        f"{product}: dimension {dim} differs from the store's "
-                        f"({current.sizes[dim]} in store, {ds.sizes[dim]} here); "
-                        "write to a new store or migrate this one"
-                    )
-            if times[0] < axis[0]:
-                raise StoreError(
-                    f"{product}: {times[0]:%Y-%m-%dT%H:%MZ} is before the store's first year "
-                    f"({axis[0]:%Y}); use a store for that period"
-                )
-            if times[-1] > axis[-1]:
-                self._extend(product, ds, _years(axis[-1] + pd.Timedelta(freq), times[-1], freq))
-        axis = pd.DatetimeIndex(xr.open_zarr(path, consolidated=True)["time"].values)
-        i0 = axis.get_loc(times[0])
-        region = {"time": slice(i0, i0 + len(times))}
-        data = ds.drop_vars([c for c in ds.coords if c != "time"]).drop_vars("time")
-        flag = xr.Dataset({"complete": ("time", np.zeros(len(times), dtype=np.int8))})
-        flag.to_zarr(path, region=region, **_ZARR)
-        data.to_zarr(path, region=region, **_ZARR)
-        flag["complete"][:] = 1
-        flag.to_zarr(path, region=region, **_ZARR)
+        with self.lock(product):
+            if not self.exists(product):
+                self._layout(product, ds, _years(times[0], times[-1], freq), chunks, attrs or {})
+            else:
+                current = xr.open_zarr(path, consolidated=True)
+                for dim in ds.dims:
+                    if dim != "time" and not np.array_equal(current[dim].values, ds[dim].values):
+                        raise StoreError(
+                            f"{product}: dimension {dim} differs from the store's "
+                            f"({current.sizes[dim]} in store, {ds.sizes[dim]} here); "
+                            "write to a new store or migrate this one"
+                        )
+                axis = pd.DatetimeIndex(current["time"].values)
+                current.close()
+                missing = _years(times[0], times[-1], freq).difference(axis)
+                if len(missing):
+                    self._insert_years(product, axis, missing)
+            axis = pd.DatetimeIndex(xr.open_zarr(path, consolidated=True)["time"].values)
+            i0 = axis.get_loc(times[0])
+            region = {"time": slice(i0, i0 + len(times))}
+            data = ds.drop_vars([c for c in ds.coords if c != "time"]).drop_vars("time")
+            flag = xr.Dataset({"complete": ("time", np.zeros(len(times), dtype=np.int8))})
+            flag.to_zarr(path, region=region, zarr_format=2, consolidated=False)
+            data.to_zarr(path, region=region, zarr_format=2, consolidated=False)
+            flag["complete"][:] = 1
+            flag.to_zarr(path, region=region, zarr_format=2, consolidated=False)
 
     def _layout(
         self,
@@ -144,11 +255,64 @@ class Store:
         for name, var in skeleton.data_vars.items():
             if np.issubdtype(var.dtype, np.integer) and name != "complete":
                 encoding[name]["_FillValue"] = -1
-        skeleton.to_zarr(self.path(product), compute=False, encoding=encoding, mode="w", **_ZARR)
+        path = self.path(product)
+        tmp = _temporary(path)
+        skeleton.to_zarr(tmp, compute=False, encoding=encoding, mode="w", **_ZARR)
+        _swap_in(tmp, path)
 
-    def _extend(self, product: str, ds: xr.Dataset, axis: pd.DatetimeIndex) -> None:
-        """Append whole years to the time axis (the arrays keep the product's chunking)."""
-        _skeleton(ds, axis).to_zarr(self.path(product), append_dim="time", compute=False, **_ZARR)
+    def _insert_years(self, product: str, axis: pd.DatetimeIndex, new: pd.DatetimeIndex) -> None:
+        """Add the time steps ``new`` (whole years) to a product's axis, keeping it sorted.
+
+        Builds a copy whose arrays have the longer axis: metadata rewritten, every chunk file hard-linked
+        (copied where links are not possible) under its chunk's new position, the time coordinate
+        rewritten; then swaps it in. Unwritten chunks stay absent, so the size on disk follows the steps
+        written. Lock of the product held.
+        """
+        import zarr
+
+        path = self.path(product)
+        merged = axis.union(new)
+        position = merged.get_indexer(axis)  # new index of each old step
+        tmp = _temporary(path)
+        tmp.mkdir()
+        for name in (".zgroup", ".zattrs"):
+            if (path / name).exists():
+                shutil.copy2(path / name, tmp / name)
+        for src in sorted(p for p in path.iterdir() if p.is_dir()):
+            dst = tmp / src.name
+            dst.mkdir()
+            meta = json.loads((src / ".zarray").read_text())
+            dims = json.loads((src / ".zattrs").read_text()).get("_ARRAY_DIMENSIONS", [])
+            shutil.copy2(src / ".zattrs", dst / ".zattrs")
+            if "time" not in dims:
+                for f in src.iterdir():
+                    if f.name != ".zattrs":
+                        _link(f, dst / f.name)
+                continue
+            k = dims.index("time")
+            sep = meta.get("dimension_separator") or "."
+            if src.name == "time":  # the coordinate: one chunk, rewritten below
+                meta["shape"] = [len(merged)]
+                meta["chunks"] = [len(merged)]
+                (dst / ".zarray").write_text(json.dumps(meta, indent=4))
+                continue
+            step = meta["chunks"][k]
+            if len(axis) % step or len(merged) % step or np.any(position[::step] % step):
+                raise StoreError(f"{product}/{src.name}: time chunks of {step} steps do not divide a year")
+            meta["shape"][k] = len(merged)
+            (dst / ".zarray").write_text(json.dumps(meta, indent=4))
+            chunk_to = position[::step] // step
+            for f in src.iterdir():
+                if f.name.startswith("."):
+                    continue
+                parts = f.name.split(sep)
+                parts[k] = str(chunk_to[int(parts[k])])
+                _link(f, dst / sep.join(parts))
+        seconds = (merged.as_unit("s").asi8).astype(np.int64)
+        zarr.open_array(zarr.storage.LocalStore(tmp / "time"), mode="r+", zarr_format=2)[:] = seconds
+        zarr.consolidate_metadata(zarr.storage.LocalStore(tmp), zarr_format=2)
+        _swap_in(tmp, path)
+        log.info("%s: time axis now holds %d year(s)", product, len(set(merged.year)))
 
     def read(self, product: str, complete_only: bool = True) -> xr.Dataset:
         """Open a product; for time-keyed products, mask steps whose write did not finish.
@@ -174,6 +338,8 @@ class Store:
     def replace_run_rows(self, product: str, dim: str, table: xr.Dataset, runs: list[str]) -> None:
         """Replace the rows of ``runs`` in a run-keyed table and swap the new version in.
 
+        The read, merge and swap hold the product's lock, so runs writing at once each keep their rows.
+
         Parameters
         ----------
         product : str
@@ -184,45 +350,31 @@ class Store:
         runs : list of str
             Runs whose earlier rows are replaced.
         """
+        self._check_writable()
         path = self.path(product)
-        old = self._recover(product)
-        if old is not None:
-            keep = ~np.isin(old["run_id"].values.astype(str), runs)
-            merged = (
-                xr.concat([old.isel({dim: keep}), table], dim=dim, data_vars="all") if keep.any() else table
-            )
-        else:
-            merged = table
-        if dim in merged.coords and merged[dim].dtype.kind in "iu":
-            merged = merged.assign_coords({dim: np.arange(merged.sizes[dim])})
-        merged = _fixed_width_strings(merged)
-        for var in merged.variables.values():
-            var.encoding = {}  # drop the chunking read from the old table: one chunk per variable
-        tmp = path.with_name(f"{path.name}.{uuid.uuid4().hex[:8]}.new")
-        encoding = {
-            name: dict(TIME_ENCODING) for name, var in merged.variables.items() if var.dtype.kind == "M"
-        }
-        merged.to_zarr(tmp, mode="w", encoding=encoding, **_ZARR)
-        if old is not None:
-            old.close()
-        retired = path.with_name(f"{path.name}.old")
-        if path.exists():
-            shutil.rmtree(retired, ignore_errors=True)
-            path.rename(retired)
-        tmp.rename(path)
-        shutil.rmtree(retired, ignore_errors=True)
-
-    def _recover(self, product: str) -> xr.Dataset | None:
-        """The current table, loaded; restores the retired copy if a swap died midway."""
-        path = self.path(product)
-        retired = path.with_name(f"{path.name}.old")
-        if not path.exists() and retired.exists():
-            retired.rename(path)
-        for stale in path.parent.glob(f"{path.name}.*.new"):
-            shutil.rmtree(stale, ignore_errors=True)
-        if not path.exists():
-            return None
-        return xr.open_zarr(path, consolidated=True).load()
+        with self.lock(product):
+            old = xr.open_zarr(path, consolidated=True).load() if path.exists() else None
+            if old is not None:
+                keep = ~np.isin(old["run_id"].values.astype(str), runs)
+                merged = (
+                    xr.concat([old.isel({dim: keep}), table], dim=dim, data_vars="all")
+                    if keep.any()
+                    else table
+                )
+                old.close()
+            else:
+                merged = table
+            if dim in merged.coords and merged[dim].dtype.kind in "iu":
+                merged = merged.assign_coords({dim: np.arange(merged.sizes[dim])})
+            merged = _fixed_width_strings(merged)
+            for var in merged.variables.values():
+                var.encoding = {}  # drop the chunking read from the old table: one chunk per variable
+            encoding = {
+                name: dict(TIME_ENCODING) for name, var in merged.variables.items() if var.dtype.kind == "M"
+            }
+            tmp = _temporary(path)
+            merged.to_zarr(tmp, mode="w", encoding=encoding, **_ZARR)
+            _swap_in(tmp, path)
 
 
 def issue_path(root: str | Path, product: str, issue: pd.Timestamp | str) -> Path:
@@ -283,14 +435,20 @@ def write_whole(ds: xr.Dataset, path: str | Path, encoding: dict[str, dict] | No
     path.parent.mkdir(parents=True, exist_ok=True)
     enc = {name: dict(TIME_ENCODING) for name, var in ds.variables.items() if var.dtype.kind == "M"}
     enc.update(encoding or {})
-    tmp = path.with_name(f".{path.name}.{uuid.uuid4().hex[:8]}.new")
-    ds.to_zarr(tmp, mode="w", encoding=enc, **_ZARR)
-    retired = path.with_name(f".{path.name}.{uuid.uuid4().hex[:8]}.old")
-    if path.exists():
-        path.rename(retired)
-    tmp.rename(path)
-    shutil.rmtree(retired, ignore_errors=True)
+    with locked(path):
+        _recover(path)
+        tmp = _temporary(path)
+        ds.to_zarr(tmp, mode="w", encoding=enc, **_ZARR)
+        _swap_in(tmp, path)
     return str(path)
+
+
+def _link(src: Path, dst: Path) -> None:
+    """Hard-link a file (copy it where the file system has no hard links)."""
+    try:
+        os.link(src, dst)
+    except OSError:
+        shutil.copy2(src, dst)
 
 
 def _years(first: pd.Timestamp, last: pd.Timestamp, freq: str) -> pd.DatetimeIndex:

@@ -124,6 +124,45 @@ def write_quality_batch(
     store.replace_run_rows("quarantine", "record", quarantine, keys)
 
 
+def _stored_readings(store: Store, starts: pd.DatetimeIndex) -> np.ndarray | None:
+    """Stored readings of ``starts``: meter x time [kWh], NaN where none or unfinished; None if none."""
+    if not store.exists("readings"):
+        return None
+    stored = store.read("readings")
+    axis = pd.DatetimeIndex(stored["time"].values)
+    where = axis.get_indexer(starts.tz_convert(None))
+    if (where < 0).all():
+        return None
+    old = np.full((stored.sizes["meter"], len(starts)), np.nan, dtype=np.float32)
+    have = where >= 0
+    old[:, have] = stored["kwh"].isel(time=where[have]).values
+    return old
+
+
+def _land(
+    store: Store,
+    kwh: np.ndarray,
+    fleet: pd.DataFrame,
+    bus_feeder: pd.Series,
+    feeders: list[str],
+    starts: pd.DatetimeIndex,
+    attrs: dict[str, str | int | float],
+) -> xr.Dataset:
+    """Merge ``kwh`` over the stored readings of ``starts`` and rewrite them and their feeder loads.
+
+    A cell without a new reading keeps the stored one; a new reading replaces it. Call with the readings
+    lock held, so the read, merge and the feeder loads computed from the result are one step for other
+    writers (lock order: readings, then the feeder products).
+    """
+    old = _stored_readings(store, starts)
+    if old is not None and old.shape == kwh.shape:
+        kwh = np.where(np.isnan(kwh), old, kwh).astype(np.float32)
+    store.write_time_region("readings", readings_dataset(kwh, fleet, starts), "15min", READINGS_CHUNK, attrs)
+    loads = feeder_load(sparse_readings(kwh, starts), fleet, bus_feeder, feeders, starts)
+    write_feeder_products(store, loads, attrs)
+    return loads
+
+
 def land_hour(
     store: Store,
     result: ValidationResult,
@@ -133,7 +172,10 @@ def land_hour(
     hour: pd.Timestamp,
     attrs: dict[str, str | int | float],
 ) -> xr.Dataset:
-    """Persist a full hour of the AMI feed: readings (overwriting the hour) and feeder loads.
+    """Persist a full hour of the AMI feed: readings and the hour's feeder loads.
+
+    A meter and interval with a valid reading in the feed gets it; one without (quarantined, missing)
+    keeps what the store holds (e.g. an imported reading), so nothing valid is lost by a rerun.
 
     Parameters
     ----------
@@ -156,10 +198,8 @@ def land_hour(
     """
     starts = pd.date_range(hour, periods=4, freq=STEP)
     kwh = dense_readings(result.valid, len(fleet), starts)
-    store.write_time_region("readings", readings_dataset(kwh, fleet, starts), "15min", READINGS_CHUNK, attrs)
-    loads = feeder_load(result.valid, fleet, bus_feeder, feeders, starts)
-    write_feeder_products(store, loads, attrs)
-    return loads
+    with store.lock("readings"):
+        return _land(store, kwh, fleet, bus_feeder, feeders, starts, attrs)
 
 
 def merge_import(
@@ -170,10 +210,12 @@ def merge_import(
     feeders: list[str],
     attrs: dict[str, str | int | float],
 ) -> list[pd.Timestamp]:
-    """Merge imported readings into the store, day by day, and refresh the feeder loads of those days.
+    """Merge imported readings into the store and refresh the feeder loads of the hours they touch.
 
-    Readings already in the store for other meters or intervals are kept; an imported reading replaces
-    the stored one of the same meter and interval.
+    Only the hours holding an imported reading are written (so an hour the import did not touch stays
+    absent for the daily catch-up); readings already in the store for other meters or intervals are kept;
+    an imported reading replaces the stored one of the same meter and interval. Each day's merge holds the
+    readings lock, so imports and hourly runs writing at once each keep their readings.
 
     Parameters
     ----------
@@ -191,27 +233,28 @@ def merge_import(
     if result.valid.empty:
         return []
     start_ns = result.valid["timestamp"].to_numpy() - STEP.to_timedelta64()
-    days = sorted(pd.DatetimeIndex(np.unique(start_ns.astype("datetime64[D]"))).tz_localize("UTC"))
+    hours = pd.DatetimeIndex(np.unique(start_ns.astype("datetime64[h]"))).as_unit("ns").tz_localize("UTC")
+    days = sorted(set(hours.floor("D")))
     for day in days:
-        starts = pd.date_range(day, periods=96, freq=STEP)
-        kwh = dense_readings(result.valid, len(fleet), starts)
-        if store.exists("readings"):
-            stored = store.read("readings")
-            axis = pd.DatetimeIndex(stored["time"].values)
-            naive = starts.tz_convert(None)
-            if naive[0] >= axis[0] and naive[-1] <= axis[-1]:
-                old = stored["kwh"].sel(time=naive).values
-                kwh = np.where(np.isnan(kwh), old, kwh).astype(np.float32)
-        store.write_time_region(
-            "readings", readings_dataset(kwh, fleet, starts), "15min", READINGS_CHUNK, attrs
-        )
-        loads = feeder_load(sparse_readings(kwh, starts), fleet, bus_feeder, feeders, starts)
-        write_feeder_products(store, loads, attrs)
+        in_day = hours[hours.floor("D") == day]
+        # contiguous runs of touched hours: one region write each
+        breaks = np.flatnonzero(np.diff(in_day.asi8) != pd.Timedelta(hours=1).value) + 1
+        for run in np.split(np.arange(len(in_day)), breaks):
+            starts = pd.date_range(in_day[run[0]], periods=4 * len(run), freq=STEP)
+            kwh = dense_readings(result.valid, len(fleet), starts)
+            with store.lock("readings"):
+                _land(store, kwh, fleet, bus_feeder, feeders, starts, attrs)
     return list(days)
 
 
 def incomplete_hours(store: Store, day: pd.Timestamp) -> list[pd.Timestamp]:
-    """UTC hours of ``day`` whose hourly feeder load is absent or did not finish writing.
+    """UTC hours of ``day`` to (re)compute: absent, unfinished, or short of their expected meters.
+
+    An hour is complete when its hourly feeder load finished writing and either the hourly cycle
+    processed the hour's feed (its quality row exists: what it refused is in the quarantine, and a rerun
+    reads the same feed) or every expected meter reported in it (e.g. an import of every meter). An hour
+    that only an import of some meters wrote is short, so the catch-up runs the cycle for it, which keeps
+    the imported readings.
 
     Parameters
     ----------
@@ -226,13 +269,25 @@ def incomplete_hours(store: Store, day: pd.Timestamp) -> list[pd.Timestamp]:
     hours = pd.date_range(day, periods=24, freq="1h")
     if not store.exists("feeder_load_hourly"):
         return list(hours)
-    flags = store.read("feeder_load_hourly", complete_only=False)["complete"]
-    axis = pd.DatetimeIndex(flags["time"].values)
+    ds = store.read("feeder_load_hourly", complete_only=False)
+    axis = pd.DatetimeIndex(ds["time"].values)
     present = axis.get_indexer(hours.tz_convert(None))
-    done = np.zeros(24, dtype=bool)
     ok = present >= 0
-    done[ok] = flags.values[present[ok]] == 1
+    done = np.zeros(24, dtype=bool)
+    sel = ds[["complete", "meters_reporting", "meters_expected"]].isel(time=present[ok]).load()
+    finished = sel["complete"].values == 1
+    whole = sel["meters_reporting"].sum("feeder").values >= sel["meters_expected"].sum("feeder").values
+    done[ok] = finished & (whole | hours[ok].tz_convert(None).isin(_cycle_hours(store)))
     return list(hours[~done])
+
+
+def _cycle_hours(store: Store) -> pd.DatetimeIndex:
+    """UTC hours (naive) whose AMI feed the hourly cycle processed (from the quality table)."""
+    if not store.exists("quality"):
+        return pd.DatetimeIndex([])
+    q = store.read("quality")[["hour", "source"]].load()
+    hours = pd.DatetimeIndex(q["hour"].values[q["source"].values.astype(str) == "ami"])
+    return hours.dropna()
 
 
 def feeder_day_report(store: Store, day: pd.Timestamp) -> dict[str, object]:

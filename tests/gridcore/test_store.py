@@ -44,12 +44,35 @@ def test_region_writes_land_in_place_and_reruns_overwrite(tmp_path) -> None:
     assert xr.open_zarr(st.path("x"))["time"].encoding["dtype"] == np.dtype("int64")
 
 
-def test_the_axis_extends_forward_and_refuses_earlier_years(tmp_path) -> None:
+def test_the_axis_holds_the_years_written_in_any_order(tmp_path) -> None:
     st = Store(tmp_path)
     st.write_time_region("x", _region("2016-12-31T23:00", 8, 1.0), "15min", {"time": 96})
     assert st.read("x").sizes["time"] == (366 + 365) * 96
-    with pytest.raises(StoreError, match="before the store's first year"):
-        st.write_time_region("x", _region("2015-06-01T00:00", 4, 1.0), "15min", {"time": 96})
+    # a later year, far off: only that year is added, not the years between
+    st.write_time_region("x", _region("2026-12-04T10:00", 4, 3.0), "15min", {"time": 96})
+    # an earlier year, and one between: inserted in order, the data written before stays where it was
+    st.write_time_region("x", _region("2015-06-01T00:00", 4, 2.0), "15min", {"time": 96})
+    st.write_time_region("x", _region("2020-02-29T12:00", 4, 4.0), "15min", {"time": 96})
+    ds = st.read("x")
+    years = pd.DatetimeIndex(ds["time"].values).year
+    assert sorted(set(years)) == [2015, 2016, 2017, 2020, 2026]
+    assert ds.sizes["time"] == (365 + 366 + 365 + 366 + 365) * 96
+    assert pd.DatetimeIndex(ds["time"].values).is_monotonic_increasing
+    p = ds["p_mw"].isel(feeder=0)
+    for start, n, value in [
+        ("2016-12-31T23:00", 8, 1.0),
+        ("2026-12-04T10:00", 4, 3.0),
+        ("2015-06-01T00:00", 4, 2.0),
+        ("2020-02-29T12:00", 4, 4.0),
+    ]:
+        got = p.sel(time=pd.date_range(start, periods=n, freq="15min")).values
+        np.testing.assert_array_equal(got, np.full(n, value))
+    assert int(p.notnull().sum()) == 20  # nothing else written anywhere
+    assert int(xr.open_zarr(st.path("x"))["complete"].sum()) == 20
+    # the size on disk follows the steps written, not the span: one 96-step chunk file per day written
+    chunks = [f for f in (st.path("x") / "p_mw").iterdir() if not f.name.startswith(".")]
+    assert len(chunks) == 5  # 2015-06-01, 2016-12-31, 2017-01-01, 2020-02-29, 2026-12-04
+    assert not [p for p in tmp_path.iterdir() if p.name.endswith((".new", ".old"))]
     with pytest.raises(StoreError, match="dimension feeder differs"):
         st.write_time_region("x", _region("2016-06-01T00:00", 4, 1.0, feeders=("f1",)), "15min", {"time": 96})
     with pytest.raises(StoreError, match="contiguous"):
@@ -128,8 +151,9 @@ def test_a_run_table_swap_killed_midway_recovers_the_old_table(tmp_path) -> None
     t = xr.Dataset({"run_id": ("run", np.array(["a"])), "v": ("run", [1])}, coords={"run": np.array(["a"])})
     st.replace_run_rows("quality", "run", t, ["a"])
     path = st.path("quality")
-    path.rename(path.with_name(path.name + ".old"))  # as if killed between the two renames
-    (tmp_path / "quality.zarr.deadbeef.new").mkdir()
+    path.rename(path.with_name(f".{path.name}.0badf00d.old"))  # as if killed between the two renames
+    (tmp_path / ".quality.zarr.deadbeef.new").mkdir()
     t2 = xr.Dataset({"run_id": ("run", np.array(["b"])), "v": ("run", [2])}, coords={"run": np.array(["b"])})
     st.replace_run_rows("quality", "run", t2, ["b"])
     assert sorted(st.read("quality")["run_id"].values.tolist()) == ["a", "b"]
+    assert not [p for p in tmp_path.iterdir() if p.name.endswith((".new", ".old"))]

@@ -121,3 +121,167 @@ def test_reading_meter_files(tmp_path) -> None:
     broken.write_bytes(b"not parquet")
     with pytest.raises(ContractError, match="not a readable"):
         read_meter_file(broken)
+
+
+def _import(store, system, raw):
+    res = validate_readings(raw, system.fleet, pd.Timestamp("2016-07-03T00:00Z"))
+    return products.merge_import(
+        store, res, system.fleet, system.feeders.bus_feeder, system.feeders.feeders, system.provenance
+    )
+
+
+def test_an_import_writes_only_its_hours_and_they_stay_short_until_the_cycle_runs(tmp_path, system) -> None:
+    st = Store(tmp_path)
+    day = pd.Timestamp("2016-07-01T00:00Z")
+    meters = system.fleet.index[:200]
+    # 8 intervals of 200 meters: the intervals ending 01:15 ... 03:00 (starts 01:00 ... 02:45)
+    ends = pd.date_range("2016-07-01T01:15Z", periods=8, freq="15min")
+    raw = pd.DataFrame([(m, t, 0.25) for m in meters for t in ends], columns=["meter_id", "timestamp", "kwh"])
+    assert _import(st, system, raw) == [day]
+    flags = st.read("feeder_load_hourly", complete_only=False)["complete"].sel(
+        time=slice("2016-07-01T00:00", "2016-07-01T03:00")
+    )
+    assert flags.values.tolist() == [0, 1, 1, 0]  # only the hours the import touched
+    readings = st.read("readings")["kwh"].sel(time=slice("2016-07-01T00:00", "2016-07-01T03:45"))
+    assert int(readings.notnull().sum()) == 200 * 8
+    # both hours hold 200 of 2,000 meters: short, so the catch-up recomputes them with the rest of the day
+    assert products.incomplete_hours(st, day) == list(pd.date_range(day, periods=24, freq="1h"))
+    # the hourly cycle runs hour 01: the hour is complete, the import's readings of meters the feed did
+    # not deliver are kept, the others replaced by the feed's
+    res, _ = _land(st, system, pd.Timestamp("2016-07-01T01:00Z"))
+    missing = [h for h in pd.date_range(day, periods=24, freq="1h") if h.hour != 1]
+    assert products.incomplete_hours(st, day) == missing
+    hour1 = st.read("readings")["kwh"].sel(time=slice("2016-07-01T01:00", "2016-07-01T01:45"))
+    fed = products.dense_readings(
+        res.valid, len(system.fleet), pd.date_range("2016-07-01T01:00Z", periods=4, freq="15min")
+    )
+    kept = np.isnan(fed[:200])
+    np.testing.assert_array_equal(hour1.values[:200][kept], 0.25)
+    np.testing.assert_array_equal(hour1.values[~np.isnan(fed)], fed[~np.isnan(fed)])
+    # an import of every meter for hour 02 makes it complete without the cycle
+    ends2 = pd.date_range("2016-07-01T02:15Z", periods=4, freq="15min")
+    full = pd.DataFrame(
+        [(m, t, 0.1) for m in system.fleet.index for t in ends2], columns=["meter_id", "timestamp", "kwh"]
+    )
+    _import(st, system, full)
+    assert pd.Timestamp("2016-07-01T02:00Z") not in products.incomplete_hours(st, day)
+
+
+_IMPORTER = """
+import os, sys, time
+import pandas as pd
+from gridcore.data import products
+from gridcore.data.meters import validate_readings
+from gridcore.store import Store
+from gridcore.system import default_system
+root, go, k = sys.argv[1], sys.argv[2], int(sys.argv[3])
+system = default_system(2_000)
+ends = pd.date_range("2016-07-02T01:15Z", periods=8, freq="15min")
+raw = pd.DataFrame([(m, t, 0.1 + 0.01 * k) for m in system.fleet.index[250 * k: 250 * (k + 1)] for t in ends],
+                   columns=["meter_id", "timestamp", "kwh"])
+res = validate_readings(raw, system.fleet, pd.Timestamp("2016-07-03T00:00Z"))
+while not os.path.exists(go):
+    time.sleep(0.005)
+products.merge_import(Store(root), res, system.fleet, system.feeders.bus_feeder, system.feeders.feeders,
+                      system.provenance)
+"""
+
+
+def test_imports_in_four_processes_at_once_equal_one_import_of_their_union(tmp_path, system) -> None:
+    import subprocess
+    import sys
+    import time
+
+    together, one = tmp_path / "together", tmp_path / "one"
+    go = tmp_path / "go"
+    procs = [
+        subprocess.Popen(
+            [sys.executable, "-c", _IMPORTER, str(together), str(go), str(k)], stderr=subprocess.PIPE
+        )
+        for k in range(4)
+    ]
+    time.sleep(4)  # every process has built its fleet and waits at the start line
+    go.touch()
+    for p in procs:
+        assert p.wait(timeout=300) == 0, p.stderr.read().decode()
+    ends = pd.date_range("2016-07-02T01:15Z", periods=8, freq="15min")
+    union = pd.DataFrame(
+        [
+            (m, t, 0.1 + 0.01 * k)
+            for k in range(4)
+            for m in system.fleet.index[250 * k : 250 * (k + 1)]
+            for t in ends
+        ],
+        columns=["meter_id", "timestamp", "kwh"],
+    )
+    _import(Store(one), system, union)
+    window = slice("2016-07-02T00:00", "2016-07-02T03:45")
+    a = Store(one).read("readings")["kwh"].sel(time=window).load()
+    b = Store(together).read("readings")["kwh"].sel(time=window).load()
+    assert int(a.notnull().sum()) == 1000 * 8
+    xr.testing.assert_identical(a, b)
+    for product in ("feeder_load", "feeder_load_hourly"):
+        xr.testing.assert_allclose(
+            Store(one).read(product).sel(time=window).load(),
+            Store(together).read(product).sel(time=window).load(),
+        )
+
+
+_HOURLY = """
+import os, sys, time
+import pandas as pd
+from gridcore.data import products
+from gridcore.data.meters import validate_readings
+from gridcore.data.synthetic import meter_readings
+from gridcore.store import Store
+from gridcore.system import default_system
+root, go, hour = sys.argv[1], sys.argv[2], pd.Timestamp(sys.argv[3])
+system = default_system(2_000)
+raw = meter_readings(system.grid, system.fleet, hour)
+res = validate_readings(raw, system.fleet, hour + pd.Timedelta(hours=1))
+while not os.path.exists(go):
+    time.sleep(0.005)
+st = Store(root)
+products.land_hour(st, res, system.fleet, system.feeders.bus_feeder, system.feeders.feeders, hour,
+                   system.provenance)
+products.write_quality(st, res, f"hourly/{hour:%Y-%m-%dT%H:%M}Z", "ami", hour)
+print(res.readings_valid, res.readings_in - res.readings_valid)
+"""
+
+
+def test_hours_landed_by_four_processes_at_once_are_all_whole(tmp_path, system) -> None:
+    import subprocess
+    import sys
+    import time
+
+    go = tmp_path / "go"
+    hours = [pd.Timestamp(f"2016-07-03T{h:02d}:00Z") for h in range(4)]
+    procs = [
+        subprocess.Popen(
+            [sys.executable, "-c", _HOURLY, str(tmp_path / "s"), str(go), str(h)],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        for h in hours
+    ]
+    time.sleep(4)
+    go.touch()
+    counts = []
+    for p in procs:
+        out, err = p.communicate(timeout=300)
+        assert p.returncode == 0, err
+        counts.append(tuple(map(int, out.split())))
+    st = Store(tmp_path / "s")
+    readings = st.read("readings")["kwh"]
+    q = st.read("quarantine").load()
+    for hour, (valid, refused) in zip(hours, counts, strict=True):
+        window = pd.date_range(hour, periods=4, freq="15min").tz_convert(None)
+        assert int(readings.sel(time=window).notnull().sum()) == valid  # stored = valid, none lost
+        assert (
+            int((q["run_id"].values.astype(str) == f"hourly/{hour:%Y-%m-%dT%H:%M}Z/meter_readings").sum())
+            == refused
+        )
+    assert products.incomplete_hours(st, pd.Timestamp("2016-07-03T00:00Z"))[0] == hours[-1] + pd.Timedelta(
+        hours=1
+    )
