@@ -22,6 +22,7 @@ from pathlib import Path
 import pandas as pd
 
 from gridcore.forecast.models import GradientBoosted
+from gridcore.store import locked
 
 STATUSES = ("champion", "challenger", "retired")
 
@@ -112,6 +113,24 @@ class ModelRegistry:
         """
         if status not in STATUSES:
             raise ValueError(f"status must be one of {STATUSES}, not {status!r}")
+        with locked(self._folder(group)):  # the next version number is taken once, whoever registers at once
+            return self._register(
+                group, model, series, train_start, train_end, metrics, created_at, status, reason, horizon_h
+            )
+
+    def _register(
+        self,
+        group: str,
+        model: GradientBoosted,
+        series: list[str],
+        train_start: pd.Timestamp,
+        train_end: pd.Timestamp,
+        metrics: dict[str, object],
+        created_at: pd.Timestamp,
+        status: str,
+        reason: str,
+        horizon_h: int | None,
+    ) -> dict[str, object]:
         folder = self._folder(group)
         existing = [int(p.name[1:]) for p in folder.glob("v[0-9]*") if p.name[1:].isdigit()]
         version = max(existing, default=0) + 1
@@ -148,18 +167,20 @@ class ModelRegistry:
         path = self._folder(group) / f"v{version:04d}" / "meta.json"
         if not path.exists():
             raise KeyError(f"no version {version} of model group {group!r}")
-        meta = json.loads(path.read_text())
-        meta["status"] = status
-        meta["history"].append({"status": status, "at": _stamp(at), "reason": reason})
-        _write_json(path, meta)
+        with locked(self._folder(group)):
+            meta = json.loads(path.read_text())
+            meta["status"] = status
+            meta["history"].append({"status": status, "at": _stamp(at), "reason": reason})
+            _write_json(path, meta)
         return meta
 
     def promote(self, group: str, version: int, reason: str, at: pd.Timestamp) -> dict[str, object]:
         """Make ``version`` the champion; the previous champion is retired."""
-        current = self.champion(group)
-        if current is not None and current["version"] != version:
-            self.set_status(group, int(current["version"]), "retired", f"replaced by v{version}", at)
-        return self.set_status(group, version, "champion", reason, at)
+        with locked(self._folder(group)):
+            current = self.champion(group)
+            if current is not None and current["version"] != version:
+                self.set_status(group, int(current["version"]), "retired", f"replaced by v{version}", at)
+            return self.set_status(group, version, "champion", reason, at)
 
     def load(self, meta: dict[str, object]) -> GradientBoosted:
         """The fitted model of a version."""

@@ -159,14 +159,17 @@ class ChangeLog:
 
     def append(self, record: dict[str, object]) -> dict[str, object]:
         """Add a record (written and fsynced as one line); returns it with its version."""
-        if record["kind"] == "cancel" and record["cancels"] not in {r["id"] for r in self.records()}:
-            raise TopologyError(f"no change {record['cancels']!r} to cancel")
+        from gridcore.store import locked
+
         self.path.parent.mkdir(parents=True, exist_ok=True)
-        with open(self.path, "a", encoding="utf-8") as fh:
-            fh.write(json.dumps(record) + "\n")
-            fh.flush()
-            os.fsync(fh.fileno())
-        return {**record, "version": len(self.records())}
+        with locked(self.path):  # the check, the line and its version number as one step
+            if record["kind"] == "cancel" and record["cancels"] not in {r["id"] for r in self.records()}:
+                raise TopologyError(f"no change {record['cancels']!r} to cancel")
+            with open(self.path, "a", encoding="utf-8") as fh:
+                fh.write(json.dumps(record) + "\n")
+                fh.flush()
+                os.fsync(fh.fileno())
+            return {**record, "version": len(self.records())}
 
     def in_force(self, at: pd.Timestamp) -> list[dict[str, object]]:
         """The changes in force at ``at`` (UTC), oldest first, cancelled ones left out."""
