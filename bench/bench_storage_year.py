@@ -1,5 +1,7 @@
-"""Bench: the default 1,200-unit fleet over the profile year, 52 weekly schedules (168 h each, perfect foresight
-within the week, each week starting from the SoC the previous one ended at), against no storage and the rule.
+"""Bench: the default 1,200-unit fleet over the profile year, 52 weekly schedules.
+
+168 h each, perfect foresight within the week, each week starting from the SoC the previous one ended at;
+against no storage and the rule.
 
     uv run python bench/bench_storage_year.py [--weeks 52]
 

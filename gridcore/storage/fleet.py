@@ -295,7 +295,13 @@ def site_profiles(
 
 
 def hourly_profiles(grid: GridModel, times: pd.DatetimeIndex) -> tuple[np.ndarray, np.ndarray]:
-    """Hourly means of the generator and load profiles at ``times`` [MW], shapes (hours, sgens), (hours, loads)."""
+    """Hourly means of the generator and load profiles at ``times`` [MW].
+
+    Returns
+    -------
+    tuple of np.ndarray
+        Shapes (hours, sgens) and (hours, loads) [MW].
+    """
     quarter = times.repeat(4) + pd.to_timedelta(np.tile(np.arange(4) * 15, len(times)), unit="min")
     idx = grid.profile_index(quarter)
     sgen = grid.sgen_p_mw[idx].reshape(len(times), 4, -1).mean(axis=1)
@@ -320,14 +326,17 @@ def _largest_remainder(quota: np.ndarray, total: int) -> np.ndarray:
 def default_fleet(
     grid: GridModel, spec: FleetSpec = FleetSpec(), bus_feeder: pd.Series | None = None
 ) -> pd.DataFrame:
-    """The default fleet on ``grid``: :func:`build_fleet` with the grid's feeders (derived when
-    ``bus_feeder`` is not given) and the degradation costs (:func:`with_throughput_cost`)."""
+    """The default fleet on ``grid``, with feeders and degradation costs.
+
+    :func:`build_fleet` with the grid's feeders (derived when ``bus_feeder`` is not given) and the
+    degradation costs (:func:`with_throughput_cost`).
+    """
     feeders = bus_feeder if bus_feeder is not None else _feeders(grid)
     return with_throughput_cost(build_fleet(grid, spec, bus_feeder=feeders))
 
 
 def with_throughput_cost(fleet: pd.DataFrame) -> pd.DataFrame:
-    """The fleet with ``throughput_cost_eur_per_mwh`` from the degradation model (kept where already given)."""
+    """The fleet with ``throughput_cost_eur_per_mwh`` from the degradation model (kept where given)."""
     from gridcore.storage.degradation import throughput_cost_eur_per_mwh
 
     out = fleet.copy()
@@ -382,7 +391,8 @@ def read_fleet(path: str, grid: GridModel, bus_feeder: pd.Series | None = None) 
     bad_kind = ~df["kind"].isin(KINDS)
     if bad_kind.any():
         raise ValueError(
-            f"{path}: battery {df.index[bad_kind][0]} has unknown kind {df['kind'][bad_kind].iloc[0]!r} (one of {KINDS})"
+            f"{path}: battery {df.index[bad_kind][0]} has unknown kind "
+            f"{df['kind'][bad_kind].iloc[0]!r} (one of {KINDS})"
         )
     for col in ("power_mw", "energy_mwh", "export_limit_mw", "pv_share", "load_share"):
         values = pd.to_numeric(df[col], errors="coerce")
@@ -393,12 +403,14 @@ def read_fleet(path: str, grid: GridModel, bus_feeder: pd.Series | None = None) 
     unknown_sgen = ~df["sgen"].isin(grid.sgen.index)
     if unknown_sgen.any():
         raise ValueError(
-            f"{path}: battery {df.index[unknown_sgen][0]} refers to unknown generator {df['sgen'][unknown_sgen].iloc[0]}"
+            f"{path}: battery {df.index[unknown_sgen][0]} refers to unknown generator "
+            f"{df['sgen'][unknown_sgen].iloc[0]}"
         )
     unknown_load = (df["load"] >= 0) & ~df["load"].isin(grid.load.index)
     if unknown_load.any():
         raise ValueError(
-            f"{path}: battery {df.index[unknown_load][0]} refers to unknown load {df['load'][unknown_load].iloc[0]}"
+            f"{path}: battery {df.index[unknown_load][0]} refers to unknown load "
+            f"{df['load'][unknown_load].iloc[0]}"
         )
     params = pd.DataFrame(KIND_PARAMETERS).T.loc[df["kind"]].set_axis(df.index)
     for col in params.columns:

@@ -33,9 +33,9 @@ def energy_figures(site: SiteInputs, blocks: np.ndarray) -> dict[str, float]:
     Returns
     -------
     dict
-        ``renewable_mwh`` (available), ``curtailment_mwh``, ``utilization_pct``, ``import_mwh``, ``export_mwh``,
-        ``charge_mwh``, ``discharge_mwh``, ``losses_mwh`` (charge - discharge - SoC gain), ``self_sufficiency_pct``
-        (share of demand not imported).
+        ``renewable_mwh`` (available), ``curtailment_mwh``, ``utilization_pct``, ``import_mwh``,
+        ``export_mwh``, ``charge_mwh``, ``discharge_mwh``, ``losses_mwh`` (charge - discharge - SoC gain),
+        ``self_sufficiency_pct`` (share of demand not imported).
     """
     available = float(site.pv_mw.sum())
     curtailed = float(blocks[:, _I["curtail_mw"]].sum())

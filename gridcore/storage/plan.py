@@ -337,13 +337,13 @@ def forecast_inputs(
 
 
 def settle(actual: SiteInputs, plan: np.ndarray) -> np.ndarray:
-    """Run a plan made on forecasts against what happened: the hour-by-hour dispatch a battery controller does.
+    """Run a plan made on forecasts against what happened: a battery controller's hour-by-hour dispatch.
 
     Each hour the battery follows the plan's charge or discharge, with real-time corrections: it charges
     at least the surplus that would otherwise be curtailed (above the export limit), never more than the
     surplus plus the import limit allows, and it discharges no more than the site's deficit plus the export
-    room (it never discharges into curtailment). Power and SoC limits always hold; the site's balance takes the rest (export within the
-    limit, curtailment, import).
+    room (it never discharges into curtailment). Power and SoC limits always hold; the site's balance takes
+    the rest (export within the limit, curtailment, import).
 
     Parameters
     ----------

@@ -55,8 +55,8 @@ def rule_based(site: SiteInputs) -> np.ndarray:
     Returns
     -------
     np.ndarray
-        Shape (units, 6, hours), blocks as :data:`gridcore.storage.schedule.BLOCKS` [MW, MWh]; SoC at the end of
-        each hour.
+        Shape (units, 6, hours), blocks as :data:`gridcore.storage.schedule.BLOCKS` [MW, MWh]; SoC at the
+        end of each hour.
     """
     lim = site.limits
     p, smin, smax, soc = lim.power_mw, lim.soc_min_mwh, lim.soc_max_mwh, lim.soc_init_mwh

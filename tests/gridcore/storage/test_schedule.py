@@ -1,4 +1,4 @@
-"""Battery LPs: a hand-solved optimum, the per-unit optima against one joint model, constraints, fall-backs."""
+"""Battery LPs: a hand-solved optimum, per-unit optima against one joint model, constraints, fall-backs."""
 
 from __future__ import annotations
 
