@@ -192,8 +192,8 @@ def prepare_columns(
     }
     if contract.known_column:
         out[contract.known_column] = known
-    if contract.grid is not None:
-        out["seconds_off_grid"] = np.where(has_ts, ns % contract.grid.value // 1_000_000_000, np.nan)
+    if contract.grid is not None:  # exact to the nanosecond: 00:00:00.001 is off the grid
+        out["seconds_off_grid"] = np.where(has_ts, (ns % contract.grid.value) / 1e9, np.nan)
     for column in contract.bound_columns:
         out[column] = np.where(known, registry[column].to_numpy(dtype=float)[np.maximum(code, 0)], np.nan)
     for column in raw.columns:

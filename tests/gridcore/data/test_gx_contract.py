@@ -57,6 +57,12 @@ METER_ROWS: list[tuple[str, str, str, set[str]]] = [
     ("M5", "2016-07-01T20:30:00Z", "-inf", {"kwh_negative"}),
     ("bad ts", "garbage", "-3",
      {"timestamp_unparseable", "unknown_meter", "kwh_negative", "kwh_above_class_max"}),
+    # each row with its own offset, naive = UTC: 21:00Z, 22:00Z, 23:00Z, all valid
+    ("M3", "2016-07-01T23:00:00+02:00", "1.0", set()),
+    ("M3", "2016-07-01T23:00:00+01:00", "1.0", set()),
+    ("M3", "2016-07-01T23:00:00", "1.0", set()),
+    ("M3", "2016-07-01T21:15:00.001Z", "1.0", {"timestamp_off_15min_grid"}),  # a millisecond off
+    ("M3", "2016-07-01 21:30:00.000-00:00", "1.0", set()),
 ]
 # fmt: on
 
