@@ -29,6 +29,12 @@ import pyarrow.compute as pc
 #: Folder holding the suites (``expectations/`` at the project root).
 EXPECTATIONS_DIR = Path(__file__).resolve().parents[2] / "expectations"
 
+#: Column a file reader adds to the rows it returns: the row's line number in the file (1 = first line).
+LINE_COLUMN = "file_line"
+#: Column a file reader adds for rows it could not split into the header's fields (too few or too many,
+#: an unbalanced quote, bytes that are not UTF-8): the line as written; null for every other row.
+MALFORMED_COLUMN = "malformed_row"
+
 
 class ContractError(ValueError):
     """A whole input is refused: a required column is missing or has the wrong type."""
@@ -226,9 +232,10 @@ def check_columns(df: pd.DataFrame, suite: Suite, source: str) -> None:
     """
     missing = [c for c in suite.required_columns if c not in df.columns]
     if missing:
+        found = [str(c) for c in df.columns if c not in {LINE_COLUMN, MALFORMED_COLUMN}]
         raise ContractError(
             f"{source}: missing required column(s) {', '.join(missing)}; "
-            f"found {', '.join(map(str, df.columns)) or 'none'} "
+            f"found {', '.join(found) or 'none'} "
             f"(the {suite.name} contract needs {', '.join(suite.required_columns)})"
         )
     for column, kind in suite.required_columns.items():
