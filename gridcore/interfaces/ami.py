@@ -9,8 +9,9 @@ cannot be split into the header's fields (too few, too many, an unbalanced quote
 that are not UTF-8 becomes a *malformed* row: its fields are empty and its text is kept in
 :data:`~gridcore.data.validation.MALFORMED_COLUMN`, so validation quarantines it (``row_malformed``)
 with its line number and the other rows go on. Only a file that is not a table at all (no header line,
-a header that is not text) is refused. Splitting runs on Arrow over the whole file; lines holding a quote
-character go through Python's :mod:`csv` (a quoted field may hold commas, not line breaks).
+a header that is not text) is refused. Splitting runs on Arrow over the whole file; lines with a quoted
+field holding a comma or a quote go through Python's :mod:`csv` (a quoted field may hold commas, not line
+breaks).
 """
 
 from __future__ import annotations
@@ -34,6 +35,8 @@ from gridcore.data.validation import LINE_COLUMN, MALFORMED_COLUMN, ContractErro
 #: Leading bytes of the compressed formats a CSV may come in, read whatever the file's suffix.
 _MAGIC = {b"\x1f\x8b": "gzip", b"BZh": "bz2", b"\xfd7zXZ\x00": "xz", b"PK\x03\x04": "zip"}
 _NULL = pa.scalar(None, pa.large_string())
+#: A line whose fields are bare (no quote, no comma) or wholly quoted (no quote, no comma inside).
+_SIMPLY_QUOTED = r'^(?:"[^",]*"|[^",]*)(?:,(?:"[^",]*"|[^",]*))*$'
 
 
 def read_meter_file(path: str | Path) -> pd.DataFrame:
@@ -180,18 +183,27 @@ def _header(line: str, source: str) -> list[str]:
 def _split(text: pa.Array, width: int, undecodable: np.ndarray) -> tuple[list[np.ndarray], np.ndarray]:
     """Fields of each line (object arrays, ``None`` when empty) and which lines have exactly ``width``.
 
-    Lines without a quote are split on commas by Arrow; lines with one go through :mod:`csv`, and a line
-    with an odd number of quotes (a field left open) is malformed.
+    Lines whose fields hold no comma or quote (bare or wholly quoted) are split on commas by Arrow; other
+    lines with quotes go through :mod:`csv`, and a line with an odd number of quotes (a field left
+    open) is malformed.
     """
     n = len(text)
     fields = [np.full(n, None, dtype=object) for _ in range(width)]
     ok = np.zeros(n, dtype=bool)
     quotes = pc.count_substring(text, '"').to_numpy(zero_copy_only=False)
-    plain = np.flatnonzero((quotes == 0) & ~undecodable)
+    simple = quotes == 0
+    if (quotes > 0).any():  # quoted fields without a comma or quote inside: split on commas too
+        simple |= pc.fill_null(pc.match_substring_regex(text, _SIMPLY_QUOTED), False).to_numpy(
+            zero_copy_only=False
+        )
+    plain = np.flatnonzero(simple & ~undecodable)
     if plain.size:
         parts = pc.split_pattern(text.take(pa.array(plain)), ",")
         fits = pc.equal(pc.list_value_length(parts), width).to_numpy(zero_copy_only=False)
         flat = pc.list_flatten(parts.filter(pa.array(fits)))
+        if quotes[plain].any():
+            unquote = pc.and_(pc.starts_with(flat, '"'), pc.greater(pc.utf8_length(flat), 1))
+            flat = pc.if_else(unquote, pc.utf8_slice_codeunits(flat, 1, -1), flat)
         flat = pc.if_else(pc.equal(flat, ""), _NULL, flat)
         keep = plain[fits]
         for j in range(width):
@@ -199,7 +211,7 @@ def _split(text: pa.Array, width: int, undecodable: np.ndarray) -> tuple[list[np
                 zero_copy_only=False
             )
         ok[keep] = True
-    quoted = np.flatnonzero((quotes > 0) & (quotes % 2 == 0) & ~undecodable)
+    quoted = np.flatnonzero(~simple & (quotes % 2 == 0) & ~undecodable)
     if quoted.size:
         lines = text.take(pa.array(quoted)).to_pylist()
         for i, record in zip(quoted.tolist(), _csv_records(lines), strict=True):
