@@ -18,6 +18,8 @@ import numpy as np
 import pandas as pd
 
 from gridcore.data.validation import (
+    LINE_COLUMN,
+    MALFORMED_COLUMN,
     Suite,
     assign_reasons,
     check_columns,
@@ -26,6 +28,9 @@ from gridcore.data.validation import (
     parse_numbers,
     parse_utc,
 )
+
+#: The longest malformed line a quarantine record keeps [characters]; a longer one is cut and ends in "…".
+MALFORMED_TEXT_MAX = 240
 
 
 @dataclass(frozen=True)
@@ -69,9 +74,10 @@ class ValidationResult:
         ``code`` (position of the source in the registry, -1 without one), ``timestamp`` (UTC as naive
         ``datetime64[ns]``) and the value column, in input order.
     quarantine : pd.DataFrame
-        One row per refused row: ``row`` (position in the input), ``id``, ``timestamp`` and ``reading``
-        as received (text), ``reason``, ``expectation`` (the suite's expectation type and column),
-        ``value`` (the offending field as received).
+        One row per refused row: ``row`` (position in the input), ``line`` (line number in the file,
+        -1 for an input without lines), ``id``, ``timestamp`` and ``reading`` as received (text),
+        ``reason``, ``expectation`` (the suite's expectation type and column), ``value`` (the offending
+        field as received; the whole line for a malformed row).
     readings_in : int
     out_of_order : int
         Valid rows that arrived after a later time of the same source.
@@ -140,8 +146,10 @@ def prepare_columns(
     Returns
     -------
     dict of str to array
-        The id and value columns, ``timestamp_utc`` (UTC as naive ``datetime64[ns]``, NaT when
-        unparseable), ``code`` and the derived columns named in the suite.
+        ``row_wellformed`` (false for a row a file reader could not split into fields, see
+        :data:`~gridcore.data.validation.MALFORMED_COLUMN`), the id and value columns,
+        ``timestamp_utc`` (UTC as naive ``datetime64[ns]``, NaT when unparseable), ``code`` and the
+        derived columns named in the suite.
 
     Raises
     ------
@@ -165,7 +173,10 @@ def prepare_columns(
     has_ts = ts.notna().to_numpy()
     v = value.to_numpy()
     known = code >= 0
-    usable = has_ts & np.isfinite(v) & known
+    wellformed = (
+        raw[MALFORMED_COLUMN].isna().to_numpy() if MALFORMED_COLUMN in raw else np.ones(len(raw), bool)
+    )
+    usable = has_ts & np.isfinite(v) & known & wellformed
     time_key = ns
     if contract.grid is not None and usable.any():
         step = contract.grid.value
@@ -180,6 +191,7 @@ def prepare_columns(
         current = ns[has_ts & (ns <= now_ns)]
         as_of_ns = int(current.max()) if current.size else now_ns
     out = {
+        "row_wellformed": wellformed,
         contract.id_column: ids,
         "timestamp_utc": naive,
         contract.value_column: v,
@@ -192,8 +204,8 @@ def prepare_columns(
     }
     if contract.known_column:
         out[contract.known_column] = known
-    if contract.grid is not None:
-        out["seconds_off_grid"] = np.where(has_ts, ns % contract.grid.value // 1_000_000_000, np.nan)
+    if contract.grid is not None:  # exact to the nanosecond: 00:00:00.001 is off the grid
+        out["seconds_off_grid"] = np.where(has_ts, (ns % contract.grid.value) / 1e9, np.nan)
     for column in contract.bound_columns:
         out[column] = np.where(known, registry[column].to_numpy(dtype=float)[np.maximum(code, 0)], np.nan)
     for column in raw.columns:
@@ -280,7 +292,9 @@ def quarantine_records(
     Returns
     -------
     pd.DataFrame
-        ``row``, ``id``, ``timestamp``, ``reading``, ``reason``, ``expectation``, ``value``.
+        ``row``, ``line`` (line number in the file, -1 for an input without lines), ``id``,
+        ``timestamp``, ``reading``, ``reason``, ``expectation``, ``value`` (for a malformed row, the
+        line as written, cut after :data:`MALFORMED_TEXT_MAX` characters).
     """
     reasons = np.asarray(suite.reasons, dtype=object)
     expectations = np.asarray([f"{e.type}({', '.join(e.columns)})" for e in suite.expectations], dtype=object)
@@ -297,9 +311,15 @@ def quarantine_records(
         sel = codes == code
         column = field_of[reasons[code]]
         value[sel] = text[column][sel] if column in text else _as_text(sub[column])[sel]
+        if column == MALFORMED_COLUMN:
+            value[sel] = [
+                t if len(t) <= MALFORMED_TEXT_MAX else t[:MALFORMED_TEXT_MAX] + "…" for t in value[sel]
+            ]
+    line = raw[LINE_COLUMN].to_numpy()[rows] if LINE_COLUMN in raw else np.full(len(rows), -1)
     return pd.DataFrame(
         {
             "row": rows.astype(np.int64),
+            "line": line.astype(np.int64),
             **text,
             "reason": reasons[codes] if len(rows) else np.empty(0, dtype=object),
             "expectation": expectations[codes] if len(rows) else np.empty(0, dtype=object),
@@ -310,6 +330,8 @@ def quarantine_records(
 
 def _raw_field(column: str, contract: Contract) -> str:
     """The received field an expectation's derived column comes from."""
+    if column == "row_wellformed":
+        return MALFORMED_COLUMN
     if column == contract.known_column:
         return "id"
     if column in {"timestamp_utc", "seconds_off_grid", "seconds_after_now", "hours_before_as_of"}:

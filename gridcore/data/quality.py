@@ -81,8 +81,9 @@ def quarantine_table(result: ValidationResult, run_id: str, source: str) -> xr.D
     -------
     xr.Dataset
         Dim ``record``: ``run_id``, ``source``, ``contract`` (the suite), ``row`` (position in the input),
-        ``id`` (meter, sensor or station), ``timestamp``, ``reading`` (fields as received, text),
-        ``reason``, ``expectation``, ``value`` (the offending field as received).
+        ``line`` (line number in the file; -1 for a feed or a Parquet file), ``id`` (meter, sensor or
+        station), ``timestamp``, ``reading`` (fields as received, text), ``reason``, ``expectation``,
+        ``value`` (the offending field as received; the line as written for ``row_malformed``).
     """
     q = result.quarantine
     n = len(q)
@@ -91,6 +92,7 @@ def quarantine_table(result: ValidationResult, run_id: str, source: str) -> xr.D
         for c in ("id", "timestamp", "reading", "reason", "expectation", "value")
     }
     data["row"] = ("record", q["row"].to_numpy().astype(np.int64))
+    data["line"] = ("record", q["line"].to_numpy().astype(np.int64))
     for name, text in (("run_id", run_id), ("source", source), ("contract", result.contract)):
         data[name] = ("record", np.full(n, text, dtype=f"<U{max(len(text), 1)}"))
     return xr.Dataset(data, coords={"record": np.arange(n)})

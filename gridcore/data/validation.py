@@ -23,9 +23,17 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 #: Folder holding the suites (``expectations/`` at the project root).
 EXPECTATIONS_DIR = Path(__file__).resolve().parents[2] / "expectations"
+
+#: Column a file reader adds to the rows it returns: the row's line number in the file (1 = first line).
+LINE_COLUMN = "file_line"
+#: Column a file reader adds for rows it could not split into the header's fields (too few or too many,
+#: an unbalanced quote, bytes that are not UTF-8): the line as written; null for every other row.
+MALFORMED_COLUMN = "malformed_row"
 
 
 class ContractError(ValueError):
@@ -224,9 +232,10 @@ def check_columns(df: pd.DataFrame, suite: Suite, source: str) -> None:
     """
     missing = [c for c in suite.required_columns if c not in df.columns]
     if missing:
+        found = [str(c) for c in df.columns if c not in {LINE_COLUMN, MALFORMED_COLUMN}]
         raise ContractError(
             f"{source}: missing required column(s) {', '.join(missing)}; "
-            f"found {', '.join(map(str, df.columns)) or 'none'} "
+            f"found {', '.join(found) or 'none'} "
             f"(the {suite.name} contract needs {', '.join(suite.required_columns)})"
         )
     for column, kind in suite.required_columns.items():
@@ -257,25 +266,106 @@ def _has_text(col: pd.Series) -> bool:
     return bool((~s.isin(["", "nan", "na", "null", "none"])).any())
 
 
-def parse_utc(values: pd.Series) -> pd.Series:
-    """Parse timestamps to tz-aware UTC; unparseable values become NaT.
+#: An ISO 8601 timestamp: date, optional time (``T`` or a space; fractional seconds with ``.`` or ``,``)
+#: and, after a time only, an optional UTC offset (``Z``, ``+02:00``, ``-0500``, ``+01``). Basic forms
+#: (``20161030T023000Z``) are accepted too; the text is upper-cased first, so ``t`` and ``z`` are as well.
+_ISO_8601 = (
+    r"^\s*(?P<date>\d{4}-?\d{2}-?\d{2})"
+    r"(?:[T ](?P<time>\d{2}(?::?\d{2}(?::?\d{2}(?:[.,]\d+)?)?)?)"
+    r"\s*(?P<offset>Z|[+-]\d{2}(?::?\d{2})?)?)?\s*$"
+)
+#: ``24:00`` (``24:00:00``, ``24:00:00.000``): the end of the day, ISO 8601's way to write the next midnight.
+_END_OF_DAY = r"^24(?::?00(?::?00(?:[.,]0+)?)?)?$"
+_NS_PER_S = 1_000_000_000
+_NAT = np.iinfo(np.int64).min  # NaT as int64
 
-    Naive timestamps are read as UTC (the file convention); values with an offset are converted.
+
+def parse_utc(values: pd.Series) -> pd.Series:
+    """Parse timestamps to tz-aware UTC, row by row; unparseable values become NaT.
+
+    Each row is read with its own UTC offset: ``Z``, ``+02:00``, ``-0500`` or ``+01`` are converted, a
+    row without an offset is UTC (the file convention), whatever the rows around it hold. So a file that
+    writes local time with its offsets crosses a daylight-saving change without a duplicate or a gap.
+    Fractional seconds are kept to the nanosecond; ``T`` or a space separates date and time; ``24:00``
+    is the next midnight. Text that is not an ISO 8601 date and time (with an offset only after a time),
+    an impossible date (Feb 30), or an offset of 24 h or more becomes NaT.
+
+    Vectorised: a column where every row has an offset (or none has) is parsed by Arrow in one pass;
+    otherwise the offset is split off by one regular expression over the column (Arrow), the local
+    times are parsed by pandas as one naive column, and the offsets (a handful of distinct ones) are
+    subtracted as integer nanoseconds. About 0.02 s per million rows in the first case, 0.4 s in the
+    second (``bench/bench_meter_file.py``).
 
     Parameters
     ----------
     values : pd.Series
-        Strings or datetimes.
+        Strings (``None``/NaN for missing), datetimes, or objects whose ``str()`` is ISO 8601.
 
     Returns
     -------
     pd.Series
-        ``datetime64[ns, UTC]``.
+        ``datetime64[ns, UTC]``, same index as ``values``.
     """
     if pd.api.types.is_datetime64_any_dtype(values):
         ts = values.dt.tz_localize("UTC") if values.dt.tz is None else values.dt.tz_convert("UTC")
         return ts.astype("datetime64[ns, UTC]")
-    return pd.to_datetime(values, utc=True, errors="coerce", format="ISO8601").astype("datetime64[ns, UTC]")
+    ns = _iso_8601_ns(_as_arrow_text(values))
+    return pd.Series(
+        pd.DatetimeIndex(ns.view("datetime64[ns]"), tz="UTC"), index=values.index, name=values.name
+    )
+
+
+def _as_arrow_text(values: pd.Series) -> pa.Array:
+    """A column as an Arrow string array (null where missing); non-text objects by their ``str()``."""
+    objects = np.asarray(values, dtype=object)
+    try:
+        return pa.array(objects, type=pa.large_string(), from_pandas=True)
+    except (pa.ArrowTypeError, pa.ArrowInvalid):
+        missing = pd.isna(objects)
+        text = [None if m else str(v) for v, m in zip(objects.tolist(), missing.tolist(), strict=True)]
+        return pa.array(text, type=pa.large_string())
+
+
+def _iso_8601_ns(text: pa.Array) -> np.ndarray:
+    """UTC nanoseconds since 1970 of ISO 8601 text (see :func:`parse_utc`); NaT's integer where unreadable."""
+    for uniform in (pa.timestamp("ns", "UTC"), pa.timestamp("ns")):
+        try:  # every row with an offset, or every row without: Arrow's parser, 20x faster
+            text.slice(0, 1000).cast(uniform)  # a failing cast is slow: try the first rows first
+            parsed = text.cast(uniform)
+        except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+            continue
+        return pc.fill_null(parsed.cast(pa.int64()), _NAT).to_numpy()
+    parts = pc.extract_regex(pc.utf8_upper(text), _ISO_8601)
+    date, time, offset = (parts.field(k) for k in ("date", "time", "offset"))
+    time = pc.if_else(pc.equal(time, ""), pa.scalar(None, pa.large_string()), time)
+    next_day = pc.fill_null(pc.match_substring_regex(time, _END_OF_DAY), False)
+    if pc.any(next_day).as_py():
+        time = pc.if_else(next_day, pa.scalar("00:00", pa.large_string()), time)
+    time = pc.replace_substring(time, ",", ".")
+    local = pc.binary_join_element_wise(date, time, pa.scalar("T", pa.large_string()), null_handling="skip")
+    local = pc.if_else(pc.is_valid(parts), local, pa.scalar(None, pa.large_string()))
+    parsed = pd.to_datetime(local.to_pandas(), format="ISO8601", errors="coerce")
+    ns = parsed.to_numpy(dtype="datetime64[ns]").view(np.int64).copy()
+    ok = parsed.notna().to_numpy()
+    ns[ok & next_day.to_numpy(zero_copy_only=False)] += 86_400 * _NS_PER_S
+    encoded = pc.dictionary_encode(offset)  # the few distinct offsets, each computed once
+    seconds = np.array([_offset_seconds(o) for o in encoded.dictionary.to_pylist()] + [0.0])
+    index = encoded.indices.fill_null(len(seconds) - 1).to_numpy()  # no offset: UTC
+    shift = seconds[index]
+    ok &= np.isfinite(shift)
+    out = np.full(len(ns), _NAT, dtype=np.int64)
+    out[ok] = ns[ok] - (shift[ok] * _NS_PER_S).astype(np.int64)
+    return out
+
+
+def _offset_seconds(offset: str) -> float:
+    """Seconds east of UTC of an ISO 8601 offset (``Z``, ``+02:00``, ``-0500``) [s]; NaN if not one."""
+    if offset in {"", "Z"}:  # no offset (an unmatched group is empty): UTC
+        return 0.0
+    hours, minutes = int(offset[1:3]), int(offset[3:].lstrip(":") or 0)
+    if hours > 23 or minutes > 59:
+        return float("nan")
+    return (1 if offset[0] == "+" else -1) * (hours * 3600.0 + minutes * 60.0)
 
 
 def parse_numbers(values: pd.Series) -> tuple[pd.Series, np.ndarray]:

@@ -13,7 +13,7 @@ import pytest
 
 from gridcore.data.gx_contract import gx_failing_rows, gx_suite
 from gridcore.data.meters import prepare_readings
-from gridcore.data.validation import failing_rows, load_suite
+from gridcore.data.validation import MALFORMED_COLUMN, failing_rows, load_suite
 
 AS_OF = pd.Timestamp("2016-07-02T00:00:00Z")
 NAN = np.nan
@@ -57,7 +57,16 @@ METER_ROWS: list[tuple[str, str, str, set[str]]] = [
     ("M5", "2016-07-01T20:30:00Z", "-inf", {"kwh_negative"}),
     ("bad ts", "garbage", "-3",
      {"timestamp_unparseable", "unknown_meter", "kwh_negative", "kwh_above_class_max"}),
+    # each row with its own offset, naive = UTC: 21:00Z, 22:00Z, 23:00Z, all valid
+    ("M3", "2016-07-01T23:00:00+02:00", "1.0", set()),
+    ("M3", "2016-07-01T23:00:00+01:00", "1.0", set()),
+    ("M3", "2016-07-01T23:00:00", "1.0", set()),
+    ("M3", "2016-07-01T21:15:00.001Z", "1.0", {"timestamp_off_15min_grid"}),  # a millisecond off
+    ("M3", "2016-07-01 21:30:00.000-00:00", "1.0", set()),
 ]
+#: Lines a file reader could not split: their fields are empty, their text kept (see gridcore.interfaces.ami).
+MALFORMED_LINES = ["M1,2016-07-01T20:15:00Z,1.0,extra", "M1,2016-07-01T20:15:00Z"]
+MALFORMED_REASONS = {"row_malformed", "timestamp_unparseable", "kwh_missing", "unknown_meter"}
 # fmt: on
 
 FLEET = pd.DataFrame(
@@ -68,11 +77,14 @@ FLEET = pd.DataFrame(
 
 def meter_frame() -> tuple[pd.DataFrame, dict[str, np.ndarray]]:
     """The messy meter readings, prepared, and the reasons each row must fail."""
-    raw = pd.DataFrame([r[:3] for r in METER_ROWS], columns=["meter_id", "timestamp", "kwh"], dtype=object)
+    rows = [r[:3] for r in METER_ROWS] + [(None, None, None)] * len(MALFORMED_LINES)
+    raw = pd.DataFrame(rows, columns=["meter_id", "timestamp", "kwh"], dtype=object)
+    raw[MALFORMED_COLUMN] = [None] * len(METER_ROWS) + MALFORMED_LINES
     raw.index = pd.RangeIndex(100, 100 + len(raw))  # not positional: GX must still report positions
     prepared = prepare_readings(raw, FLEET, AS_OF)
     reasons = load_suite("meter_readings").reasons
-    expected = {r: np.array([r in row[3] for row in METER_ROWS]) for r in reasons}
+    want = [row[3] for row in METER_ROWS] + [MALFORMED_REASONS] * len(MALFORMED_LINES)
+    expected = {r: np.array([r in w for w in want]) for r in reasons}
     return prepared, expected
 
 
