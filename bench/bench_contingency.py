@@ -56,7 +56,7 @@ import pandapower.networks as pn
 from pandapower.toolbox import drop_buses as drop_buses_and_elements
 
 from gridcore.network import contingency
-from gridcore.network.contingency import ContingencyResult, contingency_analysis
+from gridcore.network.contingency import ContingencyResult, contingency_analysis, lightsim_model, reference
 from gridcore.network.grid import pandapower_net
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -142,7 +142,7 @@ def peer(net: pp.pandapowerNet, result: ContingencyResult, with_conversion: bool
                 warnings.simplefilter("ignore", UserWarning)
                 grid = init_from_pandapower(net, pp_orig_file="pandapower_v2")
         else:
-            grid = contingency._prepare(net).grid
+            grid = lightsim_model._prepare(net).grid
         flat = np.ones(grid.total_bus(), dtype=complex)
         return grid, grid.ac_pf(grid.dc_pf(flat, 10, 1e-8), 20, 1e-8)
 
@@ -235,7 +235,7 @@ def bench_grid(name: str, net: pp.pandapowerNet, args: argparse.Namespace) -> di
         pandapower_extrapolated=len(sample) < len(outages),
         reference_engine_s=ref_s * scale,
         agreement=agreement(fast, ref),
-        numba=contingency._numba_available(),
+        numba=reference._numba_available(),
     )
     row["pandapower_over_ours"] = row["pandapower_s"] / ours_s
     row["load_after"] = os.getloadavg()

@@ -20,7 +20,8 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from gridcore.forecast.renewables import check_unique, fit_gbm, predict_gbm, read_table
+from gridcore.forecast.renewables_model import fit_gbm, predict_gbm
+from gridcore.forecast.renewables_store import check_unique, read_table
 
 #: Accumulated ECMWF fields (J m-2 or m since 00 UTC) of the solar file, de-accumulated to hourly amounts.
 ACCUMULATED = ("ssrd_j_m2_acc", "strd_j_m2_acc", "tsr_j_m2_acc", "tp_m_acc")

@@ -19,7 +19,8 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from gridcore.forecast.renewables import check_unique, fit_gbm, predict_gbm, read_table
+from gridcore.forecast.renewables_model import fit_gbm, predict_gbm
+from gridcore.forecast.renewables_store import check_unique, read_table
 
 #: Columns a wind file must have (plus at least one u/v pair).
 REQUIRED = ("timestamp", "farm", "power", "issue_time", "horizon_h")

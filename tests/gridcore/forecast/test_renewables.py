@@ -165,6 +165,14 @@ def test_unreadable_files_and_kind_detection(tmp_path: Path) -> None:
         renewable_forecaster(WIND, location=(50.0, 10.0))
 
 
+def test_renewable_forecaster_wraps_a_file_in_its_forecaster() -> None:
+    solar = renewable_forecaster(SOLAR, location=(-35.0, 149.0), train_days=30)
+    assert isinstance(solar, SolarForecaster) and solar.train_days == 30
+    assert solar.locations == {site: (-35.0, 149.0) for site in solar.series}
+    wind = renewable_forecaster(WIND, max_rows=1000)
+    assert isinstance(wind, WindForecaster) and wind.max_rows == 1000
+
+
 # -- solar -----------------------------------------------------------------------------------------
 
 

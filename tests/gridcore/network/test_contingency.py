@@ -22,7 +22,7 @@ import pandas as pd
 import pytest
 
 from gridcore.network import contingency
-from gridcore.network.contingency import DEFAULT_VM_BAND, ContingencyResult, contingency_analysis
+from gridcore.network.contingency import DEFAULT_VM_BAND, ContingencyResult, contingency_analysis, reference
 from gridcore.network.grid import pandapower_net
 
 VM_ATOL_PU = 1e-4
@@ -56,7 +56,7 @@ def grid(name: str) -> pp.pandapowerNet:
 def _reference_without_numba() -> Iterator[None]:
     """The reference loop without numba: same numbers, and no 10-20 s JIT compile on these small grids."""
     with pytest.MonkeyPatch.context() as mp:
-        mp.setattr(contingency, "_numba_available", lambda: False)
+        mp.setattr(reference, "_numba_available", lambda: False)
         yield
 
 

@@ -9,6 +9,7 @@ import pandapower as pp
 import pytest
 
 from gridcore.network import contingency, limits, powerflow
+from gridcore.network.contingency import screening
 from gridcore.network.limits import (
     DEFAULT_VOLTAGE_BANDS,
     band_per_bus,
@@ -39,8 +40,8 @@ def test_every_consumer_takes_its_bands_from_limits() -> None:
     assert powerflow.DEFAULT_LOADING_LIMIT_PCT == Limits().loading_pct == limits.DEFAULT_LOADING_LIMIT_PCT
     known = VN[VN > 0]
     ts = np.vstack(Limits().band(known))
-    n1_default = np.vstack(contingency._band_per_bus(bus_net(known), None))
-    n1_by_kv = np.vstack(contingency._band_per_bus(bus_net(known), contingency.DEFAULT_VM_BAND))
+    n1_default = np.vstack(screening._band_per_bus(bus_net(known), None))
+    n1_by_kv = np.vstack(screening._band_per_bus(bus_net(known), contingency.DEFAULT_VM_BAND))
     pf = np.array([DEFAULT_VOLTAGE_BANDS[voltage_level(v)] for v in known]).T
     for other in (n1_default, n1_by_kv):
         np.testing.assert_array_equal(ts, other)
@@ -52,10 +53,10 @@ def test_overrides_apply_everywhere() -> None:
     known = VN[VN > 0]
     expected = np.array([mv.get(voltage_level(v), DEFAULT_VOLTAGE_BANDS[voltage_level(v)]) for v in known]).T
     np.testing.assert_array_equal(np.vstack(Limits(voltage_bands=mv).band(known)), expected)
-    np.testing.assert_array_equal(np.vstack(contingency._band_per_bus(bus_net(known), mv)), expected)
+    np.testing.assert_array_equal(np.vstack(screening._band_per_bus(bus_net(known), mv)), expected)
     by_kv = bands_by_kv(mv)
     assert by_kv == {0.0: (0.95, 1.05), 1.0: (0.97, 1.03), 60.0: (0.90, 1.10), 220.0: (0.90, 1.10)}
-    np.testing.assert_array_equal(np.vstack(contingency._band_per_bus(bus_net(known), by_kv)), expected)
+    np.testing.assert_array_equal(np.vstack(screening._band_per_bus(bus_net(known), by_kv)), expected)
 
 
 def test_bad_bands_name_the_level() -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -31,6 +32,7 @@ from gridcore.storage.study import (
     utc_hour,
     week_inputs,
     with_storage,
+    write_study,
 )
 
 STORAGE = [s for s in STRATEGIES if s != "none"]
@@ -192,6 +194,20 @@ def test_degradation_tradeoff(study: tuple[object, list]) -> None:
     assert t.loc[("summer_week", 0.0), "curtailment_mwh"] <= t.loc[("summer_week", 1.0), "curtailment_mwh"]
     assert (t["fade_pct_per_year"] > 1.0).all()  # calendar fade alone is about 1.1 %/year at 25 °C
     assert (t["simultaneous_hours"] >= 0).all()
+
+
+def test_write_study_tables_and_plots(study: tuple[object, list], tmp_path: Path) -> None:
+    result, _ = study
+    written = write_study(tmp_path / "study", result)
+    assert set(written) == {"table", "tradeoff", "allocation", "plot", "tradeoff_plot"}
+    assert {Path(p).parent for p in written.values()} == {tmp_path / "study"}
+    table = pd.read_csv(written["table"])
+    assert list(table.columns) == list(TABLE_COLUMNS) and len(table) == len(result.table)
+    assert len(pd.read_csv(written["tradeoff"])) == len(result.tradeoff)
+    allocation = pd.read_csv(written["allocation"], index_col=0)
+    assert {"kind", "feeder", "pv_mw", "curtailment_mwh", *STORAGE} <= set(allocation.columns)
+    for plot in ("plot", "tradeoff_plot"):
+        assert Path(written[plot]).read_bytes()[:4] == b"\x89PNG"
 
 
 def test_costly_throughput_stops_the_batteries(

@@ -1,0 +1,144 @@
+"""Renewable data files: reading and checking the long-format CSV files of solar and wind data.
+
+:func:`read_table` checks a renewable data file (columns, numbers, UTC times) and :func:`check_unique` its
+keys, for the solar and wind readers (:func:`gridcore.forecast.solar.read_solar`,
+:func:`gridcore.forecast.wind.read_wind`); :func:`detect_kind` tells the two formats apart by the header.
+"""
+
+from __future__ import annotations
+
+import re
+
+import numpy as np
+import pandas as pd
+
+_OFFSET = re.compile(r"(?:Z|[+-]\d\d:?\d\d)$")
+
+
+def read_table(
+    path: object,
+    required: tuple[str, ...],
+    optional: list[str] | tuple[str, ...],
+    time_columns: tuple[str, ...],
+    id_column: str,
+    kind: str,
+) -> pd.DataFrame:
+    """Read and check a long-format renewable CSV file.
+
+    Parameters
+    ----------
+    path : str, Path or file-like
+        CSV, gzip allowed.
+    required : tuple of str
+        Columns that must be present.
+    optional : sequence of str
+        Columns read when present.
+    time_columns : tuple of str
+        ISO 8601 columns with a UTC offset (``Z``); empty cells allowed except in ``timestamp``.
+    id_column : str
+        Series id column (site, farm), read as text.
+    kind : str
+        ``solar`` or ``wind``, for messages.
+
+    Returns
+    -------
+    pd.DataFrame
+        The required and present optional columns: times tz-aware UTC, the id as text, the rest float.
+
+    Raises
+    ------
+    ValueError
+        Naming the missing column, or the column, file row and value that is not a number or not a UTC
+        time, or the first duplicated row.
+    """
+    try:
+        raw = pd.read_csv(path, dtype={c: str for c in (*time_columns, id_column)}, keep_default_na=True)
+    except (OSError, EOFError, UnicodeDecodeError, pd.errors.ParserError, pd.errors.EmptyDataError) as err:
+        raise ValueError(f"{kind} file {path}: not a readable CSV ({err})") from None
+    missing = [c for c in required if c not in raw.columns]
+    if missing:
+        raise ValueError(
+            f"{kind} file {path}: missing column {', '.join(missing)} (a {kind} file has "
+            f"{', '.join(required)}{' and ' + ', '.join(optional) if optional else ''})"
+        )
+    if raw.empty:
+        raise ValueError(f"{kind} file {path}: no rows")
+    cols = [c for c in (*required, *optional) if c in raw.columns]
+    out = pd.DataFrame(index=raw.index)
+    for c in cols:
+        text = raw[c]
+        if c in time_columns:
+            out[c] = _utc_column(text, c, kind, allow_empty=c != "timestamp")
+        elif c == id_column:
+            empty = text.isna() | (text.str.strip() == "")
+            if empty.any():
+                raise ValueError(f"{kind} file: {c} is empty at row {_row(empty)}")
+            out[c] = text.str.strip()
+        else:
+            values = pd.to_numeric(text, errors="coerce")
+            bad = values.isna() & text.notna()
+            if bad.any():
+                r = int(np.flatnonzero(bad.to_numpy())[0])
+                raise ValueError(f"{kind} file: {c} is not a number at row {r + 2}: {text.iloc[r]!r}")
+            out[c] = values.astype(float)
+    return out
+
+
+def _row(mask: pd.Series) -> int:
+    """File row (1 = header) of the first true entry."""
+    return int(np.flatnonzero(mask.to_numpy())[0]) + 2
+
+
+def _utc_column(text: pd.Series, name: str, kind: str, allow_empty: bool) -> pd.Series:
+    """Parse an ISO 8601 column that must carry a UTC offset."""
+    empty = text.isna() | (text.str.strip() == "")
+    if empty.any() and not allow_empty:
+        raise ValueError(f"{kind} file: {name} is empty at row {_row(empty)}")
+    filled = text[~empty].str.strip()
+    naive = ~filled.str.contains(_OFFSET)
+    if naive.any():
+        r = int(filled.index[np.flatnonzero(naive.to_numpy())[0]])
+        raise ValueError(
+            f"{kind} file: {name} at row {r + 2} ({text.iloc[r]!r}) has no UTC offset; write it as ...Z"
+        )
+    parsed = pd.to_datetime(filled, utc=True, errors="coerce", format="ISO8601")
+    if parsed.isna().any():
+        r = int(parsed.index[np.flatnonzero(parsed.isna().to_numpy())[0]])
+        raise ValueError(f"{kind} file: {name} at row {r + 2} is not an ISO 8601 time: {text.iloc[r]!r}")
+    return parsed.reindex(text.index)
+
+
+def check_unique(frame: pd.DataFrame, key: list[str], kind: str) -> None:
+    """Raise ``ValueError`` naming the first row whose ``key`` repeats an earlier row."""
+    dup = frame.duplicated(key)
+    if dup.any():
+        r = int(np.flatnonzero(dup.to_numpy())[0])
+        values = ", ".join(f"{k}={frame[k].iloc[r]}" for k in key)
+        raise ValueError(f"{kind} file: duplicated row {r + 2} ({values})")
+
+
+def detect_kind(path: object) -> str:
+    """``solar`` or ``wind`` from a file's header.
+
+    Solar has ``site`` or ``ssrd_j_m2_acc``; wind has ``farm`` and ``issue_time``.
+
+    Raises
+    ------
+    ValueError
+        When the header fits neither format.
+    """
+    try:
+        columns = set(pd.read_csv(path, nrows=0).columns)
+    except (OSError, EOFError, UnicodeDecodeError, pd.errors.ParserError, pd.errors.EmptyDataError) as err:
+        raise ValueError(f"renewable file {path}: not a readable CSV ({err})") from None
+    finally:
+        if hasattr(path, "seek"):
+            path.seek(0)
+    if {"farm", "issue_time"} <= columns:
+        return "wind"
+    if "site" in columns or "ssrd_j_m2_acc" in columns:
+        return "solar"
+    raise ValueError(
+        f"renewable file {path}: neither solar (columns site, ssrd_j_m2_acc) nor wind (farm, issue_time); "
+        "give the kind"
+    )
