@@ -36,35 +36,32 @@ def _folder(root: Path) -> Path:
     return cache_folder(CODE, root)
 
 
-@pytest.fixture
-def fake_simbench(monkeypatch):
-    """A ``simbench`` module that counts its calls; bus 5 has no coordinates."""
-    calls = []
-    rng = np.random.default_rng(0)
+def _fake_module(calls: list, delay_s: float = 0.0) -> types.SimpleNamespace:
+    """A ``simbench`` serving the small grid and 8 quarter hours of profiles; bus 5 has no coordinates."""
 
     def get_simbench_net(code: str) -> pp.pandapowerNet:
         calls.append(code)
+        time.sleep(delay_s)  # widens the window in which other threads find no cache
         net = pp.from_json(str(NET))
         net.bus.loc[5, "geo"] = None
         return net
 
     def get_absolute_values(net, profiles_instead_of_study_cases):
         assert profiles_instead_of_study_cases
-        steps = pd.RangeIndex(8)
+        rng = np.random.default_rng(0)
         return {
-            ("load", "p_mw"): pd.DataFrame(
-                rng.random((8, len(net.load))), index=steps, columns=net.load.index
-            ),
-            ("load", "q_mvar"): pd.DataFrame(
-                rng.random((8, len(net.load))), index=steps, columns=net.load.index
-            ),
-            ("sgen", "p_mw"): pd.DataFrame(
-                rng.random((8, len(net.sgen))), index=steps, columns=net.sgen.index
-            ),
+            key: pd.DataFrame(rng.random((8, len(net[key[0]]))), columns=net[key[0]].index)
+            for key in (("load", "p_mw"), ("load", "q_mvar"), ("sgen", "p_mw"))
         }
 
-    module = types.SimpleNamespace(get_simbench_net=get_simbench_net, get_absolute_values=get_absolute_values)
-    monkeypatch.setitem(sys.modules, "simbench", module)
+    return types.SimpleNamespace(get_simbench_net=get_simbench_net, get_absolute_values=get_absolute_values)
+
+
+@pytest.fixture
+def fake_simbench(monkeypatch) -> list:
+    """The calls of a stand-in ``simbench`` module (see :func:`_fake_module`)."""
+    calls: list = []
+    monkeypatch.setitem(sys.modules, "simbench", _fake_module(calls))
     return calls
 
 
@@ -140,22 +137,6 @@ def copy_of_built(built, tmp_path) -> Path:
     return tmp_path / "cache"
 
 
-def _fake_module(calls: list, delay_s: float = 0.0) -> types.SimpleNamespace:
-    def get_simbench_net(code: str) -> pp.pandapowerNet:
-        calls.append(code)
-        time.sleep(delay_s)
-        return pp.from_json(str(NET))
-
-    def get_absolute_values(net, profiles_instead_of_study_cases):
-        rng = np.random.default_rng(0)
-        return {
-            key: pd.DataFrame(rng.random((8, len(net[key[0]]))), columns=net[key[0]].index)
-            for key in (("load", "p_mw"), ("load", "q_mvar"), ("sgen", "p_mw"))
-        }
-
-    return types.SimpleNamespace(get_simbench_net=get_simbench_net, get_absolute_values=get_absolute_values)
-
-
 def _loop(path: Path) -> None:
     """Replace a file by a symbolic link to itself: it exists, but reading it fails."""
     path.unlink()
@@ -199,9 +180,10 @@ def _leftovers(root: Path) -> list[str]:
         "emptied",
     ],
 )
-def test_a_damaged_cache_rebuilds_itself_with_one_line(copy_of_built, monkeypatch, caplog, damage, expected):
-    calls: list = []
-    monkeypatch.setitem(sys.modules, "simbench", _fake_module(calls))
+def test_a_damaged_cache_rebuilds_itself_with_one_line(
+    copy_of_built, fake_simbench, caplog, damage, expected
+):
+    calls = fake_simbench
     folder = _folder(copy_of_built)
     good = load_grid(CODE, cache=copy_of_built)
     damage(folder)
@@ -216,9 +198,8 @@ def test_a_damaged_cache_rebuilds_itself_with_one_line(copy_of_built, monkeypatc
     assert _leftovers(copy_of_built) == []
 
 
-def test_garbage_net_json_is_healed_for_pandapower_net(copy_of_built, monkeypatch, caplog) -> None:
-    calls: list = []
-    monkeypatch.setitem(sys.modules, "simbench", _fake_module(calls))
+def test_garbage_net_json_is_healed_for_pandapower_net(copy_of_built, fake_simbench, caplog) -> None:
+    calls = fake_simbench
     net_json = _folder(copy_of_built) / "net.json"
     net_json.write_text("not json at all")
     net = pandapower_net(CODE, cache=copy_of_built)
@@ -228,11 +209,10 @@ def test_garbage_net_json_is_healed_for_pandapower_net(copy_of_built, monkeypatc
 
 
 def test_an_unreadable_file_that_matches_its_manifest_is_rebuilt_not_raised(
-    copy_of_built, monkeypatch, caplog
+    copy_of_built, fake_simbench, caplog
 ):
     """Reading errors (here pyarrow's) never surface: the cache is rebuilt and read again."""
-    calls: list = []
-    monkeypatch.setitem(sys.modules, "simbench", _fake_module(calls))
+    calls = fake_simbench
     folder = _folder(copy_of_built)
     (folder / "line.parquet").write_bytes(b"PAR1 not really parquet PAR1")
     manifest = json.loads((folder / "manifest.json").read_text())
@@ -290,8 +270,7 @@ def test_waiting_too_long_for_another_build_is_an_error(tmp_path, monkeypatch) -
         load_grid(CODE, cache=tmp_path)
 
 
-def test_leftovers_beside_a_valid_cache_go_when_no_build_runs(copy_of_built, monkeypatch) -> None:
-    monkeypatch.setitem(sys.modules, "simbench", _fake_module([]))
+def test_leftovers_beside_a_valid_cache_go_when_no_build_runs(copy_of_built, fake_simbench) -> None:
     folder = _folder(copy_of_built)
     for name in (f"{folder.name}.tmp-dead", f"{folder.name}.old-dead"):
         (copy_of_built / name).mkdir()
@@ -382,7 +361,7 @@ def test_three_processes_on_an_empty_cache_all_succeed_with_one_build(tmp_path, 
     assert _leftovers(cache) == [] and (_folder(cache) / "manifest.json").exists()
 
 
-def test_a_build_killed_mid_way_is_cleaned_up_by_the_next_load(tmp_path, child_env, monkeypatch) -> None:
+def test_a_build_killed_mid_way_is_cleaned_up_by_the_next_load(tmp_path, child_env, fake_simbench) -> None:
     cache, started = tmp_path / "cache", tmp_path / "started"
     child = _child({**child_env, "STUB_HANG": str(started)}, cache)
     deadline = time.monotonic() + 120
@@ -395,8 +374,6 @@ def test_a_build_killed_mid_way_is_cleaned_up_by_the_next_load(tmp_path, child_e
     (partial,) = [p for p in cache.iterdir() if ".tmp-" in p.name]  # what SIGKILL left: a half-built folder
     assert (partial / "net.json").exists() and not (partial / "manifest.json").exists()
     assert not _folder(cache).exists()
-    calls: list = []
-    monkeypatch.setitem(sys.modules, "simbench", _fake_module(calls))
     model = load_grid(CODE, cache=cache)
-    assert len(model.bus) == 15 and calls == [CODE]
+    assert len(model.bus) == 15 and fake_simbench == [CODE]
     assert _leftovers(cache) == []
