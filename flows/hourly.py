@@ -17,13 +17,14 @@ from flows.demand import forecast_from_champions
 from flows.runner import dask_runner
 from gridcore.data.quality import feed_summary
 from gridcore.data.synthetic import fleet_blocks
-from gridcore.system import DEFAULT_METERS, DEFAULT_SEED
+from gridcore.system import DEFAULT_METERS, DEFAULT_SEED, default_system
 from tasks.hourly import ami_block, grid_feeds, persist_hour
 from tasks.meters import publish_summary
 
 
 def submit_hour(hour: pd.Timestamp, meters: int, seed: int) -> tuple[list[PrefectFuture], PrefectFuture]:
     """Submit an hour's reading and validation: one task per block of meters, one for the grid feeds."""
+    default_system(meters, seed)  # grid (cache built or healed) and fleet once, before the threads fan out
     blocks = list(range(len(fleet_blocks(meters))))
     return ami_block.map(unmapped(hour), blocks, unmapped(meters), unmapped(seed)), grid_feeds.submit(
         hour, meters, seed

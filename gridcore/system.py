@@ -7,6 +7,7 @@ different code.
 
 from __future__ import annotations
 
+import threading
 from dataclasses import dataclass
 from functools import cache
 
@@ -20,6 +21,8 @@ from gridcore.network.grid import DEFAULT_GRID, GridModel, load_grid
 DEFAULT_METERS = 100_000
 #: Default seed of the fleet and the synthetic feed.
 DEFAULT_SEED = 20160701
+#: One assembly at a time in a process: tasks on Dask threads that ask at once wait for the first.
+_ASSEMBLY = threading.Lock()
 
 
 @dataclass(frozen=True)
@@ -52,11 +55,12 @@ class System:
         }
 
 
-@cache
 def default_system(
     n_meters: int = DEFAULT_METERS, seed: int = DEFAULT_SEED, grid_code: str = DEFAULT_GRID
 ) -> System:
-    """The embedded default system (cached per arguments).
+    """The embedded default system (cached per arguments; assembled once per process, thread-safe).
+
+    Flows call it before they fan tasks out to threads, so the grid cache is read (or built) once.
 
     Parameters
     ----------
@@ -71,6 +75,13 @@ def default_system(
     -------
     System
     """
+    with _ASSEMBLY:
+        return _assemble(n_meters, seed, grid_code)
+
+
+@cache
+def _assemble(n_meters: int, seed: int, grid_code: str) -> System:
+    """Grid, feeders and fleet for :func:`default_system` (call with ``_ASSEMBLY`` held)."""
     grid = load_grid(grid_code)
     return System(grid, derive_feeders(grid), build_fleet(grid, n_meters, seed), seed)
 

@@ -17,15 +17,28 @@ which leaves every per-unit result and every loading unchanged; its nominal volt
 (``case_base_kv`` NaN). A test checks every solution against MATPOWER's own equations (``makeYbus``),
 independently of pandapower; the unit conversions of MATPOWER's distribution cases are carried out (see
 :func:`matpower_tables`).
+
+Reading a case runs none of its code. A MATPOWER file is parsed as text, and the few MATLAB statements
+MATPOWER's cases hold are carried out by an arithmetic-only evaluator (numbers, ``mpc`` tables, + - * / ^
+and a few functions). A pandapower JSON file names Python classes (``_module``/``_class``) that
+pandapower's loader imports; every one is checked first against the types pandapower itself writes
+(pandapower's network, controllers and characteristics; pandas frames, series and indexes; numpy arrays
+and scalars; tuples, sets, complex numbers; networkx graphs; shapely and geopandas geometry), and a file
+naming anything else is refused before pandapower sees it. Other formats (MATPOWER ``.mat``, pickles) are
+not read.
 """
 
 from __future__ import annotations
 
 import ast
+import importlib
+import inspect
+import json
 import operator
 import re
 import warnings
 from collections.abc import Callable
+from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING, NamedTuple
 
@@ -188,13 +201,28 @@ def read_pandapower_json(path: str | Path) -> pandapowerNet:
 
     path = Path(path)
     try:
-        net = pp.from_json(str(path))
+        text = path.read_text()
+        doc = json.loads(text)
+    except (UnicodeDecodeError, RecursionError, ValueError) as err:
+        raise ValueError(
+            f"{path.name}: not a pandapower JSON network ({type(err).__name__}: {err})"
+        ) from None
+    if not (
+        isinstance(doc, dict)
+        and doc.get("_module") == "pandapower.auxiliary"
+        and doc.get("_class") == "pandapowerNet"
+    ):
+        raise ValueError(
+            f"{path.name}: not a pandapower JSON network (no pandapowerNet at its top; save the network "
+            "with pandapower.to_json)"
+        )
+    _refuse_foreign_types(path.name, doc)
+    try:
+        net = pp.from_json_string(text)  # the text checked, not the file again
     except Exception as err:  # noqa: BLE001 (pandapower raises anything from JSON errors to KeyError)
         raise ValueError(
             f"{path.name}: not a pandapower JSON network ({type(err).__name__}: {err})"
         ) from None
-    if not isinstance(net, pp.pandapowerNet):
-        raise ValueError(f"{path.name}: the JSON holds a {type(net).__name__}, not a pandapower network")
     if net.bus.empty:
         raise ValueError(f"{path.name}: the network has no bus")
     slack_gen = net.gen["slack"].astype(bool) if "slack" in net.gen else pd.Series(False, index=net.gen.index)
@@ -206,6 +234,78 @@ def read_pandapower_json(path: str | Path) -> pandapowerNet:
         raise ValueError(f"{path.name}: no slack: no external grid or slack generator is in service")
     net.bus[CASE_BUS_ID] = net.bus.index.to_numpy()
     return net
+
+
+#: Top-level packages whose classes a pandapower JSON file may name (checked further by :func:`_foreign`).
+_TRUSTED_PACKAGES = ("pandapower", "pandas", "numpy")
+#: Types pandapower's loader decodes by name alone, without importing anything.
+_DECODED_BY_NAME = {("networkx", "MultiGraph"), ("geopandas.geodataframe", "GeoDataFrame")}
+_SHAPELY = {"Point", "LineString", "LinearRing", "Polygon", "MultiPoint", "MultiLineString", "MultiPolygon"}
+#: Builtins pandapower writes (its loader allows no others either).
+_BUILTINS = {"complex", "tuple", "set", "frozenset"}
+
+
+def _refuse_foreign_types(file: str, doc: object) -> None:
+    """Raise naming the first ``_module``/``_class`` of a parsed pandapower JSON that is not pandapower's.
+
+    pandapower's loader (``pp_hook``) turns every JSON object holding both keys into an instance of the class
+    named, importing its module; objects whose ``_object`` is JSON text (frames, series, controllers, a
+    network) are decoded again. This walks the same objects, the nested texts included, without importing
+    anything but the modules of pandapower, pandas and numpy.
+    """
+    stack = [doc]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, list):
+            stack.extend(item)
+            continue
+        if not isinstance(item, dict):
+            continue
+        stack.extend(item.values())
+        if "_module" not in item or "_class" not in item:
+            continue
+        module, name = item["_module"], item["_class"]
+        why = _foreign(module, name) if isinstance(module, str) and isinstance(name, str) else "not a name"
+        if why:
+            raise ValueError(
+                f"{file}: refused: it names the Python class {name!r} of module {module!r} ({why}); "
+                "a case may hold only the types pandapower itself writes, and nothing else is imported"
+            )
+        inner = item.get("_object")
+        if isinstance(inner, str) and module.partition(".")[0] not in ("numpy", "builtins"):
+            try:
+                stack.append(json.loads(inner))
+            except (RecursionError, ValueError):
+                raise ValueError(
+                    f"{file}: refused: the {module}.{name} object holds text that is not JSON, "
+                    "which pandapower's loader would read as a file name or a network"
+                ) from None
+
+
+@cache
+def _foreign(module: str, name: str) -> str | None:
+    """Why ``module.name`` is not a type pandapower writes into its JSON files; None when it is one."""
+    if name in ("function", "method"):
+        return "a function reference"
+    if module == "builtins":
+        return None if name in _BUILTINS else "not a builtin pandapower writes"
+    if (module, name) in _DECODED_BY_NAME or (module == "shapely" and name in _SHAPELY):
+        return None
+    if module.partition(".")[0] not in _TRUSTED_PACKAGES or not re.fullmatch(r"\w+(\.\w+)*", module):
+        return "not pandapower, pandas or numpy"
+    if module == "numpy" and name == "array":
+        return None
+    try:
+        value = getattr(importlib.import_module(module), name)
+    except (ImportError, AttributeError):
+        return "no such class"
+    import pandapower as pp
+    from pandapower.io_utils import JSONSerializableClass
+
+    bases = (pp.pandapowerNet, JSONSerializableClass, pd.DataFrame, pd.Series, pd.Index, np.generic)
+    if inspect.isclass(value) and issubclass(value, bases):
+        return None
+    return "not a network, controller, table or number type"
 
 
 def bus_ids(net: pandapowerNet) -> pd.Series:
@@ -254,7 +354,7 @@ def _constant(text: str) -> float | None:
     """A constant arithmetic expression (``135/sqrt(3)``, ``Inf``) as a float, None if it is not one."""
     try:
         value = _eval_node(ast.parse(text.replace("^", "**"), mode="eval").body, {"pi": np.pi, "Inf": np.inf})
-    except (SyntaxError, KeyError, TypeError, ValueError):
+    except (SyntaxError, KeyError, TypeError, ValueError, ArithmeticError):
         return None
     return float(value) if np.ndim(value) == 0 else None
 
@@ -540,7 +640,7 @@ def _evaluate(
     names.update({f"__ref{i}": v for i, v in enumerate(refs)})
     try:
         return _eval_node(ast.parse(py.strip(), mode="eval").body, names)
-    except (SyntaxError, KeyError, TypeError, ValueError) as err:
+    except (SyntaxError, KeyError, TypeError, ValueError, ArithmeticError) as err:
         raise ValueError(f"{file}: line {number}: cannot evaluate {expr.strip()!r} ({err})") from None
 
 

@@ -2,8 +2,15 @@
 
 SimBench (Meinecke et al., 2020, https://simbench.de) publishes benchmark grids with a year (2016) of
 15-minute load, PV and wind profiles. Building one from the ``simbench`` package takes several seconds,
-so the first use writes a cache (pandapower JSON for the network, Parquet for the profiles and tables);
-later loads read the cache and need neither ``simbench`` nor ``pandapower``.
+so the first use writes a cache (pandapower JSON for the network, Parquet for the tables, NumPy for the
+profiles); later loads read the cache and need neither ``simbench`` nor ``pandapower``.
+
+The cache is safe to share between processes and threads. It is built once, under a file lock beside its
+folder (``simbench-<code>-v2.lock``), into a temporary folder of its own that is renamed into place when
+complete; a build that fails or is killed leaves that folder behind only until the next process takes the
+lock. Its ``manifest.json``, written last, records the size and CRC-32 of every file; each load checks the
+files it reads against it, and a damaged or missing file, or one that cannot be read, makes the cache
+rebuild itself with one line in the log saying so. Readers of a complete cache take no lock.
 
 The profile year is 2016 (366 days, 35,136 quarter hours). A timestamp of any other year maps onto the
 same quarter hour of the year (day of year and time of day), so the defaults run for any date.
@@ -13,12 +20,20 @@ from __future__ import annotations
 
 import hashlib
 import json
+import logging
 import os
+import shutil
+import uuid
+import zipfile
+import zlib
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TypeVar
 
 import numpy as np
 import pandas as pd
+from filelock import FileLock, Timeout
 
 #: SimBench code of the default grid: the semi-urban MV grid, switching-based variant.
 DEFAULT_GRID = "1-MV-semiurb--0-sw"
@@ -26,7 +41,25 @@ DEFAULT_GRID = "1-MV-semiurb--0-sw"
 STEPS_PER_YEAR = 35136
 #: Profile resolution.
 STEP = pd.Timedelta(minutes=15)
-_CACHE_VERSION = "1"
+_CACHE_VERSION = "2"
+#: Tables of a cache folder (``<name>.parquet``).
+_TABLES = ("bus", "line", "trafo", "switch", "load", "sgen")
+#: Files :func:`load_grid` reads, and :func:`pandapower_net`.
+_MODEL_FILES = (*(f"{name}.parquet" for name in _TABLES), "profiles.npz", "meta.json")
+_NET_FILES = ("net.json",)
+#: Written last: size [bytes] and CRC-32 of every other file. A cache folder without it is incomplete.
+_MANIFEST = "manifest.json"
+#: How long a process waits for another one's build of the same cache [s] (a build takes ~10 s).
+_LOCK_TIMEOUT_S = 600.0
+#: What reading a damaged file raises (pyarrow's errors derive from ``OSError`` and ``ValueError``).
+_READ_ERRORS = (OSError, ValueError, KeyError, TypeError, EOFError, UserWarning, zipfile.BadZipFile)
+
+_log = logging.getLogger(__name__)
+_T = TypeVar("_T")
+
+
+class GridCacheError(RuntimeError):
+    """The grid cache could not be built or read; the message names the cache folder and the cause."""
 
 
 def cache_dir() -> Path:
@@ -116,24 +149,13 @@ def load_grid(code: str = DEFAULT_GRID, cache: Path | None = None) -> GridModel:
     Returns
     -------
     GridModel
+
+    Raises
+    ------
+    GridCacheError
+        When the cache can neither be read nor rebuilt (e.g. ``simbench`` missing, disk full).
     """
-    folder = (cache or cache_dir()) / f"simbench-{code}-v{_CACHE_VERSION}"
-    if not (folder / "done").exists():
-        _build_cache(code, folder)
-    tables = {
-        name: pd.read_parquet(folder / f"{name}.parquet")
-        for name in ("bus", "line", "trafo", "switch", "load", "sgen")
-    }
-    arrays = np.load(folder / "profiles.npz")
-    meta = json.loads((folder / "meta.json").read_text())
-    return GridModel(
-        code=code,
-        **tables,
-        load_p_mw=arrays["load_p_mw"],
-        load_q_mvar=arrays["load_q_mvar"],
-        sgen_p_mw=arrays["sgen_p_mw"],
-        profile_start=pd.Timestamp(meta["profile_start"]),
-    )
+    return _from_cache(code, cache, _MODEL_FILES, lambda folder: _read_model(code, folder))
 
 
 def pandapower_net(code: str = DEFAULT_GRID, cache: Path | None = None):  # noqa: ANN201
@@ -149,24 +171,190 @@ def pandapower_net(code: str = DEFAULT_GRID, cache: Path | None = None):  # noqa
     Returns
     -------
     pandapower.pandapowerNet
+
+    Raises
+    ------
+    GridCacheError
+        When the cache can neither be read nor rebuilt.
     """
     import pandapower as pp
 
-    folder = (cache or cache_dir()) / f"simbench-{code}-v{_CACHE_VERSION}"
-    if not (folder / "done").exists():
+    return _from_cache(code, cache, _NET_FILES, lambda folder: pp.from_json(str(folder / "net.json")))
+
+
+def cache_folder(code: str = DEFAULT_GRID, cache: Path | None = None) -> Path:
+    """The cache folder of a grid: ``<cache>/simbench-<code>-v<version>``.
+
+    Parameters
+    ----------
+    code : str
+        SimBench grid code.
+    cache : Path, optional
+        Cache root; :func:`cache_dir` by default.
+
+    Returns
+    -------
+    Path
+    """
+    return (cache or cache_dir()) / f"simbench-{code}-v{_CACHE_VERSION}"
+
+
+def _from_cache(code: str, cache: Path | None, files: tuple[str, ...], read: Callable[[Path], _T]) -> _T:
+    """Read ``files`` of a grid's cache with ``read``, building or repairing the cache first if needed.
+
+    Without a lock when the files match the manifest (the usual case). Otherwise, under the cache's lock:
+    check again (another process may have just built it), rebuild, read.
+    """
+    folder = cache_folder(code, cache)
+    problem = _check(folder, files)
+    if problem is None:
+        try:
+            value = read(folder)
+        except _READ_ERRORS as err:
+            problem = _read_problem(err)
+        else:
+            if _leftovers(folder):
+                _tidy(folder)
+            return value
+    folder.parent.mkdir(parents=True, exist_ok=True)
+    lock = _lock(folder)
+    try:
+        lock.acquire()
+    except Timeout:
+        raise GridCacheError(
+            f"grid cache {folder}: another process has held {lock.lock_file} for {lock.timeout:.0f} s; "
+            "is a build stuck?"
+        ) from None
+    try:
+        problem = _check(folder, files)
+        if problem is None:
+            try:
+                return read(folder)
+            except _READ_ERRORS as err:
+                problem = _read_problem(err)
+        if problem != "missing":
+            _log.warning("gridflow: grid cache %s damaged (%s); rebuilding", folder, problem)
         _build_cache(code, folder)
-    return pp.from_json(str(folder / "net.json"))
+        try:
+            return read(folder)
+        except _READ_ERRORS as err:
+            raise GridCacheError(
+                f"grid cache {folder}: unreadable after a rebuild ({_read_problem(err)})"
+            ) from err
+    finally:
+        lock.release()
+
+
+def _lock(folder: Path, timeout: float | None = None) -> FileLock:
+    """The lock of a cache folder: ``<folder>.lock`` beside it (across processes and threads).
+
+    ``timeout`` [s] is ``_LOCK_TIMEOUT_S`` by default; 0 tries once.
+    """
+    return FileLock(
+        folder.with_name(folder.name + ".lock"), timeout=_LOCK_TIMEOUT_S if timeout is None else timeout
+    )
+
+
+def _check(folder: Path, files: tuple[str, ...]) -> str | None:
+    """None when ``files`` match the folder's manifest, else what is wrong ("missing" for no folder)."""
+    if not folder.is_dir():
+        return "missing"
+    try:
+        manifest = json.loads((folder / _MANIFEST).read_text())["files"]
+    except FileNotFoundError:
+        return f"{_MANIFEST} missing"
+    except (OSError, ValueError, KeyError, TypeError) as err:
+        return f"{_MANIFEST} unreadable: {type(err).__name__}"
+    for name in files:
+        try:
+            size, crc = manifest[name]["size"], manifest[name]["crc32"]
+        except (KeyError, TypeError):
+            return f"{name} not in {_MANIFEST}"
+        try:
+            actual_size = (folder / name).stat().st_size
+            actual_crc = _crc32(folder / name) if actual_size == size else None
+        except FileNotFoundError:
+            return f"{name}: missing"
+        except OSError as err:
+            return f"{name}: {err.strerror or type(err).__name__}"
+        if actual_size != size:
+            return f"{name}: size {actual_size}, expected {size}"
+        if actual_crc != crc:
+            return f"{name}: CRC-32 {actual_crc}, expected {crc}"
+    return None
+
+
+def _crc32(path: Path) -> str:
+    """CRC-32 of a file's bytes, 8 hex digits (~0.2 ms per MB)."""
+    crc = 0
+    with path.open("rb") as f:
+        while block := f.read(1 << 20):
+            crc = zlib.crc32(block, crc)
+    return f"{crc:08x}"
+
+
+def _read_problem(err: BaseException) -> str:
+    """One line on an error raised while reading the cache."""
+    lines = str(err).strip().splitlines()
+    return f"unreadable: {type(err).__name__}" + (f": {lines[0]}" if lines else "")
+
+
+def _read_model(code: str, folder: Path) -> GridModel:
+    """The :class:`GridModel` stored in a cache folder."""
+    tables = {name: pd.read_parquet(folder / f"{name}.parquet") for name in _TABLES}
+    with np.load(folder / "profiles.npz", allow_pickle=False) as arrays:
+        profiles = {name: arrays[name] for name in ("load_p_mw", "load_q_mvar", "sgen_p_mw")}
+    meta = json.loads((folder / "meta.json").read_text())
+    return GridModel(code=code, **tables, **profiles, profile_start=pd.Timestamp(meta["profile_start"]))
+
+
+def _leftovers(folder: Path) -> list[Path]:
+    """Build and swap folders of earlier builds of this cache (``<folder>.tmp-*``, ``<folder>.old-*``)."""
+    return [*folder.parent.glob(f"{folder.name}.tmp-*"), *folder.parent.glob(f"{folder.name}.old-*")]
+
+
+def _tidy(folder: Path) -> None:
+    """Remove leftovers of interrupted builds, if no build runs now (the lock is free)."""
+    try:
+        with _lock(folder, timeout=0):
+            _remove_leftovers(folder)
+    except Timeout:
+        return  # a build runs: it removes them itself
+
+
+def _remove_leftovers(folder: Path) -> None:
+    """Remove the folders :func:`_leftovers` finds (call with the cache's lock held)."""
+    for path in _leftovers(folder):
+        shutil.rmtree(path, ignore_errors=True)
 
 
 def _build_cache(code: str, folder: Path) -> None:
-    """Build the grid cache from the ``simbench`` package (several seconds, once)."""
+    """Build the grid cache from the ``simbench`` package (several seconds, once; call under the lock).
+
+    Leftovers of interrupted builds are removed first. The files go to a folder of this build's own
+    (``<folder>.tmp-<uuid>``), the manifest last; the folder then replaces ``folder``. On any error the
+    temporary folder is removed and a :class:`GridCacheError` names the cache and the cause.
+    """
+    _remove_leftovers(folder)
+    tmp = folder.with_name(f"{folder.name}.tmp-{uuid.uuid4().hex}")
+    tmp.mkdir(parents=True)
+    try:
+        _write_cache(code, tmp)
+        _replace(folder, tmp)
+    except BaseException as err:
+        shutil.rmtree(tmp, ignore_errors=True)
+        if isinstance(err, Exception):
+            raise GridCacheError(f"cannot build grid cache {folder}: {type(err).__name__}: {err}") from err
+        raise
+    _log.info("gridflow: grid cache %s built", folder)
+
+
+def _write_cache(code: str, tmp: Path) -> None:
+    """Write a grid's cache files into ``tmp``, the manifest last."""
     import pandapower as pp
     import simbench as sb
 
     net = sb.get_simbench_net(code)
-    profiles = sb.get_absolute_values(net, profiles_instead_of_study_cases=True)
-    tmp = folder.with_name(folder.name + f".tmp{os.getpid()}")
-    tmp.mkdir(parents=True, exist_ok=True)
     geo = net.bus["geo"].map(
         lambda g: json.loads(g)["coordinates"] if isinstance(g, str) else [np.nan, np.nan]
     )
@@ -185,20 +373,29 @@ def _build_cache(code: str, folder: Path) -> None:
     }
     for name, table in tables.items():
         table.to_parquet(tmp / f"{name}.parquet")
+    pp.to_json(net, str(tmp / "net.json"))
+    profiles = sb.get_absolute_values(net, profiles_instead_of_study_cases=True)
     np.savez(
         tmp / "profiles.npz",
         load_p_mw=profiles[("load", "p_mw")].to_numpy(dtype=np.float64),
         load_q_mvar=profiles[("load", "q_mvar")].to_numpy(dtype=np.float64),
         sgen_p_mw=profiles[("sgen", "p_mw")].to_numpy(dtype=np.float64),
     )
-    pp.to_json(net, str(tmp / "net.json"))
     (tmp / "meta.json").write_text(
         json.dumps({"code": code, "profile_start": "2016-01-01T00:00:00+00:00", "source": "simbench"})
     )
-    (tmp / "done").write_text("ok")
-    if folder.exists():
-        import shutil
+    files = {
+        path.name: {"size": path.stat().st_size, "crc32": _crc32(path)} for path in sorted(tmp.iterdir())
+    }
+    (tmp / _MANIFEST).write_text(json.dumps({"code": code, "files": files}, indent=1))
 
-        shutil.rmtree(tmp)
-        return
+
+def _replace(folder: Path, tmp: Path) -> None:
+    """Put the complete folder ``tmp`` in the place of ``folder`` (a damaged one moves aside first)."""
+    old = None
+    if folder.exists():
+        old = folder.with_name(f"{folder.name}.old-{uuid.uuid4().hex}")
+        folder.rename(old)
     tmp.rename(folder)
+    if old is not None:
+        shutil.rmtree(old, ignore_errors=True)
