@@ -42,6 +42,19 @@ import numpy as np
 import pandas as pd
 import xarray as xr
 
+from gridcore.errors import StoreError
+
+__all__ = [
+    "Store",
+    "StoreError",
+    "default_store",
+    "issue_path",
+    "issue_times",
+    "locked",
+    "open_issue",
+    "write_whole",
+]
+
 #: Encoding of every time coordinate.
 TIME_ENCODING = {"units": "seconds since 1970-01-01", "dtype": "int64", "calendar": "proleptic_gregorian"}
 _ZARR = {"zarr_format": 2, "consolidated": True}
@@ -127,10 +140,6 @@ def _temporary(path: Path) -> Path:
 def default_store() -> Path:
     """The store root: ``$GRIDFLOW_STORE``, else ``./gridflow-store``."""
     return Path(os.environ.get("GRIDFLOW_STORE", "gridflow-store"))
-
-
-class StoreError(RuntimeError):
-    """A write that does not fit the product already in the store."""
 
 
 class Store:

@@ -26,6 +26,8 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from gridcore.errors import InputError
+
 #: Folder holding the suites (``expectations/`` at the project root).
 EXPECTATIONS_DIR = Path(__file__).resolve().parents[2] / "expectations"
 
@@ -36,7 +38,7 @@ LINE_COLUMN = "file_line"
 MALFORMED_COLUMN = "malformed_row"
 
 
-class ContractError(ValueError):
+class ContractError(InputError):
     """A whole input is refused: a required column is missing or has the wrong type."""
 
 

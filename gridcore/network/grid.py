@@ -35,6 +35,8 @@ import numpy as np
 import pandas as pd
 from filelock import FileLock, Timeout
 
+from gridcore.errors import GridCacheError
+
 #: SimBench code of the default grid: the semi-urban MV grid, switching-based variant.
 DEFAULT_GRID = "1-MV-semiurb--0-sw"
 #: Quarter hours in the SimBench profile year (2016, a leap year).
@@ -58,8 +60,6 @@ _log = logging.getLogger(__name__)
 _T = TypeVar("_T")
 
 
-class GridCacheError(RuntimeError):
-    """The grid cache could not be built or read; the message names the cache folder and the cause."""
 
 
 def cache_dir() -> Path:

@@ -25,6 +25,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 
+from gridcore.errors import InputError
 from gridcore.network.cases import CASE_BASE_KV, CASE_BRANCH, bus_ids
 from gridcore.network.limits import (  # noqa: F401 (re-exported)
     DEFAULT_LOADING_LIMIT_PCT,
@@ -57,7 +58,7 @@ _BRANCH_COLUMNS = [
 ]
 
 
-class PowerFlowError(ValueError):
+class PowerFlowError(InputError):
     """The power flow has no solution for this network (it did not converge, or cannot be set up)."""
 
 

@@ -22,6 +22,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from gridcore.errors import InputError
 from gridcore.network.feeders import derive_feeders
 from gridcore.network.grid import GridModel
 
@@ -29,7 +30,7 @@ from gridcore.network.grid import GridModel
 KINDS = ("switch", "line", "trafo", "cancel")
 
 
-class TopologyError(ValueError):
+class TopologyError(InputError):
     """A change that names an unknown element, a bad state or an empty period."""
 
 

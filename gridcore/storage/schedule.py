@@ -45,6 +45,8 @@ import numpy as np
 import pandas as pd
 import scipy.sparse as sp
 
+from gridcore.errors import InputError
+
 #: Names of the variable blocks of one battery's LP, in order.
 BLOCKS = ("charge_mw", "discharge_mw", "soc_mwh", "import_mw", "export_mw", "curtail_mw")
 #: Value given to one MWh of renewable energy that is not curtailed when nothing else decides [EUR/MWh].
@@ -66,7 +68,7 @@ UNIT_COLUMNS = (
 )
 
 
-class ScheduleError(ValueError):
+class ScheduleError(InputError):
     """Inputs a schedule cannot be built from (missing columns, bad shapes, NaN)."""
 
 
