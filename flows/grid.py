@@ -13,6 +13,8 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
+from flows.cli_common import check_input_file, check_time
+
 if TYPE_CHECKING:
     import pandas as pd
 
@@ -23,7 +25,11 @@ grid_app = typer.Typer(
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print one JSON object on stdout.")]
 CaseOpt = Annotated[
     Path | None,
-    typer.Option("--case", help="Case file: MATPOWER .m or pandapower .json (default: the default grid)."),
+    typer.Option(
+        "--case",
+        help="Case file: MATPOWER .m or pandapower .json (default: the default grid).",
+        callback=check_input_file,
+    ),
 ]
 AtOpt = Annotated[
     str | None,
@@ -31,6 +37,7 @@ AtOpt = Annotated[
         "--at",
         help="UTC time (ISO 8601, e.g. 2016-07-01T14:00Z): the default grid with its profile values of that "
         "quarter hour (default: its base case).",
+        callback=check_time,
     ),
 ]
 LoadingOpt = Annotated[float, typer.Option("--loading-limit", help="Thermal limit of branches [%].", min=0.0)]

@@ -7,16 +7,19 @@ from typing import Annotated
 
 import typer
 
+from flows.cli_common import JsonOpt, StoreOpt, check_read_store, time_option
 from flows.grid import grid_app
 
-StoreOpt = Annotated[
-    Path | None, typer.Option("--store", help="Store folder [env GRIDFLOW_STORE; default ./gridflow-store].")
+ReadStoreOpt = Annotated[
+    Path | None,
+    typer.Option(
+        "--store",
+        help="Store folder [env GRIDFLOW_STORE; default ./gridflow-store].",
+        callback=check_read_store,
+    ),
 ]
-JsonOpt = Annotated[bool, typer.Option("--json", help="Print one JSON object on stdout.")]
-FromOpt = Annotated[str | None, typer.Option("--from", help="In force from, ISO 8601 UTC (default: now).")]
-ToOpt = Annotated[
-    str | None, typer.Option("--to", help="In force until, ISO 8601 UTC (default: open-ended).")
-]
+FromOpt = Annotated[str | None, time_option("In force from, ISO 8601 UTC (default: now).", "--from")]
+ToOpt = Annotated[str | None, time_option("In force until, ISO 8601 UTC (default: open-ended).", "--to")]
 WhoOpt = Annotated[str, typer.Option(help="Who orders the change (recorded).")]
 WhyOpt = Annotated[str, typer.Option(help="Why (recorded).")]
 
@@ -107,8 +110,8 @@ def grid_outage(
 
 @grid_app.command("topology")
 def grid_topology(
-    at: Annotated[str | None, typer.Option(help="Time, ISO 8601 UTC (default: now).")] = None,
-    store: StoreOpt = None,
+    at: Annotated[str | None, time_option("Time, ISO 8601 UTC (default: now).")] = None,
+    store: ReadStoreOpt = None,
     as_json: JsonOpt = False,
 ) -> None:
     """The topology in force at a time: the changes applied, feeders, islanded and meshed buses."""
