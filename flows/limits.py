@@ -21,6 +21,7 @@ from __future__ import annotations
 import hashlib
 import os
 import re
+import threading
 import time
 from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager, suppress
@@ -31,7 +32,7 @@ import pandas as pd
 
 #: Slots held by the current run (a subflow asking for its parent's slot goes on).
 _held: ContextVar[frozenset[str]] = ContextVar("gridflow_slots", default=frozenset())
-#: Seconds to try for a slot before saying that the run waits.
+#: Seconds without a slot before the run says that it waits.
 FIRST_TRY_S = 1.0
 
 
@@ -97,13 +98,22 @@ def slot(name: str, limit: int, what: str) -> Iterator[None]:
 
     ensure_limit(name, limit)
     logger = get_run_logger()
+    t0 = time.monotonic()
+    waiting = threading.Event()
+
+    def say_waiting() -> None:
+        waiting.set()
+        logger.info("waiting for %s: another run holds it (concurrency limit %s)", what, name)
+
+    timer = threading.Timer(FIRST_TRY_S, say_waiting)
+    timer.daemon = True
     with ExitStack() as stack:
+        timer.start()
         try:
-            stack.enter_context(concurrency(name, occupy=1, timeout_seconds=FIRST_TRY_S, strict=True))
-        except TimeoutError:
-            logger.info("waiting for %s: another run holds it (concurrency limit %s)", what, name)
-            t0 = time.monotonic()
             stack.enter_context(concurrency(name, occupy=1, strict=True))
+        finally:
+            timer.cancel()
+        if waiting.is_set():
             logger.info("%s is free after %.1f s of waiting; going on", what, time.monotonic() - t0)
         token = _held.set(_held.get() | {name})
         try:
