@@ -151,8 +151,12 @@ def test_usage_errors_and_debug_through_the_command_group(inputs: dict[str, str]
 # -- processes: no temporary server outlives its command, one server per command ----------------------
 
 
-@pytest.mark.parametrize("sig", [signal.SIGKILL, signal.SIGTERM], ids=["SIGKILL", "SIGTERM"])
-def test_a_killed_command_leaves_no_server_behind(sig: signal.Signals, tmp_path: Path) -> None:
+@pytest.mark.parametrize(
+    ("sig", "moment"),
+    [(signal.SIGKILL, "flow"), (signal.SIGTERM, "flow"), (signal.SIGTERM, "start")],
+    ids=["SIGKILL-during-flow", "SIGTERM-during-flow", "SIGTERM-at-start"],
+)
+def test_a_killed_command_leaves_no_server_behind(sig: signal.Signals, moment: str, tmp_path: Path) -> None:
     args = ["run", "hourly", "--at", AT, "--meters", "20000", "--store", str(tmp_path), "--no-forecast"]
     proc = subprocess.Popen(
         [GRIDFLOW, *args], env=_env(), stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True
@@ -165,9 +169,15 @@ def test_a_killed_command_leaves_no_server_behind(sig: signal.Signals, tmp_path:
                 started.set()
 
     threading.Thread(target=read, daemon=True).start()
+    command = psutil.Process(proc.pid)
     try:
-        assert started.wait(240), "the flow run did not begin"
-        command = psutil.Process(proc.pid)
+        if moment == "flow":
+            assert started.wait(240), "the flow run did not begin"
+        else:  # as soon as the server runs, while the command still loads its data
+            deadline = time.monotonic() + 60
+            while not any(_is_server(p) for p in command.children(recursive=True)):
+                assert time.monotonic() < deadline, "no server started"
+                time.sleep(0.05)
         family = command.children(recursive=True)
         servers = [p for p in family if _is_server(p)]
         assert len(servers) == 1, [p.cmdline() for p in family]
@@ -177,7 +187,7 @@ def test_a_killed_command_leaves_no_server_behind(sig: signal.Signals, tmp_path:
             for c in p.net_connections(kind="inet")
             if c.status == psutil.CONN_LISTEN
         ]
-        assert listening and set(listening) <= {"127.0.0.1", "::1"}, listening
+        assert set(listening) <= {"127.0.0.1", "::1"}, listening
         proc.send_signal(sig)
         proc.wait(timeout=60)
     finally:
