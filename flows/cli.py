@@ -56,6 +56,7 @@ from flows.renewables import forecast_renewables, renewables_app  # noqa: E402 (
 app.add_typer(renewables_app, name="renewables")
 forecast_app.command("renewables")(forecast_renewables)
 import flows.storage_health  # noqa: E402, F401 (registers storage health on storage_app)
+import flows.storage_study  # noqa: E402, F401 (registers storage study on storage_app)
 from flows.storage import storage_app  # noqa: E402 (sub-app defined in its own module)
 
 app.add_typer(storage_app, name="storage")

@@ -56,8 +56,8 @@ class GridflowGroup(TyperGroup):
 
         try:
             return super().invoke(ctx)
-        except (typer.Exit, typer.Abort, NoArgsIsHelpError):
-            raise
+        except (typer.Exit, typer.Abort, NoArgsIsHelpError, BrokenPipeError):
+            raise  # typer's own handling: help, exit codes, a closed pipe (``| head``)
         except Exception as exc:  # noqa: BLE001 (every error of every command ends here)
             report(exc)
             raise typer.Exit(1) from None

@@ -227,7 +227,7 @@ def _summary(figures: dict[str, object]) -> dict[str, object]:
 
 def _guard(call) -> dict[str, object]:  # noqa: ANN001
     """Run ``call``; bad input or an unsolvable network exits 1 with one line on stderr."""
-    from flows.cli import _fail
+    from flows.cli_common import fail as _fail
 
     try:
         return call()
@@ -237,7 +237,7 @@ def _guard(call) -> dict[str, object]:  # noqa: ANN001
 
 
 def _emit(figures: dict[str, object], as_json: bool, headline: str) -> None:
-    from flows.cli import _emit as emit
+    from flows.cli_common import emit
 
     emit(figures, as_json, headline)
 

@@ -87,7 +87,7 @@ def grid_timeseries(
     Loads come from the stored demand forecast issued at --at when there is one (the profiles otherwise),
     PV from the profiles; each hour uses the topology in force (see grid outage / grid switch).
     """
-    from flows.cli import _run
+    from flows.cli_common import run as _run
     from flows.common import store_path
 
     root = store_path(str(store) if store else None)

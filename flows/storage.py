@@ -9,14 +9,9 @@ from typing import Annotated
 import typer
 
 from flows.cli_common import JsonOpt, StoreOpt, check_input_file, time_option
+from flows.fleet_options import BATCH_SIZE, INPUTS, SOLVERS
 
 storage_app = typer.Typer(help="Battery fleet: schedules, allocation study, health.", no_args_is_help=True)
-
-#: Batteries per Prefect task: enough work per task that the orchestration overhead stays small.
-BATCH_SIZE = 150
-#: Input sources and LP solvers of a schedule (the flow checks them again: flows.storage_flows).
-INPUTS = ("profiles", "forecast")
-SOLVERS = ("auto", "glop", "highs")
 
 __all__ = ["BATCH_SIZE", "JsonOpt", "StoreOpt", "storage_app"]
 
@@ -74,6 +69,3 @@ def schedule_command(
         return out
 
     run(call, as_json, "gridflow storage schedule: schedules in the store")
-
-
-import flows.storage_study  # noqa: E402, F401 (registers `storage study` on storage_app)

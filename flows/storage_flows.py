@@ -8,8 +8,8 @@ import pandas as pd
 from prefect import get_run_logger
 
 from flows.common import UtcTime, artifact_key, gridflow_flow, parse_hour, store_path
+from flows.fleet_options import BATCH_SIZE, INPUTS
 from flows.runner import dask_runner
-from flows.storage import BATCH_SIZE, INPUTS
 
 
 @gridflow_flow(name="storage-schedule", task_runner=dask_runner(), log_prints=True, persist_result=True)

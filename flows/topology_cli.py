@@ -25,7 +25,8 @@ WhyOpt = Annotated[str, typer.Option(help="Why (recorded).")]
 
 
 def _record(kind: str, element: str, store: Path | None, as_json: bool, **kw: object) -> None:
-    from flows.cli import _emit, _fail
+    from flows.cli_common import emit as _emit
+    from flows.cli_common import fail as _fail
     from flows.common import store_path
     from gridcore.network.grid import load_grid
     from gridcore.network.topology import (
@@ -63,7 +64,7 @@ def grid_switch(
 ) -> None:
     """Open or close a switch from a time on (versioned; islanding and meshing are reported)."""
     if (open_ is None) == (close is None):
-        from flows.cli import _fail
+        from flows.cli_common import fail as _fail
 
         _fail("give exactly one of --open SWITCH or --close SWITCH")
     _record(
@@ -92,7 +93,7 @@ def grid_outage(
 ) -> None:
     """Take a line or transformer out of service for a period (planned maintenance)."""
     if (line is None) == (trafo is None):
-        from flows.cli import _fail
+        from flows.cli_common import fail as _fail
 
         _fail("give exactly one of --line ID or --trafo ID")
     _record(
@@ -117,7 +118,8 @@ def grid_topology(
     """The topology in force at a time: the changes applied, feeders, islanded and meshed buses."""
     import pandas as pd
 
-    from flows.cli import _emit, _fail
+    from flows.cli_common import emit as _emit
+    from flows.cli_common import fail as _fail
     from flows.common import store_path
     from gridcore.network.grid import load_grid
     from gridcore.network.topology import ChangeLog, describe_topology, topology_at
