@@ -52,13 +52,13 @@ class GridflowGroup(TyperGroup):
 
     def invoke(self, ctx: typer.Context) -> Any:
         """Run the command; report an error as ``gridflow: <message>`` (the traceback under --debug)."""
-        from typer._click.exceptions import NoArgsIsHelpError
-
         try:
             return super().invoke(ctx)
-        except (typer.Exit, typer.Abort, NoArgsIsHelpError, BrokenPipeError):
-            raise  # typer's own handling: help, exit codes, a closed pipe (``| head``)
+        except (typer.Exit, typer.Abort, BrokenPipeError):
+            raise  # typer's own handling: exit codes, Ctrl-C, a closed pipe (``| head``)
         except Exception as exc:  # noqa: BLE001 (every error of every command ends here)
+            if type(exc).__name__ == "NoArgsIsHelpError":
+                raise  # a group without its command: typer prints the group's help
             report(exc)
             raise typer.Exit(1) from None
 
@@ -77,9 +77,7 @@ def error_line(exc: BaseException) -> str:
     show their message; any other error (a bug) shows its type and a pointer to ``--debug``.
     """
     exc = unwrap(exc)
-    from typer import TyperException
-
-    if isinstance(exc, TyperException):
+    if callable(getattr(exc, "format_message", None)):  # usage errors of typer / click
         text = exc.format_message()
     elif isinstance(exc, OSError) and exc.filename and exc.strerror:
         text = f"{exc.filename}: {exc.strerror}"
