@@ -6,11 +6,13 @@ import time
 from collections import deque
 
 import pandas as pd
-from prefect import flow
+from prefect import get_run_logger
 
 from flows import progress
-from flows.common import artifact_key, parse_hour, store_path
+from flows.common import Count, UtcTime, artifact_key, gridflow_flow, parse_hour, store_path
+from flows.hooks import record_failure
 from flows.hourly import finish_hour, submit_hour
+from flows.limits import store_slot
 from flows.runner import dask_runner
 from gridcore.system import DEFAULT_METERS, DEFAULT_SEED
 from tasks.hourly import record_quality
@@ -20,9 +22,19 @@ from tasks.meters import publish_report
 HOURS_IN_FLIGHT = 3
 
 
-@flow(name="backfill-hourly", task_runner=dask_runner(), log_prints=True)
+@gridflow_flow(
+    name="backfill-hourly",
+    task_runner=dask_runner(),
+    log_prints=True,
+    persist_result=True,
+    on_failure=[record_failure],
+)
 def backfill_hourly(
-    start: str, end: str, store: str | None = None, meters: int = DEFAULT_METERS, seed: int = DEFAULT_SEED
+    start: UtcTime,
+    end: UtcTime,
+    store: str | None = None,
+    meters: Count = DEFAULT_METERS,
+    seed: int = DEFAULT_SEED,
 ) -> dict[str, object]:
     """Rerun the hourly cycle for every hour in ``[start, end)`` (UTC).
 
@@ -45,11 +57,35 @@ def backfill_hourly(
         store, start, end, hours, readings_in, readings_valid, quarantined (summed), seconds.
     """
     t0 = time.perf_counter()
-    first, stop = parse_hour(start), parse_hour(end)
+    first, stop = parse_hour(start, "start"), parse_hour(end, "end")
     if stop <= first:
         raise ValueError(f"end {end} is not after start {start}")
     hours = list(pd.date_range(first, stop, freq="1h", inclusive="left"))
     root = store_path(store)
+    logger = get_run_logger()
+    logger.info("backfill of %d hours from %s into %s", len(hours), f"{first:%Y-%m-%dT%H:%M}Z", root)
+    with store_slot(root):
+        out = _backfill(hours, first, stop, root, meters, seed, t0)
+    logger.info(
+        "backfill done: %d hours, %d readings in, %d valid, quarantined %s",
+        out["hours"],
+        out["readings_in"],
+        out["readings_valid"],
+        out["quarantined"] or "none",
+    )
+    return out
+
+
+def _backfill(
+    hours: list[pd.Timestamp],
+    first: pd.Timestamp,
+    stop: pd.Timestamp,
+    root: str,
+    meters: int,
+    seed: int,
+    t0: float,
+) -> dict[str, object]:
+    """The hours of a backfill, pipelined (called inside the backfill flow)."""
     pending: deque = deque()
     totals: dict[str, object] = {"readings_in": 0, "readings_valid": 0, "quarantined": {}}
     queue = deque(hours)

@@ -1,23 +1,42 @@
 """The ``gridflow`` command line: run, backfill, ingest and serve the flows.
 
 Every command takes ``--store`` (or GRIDFLOW_STORE; ./gridflow-store by default); commands that report
-figures take ``--json`` and then print one JSON object on stdout. Bad input exits 1 with one line on stderr.
+figures take ``--json`` and then print one JSON object on stdout. Arguments and input files are checked
+before Prefect starts; any error exits 1 with one line on stderr (``gridflow --debug`` shows the
+traceback). The shared machinery (errors, checks, starting Prefect) is :mod:`flows.cli_common`.
 """
 
 from __future__ import annotations
 
-import json
 import os
-import sys
 import time
 from pathlib import Path
 from typing import Annotated
 
 import typer
 
+from flows import cli_common
+from flows.cli_common import GridflowGroup, check_input_file, time_option
+
 app = typer.Typer(
-    help="gridflow: operations pipeline for distribution grids.", no_args_is_help=True, add_completion=False
+    help="gridflow: operations pipeline for distribution grids.",
+    no_args_is_help=True,
+    add_completion=False,
+    cls=GridflowGroup,
+    pretty_exceptions_enable=False,
 )
+
+
+@app.callback()
+def _root(
+    debug: Annotated[
+        bool, typer.Option("--debug", help="On error, print the traceback and Prefect's full logs.")
+    ] = False,
+) -> None:
+    """gridflow: operations pipeline for distribution grids."""
+    cli_common.set_debug(debug)
+
+
 run_app = typer.Typer(help="Run a flow once.", no_args_is_help=True)
 backfill_app = typer.Typer(help="Rerun a flow over a past range.", no_args_is_help=True)
 ingest_app = typer.Typer(help="Import data files through validation into the store.", no_args_is_help=True)
@@ -37,70 +56,28 @@ from flows.renewables import forecast_renewables, renewables_app  # noqa: E402 (
 app.add_typer(renewables_app, name="renewables")
 forecast_app.command("renewables")(forecast_renewables)
 import flows.storage_health  # noqa: E402, F401 (registers storage health on storage_app)
+import flows.storage_study  # noqa: E402, F401 (registers storage study on storage_app)
 from flows.storage import storage_app  # noqa: E402 (sub-app defined in its own module)
 
 app.add_typer(storage_app, name="storage")
 
-StoreOpt = Annotated[
-    Path | None, typer.Option("--store", help="Store folder [env GRIDFLOW_STORE; default ./gridflow-store].")
-]
-JsonOpt = Annotated[bool, typer.Option("--json", help="Print one JSON object on stdout.")]
+StoreOpt = cli_common.StoreOpt
+JsonOpt = cli_common.JsonOpt
 MetersOpt = Annotated[int, typer.Option("--meters", help="Size of the meter fleet.", min=1)]
 
-
-def _quiet_prefect(as_json: bool) -> None:
-    """Start the temporary API early; keep Prefect's and Dask's logs short (warnings only under --json)."""
-    from flows.server import start_temporary_api
-
-    start_temporary_api()
-    os.environ.setdefault("PREFECT_LOGGING_LEVEL", "WARNING" if as_json else "INFO")
-    os.environ.setdefault("DASK_LOGGING__DISTRIBUTED", "warning")
-    os.environ.setdefault("DASK_DISTRIBUTED__LOGGING__DISTRIBUTED", "warning")
-
-
-def _api_ready() -> None:
-    from flows.server import wait_for_api
-
-    wait_for_api()
-
-
-def _fail(message: str) -> None:
-    typer.echo(f"gridflow: {message}", err=True)
-    raise typer.Exit(1)
-
-
-def _emit(figures: dict[str, object], as_json: bool, headline: str) -> None:
-    if as_json:
-        sys.stdout.write(json.dumps(figures, default=str) + "\n")
-        return
-    from rich.console import Console
-    from rich.table import Table
-
-    table = Table(title=headline, show_header=False)
-    for key, value in figures.items():
-        table.add_row(key, json.dumps(value, default=str) if isinstance(value, dict | list) else str(value))
-    Console().print(table)
-
-
-def _run(call, as_json: bool, headline: str) -> None:  # noqa: ANN001
-    from gridcore.data.validation import ContractError
-    from gridcore.store import StoreError
-
-    try:
-        _api_ready()
-        figures = call()
-    except (ContractError, StoreError, ValueError, FileNotFoundError) as err:
-        _fail(str(err))
-    _emit(figures, as_json, headline)
+#: The shared machinery under the names the command modules import (see flows.cli_common).
+_quiet_prefect = cli_common.start_prefect
+_api_ready = cli_common.api_ready
+_fail = cli_common.fail
+_emit = cli_common.emit
+_run = cli_common.run
 
 
 @run_app.command("hourly")
 def run_hourly(
     at: Annotated[
         str | None,
-        typer.Option(
-            help="Hour to run, ISO 8601 UTC (e.g. 2016-07-01T14:00Z); default: the last complete hour."
-        ),
+        time_option("Hour to run, ISO 8601 UTC (e.g. 2016-07-01T14:00Z); default: the last complete hour."),
     ] = None,
     store: StoreOpt = None,
     meters: MetersOpt = 100_000,
@@ -125,7 +102,7 @@ def run_hourly(
 @run_app.command("daily")
 def run_daily(
     at: Annotated[
-        str | None, typer.Option(help="A time within the UTC day to run (default: yesterday).")
+        str | None, time_option("A time within the UTC day to run, ISO 8601 UTC (default: yesterday).")
     ] = None,
     store: StoreOpt = None,
     meters: MetersOpt = 100_000,
@@ -137,8 +114,11 @@ def run_daily(
     ] = True,
     as_json: JsonOpt = False,
 ) -> None:
-    """The daily flow: catch up missing hours, report per feeder, retrain the models, forecast 7 days,
-    schedule the batteries and update their health."""
+    """The daily flow: catch up hours, report, retrain, forecast 7 days, schedule the batteries.
+
+    Catches up the hours missing in the store, reports per feeder, retrains the demand models, forecasts
+    7 days, schedules the batteries and updates their health.
+    """
     _quiet_prefect(as_json)
     from flows.daily import daily
 
@@ -153,13 +133,17 @@ def run_daily(
 
 @backfill_app.command("hourly")
 def backfill_hourly(
-    start: Annotated[str, typer.Option(help="First hour, ISO 8601 UTC.")],
-    end: Annotated[str, typer.Option(help="End (exclusive), ISO 8601 UTC.")],
+    start: Annotated[str, time_option("First hour, ISO 8601 UTC.")],
+    end: Annotated[str, time_option("End (exclusive), ISO 8601 UTC.")],
     store: StoreOpt = None,
     meters: MetersOpt = 100_000,
     as_json: JsonOpt = False,
 ) -> None:
     """Rerun the hourly cycle for every hour in [start, end), with a progress bar."""
+    from flows.checks import utc_time
+
+    if utc_time(end) <= utc_time(start):
+        _fail(f"--end {end} is not after --start {start}")
     _quiet_prefect(as_json)
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
@@ -188,12 +172,16 @@ def backfill_hourly(
 @ingest_app.command("meters")
 def ingest_meters(
     path: Annotated[
-        Path, typer.Argument(help="CSV or Parquet file: meter_id, timestamp (interval end, UTC), kwh.")
+        Path,
+        typer.Argument(
+            help="CSV or Parquet file: meter_id, timestamp (interval end, UTC), kwh.",
+            callback=check_input_file,
+        ),
     ],
     store: StoreOpt = None,
     as_of: Annotated[
         str | None,
-        typer.Option(help="Reference time for the stale check (default: newest reading in the file)."),
+        time_option("Reference time of the stale check, ISO 8601 UTC (default: newest reading in the file)."),
     ] = None,
     meters: MetersOpt = 100_000,
     as_json: JsonOpt = False,
@@ -371,21 +359,39 @@ def serve(
         str | None,
         typer.Option(help="Prefect API URL [env PREFECT_API_URL; default http://127.0.0.1:4200/api]."),
     ] = None,
+    limit: Annotated[
+        int,
+        typer.Option(help="Flow runs served at once by this process [env GRIDFLOW_SERVE_LIMIT].", min=1),
+    ] = int(os.environ.get("GRIDFLOW_SERVE_LIMIT", "4")),
+    notify: Annotated[
+        str | None,
+        typer.Option(
+            help="Notification block (type/name, e.g. slack-webhook/grid-ops) told of a failed scheduled "
+            "run [env GRIDFLOW_NOTIFY]."
+        ),
+    ] = None,
 ) -> None:
-    """Serve the hourly, daily and backfill deployments to a Prefect server (`prefect server start`)."""
+    """Serve the hourly, daily and backfill deployments to a Prefect server (`prefect server start`).
+
+    Registers the deployments (tagged, versioned, with concurrency limits) and the automation for a
+    failed scheduled run, then runs what the server schedules until stopped.
+    """
     url = api or os.environ.get("PREFECT_API_URL") or "http://127.0.0.1:4200/api"
     import urllib.request
 
     try:
-        with urllib.request.urlopen(url.rstrip("/") + "/health", timeout=5):
+        with urllib.request.urlopen(url.rstrip("/") + "/health", timeout=5):  # noqa: S310
             pass
     except OSError:
         _fail(f"no Prefect server answers at {url}; start one with `uv run prefect server start` and retry")
     os.environ["PREFECT_API_URL"] = url
+    from flows.server import refresh_prefect_settings
+
+    refresh_prefect_settings()
     from deployments.serve import serve_all
 
     typer.echo(f"serving hourly, daily and backfill deployments to {url} (Ctrl-C to stop)", err=True)
-    serve_all()
+    serve_all(limit=limit, notify=notify)
 
 
 def _hour():  # noqa: ANN202

@@ -1,23 +1,78 @@
-"""Small helpers shared by the flows: time parsing and run ids (no algorithm)."""
+"""Small helpers shared by the flows: time parsing, parameter types and run ids (no algorithm)."""
 
 from __future__ import annotations
 
-import pandas as pd
+from collections.abc import Callable
+from typing import Annotated, Any
 
+import pandas as pd
+from prefect import Flow
+from prefect.exceptions import ParameterTypeError
+from pydantic import AfterValidator, Field
+
+from flows.checks import utc_time
 from gridcore.store import default_store
 
 
-def parse_hour(at: str | None) -> pd.Timestamp:
+def _valid_time(value: str) -> str:
+    utc_time(value, "")
+    return value
+
+
+#: A flow parameter holding an ISO 8601 time with offset. Prefect validates a run's parameters before
+#: the flow starts: a run started from the UI with ``at="yesterday"`` fails at once with
+#: ``at: Value error, 'yesterday' is not an ISO 8601 time (e.g. 2016-07-01T14:00Z)``.
+UtcTime = Annotated[
+    str,
+    Field(description="ISO 8601 time with offset, e.g. 2016-07-01T14:00Z"),
+    AfterValidator(_valid_time),
+]
+#: A fleet size (meters) as a flow parameter: at least 1.
+Count = Annotated[int, Field(ge=1)]
+
+
+class GridflowFlow(Flow):
+    """A Prefect flow whose refused parameters come out as one line.
+
+    Prefect validates a run's parameters (from the UI, the API or a call) before the flow starts and
+    fails the run with a list, one line per parameter. This flow says the same in one line:
+    ``invalid parameter at: 'yesterday' is not an ISO 8601 time (e.g. 2016-07-01T14:00Z)``.
+    """
+
+    def validate_parameters(self, parameters: dict[str, Any]) -> dict[str, Any]:
+        """Prefect's validation, its error as one line (see the class)."""
+        try:
+            return super().validate_parameters(parameters)
+        except ParameterTypeError as err:
+            items = [i.strip() for i in str(err).split("\n - ")[1:] if i.strip()] or [str(err)]
+            items = [i.replace(": Value error, ", ": ", 1) for i in items]
+            raise ParameterTypeError(
+                f"invalid parameter{'s' if len(items) > 1 else ''} " + "; ".join(items)
+            ) from None
+
+
+def gridflow_flow(**options: Any) -> Callable[[Callable[..., Any]], GridflowFlow]:
+    """``@flow(...)`` for gridflow's flows: the same options, a :class:`GridflowFlow`."""
+
+    def wrap(fn: Callable[..., Any]) -> GridflowFlow:
+        return GridflowFlow(fn=fn, **options)
+
+    return wrap
+
+
+def parse_hour(at: str | None, name: str = "time") -> pd.Timestamp:
     """An ISO 8601 time as the UTC hour it falls in; the last complete hour when ``at`` is None.
 
     A time without an offset is refused: timestamps are UTC and must say so (``Z`` or ``+00:00``).
+
+    Raises
+    ------
+    flows.checks.InputError
+        A ValueError naming ``name`` when ``at`` is not an ISO 8601 time with offset.
     """
     if at is None:
         return pd.Timestamp.now(tz="UTC").floor("h") - pd.Timedelta(hours=1)
-    ts = pd.Timestamp(at)
-    if ts.tzinfo is None:
-        raise ValueError(f"time {at!r} has no UTC offset; write it as {at}Z")
-    return ts.tz_convert("UTC").floor("h")
+    return pd.Timestamp(utc_time(at, name)).tz_convert("UTC").floor("h")
 
 
 def store_path(store: str | None) -> str:

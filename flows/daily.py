@@ -12,21 +12,29 @@ from __future__ import annotations
 import time
 
 import pandas as pd
-from prefect import flow
+from prefect import get_run_logger
 
-from flows.common import artifact_key, parse_hour, store_path
+from flows.common import Count, UtcTime, artifact_key, gridflow_flow, parse_hour, store_path
 from flows.demand import retrain_and_forecast
+from flows.hooks import record_failure
 from flows.hourly import hourly_cycle
+from flows.limits import store_slot
 from flows.runner import dask_runner
 from gridcore.system import DEFAULT_METERS, DEFAULT_SEED
 from tasks.meters import publish_report
 from tasks.reports import day_report, missing_hours
 
+#: Longest a daily run may take before Prefect fails it [s] (catch-up of 24 hours, retraining, schedules).
+DAILY_TIMEOUT_S = 6 * 3600
+
 
 def plan_storage(issue: pd.Timestamp, root: str) -> dict[str, object]:
-    """Day-ahead plan of the battery fleet at ``issue``: the grid's renewable forecast (168 h, to the
-    store), the fleet's schedules planned on it and on the demand forecast of the same issue when stored
-    (settled on the profiles for the figures), and the fleet's health; the figures that matter."""
+    """Day-ahead plan of the battery fleet at ``issue``; the figures that matter.
+
+    The grid's renewable forecast (168 h, to the store), the fleet's schedules planned on it and on the
+    demand forecast of the same issue when stored (settled on the profiles for the figures), and the
+    fleet's health.
+    """
     from flows.storage_flows import storage_schedule
     from gridcore.forecast.renewables import forecast_grid_renewables
     from gridcore.forecast.store import write_renewable_forecast
@@ -51,11 +59,18 @@ def plan_storage(issue: pd.Timestamp, root: str) -> dict[str, object]:
     }
 
 
-@flow(name="daily-planning", task_runner=dask_runner(), log_prints=True)
+@gridflow_flow(
+    name="daily-planning",
+    task_runner=dask_runner(),
+    log_prints=True,
+    persist_result=True,
+    timeout_seconds=DAILY_TIMEOUT_S,
+    on_failure=[record_failure],
+)
 def daily(
-    at: str | None = None,
+    at: UtcTime | None = None,
     store: str | None = None,
-    meters: int = DEFAULT_METERS,
+    meters: Count = DEFAULT_METERS,
     seed: int = DEFAULT_SEED,
     forecast: bool = True,
     storage: bool = True,
@@ -83,18 +98,31 @@ def daily(
         store, day, hours_caught_up, and the day's figures per feeder.
     """
     t0 = time.perf_counter()
-    day = (parse_hour(at) if at else pd.Timestamp.now(tz="UTC") - pd.Timedelta(days=1)).floor("D")
+    day = (parse_hour(at, "at") if at else pd.Timestamp.now(tz="UTC") - pd.Timedelta(days=1)).floor("D")
     root = store_path(store)
-    caught_up = []
-    for hour in missing_hours(root, day):
-        hourly_cycle(hour, root, meters, seed)
-        caught_up.append(f"{hour:%H:%M}Z")
-    report = day_report(root, day)
-    out = {"store": root, "day": f"{day:%Y-%m-%d}", "hours_caught_up": caught_up, **report}
-    if forecast:
-        out["models"] = retrain_and_forecast(day + pd.Timedelta(days=1), root)
-    if storage:
-        out["storage"] = plan_storage(day + pd.Timedelta(days=1), root)
-    out["seconds"] = round(time.perf_counter() - t0, 3)
-    publish_report(f"Daily report {day:%Y-%m-%d}", artifact_key(f"daily-{day:%Y-%m-%d}"), out)
+    logger = get_run_logger()
+    logger.info("daily planning of %s on %s", f"{day:%Y-%m-%d}", root)
+    with store_slot(root):
+        caught_up = []
+        for hour in missing_hours(root, day):
+            hourly_cycle(hour, root, meters, seed)
+            caught_up.append(f"{hour:%H:%M}Z")
+        if caught_up:
+            logger.info("caught up %d hours: %s", len(caught_up), ", ".join(caught_up))
+        report = day_report(root, day)
+        out = {"store": root, "day": f"{day:%Y-%m-%d}", "hours_caught_up": caught_up, **report}
+        if forecast:
+            out["models"] = retrain_and_forecast(day + pd.Timedelta(days=1), root)
+        if storage:
+            out["storage"] = plan_storage(day + pd.Timedelta(days=1), root)
+            logger.info(
+                "batteries: %s of %s units optimized, utilization %s %%, SoH mean %s %%, alarms %s",
+                out["storage"]["solved"],
+                out["storage"]["units"],
+                out["storage"]["utilization_pct"],
+                out["storage"]["soh_mean_pct"],
+                out["storage"]["alarms"] or "none",
+            )
+        out["seconds"] = round(time.perf_counter() - t0, 3)
+        publish_report(f"Daily report {day:%Y-%m-%d}", artifact_key(f"daily-{day:%Y-%m-%d}"), out)
     return out

@@ -13,6 +13,8 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
+from flows.cli_common import check_input_file, check_time
+
 if TYPE_CHECKING:
     import pandas as pd
 
@@ -23,7 +25,11 @@ grid_app = typer.Typer(
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print one JSON object on stdout.")]
 CaseOpt = Annotated[
     Path | None,
-    typer.Option("--case", help="Case file: MATPOWER .m or pandapower .json (default: the default grid)."),
+    typer.Option(
+        "--case",
+        help="Case file: MATPOWER .m or pandapower .json (default: the default grid).",
+        callback=check_input_file,
+    ),
 ]
 AtOpt = Annotated[
     str | None,
@@ -31,6 +37,7 @@ AtOpt = Annotated[
         "--at",
         help="UTC time (ISO 8601, e.g. 2016-07-01T14:00Z): the default grid with its profile values of that "
         "quarter hour (default: its base case).",
+        callback=check_time,
     ),
 ]
 LoadingOpt = Annotated[float, typer.Option("--loading-limit", help="Thermal limit of branches [%].", min=0.0)]
@@ -220,7 +227,7 @@ def _summary(figures: dict[str, object]) -> dict[str, object]:
 
 def _guard(call) -> dict[str, object]:  # noqa: ANN001
     """Run ``call``; bad input or an unsolvable network exits 1 with one line on stderr."""
-    from flows.cli import _fail
+    from flows.cli_common import fail as _fail
 
     try:
         return call()
@@ -230,7 +237,7 @@ def _guard(call) -> dict[str, object]:  # noqa: ANN001
 
 
 def _emit(figures: dict[str, object], as_json: bool, headline: str) -> None:
-    from flows.cli import _emit as emit
+    from flows.cli_common import emit
 
     emit(figures, as_json, headline)
 

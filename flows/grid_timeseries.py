@@ -2,17 +2,12 @@
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Annotated
 
 import typer
 
+from flows.cli_common import JsonOpt, StoreOpt, time_option
 from flows.grid import grid_app
-
-StoreOpt = Annotated[
-    Path | None, typer.Option("--store", help="Store folder [env GRIDFLOW_STORE; default ./gridflow-store].")
-]
-JsonOpt = Annotated[bool, typer.Option("--json", help="Print one JSON object on stdout.")]
 
 
 def run_grid_timeseries(at: str, horizon: int, store: str, loading_limit: float) -> dict[str, object]:
@@ -81,7 +76,7 @@ def run_grid_timeseries(at: str, horizon: int, store: str, loading_limit: float)
 
 @grid_app.command("timeseries")
 def grid_timeseries(
-    at: Annotated[str, typer.Option(help="First hour, ISO 8601 UTC.")],
+    at: Annotated[str, time_option("First hour, ISO 8601 UTC.")],
     horizon: Annotated[int, typer.Option(help="Hours (1-8784).", min=1, max=8784)] = 168,
     loading_limit: Annotated[float, typer.Option(help="Thermal limit [% of rating].")] = 100.0,
     store: StoreOpt = None,
@@ -92,7 +87,7 @@ def grid_timeseries(
     Loads come from the stored demand forecast issued at --at when there is one (the profiles otherwise),
     PV from the profiles; each hour uses the topology in force (see grid outage / grid switch).
     """
-    from flows.cli import _run
+    from flows.cli_common import run as _run
     from flows.common import store_path
 
     root = store_path(str(store) if store else None)

@@ -9,17 +9,22 @@ from __future__ import annotations
 import time
 
 import pandas as pd
-from prefect import flow, unmapped
+from prefect import get_run_logger, unmapped
 from prefect.futures import PrefectFuture
 
-from flows.common import artifact_key, hour_run_id, parse_hour, store_path
+from flows.common import Count, UtcTime, artifact_key, gridflow_flow, hour_run_id, parse_hour, store_path
 from flows.demand import forecast_from_champions
+from flows.hooks import record_failure
+from flows.limits import hour_slot, store_slot
 from flows.runner import dask_runner
 from gridcore.data.quality import feed_summary
 from gridcore.data.synthetic import fleet_blocks
 from gridcore.system import DEFAULT_METERS, DEFAULT_SEED, default_system
 from tasks.hourly import ami_block, grid_feeds, persist_hour
 from tasks.meters import publish_summary
+
+#: Longest an hourly run may take before Prefect fails it [s] (a normal hour takes seconds).
+HOURLY_TIMEOUT_S = 3600
 
 
 def submit_hour(hour: pd.Timestamp, meters: int, seed: int) -> tuple[list[PrefectFuture], PrefectFuture]:
@@ -41,17 +46,30 @@ def finish_hour(
 ) -> dict[str, object]:
     """Persist a submitted hour and return its figures (called inside a flow, one hour at a time).
 
-    With ``deferred`` (a list), the hour's quality entries are appended to it instead of written.
+    The hour's concurrency slot is held while it is written (:func:`flows.limits.hour_slot`). With
+    ``deferred`` (a list), the hour's quality entries are appended to it instead of written.
     """
     blocks, feeds = futures
     run_id = hour_run_id(hour)
     scada, _, weather = feeds.result()
-    ami, loads, entries = persist_hour(
-        store, hour, [b.result() for b in blocks], feeds.result(), run_id, meters, seed, deferred is None
-    )
+    block_results = [b.result() for b in blocks]
+    with hour_slot(hour):
+        ami, loads, entries = persist_hour(
+            store, hour, block_results, feeds.result(), run_id, meters, seed, deferred is None
+        )
+        summary = publish_summary(f"Hourly cycle {run_id}", artifact_key(run_id), ami, loads, meters, seed)
     if deferred is not None:
         deferred.extend(entries)
-    summary = publish_summary(f"Hourly cycle {run_id}", artifact_key(run_id), ami, loads, meters, seed)
+    get_run_logger().info(
+        "%s: %d readings in, %d valid, quarantined %s; %d feeders, system %s MW, lowest coverage %s %%",
+        run_id,
+        summary["readings_in"],
+        summary["readings_valid"],
+        summary["quarantined"] or "none",
+        summary["feeders"],
+        summary.get("system_p_mw"),
+        summary.get("coverage_pct_min"),
+    )
     return {
         "store": store,
         "hour": f"{hour:%Y-%m-%dT%H:%M:%S}Z",
@@ -67,11 +85,18 @@ def hourly_cycle(hour: pd.Timestamp, store: str, meters: int, seed: int) -> dict
     return finish_hour(store, hour, submit_hour(hour, meters, seed), meters, seed)
 
 
-@flow(name="hourly-operations", task_runner=dask_runner(), log_prints=True)
+@gridflow_flow(
+    name="hourly-operations",
+    task_runner=dask_runner(),
+    log_prints=True,
+    persist_result=True,
+    timeout_seconds=HOURLY_TIMEOUT_S,
+    on_failure=[record_failure],
+)
 def hourly(
-    at: str | None = None,
+    at: UtcTime | None = None,
     store: str | None = None,
-    meters: int = DEFAULT_METERS,
+    meters: Count = DEFAULT_METERS,
     seed: int = DEFAULT_SEED,
     forecast: bool = True,
 ) -> dict[str, object]:
@@ -97,9 +122,17 @@ def hourly(
         store, hour, run_id, readings_in, readings_valid, quarantined, feeders, ..., seconds.
     """
     t0 = time.perf_counter()
-    hour, root = parse_hour(at), store_path(store)
-    out = hourly_cycle(hour, root, meters, seed)
-    if forecast:
-        out["demand_forecast"] = forecast_from_champions(hour + pd.Timedelta(hours=1), root)
+    hour, root = parse_hour(at, "at"), store_path(store)
+    logger = get_run_logger()
+    logger.info("hourly cycle of %s into %s (%d meters)", f"{hour:%Y-%m-%dT%H:%M}Z", root, meters)
+    with store_slot(root):
+        out = hourly_cycle(hour, root, meters, seed)
+        if forecast:
+            out["demand_forecast"] = forecast_from_champions(hour + pd.Timedelta(hours=1), root)
+            skipped = out["demand_forecast"].get("skipped")
+            logger.info(
+                "demand forecast: %s",
+                f"skipped ({skipped})" if skipped else f"updated from {hour + pd.Timedelta(hours=1):%H:%M}Z",
+            )
     out["seconds"] = round(time.perf_counter() - t0, 3)
     return out

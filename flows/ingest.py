@@ -6,20 +6,22 @@ import time
 from pathlib import Path
 
 import pandas as pd
-from prefect import flow
+from prefect import get_run_logger
 
-from flows.common import artifact_key, store_path
+from flows.checks import utc_time
+from flows.common import Count, UtcTime, artifact_key, gridflow_flow, store_path
+from flows.limits import store_slot
 from gridcore.interfaces.ami import file_digest
 from gridcore.system import DEFAULT_METERS, DEFAULT_SEED
 from tasks.meters import persist_import, publish_summary, read_file, validate_batch
 
 
-@flow(name="ingest-meters", log_prints=True)
+@gridflow_flow(name="ingest-meters", log_prints=True, persist_result=True)
 def ingest_meters(
     path: str,
     store: str | None = None,
-    as_of: str | None = None,
-    meters: int = DEFAULT_METERS,
+    as_of: UtcTime | None = None,
+    meters: Count = DEFAULT_METERS,
     seed: int = DEFAULT_SEED,
 ) -> dict[str, object]:
     """Import a meter-data file (CSV or Parquet: meter_id, timestamp, kwh).
@@ -42,13 +44,25 @@ def ingest_meters(
     """
     t0 = time.perf_counter()
     now = pd.Timestamp.now(tz="UTC")
-    ref = None if as_of is None else pd.Timestamp(as_of).tz_convert("UTC")
+    ref = None if as_of is None else pd.Timestamp(utc_time(as_of, "as_of")).tz_convert("UTC")
     root = store_path(store)
+    get_run_logger().info("import of %s into %s", path, root)
     raw = read_file(path)
     result = validate_batch(raw, now, ref, Path(path).name, meters, seed)
     run_id = f"ingest/{file_digest(path)}"
-    days = persist_import(root, result, run_id, Path(path).name, meters, seed)
-    summary = publish_summary(f"Import {Path(path).name}", artifact_key(run_id), result, None, meters, seed)
+    with store_slot(root):
+        days = persist_import(root, result, run_id, Path(path).name, meters, seed)
+        summary = publish_summary(
+            f"Import {Path(path).name}", artifact_key(run_id), result, None, meters, seed
+        )
+    get_run_logger().info(
+        "imported %s: %d readings in, %d valid, quarantined %s; days written: %s",
+        Path(path).name,
+        summary["readings_in"],
+        summary["readings_valid"],
+        summary["quarantined"] or "none",
+        ", ".join(days) or "none",
+    )
     return {
         "store": root,
         "source": str(path),

@@ -12,22 +12,32 @@ from typing import Annotated
 
 import typer
 
+from flows.cli_common import JsonOpt, StoreOpt, check_given_store, check_input_file, time_option
 from flows.grid import _emit, _guard
 
 renewables_app = typer.Typer(
     help="Renewable forecasts (PV, wind): backtests on real data files.", no_args_is_help=True
 )
 
-JsonOpt = Annotated[bool, typer.Option("--json", help="Print one JSON object on stdout.")]
-StoreOpt = Annotated[
-    Path | None, typer.Option("--store", help="Store folder [env GRIDFLOW_STORE; default ./gridflow-store].")
+GivenStoreOpt = Annotated[
+    Path | None,
+    typer.Option(
+        "--store",
+        help="Store folder: the backtest is written there when given [env GRIDFLOW_STORE].",
+        callback=check_given_store,
+    ),
 ]
 
 
 @renewables_app.command("backtest")
 def renewables_backtest(
     csv: Annotated[
-        Path, typer.Option("--csv", help="Solar (GEFCom2014) or wind (GEFCom2012) long-format file.")
+        Path,
+        typer.Option(
+            "--csv",
+            help="Solar (GEFCom2014) or wind (GEFCom2012) long-format file.",
+            callback=check_input_file,
+        ),
     ],
     kind: Annotated[
         str | None, typer.Option(help="solar or wind (default: detected from the columns).")
@@ -46,7 +56,7 @@ def renewables_backtest(
     lon: Annotated[
         float | None, typer.Option(help="Solar: site longitude [deg] (default: inferred).")
     ] = None,
-    store: StoreOpt = None,
+    store: GivenStoreOpt = None,
     as_json: JsonOpt = False,
 ) -> None:
     """Rolling-origin backtest: nMAE, nRMSE, coverage and pinball beside persistence and climatology."""
@@ -103,7 +113,7 @@ def renewables_backtest(
 def forecast_renewables(
     at: Annotated[
         str | None,
-        typer.Option(help="Issue time, ISO 8601 UTC (e.g. 2016-07-01T00:00Z); default: the next hour."),
+        time_option("Issue time, ISO 8601 UTC (e.g. 2016-07-01T00:00Z); default: the next hour."),
     ] = None,
     horizon: Annotated[int, typer.Option(help="Hours ahead (1-168).", min=1, max=168)] = 168,
     store: StoreOpt = None,

@@ -8,28 +8,29 @@ from typing import Annotated
 
 import typer
 
+from flows.cli_common import JsonOpt, StoreOpt, check_input_file, time_option
+from flows.fleet_options import BATCH_SIZE, INPUTS, SOLVERS
+
 storage_app = typer.Typer(help="Battery fleet: schedules, allocation study, health.", no_args_is_help=True)
 
-JsonOpt = Annotated[bool, typer.Option("--json", help="Print one JSON object on stdout.")]
-StoreOpt = Annotated[Path | None, typer.Option(help="Results store [env GRIDFLOW_STORE].")]
-#: Batteries per Prefect task: enough work per task that the orchestration overhead stays small.
-BATCH_SIZE = 150
+__all__ = ["BATCH_SIZE", "JsonOpt", "StoreOpt", "storage_app"]
 
 
 @storage_app.command("schedule")
 def schedule_command(
-    at: Annotated[str | None, typer.Option(help="First hour, ISO 8601 UTC (e.g. 2016-07-01T00:00Z).")] = None,
+    at: Annotated[str | None, time_option("First hour, ISO 8601 UTC (e.g. 2016-07-01T00:00Z).")] = None,
     horizon: Annotated[int, typer.Option(help="Hours scheduled (1-336).", min=1, max=336)] = 168,
     fleet: Annotated[
-        Path | None, typer.Option(help="Fleet CSV (default: the embedded 1,200-unit fleet).")
+        Path | None,
+        typer.Option(help="Fleet CSV (default: the embedded 1,200-unit fleet).", callback=check_input_file),
     ] = None,
     batch_size: Annotated[int, typer.Option(help="Batteries per Prefect task.", min=1)] = BATCH_SIZE,
     solver: Annotated[str, typer.Option(help="glop, highs or auto.")] = "auto",
     inputs: Annotated[
         str,
         typer.Option(
-            help="profiles (perfect foresight) or forecast (the stored forecasts of that issue, settled on the "
-            "profiles)."
+            help="profiles (perfect foresight) or forecast (the stored forecasts of that issue, settled on "
+            "the profiles)."
         ),
     ] = "profiles",
     png: Annotated[
@@ -38,19 +39,18 @@ def schedule_command(
     store: StoreOpt = None,
     as_json: JsonOpt = False,
 ) -> None:
-    """Schedule every battery (one LP each, OR-Tools), against no-storage and rule baselines; store the result."""
-    from flows.cli import _quiet_prefect, _run
+    """Schedule every battery (one LP each, OR-Tools) against no-storage and rule baselines; store it."""
+    from flows.cli_common import fail, run, start_prefect
+
+    if inputs not in INPUTS:
+        fail(f"--inputs must be profiles or forecast, not {inputs!r}")
+    if solver not in SOLVERS:
+        fail(f"--solver must be glop, highs or auto, not {solver!r}")
+    start_prefect(as_json)  # before Prefect is imported (flows.storage_flows imports it)
+    t0 = time.perf_counter()
     from flows.storage_flows import storage_schedule
 
-    _quiet_prefect(as_json)
-    t0 = time.perf_counter()
-
     def call() -> dict[str, object]:
-        from flows.common import parse_hour
-
-        parse_hour(at)  # a bad time is refused here, before a flow run is created
-        if fleet is not None and not fleet.is_file():
-            raise ValueError(f"{fleet}: fleet file not found")
         out = storage_schedule(
             at=at,
             horizon=horizon,
@@ -68,7 +68,4 @@ def schedule_command(
         out["command_seconds"] = round(time.perf_counter() - t0, 3)
         return out
 
-    _run(call, as_json, "gridflow storage schedule: schedules in the store")
-
-
-import flows.storage_study  # noqa: E402, F401 (registers `storage study` on storage_app)
+    run(call, as_json, "gridflow storage schedule: schedules in the store")

@@ -1,20 +1,20 @@
-"""Prefect flows of the battery fleet: schedules fanned out per batch on Dask (algorithms in gridcore.storage)."""
+"""Prefect flows of the battery fleet: schedules fanned out per batch on Dask (algorithms in gridcore)."""
 
 from __future__ import annotations
 
 import time
 
 import pandas as pd
-from prefect import flow
+from prefect import get_run_logger
 
-from flows.common import artifact_key, parse_hour, store_path
+from flows.common import UtcTime, artifact_key, gridflow_flow, parse_hour, store_path
+from flows.fleet_options import BATCH_SIZE, INPUTS
 from flows.runner import dask_runner
-from flows.storage import BATCH_SIZE
 
 
-@flow(name="storage-schedule", task_runner=dask_runner(), log_prints=True)
+@gridflow_flow(name="storage-schedule", task_runner=dask_runner(), log_prints=True, persist_result=True)
 def storage_schedule(
-    at: str | None = None,
+    at: UtcTime | None = None,
     horizon: int = 168,
     store: str | None = None,
     fleet_file: str | None = None,
@@ -51,7 +51,9 @@ def storage_schedule(
     from tasks.batteries import schedule_batteries
 
     t0 = time.perf_counter()
-    issue = parse_hour(at) if at else parse_hour(None) + pd.Timedelta(hours=2)
+    if inputs not in INPUTS:
+        raise ValueError(f"inputs must be 'profiles' or 'forecast', got {inputs!r}")
+    issue = parse_hour(at, "at") if at else parse_hour(None) + pd.Timedelta(hours=2)
     root = store_path(store)
     grid = load_grid()
     feeders = derive_feeders(grid)
@@ -99,6 +101,15 @@ def storage_schedule(
     }
     out["written"] = write_schedule(root, site, schedule.blocks, schedule.method, schedule.status, out)
     out["seconds"] = round(time.perf_counter() - t0, 3)
+    get_run_logger().info(
+        "schedules from %s: %s of %s units optimized, %d on the rule, utilization %s %%, written to %s",
+        f"{issue:%Y-%m-%dT%H:%M}Z",
+        out["solved"],
+        out["units"],
+        len(out["infeasible"]),
+        out["utilization_pct"],
+        out["written"],
+    )
     _publish(issue, out)
     return out
 

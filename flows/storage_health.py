@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
+from flows.cli_common import check_input_file, time_option
 from flows.storage import JsonOpt, StoreOpt, storage_app
 
 if TYPE_CHECKING:
@@ -97,7 +98,7 @@ def storage_health(
 def health_command(
     at: Annotated[
         str | None,
-        typer.Option(help="Time of the health, ISO 8601 UTC (default: end of the stored schedules)."),
+        time_option("Time of the health, ISO 8601 UTC (default: end of the stored schedules)."),
     ] = None,
     warn: Annotated[
         float, typer.Option(help="SoH below which a unit is near end of life [%].", min=0, max=100)
@@ -107,23 +108,22 @@ def health_command(
     ] = 80.0,
     fleet: Annotated[
         Path | None,
-        typer.Option(help="Fleet CSV (default: the fleet of the stored schedules, or the default)."),
+        typer.Option(
+            help="Fleet CSV (default: the fleet of the stored schedules, or the default).",
+            callback=check_input_file,
+        ),
     ] = None,
     store: StoreOpt = None,
     as_json: JsonOpt = False,
 ) -> None:
     """State of health per battery: SoH, equivalent full cycles, calendar and cycle fade, years to EoL."""
-    from flows.cli import _emit, _fail
-    from gridcore.store import StoreError
+    from flows.cli_common import emit
 
-    try:
-        figures = storage_health(
-            store=str(store) if store else None,
-            at=at,
-            warn_soh=warn / 100,
-            alarm_soh=alarm / 100,
-            fleet_file=str(fleet) if fleet else None,
-        )
-    except (StoreError, ValueError, FileNotFoundError) as err:
-        _fail(str(err))
-    _emit(figures, as_json, "gridflow storage health")
+    figures = storage_health(
+        store=str(store) if store else None,
+        at=at,
+        warn_soh=warn / 100,
+        alarm_soh=alarm / 100,
+        fleet_file=str(fleet) if fleet else None,
+    )
+    emit(figures, as_json, "gridflow storage health")

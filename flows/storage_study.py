@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
+from flows.cli_common import time_option
 from flows.storage import JsonOpt, StoreOpt, storage_app
 
 if TYPE_CHECKING:
@@ -35,12 +36,8 @@ def parse_floats(text: str, option: str) -> tuple[float, ...]:
 
 @storage_app.command("study")
 def study_command(
-    summer: Annotated[
-        str, typer.Option(help="First hour of the summer week, ISO 8601 UTC.")
-    ] = "2016-07-01T00:00Z",
-    winter: Annotated[
-        str, typer.Option(help="First hour of the winter week, ISO 8601 UTC.")
-    ] = "2016-01-11T00:00Z",
+    summer: Annotated[str, time_option("First hour of the summer week, ISO 8601 UTC.")] = "2016-07-01T00:00Z",
+    winter: Annotated[str, time_option("First hour of the winter week, ISO 8601 UTC.")] = "2016-01-11T00:00Z",
     year: Annotated[
         bool,
         typer.Option("--year/--no-year", help="Also run the year (52 weekly LPs per site, SoC carried)."),
@@ -58,17 +55,14 @@ def study_command(
     as_json: JsonOpt = False,
 ) -> None:
     """Compare storage allocation strategies at equal total MWh: summer week, winter week, year."""
-    from flows.cli import _emit, _fail
+    from flows.cli_common import emit
     from flows.common import store_path
 
     t0 = time.perf_counter()
-    try:
-        figures = run(summer, winter, year, sizes, multipliers, weeks, store, out, as_json)
-    except ValueError as err:
-        _fail(str(err))
+    figures = run(summer, winter, year, sizes, multipliers, weeks, store, out, as_json)
     figures["seconds"] = round(time.perf_counter() - t0, 2)
     if as_json:
-        _emit(figures, True, "")
+        emit(figures, True, "")
         return
     _print_summary(figures, out or Path(store_path(str(store) if store else None)) / "storage_study")
 

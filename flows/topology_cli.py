@@ -7,22 +7,26 @@ from typing import Annotated
 
 import typer
 
+from flows.cli_common import JsonOpt, StoreOpt, check_read_store, time_option
 from flows.grid import grid_app
 
-StoreOpt = Annotated[
-    Path | None, typer.Option("--store", help="Store folder [env GRIDFLOW_STORE; default ./gridflow-store].")
+ReadStoreOpt = Annotated[
+    Path | None,
+    typer.Option(
+        "--store",
+        help="Store folder [env GRIDFLOW_STORE; default ./gridflow-store].",
+        callback=check_read_store,
+    ),
 ]
-JsonOpt = Annotated[bool, typer.Option("--json", help="Print one JSON object on stdout.")]
-FromOpt = Annotated[str | None, typer.Option("--from", help="In force from, ISO 8601 UTC (default: now).")]
-ToOpt = Annotated[
-    str | None, typer.Option("--to", help="In force until, ISO 8601 UTC (default: open-ended).")
-]
+FromOpt = Annotated[str | None, time_option("In force from, ISO 8601 UTC (default: now).", "--from")]
+ToOpt = Annotated[str | None, time_option("In force until, ISO 8601 UTC (default: open-ended).", "--to")]
 WhoOpt = Annotated[str, typer.Option(help="Who orders the change (recorded).")]
 WhyOpt = Annotated[str, typer.Option(help="Why (recorded).")]
 
 
 def _record(kind: str, element: str, store: Path | None, as_json: bool, **kw: object) -> None:
-    from flows.cli import _emit, _fail
+    from flows.cli_common import emit as _emit
+    from flows.cli_common import fail as _fail
     from flows.common import store_path
     from gridcore.network.grid import load_grid
     from gridcore.network.topology import (
@@ -60,7 +64,7 @@ def grid_switch(
 ) -> None:
     """Open or close a switch from a time on (versioned; islanding and meshing are reported)."""
     if (open_ is None) == (close is None):
-        from flows.cli import _fail
+        from flows.cli_common import fail as _fail
 
         _fail("give exactly one of --open SWITCH or --close SWITCH")
     _record(
@@ -89,7 +93,7 @@ def grid_outage(
 ) -> None:
     """Take a line or transformer out of service for a period (planned maintenance)."""
     if (line is None) == (trafo is None):
-        from flows.cli import _fail
+        from flows.cli_common import fail as _fail
 
         _fail("give exactly one of --line ID or --trafo ID")
     _record(
@@ -107,14 +111,15 @@ def grid_outage(
 
 @grid_app.command("topology")
 def grid_topology(
-    at: Annotated[str | None, typer.Option(help="Time, ISO 8601 UTC (default: now).")] = None,
-    store: StoreOpt = None,
+    at: Annotated[str | None, time_option("Time, ISO 8601 UTC (default: now).")] = None,
+    store: ReadStoreOpt = None,
     as_json: JsonOpt = False,
 ) -> None:
     """The topology in force at a time: the changes applied, feeders, islanded and meshed buses."""
     import pandas as pd
 
-    from flows.cli import _emit, _fail
+    from flows.cli_common import emit as _emit
+    from flows.cli_common import fail as _fail
     from flows.common import store_path
     from gridcore.network.grid import load_grid
     from gridcore.network.topology import ChangeLog, describe_topology, topology_at

@@ -7,15 +7,16 @@ the daily retraining check runs per group too.
 from __future__ import annotations
 
 import pandas as pd
-from prefect import task
+from prefect import get_run_logger, task
 from prefect.cache_policies import NONE
 
 from gridcore.forecast.demand import DemandInputs, GroupForecast, forecast_group, registry_metrics
 from gridcore.forecast.registry import ModelRegistry
 from gridcore.forecast.retrain import RetrainPolicy, retrain_group
+from tasks.policy import TIMEOUT_FIT_S, store_task
 
 
-@task(cache_policy=NONE, task_run_name="forecast-{group}")
+@task(cache_policy=NONE, task_run_name="forecast-{group}", **store_task(TIMEOUT_FIT_S))
 def forecast_feeder(group: str, inputs: DemandInputs, store: str, fit: bool = True) -> GroupForecast | None:
     """Forecast one group from the issue time, with the registry's champion when it can be used.
 
@@ -54,10 +55,19 @@ def forecast_feeder(group: str, inputs: DemandInputs, store: str, fit: bool = Tr
             horizon_h=inputs.horizon,
         )
         result.info["model_version"] = int(meta["version"])
+    get_run_logger().info(
+        "forecast %s: %d series, %d h from %s, model version %s (%s)",
+        group,
+        len(result.series),
+        inputs.horizon,
+        f"{inputs.issue_time:%Y-%m-%dT%H:%M}Z",
+        result.info["model_version"],
+        "fitted here" if result.fitted else "from the registry",
+    )
     return result
 
 
-@task(cache_policy=NONE, task_run_name="retrain-{group}")
+@task(cache_policy=NONE, task_run_name="retrain-{group}", **store_task(TIMEOUT_FIT_S))
 def retrain_feeder(group: str, inputs: DemandInputs, store: str, policy: RetrainPolicy) -> dict[str, object]:
     """The group's daily retraining check (see :func:`gridcore.forecast.retrain.retrain_group`)."""
     return retrain_group(

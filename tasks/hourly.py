@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import pandas as pd
 import xarray as xr
-from prefect import task
+from prefect import get_run_logger, task
 from prefect.cache_policies import NONE
 
 from gridcore.data import products
@@ -20,27 +20,37 @@ from gridcore.data.synthetic import fleet_blocks, meter_readings
 from gridcore.data.weather import validate_weather, weather_observations
 from gridcore.store import Store
 from gridcore.system import default_system, system_at
+from tasks.policy import TIMEOUT_FEED_S, store_task
 
 GridFeeds = tuple[ValidationResult, pd.DataFrame, ValidationResult]
 QualityEntry = tuple[ValidationResult, str, str, pd.Timestamp | None]
 
 
-@task(
-    cache_policy=NONE,
-    retries=2,
-    retry_delay_seconds=[5, 15],
-    task_run_name="ami-{hour:%Y%m%dT%H}Z-block{block}",
-)
+def _log_validation(what: str, result: ValidationResult) -> None:
+    """Log a batch's counts: in, valid, quarantined by reason."""
+    get_run_logger().info(
+        "%s: %d readings in, %d valid, %d quarantined %s",
+        what,
+        result.readings_in,
+        result.readings_valid,
+        len(result.quarantine),
+        result.quarantined or "",
+    )
+
+
+@task(cache_policy=NONE, task_run_name="ami-{hour:%Y%m%dT%H}Z-block{block}", **store_task(TIMEOUT_FEED_S))
 def ami_block(hour: pd.Timestamp, block: int, meters: int, seed: int) -> ValidationResult:
     """Read one block of meters' readings for the hour from the head-end and validate them."""
     system = default_system(meters, seed)
     part = system.fleet.iloc[fleet_blocks(meters)[block]]
     raw = meter_readings(system.grid, part, hour, seed=seed, block=block, meter_ids=system.fleet.index)
     end = hour + pd.Timedelta(hours=1)
-    return validate_readings(raw, system.fleet, end, end, source="ami")
+    result = validate_readings(raw, system.fleet, end, end, source="ami")
+    _log_validation(f"AMI block {block} ({len(part)} meters)", result)
+    return result
 
 
-@task(cache_policy=NONE, retries=2, retry_delay_seconds=[5, 15], task_run_name="grid-feeds-{hour:%Y%m%dT%H}Z")
+@task(cache_policy=NONE, task_run_name="grid-feeds-{hour:%Y%m%dT%H}Z", **store_task(TIMEOUT_FEED_S))
 def grid_feeds(hour: pd.Timestamp, meters: int, seed: int) -> GridFeeds:
     """Read and validate the hour's SCADA readings and weather observations."""
     system = default_system(meters, seed)
@@ -50,10 +60,13 @@ def grid_feeds(hour: pd.Timestamp, meters: int, seed: int) -> GridFeeds:
         sensor_readings(system.grid, system.feeders, registry, hour, seed=seed), registry, end, end
     )
     weather_raw = weather_observations(hour)
-    return scada, weather_raw, validate_weather(weather_raw, end, end)
+    weather = validate_weather(weather_raw, end, end)
+    _log_validation(f"SCADA ({len(registry)} sensors)", scada)
+    _log_validation("weather", weather)
+    return scada, weather_raw, weather
 
 
-@task(cache_policy=NONE, task_run_name="persist-{hour:%Y%m%dT%H}Z")
+@task(cache_policy=NONE, task_run_name="persist-{hour:%Y%m%dT%H}Z", **store_task())
 def persist_hour(
     store: str,
     hour: pd.Timestamp,
@@ -87,10 +100,19 @@ def persist_hour(
     ]
     if write_quality:
         products.write_quality_batch(st, entries)
+    get_run_logger().info(
+        "wrote %s to %s: %d valid readings, %d feeders, sensors, weather%s",
+        f"{hour:%Y-%m-%dT%H:%M}Z",
+        store,
+        ami.readings_valid,
+        len(system.feeders.feeders),
+        ", quality and quarantine" if write_quality else "",
+    )
     return ami, loads, entries
 
 
-@task(cache_policy=NONE, task_run_name="quality-{label}")
+@task(cache_policy=NONE, task_run_name="quality-{label}", **store_task())
 def record_quality(store: str, entries: list[QualityEntry], label: str) -> None:
     """Write deferred quality entries (one rewrite of each table for all of them)."""
     products.write_quality_batch(Store(store), entries)
+    get_run_logger().info("wrote quality and quarantine of %d batches (%s)", len(entries), label)

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pandas as pd
 import xarray as xr
-from prefect import task
+from prefect import get_run_logger, task
 from prefect.artifacts import create_markdown_artifact
 from prefect.cache_policies import NONE
 
@@ -17,23 +17,35 @@ from gridcore.data.quality import run_summary, summary_markdown
 from gridcore.interfaces.ami import read_meter_file
 from gridcore.store import Store
 from gridcore.system import default_system
+from tasks.policy import TIMEOUT_FEED_S, TIMEOUT_REPORT_S, compute_task, store_task
 
 
-@task(cache_policy=NONE, task_run_name="validate-{source}")
+@task(cache_policy=NONE, task_run_name="validate-{source}", **compute_task(TIMEOUT_FEED_S))
 def validate_batch(
     raw: pd.DataFrame, now: pd.Timestamp, as_of: pd.Timestamp | None, source: str, meters: int, seed: int
 ) -> ValidationResult:
     """Validate a batch of readings against the meter_readings suite."""
-    return validate_readings(raw, default_system(meters, seed).fleet, now, as_of, source=source)
+    result = validate_readings(raw, default_system(meters, seed).fleet, now, as_of, source=source)
+    get_run_logger().info(
+        "%s: %d readings in, %d valid, %d quarantined %s",
+        source,
+        result.readings_in,
+        result.readings_valid,
+        len(result.quarantine),
+        result.quarantined or "",
+    )
+    return result
 
 
-@task(cache_policy=NONE)
+@task(cache_policy=NONE, task_run_name="read-{path}", **store_task(TIMEOUT_FEED_S))
 def read_file(path: str) -> pd.DataFrame:
     """Read a meter-data file (CSV or Parquet)."""
-    return read_meter_file(Path(path))
+    frame = read_meter_file(Path(path))
+    get_run_logger().info("read %d rows from %s", len(frame), path)
+    return frame
 
 
-@task(cache_policy=NONE, task_run_name="import-{run_id}")
+@task(cache_policy=NONE, task_run_name="import-{run_id}", **store_task())
 def persist_import(
     store: str, result: ValidationResult, run_id: str, source: str, meters: int, seed: int
 ) -> list[str]:
@@ -44,10 +56,12 @@ def persist_import(
         st, result, system.fleet, system.feeders.bus_feeder, system.feeders.feeders, system.provenance
     )
     products.write_quality(st, result, run_id, source, None)
-    return [f"{d:%Y-%m-%d}" for d in days]
+    written = [f"{d:%Y-%m-%d}" for d in days]
+    get_run_logger().info("merged %s into %s: days %s", source, store, ", ".join(written) or "none")
+    return written
 
 
-@task(cache_policy=NONE)
+@task(cache_policy=NONE, **store_task(TIMEOUT_REPORT_S))
 def publish_summary(
     title: str, key: str, result: ValidationResult, loads: xr.Dataset | None, meters: int, seed: int
 ) -> dict[str, object]:
@@ -57,7 +71,7 @@ def publish_summary(
     return summary
 
 
-@task(cache_policy=NONE)
+@task(cache_policy=NONE, **store_task(TIMEOUT_REPORT_S))
 def publish_report(title: str, key: str, figures: dict[str, object]) -> None:
     """Publish figures already computed as a Markdown artifact."""
     create_markdown_artifact(summary_markdown(title, figures), key=key, description=title)

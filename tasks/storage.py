@@ -8,11 +8,10 @@ from prefect.artifacts import create_markdown_artifact
 from prefect.cache_policies import NONE
 
 from gridcore.storage.health import HealthConfig, fleet_health, read_history, write_health
+from tasks.policy import store_task
 
 
-@task(
-    cache_policy=NONE, task_run_name="storage-health-{at:%Y%m%dT%H%M}Z", retries=1, retry_delay_seconds=[10]
-)
+@task(cache_policy=NONE, task_run_name="storage-health-{at:%Y%m%dT%H%M}Z", **store_task())
 def update_storage_health(
     fleet: pd.DataFrame, store: str, at: pd.Timestamp, warn_soh: float = 0.85, alarm_soh: float = 0.80
 ) -> dict[str, object]:
@@ -27,6 +26,15 @@ def update_storage_health(
     out = health.summary()
     out["written"] = write_health(store, health)
     logger = get_run_logger()
+    logger.info(
+        "fleet health at %s: %d units, SoH mean %s %%, min %s %%, %d near end of life, %d alarms",
+        out["at"],
+        out["units"],
+        out["soh_mean_pct"],
+        out["soh_min_pct"],
+        len(out["near_end_of_life"]),
+        len(out["alarms"]),
+    )
     if out["alarms"]:
         names = ", ".join(f"{a['battery']} ({a['soh_pct']} %)" for a in out["alarms"])
         logger.error(

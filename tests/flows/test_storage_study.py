@@ -56,4 +56,4 @@ def test_storage_study_bad_input_is_one_line(tmp_path: Path) -> None:
     res = runner.invoke(
         app, ["storage", "study", "--summer", "2016-07-01", "--json", "--store", str(tmp_path)]
     )
-    assert res.exit_code == 1 and "timezone-aware" in res.stderr
+    assert res.exit_code == 1 and "no UTC offset" in res.stderr

@@ -1,0 +1,310 @@
+"""What every ``gridflow`` command shares: errors, ``--debug``, option checks, starting Prefect, output.
+
+One module, so the command line can move to its own package without touching the commands' logic:
+
+* **Errors**: the root command group (:class:`GridflowGroup`) catches any error of any command and prints
+  one line, ``gridflow: <message>``, on stderr, exit status 1. Prefect's wrappers are unwrapped (the
+  line is the flow's own error), Prefect's console log of a failed run loses its traceback, and usage
+  errors (a missing option, a bad number) come out the same way. ``gridflow --debug ...`` (or
+  GRIDFLOW_DEBUG=1) prints the traceback and Prefect's full logs instead.
+* **Checks before Prefect**: option callbacks (:data:`StoreOpt`, :func:`time_option`,
+  :func:`check_input_file`) check times, input files and the store while the arguments are parsed, in
+  milliseconds, before any command imports pandas or starts Prefect (:mod:`flows.checks`).
+* **Prefect**: :func:`start_prefect` starts the command's temporary API (:mod:`flows.server`) once the
+  arguments are checked, and stops it with the command whatever ends it.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import sys
+import traceback
+from collections.abc import Callable
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from typer.core import TyperGroup
+
+from flows.checks import InputError, default_store_path, input_file, store_folder, utc_time
+
+_debug = False
+
+
+def set_debug(on: bool) -> None:
+    """Show tracebacks and Prefect's full console logs (``--debug`` or GRIDFLOW_DEBUG=1)."""
+    global _debug
+    _debug = on or os.environ.get("GRIDFLOW_DEBUG", "") not in {"", "0", "false"}
+
+
+def debug() -> bool:
+    """Whether ``--debug`` is on."""
+    return _debug
+
+
+# -- errors ---------------------------------------------------------------------------------------
+
+
+class GridflowGroup(TyperGroup):
+    """The root command group: any error of a command becomes one line on stderr and exit status 1."""
+
+    def invoke(self, ctx: typer.Context) -> Any:
+        """Run the command; report an error as ``gridflow: <message>`` (the traceback under --debug)."""
+        try:
+            return super().invoke(ctx)
+        except (typer.Exit, typer.Abort, BrokenPipeError):
+            raise  # typer's own handling: exit codes, Ctrl-C, a closed pipe (``| head``)
+        except Exception as exc:  # noqa: BLE001 (every error of every command ends here)
+            if type(exc).__name__ == "NoArgsIsHelpError":
+                raise  # a group without its command: typer prints the group's help
+            report(exc)
+            raise typer.Exit(1) from None
+
+
+def report(exc: BaseException) -> None:
+    """Print the error: one line on stderr, or its traceback and the line under ``--debug``."""
+    if _debug:
+        traceback.print_exception(exc, file=sys.stderr)
+    typer.echo(f"gridflow: {error_line(exc)}", err=True)
+
+
+def error_line(exc: BaseException) -> str:
+    """One line for an error: its message, the wrappers of Prefect, Dask and anyio taken off.
+
+    Errors of input, the store and the environment (ValueError, OSError, RuntimeError, usage errors)
+    show their message; any other error (a bug) shows its type and a pointer to ``--debug``.
+    """
+    exc = unwrap(exc)
+    if callable(getattr(exc, "format_message", None)):  # usage errors of typer / click
+        text = exc.format_message()
+    elif isinstance(exc, OSError) and exc.filename and exc.strerror:
+        text = f"{exc.filename}: {exc.strerror}"
+    elif type(exc).__name__ in {"ParameterTypeError", "ParameterBindError"}:
+        text = str(exc)
+    elif _is_pydantic_error(exc):
+        text = "; ".join(
+            f"{'.'.join(str(p) for p in e['loc'])}: {e['msg']}"
+            for e in exc.errors()  # type: ignore[attr-defined]
+        )
+    elif isinstance(exc, ValueError | OSError | RuntimeError):
+        text = str(exc) or type(exc).__name__
+    else:
+        hint = "" if _debug else " (run with --debug for the traceback)"
+        text = f"internal error: {type(exc).__name__}: {exc}{hint}"
+    return " ".join(line.strip() for line in text.splitlines() if line.strip()) or type(exc).__name__
+
+
+def unwrap(exc: BaseException) -> BaseException:
+    """The error under Prefect's, Dask's and anyio's wrappers (causes and exception groups)."""
+    seen: set[int] = set()
+    while id(exc) not in seen:
+        seen.add(id(exc))
+        if isinstance(exc, BaseExceptionGroup) and exc.exceptions:
+            exc = exc.exceptions[0]
+        elif _is_wrapper(exc) and exc.__cause__ is not None:
+            exc = exc.__cause__
+        else:
+            break
+    return exc
+
+
+def _is_wrapper(exc: BaseException) -> bool:
+    module = type(exc).__module__ or ""
+    return module.split(".")[0] in {"prefect", "prefect_dask", "distributed"} and not _is_pydantic_error(
+        exc.__cause__
+    )
+
+
+def _is_pydantic_error(exc: BaseException | None) -> bool:
+    return exc is not None and type(exc).__name__ == "ValidationError" and hasattr(exc, "errors")
+
+
+class _OneLineConsole(logging.Filter):
+    """Prefect's console log without tracebacks and without its own report of a failed run.
+
+    The failure is printed once, as one line, by :func:`report`; the server (and its UI) still receives
+    every log line with its traceback. Not installed under ``--debug``.
+    """
+
+    def __init__(self) -> None:
+        super().__init__("gridflow-one-line")
+        import prefect
+
+        self.prefect_dir = str(Path(prefect.__file__).parent)
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if _debug:
+            return True
+        if record.pathname.startswith(self.prefect_dir):
+            if record.levelno >= logging.ERROR or record.exc_info:
+                return False
+            if str(record.msg).startswith("Finished in state") and (
+                "Failed" in record.getMessage() or "Crashed" in record.getMessage()
+            ):
+                return False
+        record.exc_info = None
+        record.exc_text = None
+        record.stack_info = None
+        return True
+
+
+def quiet_prefect_console() -> None:
+    """Attach :class:`_OneLineConsole` to Prefect's console handlers (once Prefect is imported)."""
+    if "prefect.logging.handlers" not in sys.modules:
+        return
+    from prefect.logging.handlers import PrefectConsoleHandler
+
+    loggers = [logging.getLogger(), *(logging.getLogger(n) for n in ("prefect", "uvicorn", "fastapi"))]
+    for handler in {h for lg in loggers for h in lg.handlers if isinstance(h, PrefectConsoleHandler)}:
+        if not any(isinstance(f, _OneLineConsole) for f in handler.filters):
+            handler.addFilter(_OneLineConsole())
+
+
+def fail(message: str) -> None:
+    """Exit 1 with ``gridflow: <message>`` on stderr."""
+    typer.echo(f"gridflow: {message}", err=True)
+    raise typer.Exit(1)
+
+
+# -- option checks (run while the arguments are parsed, before Prefect) -----------------------------
+
+
+def _name(param: typer.CallbackParam) -> str:
+    if param.param_type_name == "argument" or not param.opts:
+        return str(param.name or "value").upper()
+    return param.opts[0]
+
+
+def check_time(ctx: typer.Context, param: typer.CallbackParam, value: str | None) -> str | None:
+    """Option callback: an ISO 8601 time with offset (the option's name in the message)."""
+    if value is not None and not ctx.resilient_parsing:
+        utc_time(value, _name(param))
+    return value
+
+
+def check_input_file(ctx: typer.Context, param: typer.CallbackParam, value: Path | None) -> Path | None:
+    """Option callback: an input file that exists and can be read."""
+    if value is not None and not ctx.resilient_parsing:
+        input_file(value, _name(param))
+    return value
+
+
+def check_store(ctx: typer.Context, param: typer.CallbackParam, value: Path | None) -> Path | None:
+    """Option callback: the store (given, GRIDFLOW_STORE or the default) is a writable folder or creatable."""
+    if ctx.resilient_parsing:
+        return value
+    if value is not None:
+        store_folder(value, _name(param))
+    elif os.environ.get("GRIDFLOW_STORE"):
+        store_folder(default_store_path(), "GRIDFLOW_STORE")
+    else:
+        store_folder(default_store_path(), "the default store")
+    return value
+
+
+def check_read_store(ctx: typer.Context, param: typer.CallbackParam, value: Path | None) -> Path | None:
+    """Option callback: a store only read: a folder (or nothing yet), never a file."""
+    from flows.checks import InputError
+
+    target = Path(value) if value is not None else Path(default_store_path())
+    if not ctx.resilient_parsing and target.exists() and not target.is_dir():
+        raise InputError(
+            f"{_name(param) if value is not None else 'store'} {target}: is a file, not a folder"
+        )
+    return value
+
+
+def check_given_store(ctx: typer.Context, param: typer.CallbackParam, value: Path | None) -> Path | None:
+    """Option callback: a store that is written only when given: checked only then."""
+    if value is not None and not ctx.resilient_parsing:
+        store_folder(value, _name(param))
+    return value
+
+
+def time_option(help: str, *names: str) -> Any:  # noqa: A002 (typer's keyword)
+    """A ``typer.Option`` of an ISO 8601 time with offset, checked while parsing."""
+    return typer.Option(*names, help=help, callback=check_time)
+
+
+StoreOpt = Annotated[
+    Path | None,
+    typer.Option(
+        "--store",
+        help="Store folder [env GRIDFLOW_STORE; default ./gridflow-store].",
+        callback=check_store,
+    ),
+]
+JsonOpt = Annotated[bool, typer.Option("--json", help="Print one JSON object on stdout.")]
+
+
+# -- Prefect ---------------------------------------------------------------------------------------
+
+
+def start_prefect(as_json: bool) -> None:
+    """Start the command's temporary Prefect API (unless PREFECT_API_URL is set) with short logs.
+
+    Call it once the arguments are checked and before the command imports Prefect (see
+    :mod:`flows.server`): Prefect's and Dask's console logs are warnings only under ``--json``, INFO
+    otherwise; SIGTERM and SIGHUP end the command cleanly and stop the server with it.
+    """
+    from flows.server import start_temporary_api, stop_on_signals
+
+    os.environ.setdefault("PREFECT_LOGGING_LEVEL", "WARNING" if as_json and not _debug else "INFO")
+    os.environ.setdefault("DASK_LOGGING__DISTRIBUTED", "warning")
+    os.environ.setdefault("DASK_DISTRIBUTED__LOGGING__DISTRIBUTED", "warning")
+    start_temporary_api()
+    stop_on_signals()
+
+
+def api_ready() -> None:
+    """Wait for the temporary API to answer; quiet Prefect's console (see :class:`_OneLineConsole`)."""
+    from flows.server import wait_for_api
+
+    wait_for_api()
+    quiet_prefect_console()
+
+
+def run(call: Callable[[], dict[str, object]], as_json: bool, headline: str) -> None:
+    """Run a command's work once the API is up and print its figures (errors go to GridflowGroup)."""
+    api_ready()
+    emit(call(), as_json, headline)
+
+
+def emit(figures: dict[str, object], as_json: bool, headline: str) -> None:
+    """Print figures: one JSON object on stdout, or a table."""
+    if as_json:
+        sys.stdout.write(json.dumps(figures, default=str) + "\n")
+        return
+    from rich.console import Console
+    from rich.table import Table
+
+    table = Table(title=headline, show_header=False)
+    for key, value in figures.items():
+        table.add_row(key, json.dumps(value, default=str) if isinstance(value, dict | list) else str(value))
+    Console().print(table)
+
+
+__all__ = [
+    "GridflowGroup",
+    "InputError",
+    "JsonOpt",
+    "StoreOpt",
+    "api_ready",
+    "check_given_store",
+    "check_input_file",
+    "check_read_store",
+    "check_store",
+    "check_time",
+    "debug",
+    "emit",
+    "error_line",
+    "fail",
+    "report",
+    "run",
+    "set_debug",
+    "start_prefect",
+    "time_option",
+    "unwrap",
+]

@@ -1,0 +1,152 @@
+"""Concurrency limits of the flows: one run per hour, a few runs per store (Prefect global limits).
+
+Runs overlap when a backfill meets the scheduled run, when someone clicks Run twice, or when the daily
+flow catches up an hour the hourly deployment is writing. Two Prefect global concurrency limits keep
+them in order; each is created on first use (limits that do not exist would otherwise be skipped):
+
+* ``gridflow-hour-<YYYYMMDDTHH>Z`` (limit 1): one run writes a given hour at a time (hourly, daily
+  catch-up, backfill). The limit is deleted again when the hour is idle, so they do not pile up.
+* ``gridflow-store-<folder>-<hash>`` (limit GRIDFLOW_STORE_RUNS, default 2): runs at once on one store.
+
+A run that has to wait logs so (``waiting for ...``) and logs again when it goes on. The store's own file
+locks make concurrent writes safe whatever Prefect does; these limits are the orchestration layer on top.
+
+The limits apply against a Prefect server (``gridflow serve``, or PREFECT_API_URL set). A command's
+temporary API keeps slots in memory and would lose them with the command; there the limits are off
+(GRIDFLOW_LIMITS=on|off overrides).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import re
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import ExitStack, contextmanager, suppress
+from contextvars import ContextVar
+from pathlib import Path
+
+import pandas as pd
+
+#: Slots held by the current run (a subflow asking for its parent's slot goes on).
+_held: ContextVar[frozenset[str]] = ContextVar("gridflow_slots", default=frozenset())
+#: Seconds without a slot before the run says that it waits.
+FIRST_TRY_S = 1.0
+
+
+def limits_enabled() -> bool:
+    """Whether flows take concurrency slots (on, unless the API is a command's temporary one)."""
+    setting = os.environ.get("GRIDFLOW_LIMITS", "").lower()
+    if setting in {"on", "1", "true"}:
+        return True
+    if setting in {"off", "0", "false"}:
+        return False
+    from flows.server import TEMPORARY_API_ENV
+
+    return not os.environ.get(TEMPORARY_API_ENV)
+
+
+def hour_limit_name(hour: pd.Timestamp) -> str:
+    """Name of the limit of one hour: ``gridflow-hour-20160701T14Z``."""
+    utc = hour.tz_convert("UTC") if hour.tzinfo is not None else hour
+    return f"gridflow-hour-{utc:%Y%m%dT%H}Z"
+
+
+def store_limit_name(root: str | Path) -> str:
+    """Name of the limit of one store: ``gridflow-store-<folder>-<10 hex of the absolute path>``."""
+    path = Path(root).expanduser().absolute()
+    tail = re.sub(r"[^a-z0-9]+", "-", path.name.lower()).strip("-")[:40] or "root"
+    return f"gridflow-store-{tail}-{hashlib.sha1(str(path).encode()).hexdigest()[:10]}"
+
+
+def store_runs() -> int:
+    """Runs allowed at once on one store (GRIDFLOW_STORE_RUNS, default 2)."""
+    return max(int(os.environ.get("GRIDFLOW_STORE_RUNS", "2")), 1)
+
+
+@contextmanager
+def hour_slot(hour: pd.Timestamp) -> Iterator[None]:
+    """Hold the hour's slot (limit 1) while the block runs; delete the limit when the hour is idle."""
+    name = hour_limit_name(hour)
+    with slot(name, 1, f"hour {hour:%Y-%m-%dT%H:%M}Z"):
+        yield
+    if limits_enabled():
+        _delete_if_idle(name)
+
+
+@contextmanager
+def store_slot(root: str) -> Iterator[None]:
+    """Hold one of the store's slots (limit :func:`store_runs`) while the block runs."""
+    with slot(store_limit_name(root), store_runs(), f"store {root}"):
+        yield
+
+
+@contextmanager
+def slot(name: str, limit: int, what: str) -> Iterator[None]:
+    """Hold a slot of the global concurrency limit ``name`` (created with ``limit`` if missing).
+
+    Logs through the run's logger when the slot is busy and the run waits, and when it goes on.
+    A slot already held by this run (a subflow of the run holding it) is not taken twice.
+    """
+    if not limits_enabled() or name in _held.get():
+        yield
+        return
+    from prefect.concurrency.sync import concurrency
+    from prefect.logging import get_run_logger
+
+    ensure_limit(name, limit)
+    logger = get_run_logger()
+    t0 = time.monotonic()
+    waiting = threading.Event()
+
+    def say_waiting() -> None:
+        waiting.set()
+        logger.info("waiting for %s: another run holds it (concurrency limit %s)", what, name)
+
+    timer = threading.Timer(FIRST_TRY_S, say_waiting)
+    timer.daemon = True
+    with ExitStack() as stack:
+        timer.start()
+        try:
+            stack.enter_context(concurrency(name, occupy=1, strict=True))
+        finally:
+            timer.cancel()
+        if waiting.is_set():
+            logger.info("%s is free after %.1f s of waiting; going on", what, time.monotonic() - t0)
+        token = _held.set(_held.get() | {name})
+        try:
+            yield
+        finally:
+            _held.reset(token)
+
+
+def ensure_limit(name: str, limit: int) -> None:
+    """Create the global concurrency limit ``name`` with ``limit`` slots unless it exists."""
+    from prefect.client.orchestration import get_client
+    from prefect.client.schemas.actions import GlobalConcurrencyLimitCreate
+    from prefect.exceptions import ObjectAlreadyExists, ObjectNotFound
+
+    with get_client(sync_client=True) as client:
+        try:
+            client.read_global_concurrency_limit_by_name(name)
+            return
+        except ObjectNotFound:
+            pass
+        with suppress(ObjectAlreadyExists):  # another run created it meanwhile
+            client.create_global_concurrency_limit(
+                GlobalConcurrencyLimitCreate(name=name, limit=limit, active=True)
+            )
+
+
+def _delete_if_idle(name: str) -> None:
+    """Delete a limit no run holds (best effort: a failure leaves it for the next run)."""
+    from prefect.client.orchestration import get_client
+
+    try:
+        with get_client(sync_client=True) as client:
+            if client.read_global_concurrency_limit_by_name(name).active_slots == 0:
+                client.delete_global_concurrency_limit_by_name(name)
+    except Exception:  # noqa: BLE001 (cleanup only)
+        pass
