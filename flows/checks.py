@@ -13,6 +13,10 @@ import stat
 from datetime import datetime
 from pathlib import Path
 
+from gridcore.errors import InputError  # a small module: no pandas, no Prefect
+
+__all__ = ["InputError", "default_store_path", "input_file", "store_folder", "utc_time"]
+
 #: How a time is written: ISO 8601 with an offset, the example shown in every message.
 TIME_EXAMPLE = "2016-07-01T14:00Z"
 #: ISO 8601 date and time with an offset.
@@ -21,10 +25,6 @@ TIME_PATTERN = (
     r"(Z|z|[+-]\d{2}(:?\d{2}(:?\d{2}([.,]\d+)?)?)?)\s*$"
 )
 _TIME = re.compile(TIME_PATTERN)
-
-
-class InputError(ValueError):
-    """An argument or parameter that cannot be used as given (the message names it)."""
 
 
 def utc_time(value: str, name: str = "time") -> datetime:

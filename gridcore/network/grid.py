@@ -60,8 +60,6 @@ _log = logging.getLogger(__name__)
 _T = TypeVar("_T")
 
 
-
-
 def cache_dir() -> Path:
     """Folder for cached grids: ``$GRIDFLOW_CACHE``, else ``$XDG_CACHE_HOME/gridflow`` (``~/.cache``)."""
     env = os.environ.get("GRIDFLOW_CACHE")

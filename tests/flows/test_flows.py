@@ -140,7 +140,10 @@ def test_forecast_demand_then_daily_model_cycle_then_hourly_update(tmp_path) -> 
     storage = full["storage"]
     assert storage["units"] == 1200 and storage["infeasible"] == 0 and storage["soh_mean_pct"] > 50
     # planned on the day's forecasts: the demand forecast the model cycle just made and the renewables'
-    assert storage["inputs"] == {"renewables": "forecast 2016-07-02T00:00Z", "demand": "forecast 2016-07-02T00:00Z"}
+    assert storage["inputs"] == {
+        "renewables": "forecast 2016-07-02T00:00Z",
+        "demand": "forecast 2016-07-02T00:00Z",
+    }
     u = storage["utilization_pct"]
     assert u["none"] < u["optimized"]
     assert (tmp_path / "renewable_forecast" / "20160702T0000Z.zarr").exists()
