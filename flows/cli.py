@@ -315,6 +315,9 @@ def forecast_demand(
         typer.Option(help="Issue time, ISO 8601 UTC (e.g. 2016-07-01T00:00Z); default: next hour."),
     ] = None,
     horizon: Annotated[int, typer.Option(help="Hours ahead (1-168).", min=1, max=168)] = 168,
+    weather: Annotated[
+        str, typer.Option(help="forecast (temperature forecast after the issue) or none (load and calendar).")
+    ] = "forecast",
     store: StoreOpt = None,
     as_json: JsonOpt = False,
 ) -> None:
@@ -324,7 +327,7 @@ def forecast_demand(
     from flows.demand import demand_forecast
 
     def call() -> dict[str, object]:
-        out = demand_forecast(at=at, horizon=horizon, store=str(store) if store else None)
+        out = demand_forecast(at=at, horizon=horizon, store=str(store) if store else None, weather=weather)
         out["command_seconds"] = round(time.perf_counter() - t0, 3)
         return out
 
