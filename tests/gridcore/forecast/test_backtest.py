@@ -100,6 +100,9 @@ def test_models_by_name_and_the_base_interface() -> None:
     assert isinstance(make_model("mstl"), MSTLModel)
     base = DemandModel()
     assert base.fit(pd.DataFrame()) is base and base.describe() == {"name": "base"}
+    assert not base.uses_weather and base.without_weather() is base
+    plain = GradientBoosted().without_weather()
+    assert not plain.uses_weather and plain.without_weather() is plain
     with pytest.raises(NotImplementedError):
         base.predict(pd.DataFrame())
 

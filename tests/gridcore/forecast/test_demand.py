@@ -19,6 +19,7 @@ from gridcore.forecast.demand import (
     clean_history,
     demand_history,
     demand_inputs,
+    fit_rows,
     forecast_group,
     grid_series,
     history_issues,
@@ -351,5 +352,10 @@ def test_a_group_without_weather_and_with_a_short_history() -> None:
         ValueError, match=r"not enough history to forecast g: 10.0 days of load .* needs 15 days"
     ):
         forecast_group("g", hist.iloc[24 * 50 :], temp.iloc[24 * 50 :], issue, horizon=24, tz=TZ)
+    with pytest.raises(ValueError, match=r"not enough history to fit: a 24 h forecast needs 15 days"):
+        fit_rows(hist, temp.to_numpy(), 24 * 8, 24, TZ, 100, 1000)
+    system = default_system(1000)
     with pytest.raises(ValueError, match="weather must be forecast or none"):
-        demand_inputs(default_system(1000), issue, weather="observed")
+        demand_inputs(system, pd.Timestamp("2016-05-02T00:00Z"), weather="observed")
+    none = demand_inputs(system, pd.Timestamp("2016-05-02T00:00Z"), horizon=24, days=20, weather="none")
+    assert none.temperature.isna().all() and len(none.temperature) == len(none.history)
