@@ -207,7 +207,11 @@ def forecast_backtest(
     test_days: Annotated[int, typer.Option(help="Daily 00:00 UTC origins on the last N days.", min=1)] = 56,
     model: Annotated[str, typer.Option(help="lightgbm (default), mstl or seasonal_naive.")] = "lightgbm",
     weather: Annotated[
-        str, typer.Option(help="observed (ex-post) or forecast (observed + error growing with lead).")
+        str,
+        typer.Option(
+            help="observed (ex-post), forecast (observed + error growing with lead) or none (load and "
+            "calendar only; also what a file without temperature gets)."
+        ),
     ] = "forecast",
     weather_forecasts: Annotated[
         Path | None, typer.Option(help="CSV archive of real weather forecasts (timestamp = target hour).")
@@ -216,7 +220,7 @@ def forecast_backtest(
         str | None,
         typer.Option(help="Local time zone of the load (default: inferred from the daily profile)."),
     ] = None,
-    train_days: Annotated[int, typer.Option(help="Days of history per fit.")] = 6 * 365,
+    train_days: Annotated[int, typer.Option(help="Days of history per fit (at most).")] = 6 * 365,
     refit_days: Annotated[int, typer.Option(help="Days between refits.")] = 7,
     load_column: Annotated[
         str | None, typer.Option(help="Load column when not load_mw (e.g. zone_1_mw of a wide file).")
@@ -265,9 +269,11 @@ def forecast_plot(
     out: Annotated[Path, typer.Option(help="PNG to write.")] = Path("forecast.png"),
     horizon: Annotated[int, typer.Option(help="Hours ahead (1-168).", min=1, max=168)] = 168,
     model: Annotated[str, typer.Option(help="lightgbm, mstl or seasonal_naive.")] = "lightgbm",
-    weather: Annotated[str, typer.Option(help="observed or forecast.")] = "forecast",
+    weather: Annotated[
+        str, typer.Option(help="observed, forecast or none (load and calendar only).")
+    ] = "forecast",
     tz: Annotated[str | None, typer.Option(help="Local time zone of the load (default: inferred).")] = None,
-    train_days: Annotated[int, typer.Option(help="Days of history for the fit.")] = 6 * 365,
+    train_days: Annotated[int, typer.Option(help="Days of history for the fit (at most).")] = 6 * 365,
     store: StoreOpt = None,
     as_json: JsonOpt = False,
 ) -> None:
@@ -297,6 +303,9 @@ def forecast_demand(
         typer.Option(help="Issue time, ISO 8601 UTC (e.g. 2016-07-01T00:00Z); default: next hour."),
     ] = None,
     horizon: Annotated[int, typer.Option(help="Hours ahead (1-168).", min=1, max=168)] = 168,
+    weather: Annotated[
+        str, typer.Option(help="forecast (temperature forecast after the issue) or none (load and calendar).")
+    ] = "forecast",
     store: StoreOpt = None,
     as_json: JsonOpt = False,
 ) -> None:
@@ -306,7 +315,7 @@ def forecast_demand(
     from flows.demand import demand_forecast
 
     def call() -> dict[str, object]:
-        out = demand_forecast(at=at, horizon=horizon, store=str(store) if store else None)
+        out = demand_forecast(at=at, horizon=horizon, store=str(store) if store else None, weather=weather)
         out["command_seconds"] = round(time.perf_counter() - t0, 3)
         return out
 

@@ -65,6 +65,7 @@ def demand_summary(inputs, results: list, written: str | None, seconds: float) -
         }
         for kind in ("system", "feeder", "load")
     }
+    info = [r.info for r in results]
     issues = inputs.issues
     return {
         "issue_time": f"{inputs.issue_time:%Y-%m-%dT%H:%MZ}",
@@ -78,6 +79,14 @@ def demand_summary(inputs, results: list, written: str | None, seconds: float) -
             "from_registry": sum(not r.fitted for r in results),
         },
         "accuracy_out_of_sample": by_kind,
+        "calibration": {
+            "origins_min": min((int(i.get("calibration_origins", 0)) for i in info), default=0),
+            "origins_max": max((int(i.get("calibration_origins", 0)) for i in info), default=0),
+            "evaluation_origins_min": min((int(i.get("evaluation_origins", 0)) for i in info), default=0),
+            "history_days_min": min((float(i.get("history_days", 0)) for i in info), default=0.0),
+            "method": "split-conformal per series and lead day on out-of-sample errors; coverage "
+            "cross-conformal over the evaluation origins",
+        },
         "history_issues": {k: int(v) for k, v in issues["issue"].value_counts().items()},
         "peaks": rows,
         "written": written,
@@ -86,7 +95,9 @@ def demand_summary(inputs, results: list, written: str | None, seconds: float) -
 
 
 @flow(name="demand-forecast", task_runner=dask_runner(), log_prints=True)
-def demand_forecast(at: str | None = None, horizon: int = 168, store: str | None = None) -> dict[str, object]:
+def demand_forecast(
+    at: str | None = None, horizon: int = 168, store: str | None = None, weather: str = "forecast"
+) -> dict[str, object]:
     """Forecast every series of the default grid from the hour ``at`` and write it to the store.
 
     Parameters
@@ -97,6 +108,8 @@ def demand_forecast(at: str | None = None, horizon: int = 168, store: str | None
         Hours ahead (1..168).
     store : str, optional
         Store root.
+    weather : str
+        ``forecast`` (temperature forecast after the issue) or ``none`` (load and calendar only).
 
     Returns
     -------
@@ -113,7 +126,7 @@ def demand_forecast(at: str | None = None, horizon: int = 168, store: str | None
     issue = parse_hour(at) if at else parse_hour(None) + pd.Timedelta(hours=2)
     root = store_path(store)
     system = system_at(root, issue)
-    inputs = demand_inputs(system, issue, horizon)
+    inputs = demand_inputs(system, issue, horizon, weather=weather)
     results = submit_demand_forecast(inputs, root)
     written = write_demand_forecast(root, results, inputs.catalog, system.provenance)
     out = demand_summary(inputs, results, written, round(time.perf_counter() - t0, 3))

@@ -8,8 +8,27 @@ import pandas as pd
 
 from gridcore.forecast.backtest import backtest
 from gridcore.forecast.models import make_model
-from gridcore.forecast.weather import ForecastWeather, ObservedWeather, read_weather_forecasts
+from gridcore.forecast.weather import (
+    ForecastWeather,
+    NoWeather,
+    ObservedWeather,
+    WeatherProvider,
+    read_weather_forecasts,
+)
 from gridcore.interfaces.loadfile import read_load_file
+
+
+def weather_provider(weather: str, weather_forecasts: Path | None = None) -> WeatherProvider:
+    """The weather provider a ``--weather`` option names (``observed``, ``forecast`` or ``none``)."""
+    if weather not in {"observed", "forecast", "none"}:
+        raise ValueError(f"--weather must be observed, forecast or none, not {weather!r}")
+    if weather_forecasts is not None:
+        if weather != "forecast":
+            raise ValueError(f"--weather-forecasts goes with --weather forecast, not --weather {weather}")
+        return ForecastWeather(archive=read_weather_forecasts(str(weather_forecasts)))
+    if weather == "none":
+        return NoWeather()
+    return ObservedWeather() if weather == "observed" else ForecastWeather()
 
 
 def run_backtest(
@@ -30,23 +49,17 @@ def run_backtest(
 ) -> dict[str, object]:
     """Read the file, run the backtest, write its forecasts next to the store, return the figures.
 
-    ``workers``: fits at once (threads; default the usable cores, at most 2); the figures do not depend
-    on it.
+    ``weather``: ``observed``, ``forecast`` or ``none`` (load and calendar only; also what a file without
+    a temperature column gets). ``workers``: fits at once (threads; default the usable cores, at most
+    2); the figures do not depend on it.
     """
     from gridcore.forecast.demand import history_issues
 
+    provider = weather_provider(weather, weather_forecasts)
     lf = read_load_file(csv, load_column, weather_csv)
     issues = history_issues(lf.frame[["load_mw"]])
     bad = issues[issues["issue"] != "gap"]
     flagged = lf.frame.index.isin(pd.DatetimeIndex(bad["time"]))
-    if weather not in {"observed", "forecast"}:
-        raise ValueError(f"--weather must be observed or forecast, not {weather!r}")
-    if weather_forecasts is not None:
-        provider = ForecastWeather(archive=read_weather_forecasts(str(weather_forecasts)))
-    elif weather == "observed":
-        provider = ObservedWeather()
-    else:
-        provider = ForecastWeather()
     bar = None
     if progress:
         from rich.console import Console
@@ -92,15 +105,18 @@ def run_backtest(
 def run_plot(
     csv: Path, at: str, horizon: int, model: str, weather: str, tz: str | None, train_days: int, out: Path
 ) -> dict[str, object]:
-    """Forecast from the origin ``at`` (calibrated on the 28 origins before it) and draw it to ``out``."""
+    """Forecast from the origin ``at`` (calibrated on up to 28 origins before it) and draw it to ``out``.
+
+    ``weather``: ``observed``, ``forecast`` or ``none`` (as :func:`run_backtest`).
+    """
     from gridcore.forecast.plot import plot_forecast
 
+    provider = weather_provider(weather)
     lf = read_load_file(csv)
     origin = pd.Timestamp(at)
     if origin.tzinfo is None:
         raise ValueError(f"time {at!r} has no UTC offset; write it as {at}Z")
     origin = origin.tz_convert("UTC").floor("D")
-    provider = ObservedWeather() if weather == "observed" else ForecastWeather()
     result = backtest(
         lf.frame,
         make_model(model),
@@ -112,15 +128,21 @@ def run_plot(
         tz=tz,
         until=origin,
     )
-    name = result.summary["model"]["name"]
-    title = f"{Path(csv).name}: {name} forecast from {origin:%Y-%m-%d %H:%M}Z ({weather} weather)"
+    sm = result.summary
+    used = sm["weather"]
+    title = f"{Path(csv).name}: {sm['model']['name']} forecast from {origin:%Y-%m-%d %H:%M}Z ({used} weather)"
     path = plot_forecast(lf.frame["load_mw"], result.forecasts, out, title)
     return {
         "png": path,
         "origin": f"{result.forecasts['origin'].iloc[0]:%Y-%m-%dT%H:%MZ}",
         "horizon_h": horizon,
-        "mape_pct": result.summary["mape_pct"],
-        "coverage_80_pct": result.summary["coverage_80_pct"],
+        "weather": used,
+        "mape_pct": sm["mape_pct"],
+        "coverage_80_pct": sm["coverage_80_pct"],
+        "baseline": sm["baseline"],
+        "train_days_min": sm["train_days_min"],
+        "train_days_max": sm["train_days_max"],
+        "calibration_origins_min": sm["calibration_origins_min"],
     }
 
 

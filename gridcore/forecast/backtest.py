@@ -7,6 +7,14 @@ the test period produces the out-of-sample errors the first intervals are calibr
 every origin's errors join the rolling calibration window as their targets pass (a 48 h forecast's
 second day joins a day after the next origin).
 
+A load file without weather (or ``weather=NoWeather()``) is forecast from its load history and the
+calendar only. Short files are forecast with what they have: a fit needs :data:`LOOKBACK_DAYS` of load
+before its first training origin and :data:`MIN_TRAIN_ORIGINS` training origins
+(:func:`min_history_hours`: 15 days before a day-ahead origin); origins with less are left out and
+counted, and only a file too short for any origin is refused. With few earlier origins the intervals
+rest on fewer errors and are widened for it (see :mod:`gridcore.forecast.intervals`); the number of
+calibration origins behind the test intervals is reported.
+
 The design rows of every fit are cut from one design over all training origins (a row depends only on
 data before its own origin, and on the observed temperature up to its target), and the fits, which do
 not depend on each other, run on up to two threads; the figures are the same for any number. Scores
@@ -28,7 +36,29 @@ from gridcore.forecast import metrics
 from gridcore.forecast.features import WEATHER_LOOKBACK_H, design
 from gridcore.forecast.intervals import QUANTILES, apply_quantiles, conformal_quantiles
 from gridcore.forecast.models import DemandModel, SeasonalNaive
-from gridcore.forecast.weather import ObservedWeather, WeatherProvider
+from gridcore.forecast.weather import NoWeather, ObservedWeather, WeatherProvider
+
+#: Days of load a training origin needs before it (the weekly features and the level) [days].
+LOOKBACK_DAYS = 8
+#: Fewest training origins (days) a fit accepts: one of each weekday.
+MIN_TRAIN_ORIGINS = 7
+
+
+def min_history_hours(horizon: int) -> int:
+    """Hours of load a forecast origin needs before it for a fit (look-back, training days, horizon).
+
+    Parameters
+    ----------
+    horizon : int
+        Hours ahead [h].
+
+    Returns
+    -------
+    int
+        ``24 * LOOKBACK_DAYS + 24 * (MIN_TRAIN_ORIGINS - 1) + horizon`` [h]: 360 h (15 days) day-ahead,
+        504 h (21 days) a week ahead.
+    """
+    return 24 * LOOKBACK_DAYS + 24 * (MIN_TRAIN_ORIGINS - 1) + int(horizon)
 
 
 @dataclass
@@ -67,18 +97,24 @@ def _weekday_profile(load: pd.Series, months: list[int]) -> np.ndarray:
     return (values - values.mean()) / (values.std() or 1.0)
 
 
+#: Months searched in turn for the winter (standard time) profile of :func:`infer_timezone`.
+_WINTER_MONTHS = ([1, 2], [12, 1, 2], [11, 12, 1, 2, 3], list(range(1, 13)))
+
+
 def infer_timezone(load: pd.Series) -> str:
     """The load's local time zone, from its weekday profile.
 
-    The steepest morning rise is taken to be at 06:00 local standard time in winter (January-February).
-    If the summer (July-August) profile runs one hour earlier on the UTC axis, the region keeps daylight
-    saving time and a zone with it is chosen (``America/New_York`` for UTC-5, ``Europe/Berlin`` for
-    UTC+1, ...); otherwise a fixed offset (``Etc/GMT+5`` is UTC-5). Pass the zone when it is known.
+    The steepest morning rise is taken to be at 06:00 local standard time in winter (January-February;
+    a file of a few months without them uses November-March, else all its months, where daylight saving
+    time may put it an hour east). If the summer (July-August) profile runs one hour earlier on the UTC
+    axis, the region keeps daylight saving time and a zone with it is chosen (``America/New_York`` for
+    UTC-5, ``Europe/Berlin`` for UTC+1, ...); otherwise a fixed offset (``Etc/GMT+5`` is UTC-5). Pass
+    the zone when it is known.
 
     Parameters
     ----------
     load : pd.Series
-        Hourly load, UTC index (at least a year for the daylight-saving test).
+        Hourly load, UTC index (a year or more for the daylight-saving test).
 
     Returns
     -------
@@ -86,7 +122,10 @@ def infer_timezone(load: pd.Series) -> str:
         IANA zone name.
     """
     recent = load.dropna().iloc[-24 * 3 * 365 :]
-    winter = _weekday_profile(recent, [1, 2])
+    months = recent.index.month
+    weekdays = recent.index.dayofweek < 5
+    chosen = next(m for m in _WINTER_MONTHS if (months.isin(m) & weekdays).sum() >= 24 * 10 or len(m) == 12)
+    winter = _weekday_profile(recent, chosen)
     rise = winter - np.roll(winter, 1)
     offset = (6 - int(np.argmax(rise)) + 12) % 24 - 12
     summer = _weekday_profile(recent, [7, 8])
@@ -160,21 +199,26 @@ def backtest(
     Parameters
     ----------
     frame : pd.DataFrame
-        Hourly UTC index; ``load_mw`` [MW] and temperature columns [°C] (``temperature_c`` or
-        ``temperature_c_<station>``; their mean is used).
+        Hourly UTC index; ``load_mw`` [MW] and, optionally, temperature columns [°C] (``temperature_c``
+        or ``temperature_c_<station>``; their mean is used). Without them the forecast uses load and
+        calendar features only (``weather`` is then ``"none"``).
     model : DemandModel
+        Fitted in place; without weather its :meth:`~DemandModel.without_weather` copy is.
     horizon : int
         Hours ahead (1..168).
     test_days : int
-        Daily origins scored.
+        Daily origins scored (the last ones with a full horizon of load; those with less than
+        :func:`min_history_hours` of load before them are left out and counted).
     weather : WeatherProvider, optional
-        What the forecast knows about weather after the origin; observed (ex-post) by default.
+        What the forecast knows about weather after the origin; observed (ex-post) by default;
+        :class:`~gridcore.forecast.weather.NoWeather` leaves the temperature out even when the frame has it.
     refit_days : int
         Days between refits.
     train_days : int
-        Days of history each fit sees.
+        Days of history each fit sees (at most; a short file gives its fits what it has).
     calibration_days : int
-        Origins of out-of-sample errors the intervals are calibrated on.
+        Origins of out-of-sample errors the intervals are calibrated on (at most: fewer when the file
+        holds fewer earlier origins; none, and the first test origin has no interval).
     tz : str, optional
         Local time zone of the load; inferred from the daily profile when omitted.
     levels : tuple of float
@@ -198,27 +242,47 @@ def backtest(
     if not 1 <= horizon <= 168:
         raise ValueError(f"horizon must be 1..168 h, got {horizon}")
     t0 = time.perf_counter()
-    weather = weather or ObservedWeather()
     index = frame.index
     load = frame["load_mw"].to_numpy(dtype=float)
+    if not np.isfinite(load).any():
+        raise ValueError("the load frame has no load value")
     temp_cols = [c for c in frame.columns if c == "temperature_c" or c.startswith("temperature_c_")]
-    if not temp_cols:
-        raise ValueError(
-            "the load frame has no temperature column (temperature_c or temperature_c_<station>)"
-        )
-    temps = frame[temp_cols]
+    if not temp_cols or isinstance(weather, NoWeather):
+        weather, temps = NoWeather(), pd.DataFrame({"temperature_c": np.nan}, index=index)
+        model = model.without_weather()
+    else:
+        weather, temps = weather or ObservedWeather(), frame[temp_cols]
     temperature = temps.mean(axis=1).to_numpy(dtype=float)
     tz = tz or infer_timezone(frame["load_mw"])
+    start = int(np.flatnonzero(np.isfinite(load))[0])
     stop = (
         None
         if until is None
         else int(index.get_indexer([pd.Timestamp(until).tz_convert("UTC")], method="pad")[0])
     )
     test = daily_origins(index, load, test_days, horizon, until=stop)
-    calib = daily_origins(index, load, calibration_days, horizon, before=test_days, until=stop)
-    origins = np.concatenate([calib, test])
     if len(test) == 0:
         raise ValueError("no origin has a full horizon of load to score")
+    calib = daily_origins(index, load, calibration_days, horizon, before=len(test), until=stop)
+    history_model = bool(getattr(model, "uses_history", False))
+
+    def fittable(o: np.ndarray) -> np.ndarray:
+        if history_model:
+            return o - start >= min_history_hours(horizon)
+        return np.array([len(_training_origins(int(p), horizon, train_days, start)) for p in o]) >= (
+            MIN_TRAIN_ORIGINS
+        )
+
+    skipped = int((~fittable(test)).sum())
+    test, calib = test[fittable(test)], calib[fittable(calib)]
+    if len(test) == 0:
+        need = min_history_hours(horizon)
+        raise ValueError(
+            f"too little history to forecast: {(len(index) - start) / 24:.1f} days of load; a "
+            f"{horizon} h forecast needs {need} h ({need / 24:g} days) of load before its origin and "
+            f"{horizon} h after it to score"
+        )
+    origins = np.concatenate([calib, test])
 
     # the test rows of every origin at once: weather as known at each origin, observed before it
     known = {
@@ -230,7 +294,6 @@ def backtest(
     rows = design(load, temperature, index, origins, horizon, tz, known)
     naive = SeasonalNaive().predict(rows).reshape(len(origins), horizon)
     actual = (rows["y"].to_numpy() * rows["level"].to_numpy()).reshape(len(origins), horizon)
-    history_model = bool(getattr(model, "uses_history", False))
     if history_model:
         point = np.stack(
             [
@@ -255,16 +318,21 @@ def backtest(
             flagged,
             workers,
             progress,
+            start,
         )
     quant = np.full((len(origins), horizon, len(levels)), np.nan)
+    n_calib = np.zeros(len(origins), dtype=int)
     target = origins[:, None] + np.arange(horizon)
     for i in range(1, len(origins)):
         # intervals from the errors known at this origin: earlier origins, targets before this origin
         # (beyond a day ahead, the latest origins' later leads are still in the future)
         past = slice(max(i - calibration_days, 0), i)
-        errors = np.where(target[past] < origins[i], actual[past] / point[past] - 1.0, np.nan)
-        quant[i] = apply_quantiles(point[i], conformal_quantiles(errors, levels))
+        with np.errstate(invalid="ignore", divide="ignore"):
+            errors = np.where(target[past] < origins[i], actual[past] / point[past] - 1.0, np.nan)
+        n_calib[i] = int(np.isfinite(errors).any(axis=1).sum())
+        quant[i] = apply_quantiles(point[i], conformal_quantiles(errors, levels, finite_sample=True))
     keep = slice(len(calib), len(origins))
+    history_h = np.minimum(test - start, 24 * train_days)
     forecasts = _frame(
         index, origins[keep], horizon, actual[keep], point[keep], naive[keep], quant[keep], levels
     )
@@ -278,7 +346,12 @@ def backtest(
             "timezone": tz,
             "refits": fits,
             "train_days": train_days,
+            "train_days_min": round(float(history_h.min()) / 24, 1),
+            "train_days_max": round(float(history_h.max()) / 24, 1),
+            "test_origins_skipped_short_history": skipped,
             "calibration_days": calibration_days,
+            "calibration_origins_min": int(n_calib[keep].min()),
+            "calibration_origins_max": int(n_calib[keep].max()),
             "test_start": f"{index[test[0]]:%Y-%m-%dT%H:%MZ}",
             "test_end": f"{index[test[-1]] + pd.Timedelta(hours=horizon):%Y-%m-%dT%H:%MZ}",
             "seconds": round(time.perf_counter() - t0, 2),
@@ -303,9 +376,13 @@ def _schedule(origins: np.ndarray, refit_days: int) -> list[np.ndarray]:
     return [np.array(b) for b in blocks]
 
 
-def _training_origins(o: int, horizon: int, train_days: int) -> np.ndarray:
-    """Origins a fit at ``o`` learns from: at its hour (``o - 24 k``), however the data start."""
-    first = o - 24 * min(train_days, (o - 24 * 8) // 24)
+def _training_origins(o: int, horizon: int, train_days: int, start: int = 0) -> np.ndarray:
+    """Origins a fit at ``o`` learns from: at its hour (``o - 24 k``), however the data start.
+
+    The first is at most ``train_days`` before ``o`` and at least :data:`LOOKBACK_DAYS` after the first
+    load value (position ``start``); the last has its whole horizon before ``o``.
+    """
+    first = o - 24 * min(train_days, (o - start - 24 * LOOKBACK_DAYS) // 24)
     return np.arange(first, o - horizon + 1, 24)
 
 
@@ -323,6 +400,7 @@ def _fit_and_predict(
     flagged: np.ndarray | None,
     workers: int | None,
     progress: object,
+    start: int = 0,
 ) -> tuple[np.ndarray, int]:
     """Point forecasts (origins, horizon) of ``model`` refitted before each block of origins; the fits.
 
@@ -333,7 +411,7 @@ def _fit_and_predict(
     """
     blocks = _schedule(origins, refit_days)
     fit_at = [int(origins[b[0]]) for b in blocks]
-    pool = np.unique(np.concatenate([_training_origins(o, horizon, train_days) for o in fit_at]))
+    pool = np.unique(np.concatenate([_training_origins(o, horizon, train_days, start) for o in fit_at]))
     train = design(load, temperature, index, pool, horizon, tz)
     train_origin = train["origin"].to_numpy()
     train_target = train["target"].to_numpy()
@@ -343,7 +421,7 @@ def _fit_and_predict(
 
     def run(k: int) -> np.ndarray:
         o = fit_at[k]
-        wanted = _training_origins(o, horizon, train_days)
+        wanted = _training_origins(o, horizon, train_days, start)
         take = (
             usable
             & (train_origin >= (wanted[0] if len(wanted) else o))

@@ -280,3 +280,11 @@ FEATURES = [
     "offday_last_day",
     "offday_last_week",
 ]
+
+#: The temperature features of :data:`FEATURES` (all derived from the temperature series).
+WEATHER_FEATURES = [
+    f for f in FEATURES if f.startswith(("temp", "dtemp")) or f in {"hdh", "cdh", "hdh_ma24", "cdh_ma24"}
+]
+
+#: The features of a load series without weather: load history and calendar only.
+LOAD_CALENDAR_FEATURES = [f for f in FEATURES if f not in WEATHER_FEATURES]

@@ -11,12 +11,12 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 import pandas as pd
 
-from gridcore.forecast.features import FEATURES
+from gridcore.forecast.features import FEATURES, WEATHER_FEATURES
 
 
 class DemandModel:
@@ -35,6 +35,19 @@ class DemandModel:
     def describe(self) -> dict[str, object]:
         """Name and parameters, for reports."""
         return {"name": self.name}
+
+    @property
+    def uses_weather(self) -> bool:
+        """Whether the model reads temperature features."""
+        return False
+
+    def without_weather(self) -> DemandModel:
+        """The model for a load series without weather (load and calendar features only).
+
+        A model that reads no weather returns itself; otherwise a new, unfitted model with the same
+        settings and the temperature features left out.
+        """
+        return self
 
 
 @dataclass
@@ -72,6 +85,23 @@ class GradientBoosted(DemandModel):
     _temp_range: tuple[float, float] = (float("-inf"), float("inf"))
     _slopes: tuple[float, float] = (0.0, 0.0)
 
+    @property
+    def uses_weather(self) -> bool:
+        """Whether any temperature feature is among :attr:`features`."""
+        return any(f in WEATHER_FEATURES for f in self.features)
+
+    def without_weather(self) -> GradientBoosted:
+        """An unfitted copy without the temperature features (itself when it has none)."""
+        if not self.uses_weather:
+            return self
+        return replace(
+            self,
+            features=[f for f in self.features if f not in WEATHER_FEATURES],
+            _booster=None,
+            _temp_range=(float("-inf"), float("inf")),
+            _slopes=(0.0, 0.0),
+        )
+
     def fit(self, rows: pd.DataFrame) -> GradientBoosted:
         """Fit on rows whose target ``y`` and level are known."""
         import lightgbm as lgb
@@ -103,7 +133,7 @@ class GradientBoosted(DemandModel):
         y = rows.loc[ok, "y"].to_numpy(dtype=float)
         good = np.isfinite(temp)
         temp, y = temp[good], y[good]
-        if temp.size >= 100:
+        if temp.size >= 100 and self.uses_weather:
             lo, hi = np.quantile(temp, [0.05, 0.95])
             self._temp_range = (float(temp.min()), float(temp.max()))
             self._slopes = (
@@ -120,7 +150,9 @@ class GradientBoosted(DemandModel):
         temp = rows["temp"].to_numpy(dtype=float)
         (t_min, t_max), (cold, hot) = self._temp_range, self._slopes
         with np.errstate(invalid="ignore"):
-            ratio = ratio + hot * np.clip(temp - t_max, 0.0, None) + cold * np.clip(temp - t_min, None, 0.0)
+            beyond = hot * np.clip(temp - t_max, 0.0, None) + cold * np.clip(temp - t_min, None, 0.0)
+        # no temperature (a load file without weather, a gap): no extrapolation term
+        ratio = ratio + np.where(np.isfinite(beyond), beyond, 0.0)
         return ratio * rows["level"].to_numpy()
 
     def describe(self) -> dict[str, object]:

@@ -8,7 +8,10 @@ the temperature the features use, as in the backtest). The forecast origin is th
 horizon (at most 168 h). ``X`` given to ``predict`` is the weather as known at the origin for the hours
 after the cutoff (a weather forecast, or the observations for an ex-post forecast); it must give the
 temperature at every hour of ``fh`` and should cover the hours between (else the temperature lags there are
-missing values to the model). Fitted without ``X``, the model uses load and calendar only.
+missing values to the model). Fitted without ``X``, the model uses load and calendar features only
+(:data:`~gridcore.forecast.features.LOAD_CALENDAR_FEATURES`, the backtest's ``weather="none"``) and
+``predict`` ignores ``X``. A fit needs :func:`~gridcore.forecast.backtest.min_history_hours` of load (15 days
+for a day-ahead horizon, 21 days for a week); more is used up to ``train_days``.
 
 The fit is the backtest's fit at that origin (:func:`gridcore.forecast.backtest.backtest`): the design of
 :mod:`gridcore.forecast.features` over daily training origins at the cutoff's hour of day, the
@@ -21,6 +24,8 @@ Quantiles are split-conformal (:mod:`gridcore.forecast.intervals`) on out-of-sam
 backtest's rolling calibration). To keep it to one extra fit, those origins are forecast by one
 calibration model fitted before the first of them (the backtest refits every ``refit_days``), with the
 observed weather after each calibration origin (ex-post, as the backtest's default ``ObservedWeather``).
+On a short history only the origins with enough load before them for that fit are used
+(``calibration_origins_``, at least one), and the quantiles widen for the fewer errors.
 
 The seasonal naive needs no wrapper: :func:`seasonal_naive_forecaster` is sktime's own
 ``NaiveForecaster(strategy="last", sp=168)``, which gives
@@ -38,16 +43,13 @@ import pandas as pd
 from sktime.forecasting.base import BaseForecaster, ForecastingHorizon
 from sktime.forecasting.naive import NaiveForecaster
 
-from gridcore.forecast.backtest import _training_origins, infer_timezone
-from gridcore.forecast.features import BALANCE_TEMP_C, WEATHER_LOOKBACK_H, design
+from gridcore.forecast.backtest import MIN_TRAIN_ORIGINS, _training_origins, infer_timezone, min_history_hours
+from gridcore.forecast.features import WEATHER_LOOKBACK_H, design
 from gridcore.forecast.intervals import apply_quantiles, conformal_quantiles
 from gridcore.forecast.models import GradientBoosted
 
 #: Longest horizon [h].
 MAX_HORIZON_H = 168
-
-#: Shortest history a fit accepts [h]: the weekly load features and the temperature look-back need it.
-MIN_HISTORY_H = 24 * 15
 
 _HOUR_NS = 3_600_000_000_000
 
@@ -148,6 +150,12 @@ class GradientBoostedForecaster(BaseForecaster):
     calibration_errors_ : np.ndarray or None
         Relative errors ``actual / forecast - 1`` (calibration origins, horizon_), NaN where the target
         is not before the origin; ``None`` without calibration.
+    calibration_origins_ : int
+        Daily origins behind ``calibration_errors_`` (fewer than ``calibration_days`` on a short history).
+    history_days_ : float
+        Days of load before the origin the fit could draw on (at most ``train_days``) [days].
+    weather_ : bool
+        Whether the model reads the temperature of ``X`` (``False`` when fitted without ``X``).
 
     Examples
     --------
@@ -220,10 +228,12 @@ class GradientBoostedForecaster(BaseForecaster):
         Parameters
         ----------
         y : pd.Series
-            Hourly load [MW], regular hourly UTC ``DatetimeIndex``, at least 15 days.
+            Hourly load [MW], regular hourly UTC ``DatetimeIndex``, at least
+            :func:`~gridcore.forecast.backtest.min_history_hours` from its first value (15 days for a
+            day-ahead horizon).
         X : pd.DataFrame, optional
             Observed weather on ``y``'s hours (``temperature_c`` [°C], ...). Without it the model uses
-            load and calendar only (a constant temperature) and ``predict`` ignores ``X``.
+            load and calendar features only and ``predict`` ignores ``X``.
         fh : ForecastingHorizon, optional
             Sets the fitted horizon when ``horizon`` is not given.
 
@@ -232,8 +242,6 @@ class GradientBoostedForecaster(BaseForecaster):
         self
         """
         index = _utc(pd.DatetimeIndex(y.index))
-        if len(index) < MIN_HISTORY_H:
-            raise ValueError(f"need at least {MIN_HISTORY_H} hours of load, got {len(index)}")
         if not (np.diff(index.asi8) == _HOUR_NS).all():
             raise ValueError("y must be on a regular hourly index (no missing or repeated hours)")
         horizon = self.horizon
@@ -242,30 +250,45 @@ class GradientBoostedForecaster(BaseForecaster):
         if not 1 <= horizon <= MAX_HORIZON_H:
             raise ValueError(f"horizon must be 1..{MAX_HORIZON_H} h, got {horizon}")
         load = y.to_numpy(dtype=float)
+        known = np.flatnonzero(np.isfinite(load))
+        need = min_history_hours(horizon)
+        if known.size == 0 or len(load) - known[0] < need:
+            have = len(load) - known[0] if known.size else 0
+            raise ValueError(
+                f"need at least {need} hours ({need / 24:g} days) of load for a {horizon} h horizon, "
+                f"got {have}"
+            )
         self.horizon_ = int(horizon)
         self.tz_ = self.tz or infer_timezone(pd.Series(load, index=index))
         self._load = load
-        # without weather the temperature is a constant: the temperature features carry nothing
-        self._weather = X is not None
-        self._temp = temperature_of(X, index) if self._weather else np.full(len(index), BALANCE_TEMP_C)
+        self._start = int(known[0])
+        self.weather_ = X is not None
+        self._temp = temperature_of(X, index) if self.weather_ else np.full(len(index), np.nan)
         self._index = index
         self._name = y.name
 
         o = len(load)  # the origin: the hour after the cutoff
+        self.history_days_ = round(min(o - self._start, 24 * self.train_days) / 24, 1)
         self.model_ = self._fit_before(o)
         self.calibration_errors_ = self._calibration_errors(o)
+        self.calibration_origins_ = 0 if self.calibration_errors_ is None else len(self.calibration_errors_)
         return self
 
     def _fit_before(self, o: int) -> GradientBoosted:
         """A model fitted as the backtest fits at origin position ``o`` (targets before ``o`` only)."""
-        origins = _training_origins(o, self.horizon_, self.train_days)
+        origins = _training_origins(o, self.horizon_, self.train_days, self._start)
         rows = design(self._load[:o], self._temp[:o], self._index[:o], origins, self.horizon_, self.tz_)
-        return self._new_model().fit(rows[rows["target"] < o])
+        model = self._new_model() if self.weather_ else self._new_model().without_weather()
+        return model.fit(rows[rows["target"] < o])
 
     def _calibration_errors(self, o: int) -> np.ndarray | None:
-        """Relative errors of the daily origins before ``o`` (targets before ``o``), one fit before them."""
+        """Relative errors of the daily origins before ``o`` (targets before ``o``), one fit before them.
+
+        Only origins with enough load before them for that fit are used (none: ``None``).
+        """
         calib = o - 24 * np.arange(self.calibration_days, 0, -1)
-        calib = calib[calib >= MIN_HISTORY_H]
+        enough = [len(_training_origins(int(c), self.horizon_, self.train_days, self._start)) for c in calib]
+        calib = calib[np.asarray(enough, dtype=int) >= MIN_TRAIN_ORIGINS]
         if calib.size == 0:
             return None
         model = self._fit_before(int(calib[0]))
@@ -308,8 +331,8 @@ class GradientBoostedForecaster(BaseForecaster):
         steps = self._steps(fh)
         o = len(self._load)
         future = pd.date_range(self._index[-1], periods=self.horizon_ + 1, freq="h")[1:]
-        if not self._weather:
-            ahead = np.full(self.horizon_, BALANCE_TEMP_C)
+        if not self.weather_:
+            ahead = np.full(self.horizon_, np.nan)
         else:
             if X is None:
                 raise ValueError("fitted with weather X: predict needs X for the hours after the cutoff")
@@ -362,14 +385,15 @@ class GradientBoostedForecaster(BaseForecaster):
             non-decreasing in alpha (NaN for leads with fewer than 10 pooled errors).
         """
         if self.calibration_errors_ is None:
+            need = min_history_hours(self.horizon_) + 24
             raise ValueError(
-                "no calibration errors: need calibration_days > 0 and "
-                f"{MIN_HISTORY_H} h of history before the first calibration origin"
+                "no calibration errors: need calibration_days > 0 and at least "
+                f"{need} hours ({need / 24:g} days) of load before the cutoff"
             )
         point, steps = self._point(fh, X)
         levels = np.asarray(alpha, dtype=float)
         order = np.argsort(levels)
-        rel = conformal_quantiles(self.calibration_errors_, tuple(levels[order]))
+        rel = conformal_quantiles(self.calibration_errors_, tuple(levels[order]), finite_sample=True)
         quant = np.empty((len(point), len(levels)))
         quant[:, order] = apply_quantiles(point, rel)
         columns = pd.MultiIndex.from_product([self._get_varnames(), list(alpha)])

@@ -1,6 +1,6 @@
 """Weather providers for forecasts: what a forecast issued at an origin knows about the weather.
 
-Two implementations of one interface, :meth:`WeatherProvider.at_origin`:
+Three implementations of one interface, :meth:`WeatherProvider.at_origin`:
 
 * :class:`ObservedWeather` gives the observed series at every hour: an *ex-post* forecast (perfect
   weather). Honest only when labelled as such.
@@ -11,6 +11,8 @@ Two implementations of one interface, :meth:`WeatherProvider.at_origin`:
   scaled to an RMS of about 1 °C day-ahead and 2.5 °C at day 7, interpolated linearly in lead time from
   0.5 °C at lead 1 h; these match typical 2 m temperature forecast skill (ECMWF IFS verification, e.g.
   Haiden et al., ECMWF Tech. Memo. 2021). It is seeded by the origin, so a backtest is reproducible.
+* :class:`NoWeather` knows no weather at all (a load file without a weather column, or weather left out
+  on purpose): every value is missing and the models use load and calendar features only.
 """
 
 from __future__ import annotations
@@ -56,6 +58,17 @@ class ObservedWeather(WeatherProvider):
     def at_origin(self, weather: pd.DataFrame, origin: pd.Timestamp) -> pd.DataFrame:
         """The observations themselves."""
         return weather
+
+
+@dataclass
+class NoWeather(WeatherProvider):
+    """No weather: forecasts from load history and the calendar only."""
+
+    name: str = "none"
+
+    def at_origin(self, weather: pd.DataFrame, origin: pd.Timestamp) -> pd.DataFrame:
+        """Missing values (NaN) on the index and columns of ``weather``."""
+        return pd.DataFrame(np.nan, index=weather.index, columns=weather.columns)
 
 
 @dataclass

@@ -170,8 +170,10 @@ def test_backtest_input_errors() -> None:
     df = synthetic_load(60)
     with pytest.raises(ValueError, match="horizon"):
         backtest(df, SeasonalNaive(), horizon=200)
-    with pytest.raises(ValueError, match="temperature"):
-        backtest(df.drop(columns="temperature_c"), SeasonalNaive())
+    with pytest.raises(ValueError, match=r"too little history to forecast: 14.0 days of load; a 24 h "):
+        backtest(df.iloc[: 24 * 14], SeasonalNaive(), test_days=5, tz="UTC")
+    with pytest.raises(ValueError, match="no load value"):
+        backtest(df.assign(load_mw=np.nan), SeasonalNaive())
     with pytest.raises(ValueError, match="unknown model"):
         make_model("prophet")
     with pytest.raises(RuntimeError):

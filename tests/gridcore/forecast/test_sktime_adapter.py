@@ -11,13 +11,14 @@ from sktime.split import ExpandingWindowSplitter
 from test_forecast import synthetic_load
 
 from gridcore.forecast.backtest import backtest
-from gridcore.forecast.features import design
+from gridcore.forecast.features import WEATHER_FEATURES, design
 from gridcore.forecast.models import GradientBoosted, SeasonalNaive
 from gridcore.forecast.sktime_adapter import (
     GradientBoostedForecaster,
     QuietNaiveForecaster,
     seasonal_naive_forecaster,
 )
+from gridcore.forecast.weather import NoWeather
 
 # sktime itself converts a time-zone aware absolute horizon to a PeriodIndex (ForecastingHorizon checks in
 # ``predict``, ``evaluate``), and pandas warns that this drops the time zone; the forecasts keep it.
@@ -129,6 +130,48 @@ def test_weekly_horizon_without_weather_and_inferred_time_zone(data) -> None:
     assert (q.iloc[:, 1] > q.iloc[:, 0]).all()
 
 
+def test_fitted_without_X_it_is_the_backtests_forecast_without_weather(data) -> None:
+    df, o = data
+    f = GradientBoostedForecaster(calibration_days=7, **SMALL)
+    f.fit(df["load_mw"].iloc[:o], fh=np.arange(1, 25))
+    assert not f.weather_ and not set(f.model_.features) & set(WEATHER_FEATURES)
+    own = backtest(
+        df.iloc[: o + 24],
+        GradientBoosted(n_estimators=40),
+        horizon=24,
+        test_days=1,
+        calibration_days=1,
+        refit_days=1,
+        train_days=60,
+        tz=TZ,
+        weather=NoWeather(),
+        workers=1,
+    ).forecasts
+    pred = f.predict()
+    np.testing.assert_allclose(pred.to_numpy(), own["forecast"].to_numpy(), rtol=1e-12)
+    # weather given to predict is ignored: the model never learned it
+    again = f.predict(X=df[["temperature_c"]].iloc[o : o + 24] + 15.0)
+    np.testing.assert_array_equal(again.to_numpy(), pred.to_numpy())
+    q = f.predict_quantiles(alpha=[0.1, 0.5, 0.9])
+    assert (np.diff(q.to_numpy(), axis=1) >= 0).all() and f.calibration_origins_ == 7
+
+
+def test_a_few_weeks_of_history_are_enough(data) -> None:
+    df, _ = data
+    y = df["load_mw"].iloc[: 24 * 20]  # 20 days: 15 for a fit, 5 calibration origins before the cutoff
+    f = GradientBoostedForecaster(n_estimators=30, calibration_days=14, tz=TZ).fit(y, fh=np.arange(1, 25))
+    assert f.history_days_ == 20 and f.calibration_origins_ == 5
+    q = f.predict_quantiles(alpha=[0.1, 0.9])
+    assert np.isfinite(q.to_numpy()).all() and (q.iloc[:, 1] > q.iloc[:, 0]).all()
+    actual = df["load_mw"].iloc[24 * 20 : 24 * 21].to_numpy()
+    assert np.mean(np.abs(f.predict().to_numpy() / actual - 1)) < 0.1
+    short = GradientBoostedForecaster(n_estimators=30, calibration_days=14, tz=TZ)
+    short.fit(df["load_mw"].iloc[: 24 * 15], fh=np.arange(1, 25))  # exactly enough for the fit itself
+    assert short.calibration_origins_ == 0
+    with pytest.raises(ValueError, match=r"no calibration errors: .* at least 384 hours \(16 days\)"):
+        short.predict_quantiles(alpha=[0.1])
+
+
 def test_several_stations_are_averaged(data) -> None:
     df, o = data
     X = pd.DataFrame(
@@ -146,7 +189,9 @@ def test_clear_errors(data) -> None:
     df, o = data
     y, X = df["load_mw"].iloc[:o], df[["temperature_c"]].iloc[:o]
     f = GradientBoostedForecaster(calibration_days=0, **SMALL)
-    with pytest.raises(ValueError, match="at least 360 hours"):
+    with pytest.raises(
+        ValueError, match=r"at least 504 hours \(21 days\) of load for a 168 h horizon, got 100"
+    ):
         f.fit(y.iloc[:100])
     with pytest.raises(ValueError, match="regular hourly"):
         f.fit(y.drop(y.index[500]), X=X.drop(X.index[500]))
@@ -169,7 +214,7 @@ def test_clear_errors(data) -> None:
 def test_sktime_estimator_checks_that_do_not_need_long_hourly_data() -> None:
     """sktime's suite takes ~9 s here, but its fit scenarios are 20-point daily or period series.
 
-    A fit needs 15 days of hourly load, so those fail by design (``ValueError``); the checks of the
+    A fit needs 15-21 days of hourly load, so those fail by design (``ValueError``); the checks of the
     interface contract that need no fit all pass.
     """
     from sktime.utils.estimator_checks import check_estimator
