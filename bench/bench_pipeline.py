@@ -317,7 +317,7 @@ def gridcore_parts(meters: int, repeat_hour: int, repeat_day: int) -> None:
 def flow_child(meters: int, out_path: str) -> None:
     """Run in a child process: temporary Prefect API, then the hourly flow twice."""
     t_start = time.perf_counter()
-    from flows.server import start_temporary_api, stop_temporary_api, wait_for_api
+    from cli.server import start_temporary_api, stop_temporary_api, wait_for_api
 
     start_temporary_api()
     os.environ.setdefault("PREFECT_LOGGING_LEVEL", "WARNING")
@@ -636,9 +636,9 @@ def profile_backfill(meters: int, n_hours: int, profile_hours: int) -> None:
 
     import pandas as pd
 
-    from flows.common import hour_run_id
     from gridcore.data.synthetic import fleet_blocks
     from gridcore.system import DEFAULT_SEED, default_system
+    from tasks.common import hour_run_id
     from tasks.hourly import ami_block, grid_feeds, persist_hour
 
     seed = DEFAULT_SEED

@@ -31,12 +31,12 @@ def main() -> None:
     parser.add_argument("--at", default="2016-07-01T00:00Z")
     args = parser.parse_args()
 
-    from flows.server import start_temporary_api, wait_for_api
+    from cli.server import start_temporary_api, wait_for_api
 
     os.environ.setdefault("PREFECT_LOGGING_LEVEL", "WARNING")
     start_temporary_api()
     wait_for_api()
-    from flows.storage_flows import storage_schedule
+    from flows.storage_schedule import storage_schedule
     from gridcore.network.grid import load_grid
     from gridcore.storage.fleet import default_fleet
     from gridcore.storage.plan import fleet_inputs

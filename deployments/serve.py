@@ -9,7 +9,7 @@
 Each carries the tags ``gridflow`` and its own (``hourly``, ``daily``, ``backfill``), the version of the
 code (the package version and the git commit, e.g. ``0.1.0+ge422c9b``) and a concurrency limit: runs of
 one deployment beyond it wait in the queue (``ENQUEUE``). Inside the runs, Prefect global concurrency
-limits allow one run per hour and a few per store (:mod:`flows.limits`). The serve process runs at most
+limits allow one run per hour and a few per store (:mod:`tasks.limits`). The serve process runs at most
 ``limit`` flow runs at once. ``gridflow serve`` also creates the automation for a failed scheduled run
 (:mod:`deployments.automations`).
 """

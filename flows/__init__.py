@@ -1,10 +1,5 @@
-"""Prefect flows of gridflow (and, for now, the command line that starts them)."""
+"""Prefect flows of gridflow: one module per flow (hourly, daily, backfill, ingest, demand, storage schedule).
 
-import os
-import sys
-
-# Bytecode: where PYTHONDONTWRITEBYTECODE is set, every command would compile pandas, xarray, Prefect... from
-# source again (3-8 s). gridflow writes the .pyc files of the modules it imports into their usual
-# __pycache__ folders once, as Python does by default; GRIDFLOW_NO_BYTECODE=1 keeps the environment's choice.
-if not os.environ.get("GRIDFLOW_NO_BYTECODE"):
-    sys.dont_write_bytecode = False
+Flows only wire the tasks of :mod:`tasks` together; the algorithms live in :mod:`gridcore` and the command
+line that starts the flows in :mod:`cli`.
+"""

@@ -8,21 +8,21 @@ from collections import deque
 import pandas as pd
 from prefect import get_run_logger
 
-from flows import progress
-from flows.common import Count, UtcTime, artifact_key, gridflow_flow, parse_hour, store_path
-from flows.hooks import record_failure
 from flows.hourly import finish_hour, submit_hour
-from flows.limits import store_slot
-from flows.runner import dask_runner
 from gridcore.system import DEFAULT_METERS, DEFAULT_SEED
+from tasks import progress
+from tasks.common import Count, UtcTime, artifact_key, flow, parse_hour, store_path
+from tasks.hooks import record_failure
 from tasks.hourly import record_quality
+from tasks.limits import store_slot
 from tasks.meters import publish_report
+from tasks.runner import dask_runner
 
 #: Hours whose reading and validation run ahead of the hour being persisted.
 HOURS_IN_FLIGHT = 3
 
 
-@gridflow_flow(
+@flow(
     name="backfill-hourly",
     task_runner=dask_runner(),
     log_prints=True,

@@ -14,15 +14,15 @@ import time
 import pandas as pd
 from prefect import get_run_logger
 
-from flows.common import Count, UtcTime, artifact_key, gridflow_flow, parse_hour, store_path
 from flows.demand import retrain_and_forecast
-from flows.hooks import record_failure
 from flows.hourly import hourly_cycle
-from flows.limits import store_slot
-from flows.runner import dask_runner
 from gridcore.system import DEFAULT_METERS, DEFAULT_SEED
+from tasks.common import Count, UtcTime, artifact_key, flow, parse_hour, store_path
+from tasks.hooks import record_failure
+from tasks.limits import store_slot
 from tasks.meters import publish_report
 from tasks.reports import day_report, missing_hours
+from tasks.runner import dask_runner
 
 #: Longest a daily run may take before Prefect fails it [s] (catch-up of 24 hours, retraining, schedules).
 DAILY_TIMEOUT_S = 6 * 3600
@@ -35,7 +35,7 @@ def plan_storage(issue: pd.Timestamp, root: str) -> dict[str, object]:
     demand forecast of the same issue when stored (settled on the profiles for the figures), and the
     fleet's health.
     """
-    from flows.storage_flows import storage_schedule
+    from flows.storage_schedule import storage_schedule
     from gridcore.forecast.renewables import forecast_grid_renewables
     from gridcore.forecast.store import write_renewable_forecast
     from gridcore.network.grid import load_grid
@@ -59,7 +59,7 @@ def plan_storage(issue: pd.Timestamp, root: str) -> dict[str, object]:
     }
 
 
-@gridflow_flow(
+@flow(
     name="daily-planning",
     task_runner=dask_runner(),
     log_prints=True,

@@ -6,9 +6,9 @@ import pandas as pd
 from prefect import flow
 from prefect.artifacts import create_markdown_artifact
 
-from flows.common import artifact_key, parse_hour, store_path
-from flows.runner import dask_runner
+from tasks.common import artifact_key, parse_hour, store_path
 from tasks.meters import publish_report
+from tasks.runner import dask_runner
 
 
 def submit_demand_forecast(inputs, store: str, fit: bool = True) -> list:  # noqa: ANN001

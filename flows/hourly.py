@@ -12,16 +12,16 @@ import pandas as pd
 from prefect import get_run_logger, unmapped
 from prefect.futures import PrefectFuture
 
-from flows.common import Count, UtcTime, artifact_key, gridflow_flow, hour_run_id, parse_hour, store_path
 from flows.demand import forecast_from_champions
-from flows.hooks import record_failure
-from flows.limits import hour_slot, store_slot
-from flows.runner import dask_runner
 from gridcore.data.quality import feed_summary
 from gridcore.data.synthetic import fleet_blocks
 from gridcore.system import DEFAULT_METERS, DEFAULT_SEED, default_system
+from tasks.common import Count, UtcTime, artifact_key, flow, hour_run_id, parse_hour, store_path
+from tasks.hooks import record_failure
 from tasks.hourly import ami_block, grid_feeds, persist_hour
+from tasks.limits import hour_slot, store_slot
 from tasks.meters import publish_summary
+from tasks.runner import dask_runner
 
 #: Longest an hourly run may take before Prefect fails it [s] (a normal hour takes seconds).
 HOURLY_TIMEOUT_S = 3600
@@ -46,7 +46,7 @@ def finish_hour(
 ) -> dict[str, object]:
     """Persist a submitted hour and return its figures (called inside a flow, one hour at a time).
 
-    The hour's concurrency slot is held while it is written (:func:`flows.limits.hour_slot`). With
+    The hour's concurrency slot is held while it is written (:func:`tasks.limits.hour_slot`). With
     ``deferred`` (a list), the hour's quality entries are appended to it instead of written.
     """
     blocks, feeds = futures
@@ -85,7 +85,7 @@ def hourly_cycle(hour: pd.Timestamp, store: str, meters: int, seed: int) -> dict
     return finish_hour(store, hour, submit_hour(hour, meters, seed), meters, seed)
 
 
-@gridflow_flow(
+@flow(
     name="hourly-operations",
     task_runner=dask_runner(),
     log_prints=True,

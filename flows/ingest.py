@@ -8,15 +8,15 @@ from pathlib import Path
 import pandas as pd
 from prefect import get_run_logger
 
-from flows.checks import utc_time
-from flows.common import Count, UtcTime, artifact_key, gridflow_flow, store_path
-from flows.limits import store_slot
+from gridcore.checks import utc_time
 from gridcore.interfaces.ami import file_digest
 from gridcore.system import DEFAULT_METERS, DEFAULT_SEED
+from tasks.common import Count, UtcTime, artifact_key, flow, store_path
+from tasks.limits import store_slot
 from tasks.meters import persist_import, publish_summary, read_file, validate_batch
 
 
-@gridflow_flow(name="ingest-meters", log_prints=True, persist_result=True)
+@flow(name="ingest-meters", log_prints=True, persist_result=True)
 def ingest_meters(
     path: str,
     store: str | None = None,

@@ -21,3 +21,17 @@ def system() -> System:
 @pytest.fixture
 def hour() -> pd.Timestamp:
     return pd.Timestamp("2016-07-01T14:00Z")
+
+
+@pytest.fixture(scope="session")
+def prefect_harness():
+    """Prefect's test harness, once per session; commands see its API through PREFECT_API_URL."""
+    import os
+
+    from prefect.settings import PREFECT_API_URL
+    from prefect.testing.utilities import prefect_test_harness
+
+    with prefect_test_harness(server_startup_timeout=180):
+        os.environ["PREFECT_API_URL"] = PREFECT_API_URL.value()
+        yield
+        os.environ.pop("PREFECT_API_URL", None)

@@ -17,37 +17,8 @@ import numpy as np
 import pandas as pd
 
 from gridcore.forecast.features import FEATURES, WEATHER_FEATURES
-
-
-class DemandModel:
-    """A model over the design matrix: ``fit(rows)``, ``predict(rows)`` -> load [MW]."""
-
-    name = "base"
-
-    def fit(self, rows: pd.DataFrame) -> DemandModel:
-        """Fit on design rows with known targets."""
-        return self
-
-    def predict(self, rows: pd.DataFrame) -> np.ndarray:
-        """Point forecast [MW] for design rows."""
-        raise NotImplementedError
-
-    def describe(self) -> dict[str, object]:
-        """Name and parameters, for reports."""
-        return {"name": self.name}
-
-    @property
-    def uses_weather(self) -> bool:
-        """Whether the model reads temperature features."""
-        return False
-
-    def without_weather(self) -> DemandModel:
-        """The model for a load series without weather (load and calendar features only).
-
-        A model that reads no weather returns itself; otherwise a new, unfitted model with the same
-        settings and the temperature features left out.
-        """
-        return self
+from gridcore.forecast.model_base import DemandModel
+from gridcore.forecast.statistical import MSTLModel
 
 
 @dataclass
@@ -214,7 +185,5 @@ def make_model(name: str) -> DemandModel:
     if name in {"seasonal_naive", "seasonal_naive_7d", "naive"}:
         return SeasonalNaive()
     if name in {"mstl", "statistical"}:
-        from gridcore.forecast.statistical import MSTLModel  # statistical imports this module
-
         return MSTLModel()
     raise ValueError(f"unknown model {name!r}; choose lightgbm, mstl or seasonal_naive")

@@ -43,7 +43,7 @@ from typing import ClassVar
 import numpy as np
 import pandas as pd
 
-from gridcore.forecast.models import DemandModel
+from gridcore.forecast.model_base import DemandModel
 
 #: Loess evaluation steps for statsmodels' STL [points] (statsmodels' default is 1 for each).
 STL_JUMPS = {"trend_jump": 10, "low_pass_jump": 5, "seasonal_jump": 2}

@@ -10,8 +10,8 @@ import pytest
 import xarray as xr
 from typer.testing import CliRunner
 
+from cli.main import app
 from flows.backfill import backfill_hourly
-from flows.cli import app
 from flows.daily import daily
 from flows.demand import demand_forecast
 from flows.hourly import hourly

@@ -8,8 +8,8 @@ import numpy as np
 import pytest
 from typer.testing import CliRunner
 
-from flows.cli import app
-from flows.storage_flows import storage_schedule
+from cli.main import app
+from flows.storage_schedule import storage_schedule
 from gridcore.storage.store import read_schedule
 
 pytestmark = pytest.mark.flows

@@ -148,7 +148,7 @@ def test_png_map(solved, tmp_path) -> None:
 
 
 def test_cli_grid_map_writes_strict_geojson_and_png(tmp_path) -> None:
-    from flows.cli import app
+    from cli.main import app
 
     out, png = tmp_path / "map.geojson", tmp_path / "map.png"
     res = CliRunner().invoke(app, ["grid", "map", "--at", AT, "--out", str(out), "--png", str(png), "--json"])

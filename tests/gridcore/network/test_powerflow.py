@@ -509,7 +509,7 @@ def test_default_grid_at_a_time_uses_its_profiles(grid, default_net) -> None:
 
 
 def test_cli_powerflow_on_a_case_file_and_errors(tmp_path) -> None:
-    from flows.cli import app
+    from cli.main import app
 
     runner = CliRunner()
     res = runner.invoke(app, ["grid", "powerflow", "--case", str(CASE9_PF), "--json"])

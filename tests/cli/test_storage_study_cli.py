@@ -8,7 +8,7 @@ from pathlib import Path
 import pandas as pd
 from typer.testing import CliRunner
 
-from flows.cli import app
+from cli.main import app
 
 
 def test_storage_study_json_keys_and_files(tmp_path: Path) -> None:

@@ -9,8 +9,8 @@ One module, so the command line can move to its own package without touching the
   GRIDFLOW_DEBUG=1) prints the traceback and Prefect's full logs instead.
 * **Checks before Prefect**: option callbacks (:data:`StoreOpt`, :func:`time_option`,
   :func:`check_input_file`) check times, input files and the store while the arguments are parsed, in
-  milliseconds, before any command imports pandas or starts Prefect (:mod:`flows.checks`).
-* **Prefect**: :func:`start_prefect` starts the command's temporary API (:mod:`flows.server`) once the
+  milliseconds, before any command imports pandas or starts Prefect (:mod:`gridcore.checks`).
+* **Prefect**: :func:`start_prefect` starts the command's temporary API (:mod:`cli.server`) once the
   arguments are checked, and stops it with the command whatever ends it.
 """
 
@@ -28,7 +28,8 @@ from typing import Annotated, Any
 import typer
 from typer.core import TyperGroup
 
-from flows.checks import InputError, default_store_path, input_file, store_folder, utc_time
+from gridcore.checks import InputError, default_store_path, input_file, store_folder, utc_time
+from tasks.errors import error_line, unwrap
 
 _debug = False
 
@@ -67,58 +68,7 @@ def report(exc: BaseException) -> None:
     """Print the error: one line on stderr, or its traceback and the line under ``--debug``."""
     if _debug:
         traceback.print_exception(exc, file=sys.stderr)
-    typer.echo(f"gridflow: {error_line(exc)}", err=True)
-
-
-def error_line(exc: BaseException) -> str:
-    """One line for an error: its message, the wrappers of Prefect, Dask and anyio taken off.
-
-    Errors of input, the store and the environment (ValueError, OSError, RuntimeError, usage errors)
-    show their message; any other error (a bug) shows its type and a pointer to ``--debug``.
-    """
-    exc = unwrap(exc)
-    if callable(getattr(exc, "format_message", None)):  # usage errors of typer / click
-        text = exc.format_message()
-    elif isinstance(exc, OSError) and exc.filename and exc.strerror:
-        text = f"{exc.filename}: {exc.strerror}"
-    elif type(exc).__name__ in {"ParameterTypeError", "ParameterBindError"}:
-        text = str(exc)
-    elif _is_pydantic_error(exc):
-        text = "; ".join(
-            f"{'.'.join(str(p) for p in e['loc'])}: {e['msg']}"
-            for e in exc.errors()  # type: ignore[attr-defined]
-        )
-    elif isinstance(exc, ValueError | OSError | RuntimeError):
-        text = str(exc) or type(exc).__name__
-    else:
-        hint = "" if _debug else " (run with --debug for the traceback)"
-        text = f"internal error: {type(exc).__name__}: {exc}{hint}"
-    return " ".join(line.strip() for line in text.splitlines() if line.strip()) or type(exc).__name__
-
-
-def unwrap(exc: BaseException) -> BaseException:
-    """The error under Prefect's, Dask's and anyio's wrappers (causes and exception groups)."""
-    seen: set[int] = set()
-    while id(exc) not in seen:
-        seen.add(id(exc))
-        if isinstance(exc, BaseExceptionGroup) and exc.exceptions:
-            exc = exc.exceptions[0]
-        elif _is_wrapper(exc) and exc.__cause__ is not None:
-            exc = exc.__cause__
-        else:
-            break
-    return exc
-
-
-def _is_wrapper(exc: BaseException) -> bool:
-    module = type(exc).__module__ or ""
-    return module.split(".")[0] in {"prefect", "prefect_dask", "distributed"} and not _is_pydantic_error(
-        exc.__cause__
-    )
-
-
-def _is_pydantic_error(exc: BaseException | None) -> bool:
-    return exc is not None and type(exc).__name__ == "ValidationError" and hasattr(exc, "errors")
+    typer.echo(f"gridflow: {error_line(exc, _debug)}", err=True)
 
 
 class _OneLineConsole(logging.Filter):
@@ -206,7 +156,7 @@ def check_store(ctx: typer.Context, param: typer.CallbackParam, value: Path | No
 
 def check_read_store(ctx: typer.Context, param: typer.CallbackParam, value: Path | None) -> Path | None:
     """Option callback: a store only read: a folder (or nothing yet), never a file."""
-    from flows.checks import InputError
+    from gridcore.checks import InputError
 
     target = Path(value) if value is not None else Path(default_store_path())
     if not ctx.resilient_parsing and target.exists() and not target.is_dir():
@@ -237,6 +187,8 @@ StoreOpt = Annotated[
     ),
 ]
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print one JSON object on stdout.")]
+#: ``--meters``: the size of the synthetic meter fleet.
+MetersOpt = Annotated[int, typer.Option("--meters", help="Size of the meter fleet.", min=1)]
 
 
 # -- Prefect ---------------------------------------------------------------------------------------
@@ -246,10 +198,10 @@ def start_prefect(as_json: bool) -> None:
     """Start the command's temporary Prefect API (unless PREFECT_API_URL is set) with short logs.
 
     Call it once the arguments are checked and before the command imports Prefect (see
-    :mod:`flows.server`): Prefect's and Dask's console logs are warnings only under ``--json``, INFO
+    :mod:`cli.server`): Prefect's and Dask's console logs are warnings only under ``--json``, INFO
     otherwise; SIGTERM and SIGHUP end the command cleanly and stop the server with it.
     """
-    from flows.server import start_temporary_api, stop_on_signals
+    from cli.server import start_temporary_api, stop_on_signals
 
     os.environ.setdefault("PREFECT_LOGGING_LEVEL", "WARNING" if as_json and not _debug else "INFO")
     os.environ.setdefault("DASK_LOGGING__DISTRIBUTED", "warning")
@@ -260,7 +212,7 @@ def start_prefect(as_json: bool) -> None:
 
 def api_ready() -> None:
     """Wait for the temporary API to answer; quiet Prefect's console (see :class:`_OneLineConsole`)."""
-    from flows.server import wait_for_api
+    from cli.server import wait_for_api
 
     wait_for_api()
     quiet_prefect_console()
@@ -290,6 +242,7 @@ __all__ = [
     "GridflowGroup",
     "InputError",
     "JsonOpt",
+    "MetersOpt",
     "StoreOpt",
     "api_ready",
     "check_given_store",

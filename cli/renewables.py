@@ -12,8 +12,8 @@ from typing import Annotated
 
 import typer
 
-from flows.cli_common import JsonOpt, StoreOpt, check_given_store, check_input_file, time_option
-from flows.grid import _emit, _guard
+from cli.common import JsonOpt, StoreOpt, check_given_store, check_input_file, time_option
+from cli.grid.base import _emit, _guard
 
 renewables_app = typer.Typer(
     help="Renewable forecasts (PV, wind): backtests on real data files.", no_args_is_help=True
@@ -89,8 +89,8 @@ def renewables_backtest(
         )
         out: dict[str, object] = {"source": str(csv), **result.summary}
         if store is not None or _env_store():
-            from flows.common import store_path
             from gridcore.forecast.store import write_renewable_backtest
+            from tasks.common import store_path
 
             name = csv.name.split(".")[0]
             out["written"] = write_renewable_backtest(
@@ -125,11 +125,11 @@ def forecast_renewables(
     def call() -> dict[str, object]:
         import pandas as pd
 
-        from flows.common import store_path
-        from flows.grid import _parse_time
+        from cli.grid.base import _parse_time
         from gridcore.forecast.renewables import forecast_grid_renewables, forecast_summary
         from gridcore.forecast.store import write_renewable_forecast
         from gridcore.network.grid import load_grid
+        from tasks.common import store_path
 
         issue = _parse_time(at) if at else pd.Timestamp.now(tz="UTC").ceil("h")
         ds = forecast_grid_renewables(load_grid(), issue, horizon_h=horizon)

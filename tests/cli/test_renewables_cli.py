@@ -7,7 +7,7 @@ from pathlib import Path
 
 from typer.testing import CliRunner
 
-from flows.cli import app
+from cli.main import app
 
 DATA = Path(__file__).parents[1] / "data" / "renewables"
 

@@ -35,6 +35,9 @@ _held: ContextVar[frozenset[str]] = ContextVar("gridflow_slots", default=frozens
 #: Seconds without a slot before the run says that it waits.
 FIRST_TRY_S = 1.0
 
+#: Set (to 1) by the command line while a command runs on its own temporary Prefect API.
+TEMPORARY_API_ENV = "GRIDFLOW_TEMPORARY_API"
+
 
 def limits_enabled() -> bool:
     """Whether flows take concurrency slots (on, unless the API is a command's temporary one)."""
@@ -43,8 +46,6 @@ def limits_enabled() -> bool:
         return True
     if setting in {"off", "0", "false"}:
         return False
-    from flows.server import TEMPORARY_API_ENV
-
     return not os.environ.get(TEMPORARY_API_ENV)
 
 

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from flows.cli_common import check_input_file, check_time
+from cli.common import check_input_file, check_time
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -227,7 +227,7 @@ def _summary(figures: dict[str, object]) -> dict[str, object]:
 
 def _guard(call) -> dict[str, object]:  # noqa: ANN001
     """Run ``call``; bad input or an unsolvable network exits 1 with one line on stderr."""
-    from flows.cli_common import fail as _fail
+    from cli.common import fail as _fail
 
     try:
         return call()
@@ -237,7 +237,7 @@ def _guard(call) -> dict[str, object]:  # noqa: ANN001
 
 
 def _emit(figures: dict[str, object], as_json: bool, headline: str) -> None:
-    from flows.cli_common import emit
+    from cli.common import emit
 
     emit(figures, as_json, headline)
 

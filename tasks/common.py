@@ -10,7 +10,7 @@ from prefect import Flow
 from prefect.exceptions import ParameterTypeError
 from pydantic import AfterValidator, Field
 
-from flows.checks import utc_time
+from gridcore.checks import utc_time
 from gridcore.store import default_store
 
 
@@ -51,7 +51,7 @@ class GridflowFlow(Flow):
             ) from None
 
 
-def gridflow_flow(**options: Any) -> Callable[[Callable[..., Any]], GridflowFlow]:
+def flow(**options: Any) -> Callable[[Callable[..., Any]], GridflowFlow]:
     """``@flow(...)`` for gridflow's flows: the same options, a :class:`GridflowFlow`."""
 
     def wrap(fn: Callable[..., Any]) -> GridflowFlow:
@@ -67,7 +67,7 @@ def parse_hour(at: str | None, name: str = "time") -> pd.Timestamp:
 
     Raises
     ------
-    flows.checks.InputError
+    gridcore.checks.InputError
         A ValueError naming ``name`` when ``at`` is not an ISO 8601 time with offset.
     """
     if at is None:

@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from flows.grid import AtOpt, BandOpt, CaseOpt, JsonOpt, LoadingOpt, grid_app
+from cli.grid.base import AtOpt, BandOpt, CaseOpt, JsonOpt, LoadingOpt, grid_app
 
 
 @grid_app.command("contingency")
@@ -24,7 +24,7 @@ def grid_contingency(
     as_json: JsonOpt = False,
 ) -> None:
     """N-1: each line and transformer out in turn; islanding (load lost), overloads, voltage violations."""
-    from flows.grid import _bands, _emit, _guard, _network
+    from cli.grid.base import _bands, _emit, _guard, _network
 
     t0 = time.perf_counter()
 

@@ -7,12 +7,12 @@ import time
 import pandas as pd
 from prefect import get_run_logger
 
-from flows.common import UtcTime, artifact_key, gridflow_flow, parse_hour, store_path
-from flows.fleet_options import BATCH_SIZE, INPUTS
-from flows.runner import dask_runner
+from gridcore.storage.options import BATCH_SIZE, INPUTS
+from tasks.common import UtcTime, artifact_key, flow, parse_hour, store_path
+from tasks.runner import dask_runner
 
 
-@gridflow_flow(name="storage-schedule", task_runner=dask_runner(), log_prints=True, persist_result=True)
+@flow(name="storage-schedule", task_runner=dask_runner(), log_prints=True, persist_result=True)
 def storage_schedule(
     at: UtcTime | None = None,
     horizon: int = 168,

@@ -8,8 +8,8 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from flows.cli_common import check_input_file, time_option
-from flows.storage import JsonOpt, StoreOpt, storage_app
+from cli.common import check_input_file, time_option
+from cli.storage.base import JsonOpt, StoreOpt, storage_app
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -68,7 +68,6 @@ def storage_health(
     """
     import pandas as pd
 
-    from flows.common import parse_hour, store_path
     from gridcore.storage.health import (
         HealthConfig,
         fleet_health,
@@ -76,6 +75,7 @@ def storage_health(
         read_history,
         write_health,
     )
+    from tasks.common import parse_hour, store_path
 
     t0 = time.perf_counter()
     root = store_path(store)
@@ -117,7 +117,7 @@ def health_command(
     as_json: JsonOpt = False,
 ) -> None:
     """State of health per battery: SoH, equivalent full cycles, calendar and cycle fade, years to EoL."""
-    from flows.cli_common import emit
+    from cli.common import emit
 
     figures = storage_health(
         store=str(store) if store else None,

@@ -7,8 +7,8 @@ from typing import Annotated
 
 import typer
 
-from flows.cli_common import JsonOpt, StoreOpt, check_read_store, time_option
-from flows.grid import grid_app
+from cli.common import JsonOpt, StoreOpt, check_read_store, time_option
+from cli.grid.base import grid_app
 
 ReadStoreOpt = Annotated[
     Path | None,
@@ -25,9 +25,8 @@ WhyOpt = Annotated[str, typer.Option(help="Why (recorded).")]
 
 
 def _record(kind: str, element: str, store: Path | None, as_json: bool, **kw: object) -> None:
-    from flows.cli_common import emit as _emit
-    from flows.cli_common import fail as _fail
-    from flows.common import store_path
+    from cli.common import emit as _emit
+    from cli.common import fail as _fail
     from gridcore.network.grid import load_grid
     from gridcore.network.topology import (
         ChangeLog,
@@ -36,6 +35,7 @@ def _record(kind: str, element: str, store: Path | None, as_json: bool, **kw: ob
         make_change,
         topology_at,
     )
+    from tasks.common import store_path
 
     root = store_path(str(store) if store else None)
     grid = load_grid()  # the grid tables only: no fleet, no pandapower
@@ -64,7 +64,7 @@ def grid_switch(
 ) -> None:
     """Open or close a switch from a time on (versioned; islanding and meshing are reported)."""
     if (open_ is None) == (close is None):
-        from flows.cli_common import fail as _fail
+        from cli.common import fail as _fail
 
         _fail("give exactly one of --open SWITCH or --close SWITCH")
     _record(
@@ -93,7 +93,7 @@ def grid_outage(
 ) -> None:
     """Take a line or transformer out of service for a period (planned maintenance)."""
     if (line is None) == (trafo is None):
-        from flows.cli_common import fail as _fail
+        from cli.common import fail as _fail
 
         _fail("give exactly one of --line ID or --trafo ID")
     _record(
@@ -118,11 +118,11 @@ def grid_topology(
     """The topology in force at a time: the changes applied, feeders, islanded and meshed buses."""
     import pandas as pd
 
-    from flows.cli_common import emit as _emit
-    from flows.cli_common import fail as _fail
-    from flows.common import store_path
+    from cli.common import emit as _emit
+    from cli.common import fail as _fail
     from gridcore.network.grid import load_grid
     from gridcore.network.topology import ChangeLog, describe_topology, topology_at
+    from tasks.common import store_path
 
     root = store_path(str(store) if store else None)
     try:

@@ -1,7 +1,7 @@
 """The process of a command's temporary Prefect API: Prefect's server app under uvicorn, on loopback.
 
-Started by :func:`flows.server.start_temporary_api` as
-``python -P -m flows.api_server --port PORT --parent PID``. It never outlives the command that started
+Started by :func:`cli.server.start_temporary_api` as
+``python -P -m cli.api_server --port PORT --parent PID``. It never outlives the command that started
 it: the command stops it on exit or on SIGTERM/SIGINT/SIGHUP; on Linux the kernel sends it SIGTERM when
 the command dies, even by SIGKILL (``PR_SET_PDEATHSIG``, set before exec); and a watchdog thread here
 stops it when its parent process is gone (any platform, and the case where the parent died before the
@@ -37,7 +37,7 @@ def watch_parent(parent: int, interval_s: float = WATCH_INTERVAL_S) -> None:
 
 def main(argv: list[str] | None = None) -> None:
     """Serve Prefect's API on 127.0.0.1:PORT until stopped or the parent process is gone."""
-    parser = argparse.ArgumentParser(prog="python -m flows.api_server")
+    parser = argparse.ArgumentParser(prog="python -m cli.api_server")
     parser.add_argument("--port", type=int, required=True)
     parser.add_argument("--parent", type=int, required=True, help="Process id of the command.")
     args = parser.parse_args(argv)

@@ -11,9 +11,9 @@ import xarray as xr
 from prefect import flow
 from typer.testing import CliRunner
 
-import flows.storage_health  # noqa: F401 (registers `storage health` on storage_app)
-from flows.cli import app
-from flows.storage_health import storage_health
+import cli.storage.health  # noqa: F401 (registers `storage health` on storage_app)
+from cli.main import app
+from cli.storage.health import storage_health
 from gridcore.storage.health import FLEET_COLUMNS, read_health
 from gridcore.storage.store import schedule_path
 from gridcore.store import write_whole

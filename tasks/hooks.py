@@ -14,7 +14,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from flows.checks import default_store_path
+from gridcore.checks import default_store_path
+from tasks.errors import error_line
 
 #: Folder of the failure records, under the store.
 FAILED_DIR = Path("runs") / "failed"
@@ -22,8 +23,6 @@ FAILED_DIR = Path("runs") / "failed"
 
 def failure_record(flow: Any, flow_run: Any, state: Any) -> dict[str, object]:
     """What a failed run leaves behind: flow, run, parameters, state and the error (one line)."""
-    from flows.cli_common import error_line
-
     error = None
     try:
         exc = state.result(raise_on_failure=False)

@@ -6,8 +6,8 @@ from typing import Annotated
 
 import typer
 
-from flows.cli_common import JsonOpt, StoreOpt, time_option
-from flows.grid import grid_app
+from cli.common import JsonOpt, StoreOpt, time_option
+from cli.grid.base import grid_app
 
 
 def run_grid_timeseries(at: str, horizon: int, store: str, loading_limit: float) -> dict[str, object]:
@@ -16,7 +16,6 @@ def run_grid_timeseries(at: str, horizon: int, store: str, loading_limit: float)
 
     import pandas as pd
 
-    from flows.common import parse_hour
     from gridcore.network.feeders import derive_feeders
     from gridcore.network.grid import load_grid, pandapower_net
     from gridcore.network.timeseries import (
@@ -28,6 +27,7 @@ def run_grid_timeseries(at: str, horizon: int, store: str, loading_limit: float)
     )
     from gridcore.network.timeseries_store import run_in_force, write_grid_timeseries
     from gridcore.network.topology import ChangeLog
+    from tasks.common import parse_hour
 
     t0 = time.perf_counter()
     start = parse_hour(at)
@@ -87,8 +87,8 @@ def grid_timeseries(
     Loads come from the stored demand forecast issued at --at when there is one (the profiles otherwise),
     PV from the profiles; each hour uses the topology in force (see grid outage / grid switch).
     """
-    from flows.cli_common import run as _run
-    from flows.common import store_path
+    from cli.common import run as _run
+    from tasks.common import store_path
 
     root = store_path(str(store) if store else None)
     _run(lambda: run_grid_timeseries(at, horizon, root, loading_limit), as_json, "gridflow grid timeseries")

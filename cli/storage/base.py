@@ -1,4 +1,4 @@
-"""``gridflow storage ...``: the command line of the battery fleet (flows in flows.storage_flows)."""
+"""``gridflow storage ...``: the command line of the battery fleet (flows in flows.storage_schedule)."""
 
 from __future__ import annotations
 
@@ -8,8 +8,8 @@ from typing import Annotated
 
 import typer
 
-from flows.cli_common import JsonOpt, StoreOpt, check_input_file, time_option
-from flows.fleet_options import BATCH_SIZE, INPUTS, SOLVERS
+from cli.common import JsonOpt, StoreOpt, check_input_file, time_option
+from gridcore.storage.options import BATCH_SIZE, INPUTS, SOLVERS
 
 storage_app = typer.Typer(help="Battery fleet: schedules, allocation study, health.", no_args_is_help=True)
 
@@ -40,15 +40,15 @@ def schedule_command(
     as_json: JsonOpt = False,
 ) -> None:
     """Schedule every battery (one LP each, OR-Tools) against no-storage and rule baselines; store it."""
-    from flows.cli_common import fail, run, start_prefect
+    from cli.common import fail, run, start_prefect
 
     if inputs not in INPUTS:
         fail(f"--inputs must be profiles or forecast, not {inputs!r}")
     if solver not in SOLVERS:
         fail(f"--solver must be glop, highs or auto, not {solver!r}")
-    start_prefect(as_json)  # before Prefect is imported (flows.storage_flows imports it)
+    start_prefect(as_json)  # before Prefect is imported (flows.storage_schedule imports it)
     t0 = time.perf_counter()
-    from flows.storage_flows import storage_schedule
+    from flows.storage_schedule import storage_schedule
 
     def call() -> dict[str, object]:
         out = storage_schedule(

@@ -16,8 +16,8 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from flows.cli_common import time_option
-from flows.storage import JsonOpt, StoreOpt, storage_app
+from cli.common import time_option
+from cli.storage.base import JsonOpt, StoreOpt, storage_app
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -55,8 +55,8 @@ def study_command(
     as_json: JsonOpt = False,
 ) -> None:
     """Compare storage allocation strategies at equal total MWh: summer week, winter week, year."""
-    from flows.cli_common import emit
-    from flows.common import store_path
+    from cli.common import emit
+    from tasks.common import store_path
 
     t0 = time.perf_counter()
     figures = run(summer, winter, year, sizes, multipliers, weeks, store, out, as_json)
@@ -79,7 +79,6 @@ def run(
     as_json: bool,
 ) -> dict[str, object]:
     """Run the study and write its files; the figures for ``--json``."""
-    from flows.common import store_path
     from gridcore.network.feeders import derive_feeders
     from gridcore.network.grid import load_grid
     from gridcore.storage.study import (
@@ -90,6 +89,7 @@ def run(
         study_steps,
         write_study,
     )
+    from tasks.common import store_path
 
     config = StudyConfig(
         summer_start=summer,

@@ -14,7 +14,7 @@ Exactly one server per command, and none outlives it:
   the run's end to the server and then stops it), listens on 127.0.0.1 only, and stops with the command:
   on exit (atexit), on SIGTERM/SIGINT/SIGHUP (see :func:`stop_on_signals`), and when the command is
   killed outright (SIGKILL): Linux sends the server SIGTERM when its parent dies (``PR_SET_PDEATHSIG``),
-  and the server also watches its parent (:mod:`flows.api_server`).
+  and the server also watches its parent (:mod:`cli.api_server`).
 """
 
 from __future__ import annotations
@@ -32,6 +32,8 @@ import time
 import urllib.request
 from pathlib import Path
 
+from tasks.limits import TEMPORARY_API_ENV
+
 #: Server services a one-shot command does not need (schedulers, event triggers, telemetry).
 _QUIET_SERVER = {
     "PREFECT_UI_ENABLED": "0",
@@ -46,8 +48,6 @@ _QUIET_SERVER = {
     "PREFECT__SERVER_EPHEMERAL": "1",
     "PREFECT__SERVER_FINAL": "1",
 }
-#: Set in the command's environment while its API is the temporary one (see flows.limits).
-TEMPORARY_API_ENV = "GRIDFLOW_TEMPORARY_API"
 #: Seconds a command stopped by a signal may take to report the end of its runs before it exits anyway.
 SIGNAL_GRACE_S = 15.0
 _PR_SET_PDEATHSIG = 1
@@ -68,7 +68,7 @@ def start_temporary_api() -> None:
     fd, log = tempfile.mkstemp(prefix="gridflow-api-", suffix=".log")
     _log = Path(log)
     _process = subprocess.Popen(
-        [sys.executable, "-P", "-m", "flows.api_server", "--port", str(port), "--parent", str(os.getpid())],
+        [sys.executable, "-P", "-m", "cli.api_server", "--port", str(port), "--parent", str(os.getpid())],
         env={**_bytecode_env(), **_QUIET_SERVER},
         stdin=subprocess.DEVNULL,
         stdout=subprocess.DEVNULL,

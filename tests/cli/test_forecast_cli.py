@@ -10,7 +10,7 @@ import numpy as np
 import pandas as pd
 from typer.testing import CliRunner
 
-from flows.cli import app
+from cli.main import app
 
 sys.path.insert(0, str(Path(__file__).parents[1] / "gridcore" / "forecast"))
 from test_forecast import synthetic_load  # noqa: E402

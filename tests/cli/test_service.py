@@ -25,15 +25,15 @@ from prefect.client.orchestration import get_client
 from prefect.concurrency.sync import concurrency
 from typer.testing import CliRunner
 
+from cli.main import app
 from flows.backfill import backfill_hourly
-from flows.cli import app
 from flows.daily import daily
-from flows.hooks import record_failure
 from flows.hourly import hourly
-from flows.limits import ensure_limit, hour_limit_name, limits_enabled, store_limit_name
-from flows.runner import dask_runner
 from gridcore.data.validation import ContractError
+from tasks.hooks import record_failure
+from tasks.limits import ensure_limit, hour_limit_name, limits_enabled, store_limit_name
 from tasks.policy import RETRIES, retry_unless_bad_input, store_task
+from tasks.runner import dask_runner
 
 GRIDFLOW = str(Path(sys.executable).with_name("gridflow"))
 AT = "2016-07-01T14:00Z"
@@ -59,7 +59,7 @@ def _is_server(proc: psutil.Process) -> bool:
         cmd = " ".join(proc.cmdline())
     except psutil.Error:
         return False
-    return "flows.api_server" in cmd or "uvicorn" in cmd or "prefect.server" in cmd
+    return "cli.api_server" in cmd or "uvicorn" in cmd or "prefect.server" in cmd
 
 
 def _alive(proc: psutil.Process) -> bool:
@@ -232,7 +232,7 @@ def test_prefect_imported_before_the_server_still_uses_it() -> None:
     code = (
         "import os, prefect\n"
         "from prefect.settings import get_current_settings\n"
-        "from flows.server import start_temporary_api, stop_temporary_api\n"
+        "from cli.server import start_temporary_api, stop_temporary_api\n"
         "start_temporary_api()\n"
         "print(get_current_settings().api.url == os.environ['PREFECT_API_URL'])\n"
         "stop_temporary_api()\n"
