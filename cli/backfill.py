@@ -34,8 +34,8 @@ def backfill_hourly(
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
     from flows.backfill import backfill_hourly as flow
+    from gridcore.checks import parse_hour
     from tasks import progress
-    from tasks.common import parse_hour
 
     def call() -> dict[str, object]:
         n = max(int((parse_hour(end) - parse_hour(start)) / _hour()), 0)

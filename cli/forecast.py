@@ -112,7 +112,7 @@ def forecast_plot(
             return run_plot(csv, at, horizon, model, weather, tz, train_days, out)
         if series is None:
             raise ValueError("give --csv FILE, or --series SERIES for a stored grid forecast")
-        from tasks.common import store_path
+        from gridcore.checks import store_path
 
         return run_grid_plot(series, at, store_path(str(store) if store else None), out)
 
@@ -152,8 +152,8 @@ def forecast_models(
     as_json: JsonOpt = False,
 ) -> None:
     """List the registered demand models: group, version, training window, metrics, status."""
+    from gridcore.checks import store_path
     from gridcore.forecast.registry import ModelRegistry
-    from tasks.common import store_path
 
     versions = ModelRegistry(store_path(str(store) if store else None)).versions(group)
     figures = {

@@ -89,8 +89,8 @@ def renewables_backtest(
         )
         out: dict[str, object] = {"source": str(csv), **result.summary}
         if store is not None or _env_store():
+            from gridcore.checks import store_path
             from gridcore.forecast.store import write_renewable_backtest
-            from tasks.common import store_path
 
             name = csv.name.split(".")[0]
             out["written"] = write_renewable_backtest(
@@ -126,10 +126,10 @@ def forecast_renewables(
         import pandas as pd
 
         from cli.grid.base import _parse_time
+        from gridcore.checks import store_path
         from gridcore.forecast.renewables import forecast_grid_renewables, forecast_summary
         from gridcore.forecast.store import write_renewable_forecast
         from gridcore.network.grid import load_grid
-        from tasks.common import store_path
 
         issue = _parse_time(at) if at else pd.Timestamp.now(tz="UTC").ceil("h")
         ds = forecast_grid_renewables(load_grid(), issue, horizon_h=horizon)

@@ -12,8 +12,12 @@ import re
 import stat
 from datetime import datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from gridcore.errors import InputError  # a small module: no pandas, no Prefect
+from gridcore.errors import InputError
+
+if TYPE_CHECKING:
+    import pandas as pd  # a small module: no pandas, no Prefect
 
 __all__ = ["InputError", "default_store_path", "input_file", "store_folder", "utc_time"]
 
@@ -127,3 +131,25 @@ def _writable(folder: Path) -> bool:
     except OSError:
         return False
     return os.access(folder, os.W_OK | os.X_OK)
+
+
+def parse_hour(at: str | None, name: str = "time") -> pd.Timestamp:
+    """An ISO 8601 time as the UTC hour it falls in; the last complete hour when ``at`` is None.
+
+    A time without an offset is refused: timestamps are UTC and must say so (``Z`` or ``+00:00``).
+
+    Raises
+    ------
+    gridcore.errors.InputError
+        A ValueError naming ``name`` when ``at`` is not an ISO 8601 time with offset.
+    """
+    import pandas as pd  # here: the checks above stay free of pandas
+
+    if at is None:
+        return pd.Timestamp.now(tz="UTC").floor("h") - pd.Timedelta(hours=1)
+    return pd.Timestamp(utc_time(at, name)).tz_convert("UTC").floor("h")
+
+
+def store_path(store: str | None) -> str:
+    """The store root: the argument, else GRIDFLOW_STORE, else ./gridflow-store."""
+    return str(store) if store else default_store_path()

@@ -10,8 +10,18 @@ from prefect import Flow
 from prefect.exceptions import ParameterTypeError
 from pydantic import AfterValidator, Field
 
-from gridcore.checks import utc_time
-from gridcore.store import default_store
+from gridcore.checks import parse_hour, store_path, utc_time
+
+__all__ = [
+    "Count",
+    "GridflowFlow",
+    "UtcTime",
+    "artifact_key",
+    "flow",
+    "hour_run_id",
+    "parse_hour",
+    "store_path",
+]
 
 
 def _valid_time(value: str) -> str:
@@ -58,26 +68,6 @@ def flow(**options: Any) -> Callable[[Callable[..., Any]], GridflowFlow]:
         return GridflowFlow(fn=fn, **options)
 
     return wrap
-
-
-def parse_hour(at: str | None, name: str = "time") -> pd.Timestamp:
-    """An ISO 8601 time as the UTC hour it falls in; the last complete hour when ``at`` is None.
-
-    A time without an offset is refused: timestamps are UTC and must say so (``Z`` or ``+00:00``).
-
-    Raises
-    ------
-    gridcore.checks.InputError
-        A ValueError naming ``name`` when ``at`` is not an ISO 8601 time with offset.
-    """
-    if at is None:
-        return pd.Timestamp.now(tz="UTC").floor("h") - pd.Timedelta(hours=1)
-    return pd.Timestamp(utc_time(at, name)).tz_convert("UTC").floor("h")
-
-
-def store_path(store: str | None) -> str:
-    """The store root: the argument, else GRIDFLOW_STORE, else ./gridflow-store."""
-    return str(store) if store else str(default_store())
 
 
 def hour_run_id(hour: pd.Timestamp) -> str:

@@ -16,6 +16,7 @@ def run_grid_timeseries(at: str, horizon: int, store: str, loading_limit: float)
 
     import pandas as pd
 
+    from gridcore.checks import parse_hour
     from gridcore.network.feeders import derive_feeders
     from gridcore.network.grid import load_grid, pandapower_net
     from gridcore.network.timeseries import (
@@ -27,7 +28,6 @@ def run_grid_timeseries(at: str, horizon: int, store: str, loading_limit: float)
     )
     from gridcore.network.timeseries_store import run_in_force, write_grid_timeseries
     from gridcore.network.topology import ChangeLog
-    from tasks.common import parse_hour
 
     t0 = time.perf_counter()
     start = parse_hour(at)
@@ -88,7 +88,7 @@ def grid_timeseries(
     PV from the profiles; each hour uses the topology in force (see grid outage / grid switch).
     """
     from cli.common import run as _run
-    from tasks.common import store_path
+    from gridcore.checks import store_path
 
     root = store_path(str(store) if store else None)
     _run(lambda: run_grid_timeseries(at, horizon, root, loading_limit), as_json, "gridflow grid timeseries")

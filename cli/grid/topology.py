@@ -27,6 +27,7 @@ WhyOpt = Annotated[str, typer.Option(help="Why (recorded).")]
 def _record(kind: str, element: str, store: Path | None, as_json: bool, **kw: object) -> None:
     from cli.common import emit as _emit
     from cli.common import fail as _fail
+    from gridcore.checks import store_path
     from gridcore.network.grid import load_grid
     from gridcore.network.topology import (
         ChangeLog,
@@ -35,7 +36,6 @@ def _record(kind: str, element: str, store: Path | None, as_json: bool, **kw: ob
         make_change,
         topology_at,
     )
-    from tasks.common import store_path
 
     root = store_path(str(store) if store else None)
     grid = load_grid()  # the grid tables only: no fleet, no pandapower
@@ -120,9 +120,9 @@ def grid_topology(
 
     from cli.common import emit as _emit
     from cli.common import fail as _fail
+    from gridcore.checks import store_path
     from gridcore.network.grid import load_grid
     from gridcore.network.topology import ChangeLog, describe_topology, topology_at
-    from tasks.common import store_path
 
     root = store_path(str(store) if store else None)
     try:

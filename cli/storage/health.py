@@ -68,6 +68,7 @@ def storage_health(
     """
     import pandas as pd
 
+    from gridcore.checks import parse_hour, store_path
     from gridcore.storage.health import (
         HealthConfig,
         fleet_health,
@@ -75,7 +76,6 @@ def storage_health(
         read_history,
         write_health,
     )
-    from tasks.common import parse_hour, store_path
 
     t0 = time.perf_counter()
     root = store_path(store)

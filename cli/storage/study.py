@@ -56,7 +56,7 @@ def study_command(
 ) -> None:
     """Compare storage allocation strategies at equal total MWh: summer week, winter week, year."""
     from cli.common import emit
-    from tasks.common import store_path
+    from gridcore.checks import store_path
 
     t0 = time.perf_counter()
     figures = run(summer, winter, year, sizes, multipliers, weeks, store, out, as_json)
@@ -79,6 +79,7 @@ def run(
     as_json: bool,
 ) -> dict[str, object]:
     """Run the study and write its files; the figures for ``--json``."""
+    from gridcore.checks import store_path
     from gridcore.network.feeders import derive_feeders
     from gridcore.network.grid import load_grid
     from gridcore.storage.study import (
@@ -89,7 +90,6 @@ def run(
         study_steps,
         write_study,
     )
-    from tasks.common import store_path
 
     config = StudyConfig(
         summer_start=summer,
