@@ -206,6 +206,9 @@ def start_prefect(as_json: bool) -> None:
     os.environ.setdefault("PREFECT_LOGGING_LEVEL", "WARNING" if as_json and not _debug else "INFO")
     os.environ.setdefault("DASK_LOGGING__DISTRIBUTED", "warning")
     os.environ.setdefault("DASK_DISTRIBUTED__LOGGING__DISTRIBUTED", "warning")
+    # gridcore's own log lines (a run waiting for a store lock, a grid cache rebuilt) reach the run's log
+    os.environ.setdefault("PREFECT_LOGGING_EXTRA_LOGGERS", "gridcore")
+    logging.getLogger("gridcore").setLevel(logging.INFO)
     start_temporary_api()
     stop_on_signals()
 

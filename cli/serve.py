@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import os
 from typing import Annotated
 
@@ -41,6 +42,8 @@ def serve(  # registered on the root app by cli.main
     except OSError:
         fail(f"no Prefect server answers at {url}; start one with `uv run prefect server start` and retry")
     os.environ["PREFECT_API_URL"] = url
+    os.environ.setdefault("PREFECT_LOGGING_EXTRA_LOGGERS", "gridcore")  # store-lock waits, cache rebuilds
+    logging.getLogger("gridcore").setLevel(logging.INFO)
     from cli.server import refresh_prefect_settings
 
     refresh_prefect_settings()
