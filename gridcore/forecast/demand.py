@@ -20,12 +20,14 @@ reported coverage is cross-conformal: each of those origins gets the interval th
 given it from ``calibration_days`` other origins, none sharing a target hour with it, so the estimate rests
 on as many errors as the issued intervals.
 
-Why 56 origins and lead-day buckets: with the former 28 origins per series and lead (sliding 49-lead
-windows) the issued 80 % bands covered 77-78 % of the hours after the issue on average over twelve issue
-times of 2016 (65-86 % for single weeks), and the reported coverage, which calibrated on 14 origins to
-score the other 14, said 65-78 %: an empirical 10-90 % range of a few weeks of strongly correlated errors
-(an hour's error shares its day's weather and profile noise with its neighbours) is too narrow. The error
-spread barely changes with lead day here, so a lead day is a natural bucket.
+Why: with the former 28 origins per series and lead (sliding 49-lead windows) the reported coverage, which
+calibrated on 14 origins to score the other 14, said 55-84 % (mean 73-75 %) at 13 issue times of 2016 on
+the default grid, while the issued 80 % bands covered 76 % of the 168 hours after the issue on average: an
+empirical 10-90 % range of two weeks of errors is too narrow (an hour's error shares its day's weather and
+profile noise with its neighbours, so two weeks are few independent draws) and swings with the fortnight.
+Now the reported figure is 76-80 % (mean 78.5-78.8 %) at the same issue times, the realized one 76 % again
+(one week of one grid swings from 51 % to 91 %; ``bench/bench_grid_coverage.py``). The error spread
+changes with the hour of the day, hardly with the lead day, so a lead day (all 24 hours) is the bucket.
 
 History comes from :func:`demand_history`; hours flagged by :func:`history_issues` (gaps, spikes,
 negative values) are left out of fitting and scoring, and reported.

@@ -151,7 +151,8 @@ class GradientBoosted(DemandModel):
                 "seed": self.seed,
                 "features": self.features,
             },
-            "temp_range": list(self._temp_range),
+            # JSON has no infinity: an open range (a model without weather) is written as nulls
+            "temp_range": [v if np.isfinite(v) else None for v in self._temp_range],
             "slopes": list(self._slopes),
             "booster": self._booster.model_to_string(),
         }
@@ -163,7 +164,11 @@ class GradientBoosted(DemandModel):
 
         model = cls(**data["settings"])
         model._booster = lgb.Booster(model_str=data["booster"])
-        model._temp_range = tuple(float(v) for v in data["temp_range"])
+        low, high = data["temp_range"]
+        model._temp_range = (
+            float("-inf") if low is None else float(low),
+            float("inf") if high is None else float(high),
+        )
         model._slopes = tuple(float(v) for v in data["slopes"])
         return model
 

@@ -325,11 +325,17 @@ def test_cross_conformal_sets_share_no_target_hour_and_match_the_issue() -> None
     assert (_blocks(np.arange(70) * 24, 35) == np.repeat([0, 1], [34, 36])).all()  # the issue joins the last
 
 
-def test_a_group_without_weather_and_with_a_short_history() -> None:
+def test_a_group_without_weather_and_with_a_short_history(tmp_path) -> None:
     hist, temp = noisy_group(70)
     issue = hist.index[24 * 60]
     f = forecast_group("g", hist, temp * np.nan, issue, horizon=24, tz=TZ, train_days=100)
     assert f.info["weather"] == "none" and not f.model.uses_weather
+    reg = ModelRegistry(tmp_path)  # a model without weather goes to the registry and back
+    meta = reg.register("g", f.model, f.series, f.train_start, f.train_end, {}, issue, status="champion")
+    given = forecast_group(
+        "g", hist, temp * np.nan, issue, 24, TZ, model=reg.load(meta), train_end=f.train_end
+    )
+    assert not given.fitted and np.allclose(given.point, f.point)
     assert f.info["history_days"] == 60 and f.info["calibration_origins"] == 45  # 15 days for the first fit
     assert np.isfinite(f.quantiles).all() and (f.scores["mape_pct"] < f.scores["naive_mape_pct"]).all()
     forced = forecast_group("g", hist, temp, issue, horizon=24, tz=TZ, train_days=100, weather=NoWeather())
