@@ -35,3 +35,100 @@ def prefect_harness():
         os.environ["PREFECT_API_URL"] = PREFECT_API_URL.value()
         yield
         os.environ.pop("PREFECT_API_URL", None)
+
+
+# -- load control: real MQTT brokers, device simulators, plans ------------------------------------
+
+
+def _broker_params():
+    from gridcore.interfaces.brokers import mosquitto_path
+
+    mosquitto = pytest.mark.skipif(
+        mosquitto_path() is None, reason="mosquitto is not installed (.ci/run installs it with apt-get)"
+    )
+    return ["amqtt", pytest.param("mosquitto", marks=mosquitto)]
+
+
+@pytest.fixture(params=_broker_params())
+def mqtt_broker(request, tmp_path):
+    """A real MQTT broker process on 127.0.0.1 (amqtt, and mosquitto when installed)."""
+    from gridcore.interfaces.brokers import start_broker
+
+    broker = start_broker(request.param, workdir=tmp_path / "broker")
+    yield broker
+    broker.stop()
+
+
+@pytest.fixture
+def amqtt_broker(tmp_path):
+    """An amqtt broker process on 127.0.0.1."""
+    from gridcore.interfaces.brokers import start_broker
+
+    broker = start_broker("amqtt", workdir=tmp_path / "broker")
+    yield broker
+    broker.stop()
+
+
+def _make_commands(
+    n: int, prefix: str = "load:", valid_s: float = 300.0, load_kw: float = 100.0
+) -> list[dict]:
+    """``n`` shed commands (plan JSON objects) to devices ``<prefix>0`` ..., valid ``valid_s`` from now."""
+    import uuid
+
+    now = pd.Timestamp.now(tz="UTC")
+    iso = lambda t: t.isoformat().replace("+00:00", "Z")  # noqa: E731
+    return [
+        {
+            "command_id": str(uuid.uuid4()),
+            "device": f"{prefix}{i}",
+            "action": "shed",
+            "setpoint_kw": None,
+            "start": iso(now),
+            "end": iso(now + pd.Timedelta(hours=1)),
+            "not_after": iso(now + pd.Timedelta(seconds=valid_s)),
+            "load_kw": load_kw,
+        }
+        for i in range(n)
+    ]
+
+
+@pytest.fixture(name="make_commands")
+def make_commands_fixture():
+    """The function making a plan's commands (see :func:`_make_commands`)."""
+    return _make_commands
+
+
+@pytest.fixture
+def simulator_process(tmp_path):
+    """Start ``python -m gridcore.interfaces.loadsim`` processes; each is waited for and stopped after."""
+    import subprocess
+
+    procs = []
+
+    def start(url: str, n: int, *args: str):
+        journal = tmp_path / f"journal-{len(procs)}.jsonl"
+        proc = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "gridcore.interfaces.loadsim",
+                "--broker",
+                url,
+                "--devices",
+                str(n),
+                "--journal",
+                str(journal),
+                *args,
+            ],
+            stdout=subprocess.PIPE,
+            text=True,
+        )
+        procs.append(proc)
+        line = proc.stdout.readline()
+        assert line.startswith("ready"), line
+        return proc, journal
+
+    yield start
+    for proc in procs:
+        proc.terminate()
+        proc.wait(10)
