@@ -193,6 +193,7 @@ class ModbusLink:
         ack: dict[str, Any] = {"command_id": command["command_id"], "device": command["device"]}
         try:
             kw = setpoint_for(command)
+            _to_int16(kw)
         except InputError as exc:
             self._acks.append({**ack, "status": "rejected", "reason": str(exc), "at": time.time()})
             return True
