@@ -86,3 +86,24 @@ def test_bms_down_queues_then_delivers(tmp_path, make_commands):
     link.close()
     sim.stop()
     assert up["counts"]["acknowledged"] == 1 and sim.writes == [20.0]
+
+
+def test_bms_dies_after_connect():
+    sim = BmsSimulator(free_port()).start()
+    link = ModbusLink({"bess:0": f"127.0.0.1:{sim.port}/1"}, timeout_s=0.3)
+    command = {"command_id": "a", "device": "bess:0", "action": "discharge", "setpoint_kw": 5.0}
+    assert link.send(command)
+    sim.stop()
+    assert not link.send({**command, "command_id": "b"})  # the outbox keeps it and tries again
+    assert not link.send({**command, "command_id": "c"})  # no new connection for a second
+    assert [a["command_id"] for a in link.acks()] == ["a"]
+    link.close()
+
+
+def test_broker_helpers():
+    from gridcore.interfaces.brokers import start_broker, wait_port
+
+    with pytest.raises(ValueError, match="one of amqtt, mosquitto"):
+        start_broker("nats")
+    with pytest.raises(TimeoutError):
+        wait_port(free_port(), timeout_s=0.2)
