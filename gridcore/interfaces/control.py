@@ -106,12 +106,14 @@ def execute(
     while True:
         outbox.acknowledge(ack for link in links for ack in link.acks())
         outbox.settle(backoff)
-        sent = []
+        sent, sent_at = [], []
         for command in outbox.due():
             link = next((k for k in links if k.handles(command["device"])), None)
+            handed = time.time()
             if link is not None and link.connected() and link.send(command):
                 sent.append(command["command_id"])
-        outbox.mark_sent(sent, backoff)
+                sent_at.append(handed)
+        outbox.mark_sent(sent, backoff, sent_at=sent_at)
         if outbox.open_count(ids) == 0 or time.monotonic() - t0 > timeout_s:
             break
         time.sleep(poll_s)

@@ -210,7 +210,13 @@ class Outbox:
             params += (limit,)
         return [json.loads(r[0]) for r in self._db.execute(sql, params)]
 
-    def mark_sent(self, command_ids: Sequence[str], backoff: Backoff, now: float | None = None) -> None:
+    def mark_sent(
+        self,
+        command_ids: Sequence[str],
+        backoff: Backoff,
+        now: float | None = None,
+        sent_at: Sequence[float] | None = None,
+    ) -> None:
         """Record a send of each command and schedule its next one by the back-off policy.
 
         Parameters
@@ -221,16 +227,23 @@ class Outbox:
             The re-send policy.
         now : float, optional
             Current time [s since the epoch].
+        sent_at : sequence of float, optional
+            When each command was handed over [s since the epoch], in the order of ``command_ids``
+            (``now`` for all by default): a device may acknowledge before the batch is marked.
         """
         now = time.time() if now is None else now
         if not command_ids:
             return
+        times = list(sent_at) if sent_at is not None else [now] * len(command_ids)
         attempts = self._attempts(command_ids)
         self._write(
             "UPDATE commands SET state = 'sent', attempts = attempts + 1, "
             "first_sent_at = COALESCE(first_sent_at, ?), last_sent_at = ?, next_attempt = ? "
             "WHERE command_id = ? AND state IN ('queued', 'sent')",
-            [(now, now, now + backoff.delay(attempts.get(i, 0) + 1), i) for i in command_ids],
+            [
+                (t, t, t + backoff.delay(attempts.get(i, 0) + 1), i)
+                for i, t in zip(command_ids, times, strict=True)
+            ],
         )
 
     def _attempts(self, command_ids: Sequence[str]) -> dict[str, int]:
