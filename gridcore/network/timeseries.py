@@ -24,7 +24,9 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from gridcore.errors import InputError
 from gridcore.network.limits import DEFAULT_LOADING_LIMIT_PCT, band_per_bus, voltage_bands
+from gridcore.network.powerflow import PowerFlowError
 
 
 @dataclass(frozen=True)
@@ -100,10 +102,17 @@ def _check_inputs(net, times, load_p_mw, load_q_mvar, sgen_p_mw) -> None:  # noq
         ("sgen_p_mw", sgen_p_mw, len(net.sgen)),
     ):
         if arr.shape != (n, width):
-            raise ValueError(f"{name} must be (time steps, elements) = ({n}, {width}); got {arr.shape}")
+            raise InputError(
+                f"{name} must be (time steps, elements) = ({n}, {width}); got {arr.shape}", field=name
+            )
         if not np.isfinite(arr).all():
             bad = np.argwhere(~np.isfinite(arr))[0]
-            raise ValueError(f"{name} is not finite at step {bad[0]}, element {bad[1]}")
+            raise InputError(
+                f"{name} is not finite at step {bad[0]}, element {bad[1]}",
+                field=name,
+                row=int(bad[0]),
+                element=f"{name.split('_')[0]}:{bad[1]}",
+            )
 
 
 def run_timeseries(
@@ -149,7 +158,7 @@ def run_timeseries(
         return _run_pgm(net, times, load_p_mw, load_q_mvar, sgen_p_mw)
     if engine == "pandapower":
         return _run_pandapower(net, times, load_p_mw, load_q_mvar, sgen_p_mw, numba)
-    raise ValueError(f"unknown engine {engine!r}; power-grid-model or pandapower")
+    raise InputError(f"unknown engine {engine!r}; power-grid-model or pandapower", field="engine")
 
 
 def _run_pandapower(net, times, load_p_mw, load_q_mvar, sgen_p_mw, numba) -> TimeSeriesResult:  # noqa: ANN001
@@ -249,7 +258,7 @@ def _run_pgm(net, times, load_p_mw, load_q_mvar, sgen_p_mw) -> TimeSeriesResult:
             continue_on_batch_error=True,
         )
     except PowerGridError as err:
-        raise ValueError(f"power flow time series failed: {err}") from err
+        raise PowerFlowError(f"power flow time series failed: {err}") from err
     # with continue_on_batch_error the steps that failed (e.g. did not converge) are not raised: they are
     # named in model.batch_error, and their rows of the output are not a solution
     ok = np.ones(n, dtype=bool)
