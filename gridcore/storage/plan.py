@@ -15,6 +15,7 @@ import numpy as np
 import pandas as pd
 import xarray as xr
 
+from gridcore.errors import InputError
 from gridcore.network.grid import GridModel
 from gridcore.storage.fleet import hourly_profiles, site_profiles
 from gridcore.storage.metrics import check_schedule, energy_figures, feeder_exchange, feeder_violations
@@ -54,11 +55,11 @@ def fleet_inputs(
     """
     issue = pd.Timestamp(issue_time)
     if issue.tz is None:
-        raise ValueError(f"issue time {issue} must be timezone-aware (UTC)")
+        raise InputError(f"issue time {issue} must be timezone-aware (UTC)", field="issue_time")
     if issue != issue.floor("h"):
-        raise ValueError(f"issue time {issue} is not on the hour")
+        raise InputError(f"issue time {issue} is not on the hour", field="issue_time")
     if not 1 <= horizon_h <= 24 * 14:
-        raise ValueError(f"horizon {horizon_h} h outside 1..336")
+        raise InputError(f"horizon {horizon_h} h outside 1..336", field="horizon_h")
     times = pd.date_range(issue.tz_convert("UTC"), periods=horizon_h, freq="h")
     pv, load = site_profiles(grid, fleet, times)
     return SiteInputs(
@@ -69,7 +70,7 @@ def fleet_inputs(
 def batches(n_units: int, batch_size: int) -> list[slice]:
     """Consecutive slices of at most ``batch_size`` units covering ``n_units``."""
     if batch_size < 1:
-        raise ValueError(f"batch size must be at least 1, got {batch_size}")
+        raise InputError(f"batch size must be at least 1, got {batch_size}", field="batch_size")
     return [slice(i, min(i + batch_size, n_units)) for i in range(0, n_units, batch_size)]
 
 
@@ -129,7 +130,10 @@ def assemble(site: SiteInputs, results: list[BatchResult], rule: np.ndarray | No
             status[i] = s
         seen[idx] += 1
     if (seen != 1).any():
-        raise ValueError(
+        # an internal invariant, not bad input: the batches come from batches() over this very fleet, so a
+        # unit missed or solved twice is a bug in the fan-out; a RuntimeError keeps its traceback (the
+        # command line prints one line only for a GridflowError)
+        raise RuntimeError(
             f"batches cover {int((seen == 0).sum())} units not at all and {int((seen > 1).sum())} twice"
         )
     failed = np.array([s != "OPTIMAL" for s in status])
@@ -310,26 +314,40 @@ def forecast_inputs(
     lead = renewables.sizes["lead"]
     horizon = lead if horizon_h is None else int(horizon_h)
     if horizon > lead:
-        raise ValueError(f"the renewable forecast of {issue.isoformat()} covers {lead} h, not {horizon} h")
+        raise InputError(
+            f"the renewable forecast of {issue.isoformat()} covers {lead} h, not {horizon} h",
+            field="horizon_h",
+        )
     site = fleet_inputs(grid, fleet, issue, horizon, price_import, price_export)
     names = grid.sgen.loc[fleet["sgen"].to_numpy(), "name"].to_numpy()
     series = [f"sgen:{n}" for n in names]
     missing = sorted(set(series) - set(renewables["series"].values.astype(str)))
     if missing:
-        raise ValueError(f"the renewable forecast of {issue.isoformat()} has no series {missing[:3]}")
+        raise InputError(
+            f"the renewable forecast of {issue.isoformat()} has no series {missing[:3]}",
+            field="renewables",
+            element=missing[0],
+        )
     point = renewables["point_mw"].sel(series=series).values[:, 0, :horizon].astype(float)
     pv = np.maximum(point, 0.0) * fleet["pv_share"].to_numpy()[:, None]
     load = site.load_mw
     if demand is not None:
         d_issue = pd.Timestamp(demand["issue_time"].values[0]).tz_localize("UTC")
         if d_issue != issue:
-            raise ValueError(f"demand forecast issued {d_issue.isoformat()}, renewables {issue.isoformat()}")
+            raise InputError(
+                f"demand forecast issued {d_issue.isoformat()}, renewables {issue.isoformat()}",
+                field="demand.issue_time",
+            )
         has = fleet["load"].to_numpy() >= 0
         lnames = grid.load.loc[fleet["load"].to_numpy()[has], "name"].to_numpy()
         lseries = [f"load:{n}" for n in lnames]
         lmissing = sorted(set(lseries) - set(demand["series"].values.astype(str)))
         if lmissing:
-            raise ValueError(f"the demand forecast of {issue.isoformat()} has no series {lmissing[:3]}")
+            raise InputError(
+                f"the demand forecast of {issue.isoformat()} has no series {lmissing[:3]}",
+                field="demand",
+                element=lmissing[0],
+            )
         load = np.zeros_like(pv)
         values = demand["point_mw"].sel(series=lseries).values[:, 0, :horizon].astype(float)
         load[has] = np.maximum(values, 0.0) * fleet["load_share"].to_numpy()[has, None]
