@@ -9,6 +9,7 @@ import typer
 
 from cli.common import JsonOpt, StoreOpt, check_read_store, time_option
 from cli.grid.base import grid_app
+from gridcore.errors import InputError
 
 ReadStoreOpt = Annotated[
     Path | None,
@@ -128,7 +129,7 @@ def grid_topology(
     try:
         when = pd.Timestamp(at) if at else pd.Timestamp.now(tz="UTC")
         if when.tzinfo is None:
-            raise ValueError(f"time {at!r} has no UTC offset; write it as {at}Z")
+            raise InputError(f"time {at!r} has no UTC offset; write it as {at}Z", field="--at")
     except ValueError as err:
         _fail(str(err))
     grid = load_grid()

@@ -18,6 +18,7 @@ import typer
 
 from cli.common import time_option
 from cli.storage.base import JsonOpt, StoreOpt, storage_app
+from gridcore.errors import InputError
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -28,9 +29,11 @@ def parse_floats(text: str, option: str) -> tuple[float, ...]:
     try:
         values = tuple(float(v) for v in text.split(",") if v.strip())
     except ValueError as err:
-        raise ValueError(f"{option}: {text!r} is not a comma-separated list of numbers") from err
+        raise InputError(
+            f"{option}: {text!r} is not a comma-separated list of numbers", field=option
+        ) from err
     if not values:
-        raise ValueError(f"{option}: give at least one number")
+        raise InputError(f"{option}: give at least one number", field=option)
     return values
 
 
