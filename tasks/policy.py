@@ -19,16 +19,14 @@ from typing import Any
 
 from prefect.tasks import exponential_backoff
 
-from gridcore.errors import InputError, StoreError
+from gridcore.store import StoreError
 
-#: Errors that say the input is wrong (an InputError names the field, row or element; its subclasses
-#: ContractError, TopologyError, ScheduleError, PowerFlowError with it; any other ValueError, e.g. from
-#: pandas or numpy on a bad value, counts too), that the store cannot be written (a file where the folder
-#: should be, a read-only folder), or that the data does not fit the store (StoreError): a retry gives
-#: the same answer. Any other error (a file or key missing for a moment while another run swaps a table
-#: in, a lock timeout, a connection reset, a grid cache being rebuilt) is taken as transient.
+#: Errors that say the input is wrong (a ValueError names the field: ContractError, InputError,
+#: TopologyError, ScheduleError, PowerFlowError are ValueErrors), that the store cannot be written
+#: (a file where the folder should be, a read-only folder), or that the data does not fit the store
+#: (StoreError): a retry gives the same answer. Any other error (a file or key missing for a moment
+#: while another run swaps a table in, a lock timeout, a connection reset) is taken as transient.
 BAD_INPUT: tuple[type[BaseException], ...] = (
-    InputError,
     ValueError,
     TypeError,
     IsADirectoryError,
