@@ -14,7 +14,6 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from cli.common import check_input_file, check_time
-from gridcore.errors import InputError
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -141,9 +140,7 @@ def _network(case: Path | None, at: str | None) -> tuple[object, str, str | None
     logging.getLogger("pandapower").setLevel(logging.ERROR)
     if case is not None:
         if at is not None:
-            raise InputError(
-                "--at sets the default grid's profile values; it does not apply to --case", field="--at"
-            )
+            raise ValueError("--at sets the default grid's profile values; it does not apply to --case")
         from gridcore.network.cases import read_case
 
         return read_case(case), str(case), None
@@ -166,11 +163,9 @@ def _parse_time(at: str) -> pd.Timestamp:
     try:
         ts = pd.Timestamp(at)
     except ValueError:
-        raise InputError(
-            f"--at {at!r} is not an ISO 8601 time (e.g. 2016-07-01T14:00Z)", field="--at"
-        ) from None
+        raise ValueError(f"--at {at!r} is not an ISO 8601 time (e.g. 2016-07-01T14:00Z)") from None
     if ts.tzinfo is None:
-        raise InputError(f"--at {at!r} has no UTC offset; write it as {at}Z", field="--at")
+        raise ValueError(f"--at {at!r} has no UTC offset; write it as {at}Z")
     return ts.tz_convert("UTC")
 
 
@@ -187,15 +182,10 @@ def _bands(specs: list[str] | None) -> dict[str, tuple[float, float]] | None:
         try:
             bands[level.strip()] = (float(low), float(high))
         except ValueError:
-            raise InputError(
-                f"--voltage-band {spec!r}: write LEVEL=LOW:HIGH, e.g. MV=0.97:1.03", field="--voltage-band"
-            ) from None
+            raise ValueError(f"--voltage-band {spec!r}: write LEVEL=LOW:HIGH, e.g. MV=0.97:1.03") from None
         if level.strip() not in DEFAULT_VOLTAGE_BANDS:
             levels = ", ".join(DEFAULT_VOLTAGE_BANDS)
-            raise InputError(
-                f"--voltage-band {spec!r}: unknown level {level!r}; use one of {levels}",
-                field="--voltage-band",
-            )
+            raise ValueError(f"--voltage-band {spec!r}: unknown level {level!r}; use one of {levels}")
     return bands
 
 
