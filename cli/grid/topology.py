@@ -48,7 +48,7 @@ def _record(kind: str, element: str, store: Path | None, as_json: bool, **kw: ob
     import pandas as pd
 
     in_force = ChangeLog(root).in_force(pd.Timestamp(at))
-    state = describe_topology(topology_at(grid, in_force), grid)
+    state = describe_topology(topology_at(grid, in_force), grid).to_dict()
     _emit({"change": record, "at": at, "changes_in_force": len(in_force), **state}, as_json, "gridflow grid")
 
 
@@ -135,7 +135,7 @@ def grid_topology(
     grid = load_grid()
     log = ChangeLog(root)
     in_force = log.in_force(when)
-    state = describe_topology(topology_at(grid, in_force), grid)
+    state = describe_topology(topology_at(grid, in_force), grid).to_dict()
     _emit(
         {
             "at": f"{when.tz_convert('UTC'):%Y-%m-%dT%H:%MZ}",
