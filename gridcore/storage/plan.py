@@ -186,22 +186,139 @@ def other_net_load(grid: GridModel, bus_feeder: pd.Series, site: SiteInputs) -> 
     return out.drop(columns=[""], errors="ignore")
 
 
-def fleet_summary(
+@dataclass(frozen=True)
+class PerBaseline:
+    """One figure for the no-storage baseline, the rule-based baseline and the optimized schedule.
+
+    Attributes
+    ----------
+    none, rule, optimized : float or int
+        The figure without storage, with the rule schedule, with the optimized schedule (same unit).
+    """
+
+    none: float
+    rule: float
+    optimized: float
+
+    def to_dict(self) -> dict[str, float]:
+        """``{"none": ..., "rule": ..., "optimized": ...}``."""
+        return {"none": self.none, "rule": self.rule, "optimized": self.optimized}
+
+
+@dataclass(frozen=True)
+class KindUtilization:
+    """Renewable utilization of the units of one kind.
+
+    Attributes
+    ----------
+    units : int
+    utilization_pct : PerBaseline
+        Share of the available renewable energy used [%] (2 decimals).
+    """
+
+    units: int
+    utilization_pct: PerBaseline
+
+    def to_dict(self) -> dict[str, float]:
+        """``units`` and the utilization per baseline, flat: ``{"units", "none", "rule", "optimized"}``."""
+        return {"units": self.units, **self.utilization_pct.to_dict()}
+
+
+@dataclass(frozen=True)
+class FleetSummary:
+    """Figures of a fleet schedule beside the no-storage and rule baselines (see :func:`fleet_report`).
+
+    Attributes
+    ----------
+    units, hours, solved : int
+        Units, hours of the horizon, units with an optimal schedule.
+    infeasible : tuple of dict
+        ``battery``, ``status``, ``reason`` of every unit on the rule fall-back.
+    objective : float
+        Sum of the units' LP optima [EUR] (2 decimals).
+    delivered_cost_eur : float
+        Cost of the delivered schedules, recomputed from their values [EUR] (2 decimals).
+    gap_pct : float
+        Delivered cost of the optimized units above the joint bound [%].
+    utilization_pct : PerBaseline
+        Share of the available renewable energy used [%] (2 decimals).
+    curtailment_mwh : PerBaseline
+        Renewable energy curtailed [MWh] (4 decimals).
+    renewable_mwh : float
+        Renewable energy available [MWh] (4 decimals).
+    self_sufficiency_pct : PerBaseline
+        Share of the demand not imported [%] (2 decimals).
+    losses_mwh : PerBaseline
+        Storage losses [MWh] (3 decimals).
+    by_kind : dict of str to KindUtilization
+        Per battery kind, in name order.
+    feeder_violations : PerBaseline or None
+        Feeder-hours above the head line's limit (None without feeder limits).
+    checks : dict of str to int
+        Constraint violations in the delivered schedule per check (all 0), see
+        :func:`gridcore.storage.metrics.check_schedule`.
+    solver : str
+    """
+
+    units: int
+    hours: int
+    solved: int
+    infeasible: tuple[dict[str, str], ...]
+    objective: float
+    delivered_cost_eur: float
+    gap_pct: float
+    utilization_pct: PerBaseline
+    curtailment_mwh: PerBaseline
+    renewable_mwh: float
+    self_sufficiency_pct: PerBaseline
+    losses_mwh: PerBaseline
+    by_kind: dict[str, KindUtilization]
+    feeder_violations: PerBaseline | None
+    checks: dict[str, int]
+    solver: str
+
+    def to_dict(self) -> dict[str, object]:
+        """JSON-ready figures, keys in the order of the attributes (``feeder_violations`` ``{}`` if None)."""
+        return {
+            "units": self.units,
+            "hours": self.hours,
+            "solved": self.solved,
+            "infeasible": [dict(r) for r in self.infeasible],
+            "objective": self.objective,
+            "delivered_cost_eur": self.delivered_cost_eur,
+            "gap_pct": self.gap_pct,
+            "utilization_pct": self.utilization_pct.to_dict(),
+            "curtailment_mwh": self.curtailment_mwh.to_dict(),
+            "renewable_mwh": self.renewable_mwh,
+            "self_sufficiency_pct": self.self_sufficiency_pct.to_dict(),
+            "losses_mwh": self.losses_mwh.to_dict(),
+            "by_kind": {k: v.to_dict() for k, v in self.by_kind.items()},
+            "feeder_violations": {} if self.feeder_violations is None else self.feeder_violations.to_dict(),
+            "checks": dict(self.checks),
+            "solver": self.solver,
+        }
+
+
+def fleet_report(
     site: SiteInputs,
     schedule: FleetSchedule,
     limits_mw: pd.Series | None = None,
     other_net_mw: pd.DataFrame | None = None,
-) -> dict[str, object]:
+) -> FleetSummary:
     """Figures of a fleet schedule beside the no-storage and rule baselines (same inputs).
+
+    Parameters
+    ----------
+    site : SiteInputs
+    schedule : FleetSchedule
+    limits_mw : pd.Series, optional
+        Limit per feeder [MW] (:func:`feeder_limits_mw`); with it the feeder violations are counted.
+    other_net_mw : pd.DataFrame, optional
+        Net demand on each feeder that is not a battery site's (:func:`other_net_load`) [MW].
 
     Returns
     -------
-    dict
-        ``units``, ``solved``, ``infeasible``, ``objective`` [EUR], ``gap_pct`` (delivered cost above the
-        joint bound, see below), ``utilization_pct`` / ``curtailment_mwh`` / ``self_sufficiency_pct`` /
-        ``losses_mwh`` for ``none``, ``rule``, ``optimized``; the same utilization per kind
-        (``by_kind``); ``feeder_violations`` (feeder-hours above the head line's limit) for ``none``,
-        ``rule`` and ``optimized``; ``checks`` (constraint violations in the delivered schedule, all 0).
+    FleetSummary
 
     Notes
     -----
@@ -212,46 +329,68 @@ def fleet_summary(
     solution) and listed in ``infeasible``; ``delivered_cost_eur`` includes them.
     """
     none, rule = no_storage(site), rule_based(site)
-    figures = {
-        name: energy_figures(site, b)
-        for name, b in (("none", none), ("rule", rule), ("optimized", schedule.blocks))
-    }
+    runs = (("none", none), ("rule", rule), ("optimized", schedule.blocks))
+    figures = {name: energy_figures(site, b) for name, b in runs}
+
+    def per_baseline(key: str, ndigits: int) -> PerBaseline:
+        return PerBaseline(*(round(figures[name][key], ndigits) for name, _ in runs))
+
     kinds = {}
     for kind in sorted(site.units["kind"].unique()) if "kind" in site.units else []:
         rows = np.flatnonzero(site.units["kind"].to_numpy() == kind)
         sub = site.subset(rows)
-        kinds[kind] = {
-            "units": int(len(rows)),
-            **{
-                name: round(energy_figures(sub, b[rows])["utilization_pct"], 2)
-                for name, b in (("none", none), ("rule", rule), ("optimized", schedule.blocks))
-            },
-        }
+        kinds[kind] = KindUtilization(
+            units=int(len(rows)),
+            utilization_pct=PerBaseline(
+                *(round(energy_figures(sub, b[rows])["utilization_pct"], 2) for _, b in runs)
+            ),
+        )
     cost = _cost(site, schedule.blocks)
     solved = np.char.startswith(schedule.method.astype(str), "optimized")
-    violations = {}
+    violations = None
     if limits_mw is not None and "feeder" in site.units:
-        for name, b in (("none", none), ("rule", rule), ("optimized", schedule.blocks)):
-            violations[name] = feeder_violations(feeder_exchange(site.units, b, other_net_mw), limits_mw)
-    out: dict[str, object] = {
-        "units": int(len(site.units)),
-        "hours": int(site.hours),
-        "solved": int(solved.sum()),
-        "infeasible": schedule.infeasible,
-        "objective": round(float(np.nansum(schedule.objective)), 2),
-        "delivered_cost_eur": round(float(cost.sum()), 2),
-        "gap_pct": gap_pct(site, schedule, cost),
-        "utilization_pct": {k: round(v["utilization_pct"], 2) for k, v in figures.items()},
-        "curtailment_mwh": {k: round(v["curtailment_mwh"], 4) for k, v in figures.items()},
-        "renewable_mwh": round(figures["none"]["renewable_mwh"], 4),
-        "self_sufficiency_pct": {k: round(v["self_sufficiency_pct"], 2) for k, v in figures.items()},
-        "losses_mwh": {k: round(v["losses_mwh"], 3) for k, v in figures.items()},
-        "by_kind": kinds,
-        "feeder_violations": violations,
-        "checks": check_schedule(site, schedule.blocks),
-        "solver": schedule.solver,
-    }
-    return out
+        violations = PerBaseline(
+            *(feeder_violations(feeder_exchange(site.units, b, other_net_mw), limits_mw) for _, b in runs)
+        )
+    return FleetSummary(
+        units=int(len(site.units)),
+        hours=int(site.hours),
+        solved=int(solved.sum()),
+        infeasible=tuple(schedule.infeasible),
+        objective=round(float(np.nansum(schedule.objective)), 2),
+        delivered_cost_eur=round(float(cost.sum()), 2),
+        gap_pct=gap_pct(site, schedule, cost),
+        utilization_pct=per_baseline("utilization_pct", 2),
+        curtailment_mwh=per_baseline("curtailment_mwh", 4),
+        renewable_mwh=round(figures["none"]["renewable_mwh"], 4),
+        self_sufficiency_pct=per_baseline("self_sufficiency_pct", 2),
+        losses_mwh=per_baseline("losses_mwh", 3),
+        by_kind=kinds,
+        feeder_violations=violations,
+        checks=check_schedule(site, schedule.blocks),
+        solver=schedule.solver,
+    )
+
+
+def fleet_summary(
+    site: SiteInputs,
+    schedule: FleetSchedule,
+    limits_mw: pd.Series | None = None,
+    other_net_mw: pd.DataFrame | None = None,
+) -> dict[str, object]:
+    """The JSON of :func:`fleet_report` (the figures of ``gridflow storage schedule --json``).
+
+    Returns
+    -------
+    dict
+        ``units``, ``hours``, ``solved``, ``infeasible``, ``objective`` [EUR], ``delivered_cost_eur``,
+        ``gap_pct``, ``utilization_pct`` / ``curtailment_mwh`` / ``self_sufficiency_pct`` / ``losses_mwh``
+        for ``none``, ``rule``, ``optimized``; ``renewable_mwh``; the same utilization per kind
+        (``by_kind``); ``feeder_violations`` (feeder-hours above the head line's limit) for ``none``,
+        ``rule`` and ``optimized``; ``checks`` (constraint violations in the delivered schedule, all 0);
+        ``solver`` (see :class:`FleetSummary`).
+    """
+    return fleet_report(site, schedule, limits_mw, other_net_mw).to_dict()
 
 
 def gap_pct(site: SiteInputs, schedule: FleetSchedule, cost: np.ndarray | None = None) -> float:
