@@ -11,6 +11,7 @@ import typer
 from cli import common as cli_common
 from cli.common import JsonOpt, StoreOpt
 from cli.renewables import forecast_renewables
+from gridcore.errors import InputError
 
 forecast_app = typer.Typer(help="Demand forecasts: backtests, grid forecasts, models.", no_args_is_help=True)
 
@@ -111,7 +112,9 @@ def forecast_plot(
         if csv is not None:
             return run_plot(csv, at, horizon, model, weather, tz, train_days, out)
         if series is None:
-            raise ValueError("give --csv FILE, or --series SERIES for a stored grid forecast")
+            raise InputError(
+                "give --csv FILE, or --series SERIES for a stored grid forecast", field="--series"
+            )
         from gridcore.checks import store_path
 
         return run_grid_plot(series, at, store_path(str(store) if store else None), out)

@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from gridcore.errors import InputError
 from gridcore.forecast.backtest import backtest
 from gridcore.forecast.models import make_model
 from gridcore.forecast.weather import (
@@ -21,10 +22,13 @@ from gridcore.interfaces.loadfile import read_load_file
 def weather_provider(weather: str, weather_forecasts: Path | None = None) -> WeatherProvider:
     """The weather provider a ``--weather`` option names (``observed``, ``forecast`` or ``none``)."""
     if weather not in {"observed", "forecast", "none"}:
-        raise ValueError(f"--weather must be observed, forecast or none, not {weather!r}")
+        raise InputError(f"--weather must be observed, forecast or none, not {weather!r}", field="--weather")
     if weather_forecasts is not None:
         if weather != "forecast":
-            raise ValueError(f"--weather-forecasts goes with --weather forecast, not --weather {weather}")
+            raise InputError(
+                f"--weather-forecasts goes with --weather forecast, not --weather {weather}",
+                field="--weather-forecasts",
+            )
         return ForecastWeather(archive=read_weather_forecasts(str(weather_forecasts)))
     if weather == "none":
         return NoWeather()
@@ -115,7 +119,7 @@ def run_plot(
     lf = read_load_file(csv)
     origin = pd.Timestamp(at)
     if origin.tzinfo is None:
-        raise ValueError(f"time {at!r} has no UTC offset; write it as {at}Z")
+        raise InputError(f"time {at!r} has no UTC offset; write it as {at}Z", field="--at")
     origin = origin.tz_convert("UTC").floor("D")
     result = backtest(
         lf.frame,
@@ -159,11 +163,13 @@ def run_grid_plot(series: str, at: str, store: str, out: Path) -> dict[str, obje
 
     issue = pd.Timestamp(at)
     if issue.tzinfo is None:
-        raise ValueError(f"time {at!r} has no UTC offset; write it as {at}Z")
+        raise InputError(f"time {at!r} has no UTC offset; write it as {at}Z", field="--at")
     ds = read_demand_forecast(store, issue.tz_convert("UTC"))
     if series not in set(ds["series"].values):
-        raise ValueError(
-            f"series {series!r} is not in the forecast; e.g. {', '.join(ds['series'].values[:3])}"
+        raise InputError(
+            f"series {series!r} is not in the forecast; e.g. {', '.join(ds['series'].values[:3])}",
+            field="--series",
+            element=series,
         )
     one = ds.sel(series=series).isel(issue_time=0).load()
     target = pd.DatetimeIndex(one["target_time"].values).tz_localize("UTC")
@@ -173,7 +179,9 @@ def run_grid_plot(series: str, at: str, store: str, out: Path) -> dict[str, obje
     system = default_system()
     catalog = grid_series(system.grid, system.feeders)
     if series not in catalog.index:
-        raise ValueError(f"series {series!r} is no longer in the grid's topology")
+        raise InputError(
+            f"series {series!r} is no longer in the grid's topology", field="--series", element=series
+        )
     history = demand_history(
         system.grid,
         catalog.loc[[series]],

@@ -14,6 +14,7 @@ import typer
 
 from cli.common import JsonOpt, StoreOpt, check_given_store, check_input_file, time_option
 from cli.grid.base import _emit, _guard
+from gridcore.errors import InputError
 
 renewables_app = typer.Typer(
     help="Renewable forecasts (PV, wind): backtests on real data files.", no_args_is_help=True
@@ -68,10 +69,10 @@ def renewables_backtest(
         if not csv.exists():
             raise FileNotFoundError(f"--csv {csv}: no such file")
         if kind is not None and kind not in {"solar", "wind"}:
-            raise ValueError(f"--kind must be solar or wind, not {kind!r}")
+            raise InputError(f"--kind must be solar or wind, not {kind!r}", field="--kind")
         which = kind or detect_kind(csv)
         if (lat is None) != (lon is None):
-            raise ValueError("give both --lat and --lon, or neither")
+            raise InputError("give both --lat and --lon, or neither", field="--lat")
         location = (lat, lon) if lat is not None and lon is not None else None
         forecaster = renewable_forecaster(csv, which, location, train_days=train_days)
         h = horizon or (24 if which == "solar" else 48)

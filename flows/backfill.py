@@ -9,6 +9,7 @@ import pandas as pd
 from prefect import get_run_logger
 
 from flows.hourly import finish_hour, submit_hour
+from gridcore.errors import InputError
 from gridcore.system import DEFAULT_METERS, DEFAULT_SEED
 from tasks import progress
 from tasks.common import Count, UtcTime, artifact_key, flow, parse_hour, store_path
@@ -59,7 +60,7 @@ def backfill_hourly(
     t0 = time.perf_counter()
     first, stop = parse_hour(start, "start"), parse_hour(end, "end")
     if stop <= first:
-        raise ValueError(f"end {end} is not after start {start}")
+        raise InputError(f"end {end} is not after start {start}", field="end")
     hours = list(pd.date_range(first, stop, freq="1h", inclusive="left"))
     root = store_path(store)
     logger = get_run_logger()

@@ -25,6 +25,7 @@ def run_grid_timeseries(at: str, horizon: int, store: str, loading_limit: float)
         constraint_flags,
         hourly_injections,
         line_feeders,
+        timeseries_summary,
     )
     from gridcore.network.timeseries_store import run_in_force, write_grid_timeseries
     from gridcore.network.topology import ChangeLog
@@ -54,24 +55,17 @@ def run_grid_timeseries(at: str, horizon: int, store: str, loading_limit: float)
     line_feeder = line_feeders(base, feeders)
     ranking, headroom = bottlenecks(result, line_feeder, limits)
     written = write_grid_timeseries(store, result, flags, {"load_source": source, "grid": base.code})
-    return {
-        "start": f"{times[0]:%Y-%m-%dT%H:%MZ}",
-        "hours": horizon,
-        "engine": result.engine,
-        "load_source": source,
-        "pv_source": "profiles",
-        "converged_hours": int(result.converged.sum()),
-        "topologies": segments,
-        "violation_hours": {k: int(v.any(axis=1).sum()) for k, v in flags.items()},
-        "max_line_loading_pct": round(float(result.line_loading_pct.max().max()), 3),
-        "vm_min_pu": round(float(result.vm_pu.min().min()), 5),
-        "vm_max_pu": round(float(result.vm_pu.max().max()), 5),
-        "bottlenecks": ranking.head(10).to_dict(orient="records"),
-        "headroom": headroom.to_dict(orient="records"),
-        "written": written,
-        "solve_seconds": round(result.seconds, 3),
-        "seconds": round(time.perf_counter() - t0, 3),
-    }
+    return timeseries_summary(
+        result,
+        flags,
+        ranking,
+        headroom,
+        start=times[0],
+        load_source=source,
+        topologies=segments,
+        written=written,
+        seconds=time.perf_counter() - t0,
+    ).to_dict()
 
 
 @grid_app.command("timeseries")

@@ -9,6 +9,7 @@ import typer
 
 from cli.common import JsonOpt, StoreOpt, check_read_store, time_option
 from cli.grid.base import grid_app
+from gridcore.errors import InputError
 
 ReadStoreOpt = Annotated[
     Path | None,
@@ -47,7 +48,7 @@ def _record(kind: str, element: str, store: Path | None, as_json: bool, **kw: ob
     import pandas as pd
 
     in_force = ChangeLog(root).in_force(pd.Timestamp(at))
-    state = describe_topology(topology_at(grid, in_force), grid)
+    state = describe_topology(topology_at(grid, in_force), grid).to_dict()
     _emit({"change": record, "at": at, "changes_in_force": len(in_force), **state}, as_json, "gridflow grid")
 
 
@@ -128,13 +129,13 @@ def grid_topology(
     try:
         when = pd.Timestamp(at) if at else pd.Timestamp.now(tz="UTC")
         if when.tzinfo is None:
-            raise ValueError(f"time {at!r} has no UTC offset; write it as {at}Z")
+            raise InputError(f"time {at!r} has no UTC offset; write it as {at}Z", field="--at")
     except ValueError as err:
         _fail(str(err))
     grid = load_grid()
     log = ChangeLog(root)
     in_force = log.in_force(when)
-    state = describe_topology(topology_at(grid, in_force), grid)
+    state = describe_topology(topology_at(grid, in_force), grid).to_dict()
     _emit(
         {
             "at": f"{when.tz_convert('UTC'):%Y-%m-%dT%H:%MZ}",

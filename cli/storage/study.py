@@ -9,18 +9,15 @@ capacity per strategy, one column per period; ``tradeoff.png``).
 
 from __future__ import annotations
 
-import math
 import time
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import Annotated
 
 import typer
 
 from cli.common import time_option
 from cli.storage.base import JsonOpt, StoreOpt, storage_app
-
-if TYPE_CHECKING:
-    import pandas as pd
+from gridcore.errors import InputError
 
 
 def parse_floats(text: str, option: str) -> tuple[float, ...]:
@@ -28,9 +25,11 @@ def parse_floats(text: str, option: str) -> tuple[float, ...]:
     try:
         values = tuple(float(v) for v in text.split(",") if v.strip())
     except ValueError as err:
-        raise ValueError(f"{option}: {text!r} is not a comma-separated list of numbers") from err
+        raise InputError(
+            f"{option}: {text!r} is not a comma-separated list of numbers", field=option
+        ) from err
     if not values:
-        raise ValueError(f"{option}: give at least one number")
+        raise InputError(f"{option}: give at least one number", field=option)
     return values
 
 
@@ -82,14 +81,7 @@ def run(
     from gridcore.checks import store_path
     from gridcore.network.feeders import derive_feeders
     from gridcore.network.grid import load_grid
-    from gridcore.storage.study import (
-        STRATEGIES,
-        StudyConfig,
-        run_study,
-        strategy_gains,
-        study_steps,
-        write_study,
-    )
+    from gridcore.storage.study import StudyConfig, run_study, study_steps, study_summary, write_study
 
     config = StudyConfig(
         summer_start=summer,
@@ -123,35 +115,7 @@ def run(
 
             result = run_study(grid, feeders.bus_feeder, config, progress)
     written = write_study(folder, result)
-    periods = list(dict.fromkeys(result.table["period"]))
-    return {
-        "strategies": list(STRATEGIES),
-        "periods": periods,
-        "sites": int(len(result.sites)),
-        "base_mwh": round(float(result.sites["pv_mw"].sum()) * config.base_mwh_per_mw, 3),
-        "utilization_pct_at_base": _records(strategy_gains(result.table).round(3).T),
-        "best": result.best,
-        "table": _rows(result.table),
-        "degradation_tradeoff": _rows(result.tradeoff),
-        "written": written,
-    }
-
-
-def _rows(frame: pd.DataFrame) -> list[dict[str, object]]:
-    """Records with floats rounded to 4 decimals (NaN as None) for JSON."""
-    return [
-        {
-            k: (
-                None if isinstance(v, float) and math.isnan(v) else round(v, 4) if isinstance(v, float) else v
-            )
-            for k, v in row.items()
-        }
-        for row in frame.to_dict(orient="records")
-    ]
-
-
-def _records(frame: pd.DataFrame) -> dict[str, dict[str, float]]:
-    return {str(c): {str(k): float(v) for k, v in frame[c].items()} for c in frame.columns}
+    return study_summary(result, config, written).to_dict()
 
 
 def _print_summary(figures: dict[str, object], folder: Path) -> None:

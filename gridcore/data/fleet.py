@@ -12,6 +12,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from gridcore.errors import InputError
 from gridcore.network.grid import GridModel
 
 CLASSES = ("residential", "commercial", "industrial", "critical")
@@ -53,7 +54,7 @@ def build_fleet(grid: GridModel, n_meters: int = 100_000, seed: int = 20160701) 
         load's power, summing to 1 per load), ``kwh_max`` (class limit over 15 minutes [kWh]).
     """
     if n_meters < 1:
-        raise ValueError(f"n_meters must be at least 1, got {n_meters}")
+        raise InputError(f"n_meters must be at least 1, got {n_meters}", field="n_meters")
     rng = np.random.default_rng(seed)
     energy = grid.load_p_mw.mean(axis=0)
     counts = _allocate(np.maximum(energy, 0), n_meters)

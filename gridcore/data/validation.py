@@ -103,7 +103,7 @@ def load_suite(name: str, directory: Path | None = None) -> Suite:
     )
     for e in expectations:
         if e.type not in _CHECKS:
-            raise ValueError(f"{path.name}: expectation type {e.type} has no vectorised check")
+            raise InputError(f"{path.name}: expectation type {e.type} has no vectorised check", field="type")
     return Suite(
         name=raw["name"],
         required_columns=dict(raw["meta"]["required_columns"]),

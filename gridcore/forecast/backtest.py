@@ -32,6 +32,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
+from gridcore.errors import InputError
 from gridcore.forecast import metrics
 from gridcore.forecast.features import WEATHER_LOOKBACK_H, design
 from gridcore.forecast.intervals import QUANTILES, apply_quantiles, conformal_quantiles
@@ -240,12 +241,12 @@ def backtest(
     BacktestResult
     """
     if not 1 <= horizon <= 168:
-        raise ValueError(f"horizon must be 1..168 h, got {horizon}")
+        raise InputError(f"horizon must be 1..168 h, got {horizon}", field="horizon")
     t0 = time.perf_counter()
     index = frame.index
     load = frame["load_mw"].to_numpy(dtype=float)
     if not np.isfinite(load).any():
-        raise ValueError("the load frame has no load value")
+        raise InputError("the load frame has no load value", field="load_mw")
     temp_cols = [c for c in frame.columns if c == "temperature_c" or c.startswith("temperature_c_")]
     if not temp_cols or isinstance(weather, NoWeather):
         weather, temps = NoWeather(), pd.DataFrame({"temperature_c": np.nan}, index=index)
@@ -262,7 +263,7 @@ def backtest(
     )
     test = daily_origins(index, load, test_days, horizon, until=stop)
     if len(test) == 0:
-        raise ValueError("no origin has a full horizon of load to score")
+        raise InputError("no origin has a full horizon of load to score", field="load_mw")
     calib = daily_origins(index, load, calibration_days, horizon, before=len(test), until=stop)
     history_model = bool(getattr(model, "uses_history", False))
 
@@ -277,10 +278,11 @@ def backtest(
     test, calib = test[fittable(test)], calib[fittable(calib)]
     if len(test) == 0:
         need = min_history_hours(horizon)
-        raise ValueError(
+        raise InputError(
             f"too little history to forecast: {(len(index) - start) / 24:.1f} days of load; a "
             f"{horizon} h forecast needs {need} h ({need / 24:g} days) of load before its origin and "
-            f"{horizon} h after it to score"
+            f"{horizon} h after it to score",
+            field="load_mw",
         )
     origins = np.concatenate([calib, test])
 

@@ -49,6 +49,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
+from gridcore.errors import InputError
 from gridcore.forecast import metrics
 from gridcore.forecast.backtest import LOOKBACK_DAYS, min_history_hours
 from gridcore.forecast.demand_history import (
@@ -159,9 +160,10 @@ def fit_rows(
     origins = origins[origins >= lowest]
     if origins.size == 0:
         need = min_history_hours(horizon)
-        raise ValueError(
+        raise InputError(
             f"not enough history to fit: a {horizon} h forecast needs {need / 24:g} days of load before "
-            f"{index[min(before, len(index) - 1)]:%Y-%m-%dT%H:%MZ}"
+            f"{index[min(before, len(index) - 1)]:%Y-%m-%dT%H:%MZ}",
+            field="history",
         )
     parts = []
     for sid in history.columns:
@@ -241,13 +243,13 @@ def forecast_group(
         issue time than a fit needs (:func:`~gridcore.forecast.backtest.min_history_hours`).
     """
     if not 1 <= horizon <= 168:
-        raise ValueError(f"horizon must be 1..168 h, got {horizon}")
+        raise InputError(f"horizon must be 1..168 h, got {horizon}", field="horizon")
     t0 = time.perf_counter()
     index = history.index
     issue_time = pd.Timestamp(issue_time).tz_convert("UTC")
     at = int(index.get_loc(issue_time))
     if at + horizon > len(index):
-        raise ValueError("history must run through the end of the horizon (NaN load there)")
+        raise InputError("history must run through the end of the horizon (NaN load there)", field="history")
     past = history.copy()
     past.iloc[at:] = np.nan  # nothing from the issue time on is known
     temp = temperature.reindex(index).to_numpy(dtype=float)
@@ -257,9 +259,11 @@ def forecast_group(
     start = first_load(past)
     need = min_history_hours(horizon)
     if at - start < need:
-        raise ValueError(
+        raise InputError(
             f"not enough history to forecast {group}: {(at - start) / 24:.1f} days of load before "
-            f"{issue_time:%Y-%m-%dT%H:%MZ}; a {horizon} h forecast needs {need / 24:g} days"
+            f"{issue_time:%Y-%m-%dT%H:%MZ}; a {horizon} h forecast needs {need / 24:g} days",
+            field="history",
+            element=str(group),
         )
     # evaluation origins: the calibration origins and, beyond a day ahead, those the cross-conformal
     # coverage needs so that every origin keeps calibration_days others sharing no target hour with it
@@ -496,7 +500,7 @@ def demand_inputs(  # noqa: ANN001
     DemandInputs
     """
     if weather not in {"forecast", "none"}:
-        raise ValueError(f"weather must be forecast or none, not {weather!r}")
+        raise InputError(f"weather must be forecast or none, not {weather!r}", field="weather")
     from gridcore.data.weather import weather_observations
 
     issue_time = pd.Timestamp(issue_time).tz_convert("UTC").floor("h")

@@ -16,6 +16,7 @@ from dataclasses import dataclass, field, replace
 import numpy as np
 import pandas as pd
 
+from gridcore.errors import InputError
 from gridcore.forecast.features import FEATURES, WEATHER_FEATURES
 from gridcore.forecast.model_base import DemandModel
 from gridcore.forecast.statistical import MSTLModel
@@ -191,4 +192,4 @@ def make_model(name: str) -> DemandModel:
         return SeasonalNaive()
     if name in {"mstl", "statistical"}:
         return MSTLModel()
-    raise ValueError(f"unknown model {name!r}; choose lightgbm, mstl or seasonal_naive")
+    raise InputError(f"unknown model {name!r}; choose lightgbm, mstl or seasonal_naive", field="model")

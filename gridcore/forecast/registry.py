@@ -21,6 +21,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from gridcore.errors import InputError
 from gridcore.forecast.models import GradientBoosted
 from gridcore.store import locked
 
@@ -112,7 +113,7 @@ class ModelRegistry:
             The version's metadata.
         """
         if status not in STATUSES:
-            raise ValueError(f"status must be one of {STATUSES}, not {status!r}")
+            raise InputError(f"status must be one of {STATUSES}, not {status!r}", field="status")
         with locked(self._folder(group)):  # the next version number is taken once, whoever registers at once
             return self._register(
                 group, model, series, train_start, train_end, metrics, created_at, status, reason, horizon_h
@@ -163,7 +164,7 @@ class ModelRegistry:
     ) -> dict[str, object]:
         """Change a version's status, recording why and when."""
         if status not in STATUSES:
-            raise ValueError(f"status must be one of {STATUSES}, not {status!r}")
+            raise InputError(f"status must be one of {STATUSES}, not {status!r}", field="status")
         path = self._folder(group) / f"v{version:04d}" / "meta.json"
         if not path.exists():
             raise KeyError(f"no version {version} of model group {group!r}")

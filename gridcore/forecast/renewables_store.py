@@ -12,6 +12,8 @@ import re
 import numpy as np
 import pandas as pd
 
+from gridcore.errors import InputError
+
 _OFFSET = re.compile(r"(?:Z|[+-]\d\d:?\d\d)$")
 
 
@@ -54,15 +56,16 @@ def read_table(
     try:
         raw = pd.read_csv(path, dtype={c: str for c in (*time_columns, id_column)}, keep_default_na=True)
     except (OSError, EOFError, UnicodeDecodeError, pd.errors.ParserError, pd.errors.EmptyDataError) as err:
-        raise ValueError(f"{kind} file {path}: not a readable CSV ({err})") from None
+        raise InputError(f"{kind} file {path}: not a readable CSV ({err})") from None
     missing = [c for c in required if c not in raw.columns]
     if missing:
-        raise ValueError(
+        raise InputError(
             f"{kind} file {path}: missing column {', '.join(missing)} (a {kind} file has "
-            f"{', '.join(required)}{' and ' + ', '.join(optional) if optional else ''})"
+            f"{', '.join(required)}{' and ' + ', '.join(optional) if optional else ''})",
+            field=missing[0],
         )
     if raw.empty:
-        raise ValueError(f"{kind} file {path}: no rows")
+        raise InputError(f"{kind} file {path}: no rows")
     cols = [c for c in (*required, *optional) if c in raw.columns]
     out = pd.DataFrame(index=raw.index)
     for c in cols:
@@ -72,14 +75,16 @@ def read_table(
         elif c == id_column:
             empty = text.isna() | (text.str.strip() == "")
             if empty.any():
-                raise ValueError(f"{kind} file: {c} is empty at row {_row(empty)}")
+                raise InputError(f"{kind} file: {c} is empty at row {_row(empty)}", field=c, row=_row(empty))
             out[c] = text.str.strip()
         else:
             values = pd.to_numeric(text, errors="coerce")
             bad = values.isna() & text.notna()
             if bad.any():
                 r = int(np.flatnonzero(bad.to_numpy())[0])
-                raise ValueError(f"{kind} file: {c} is not a number at row {r + 2}: {text.iloc[r]!r}")
+                raise InputError(
+                    f"{kind} file: {c} is not a number at row {r + 2}: {text.iloc[r]!r}", field=c, row=r + 2
+                )
             out[c] = values.astype(float)
     return out
 
@@ -93,18 +98,24 @@ def _utc_column(text: pd.Series, name: str, kind: str, allow_empty: bool) -> pd.
     """Parse an ISO 8601 column that must carry a UTC offset."""
     empty = text.isna() | (text.str.strip() == "")
     if empty.any() and not allow_empty:
-        raise ValueError(f"{kind} file: {name} is empty at row {_row(empty)}")
+        raise InputError(f"{kind} file: {name} is empty at row {_row(empty)}", field=name, row=_row(empty))
     filled = text[~empty].str.strip()
     naive = ~filled.str.contains(_OFFSET)
     if naive.any():
         r = int(filled.index[np.flatnonzero(naive.to_numpy())[0]])
-        raise ValueError(
-            f"{kind} file: {name} at row {r + 2} ({text.iloc[r]!r}) has no UTC offset; write it as ...Z"
+        raise InputError(
+            f"{kind} file: {name} at row {r + 2} ({text.iloc[r]!r}) has no UTC offset; write it as ...Z",
+            field=name,
+            row=r + 2,
         )
     parsed = pd.to_datetime(filled, utc=True, errors="coerce", format="ISO8601")
     if parsed.isna().any():
         r = int(parsed.index[np.flatnonzero(parsed.isna().to_numpy())[0]])
-        raise ValueError(f"{kind} file: {name} at row {r + 2} is not an ISO 8601 time: {text.iloc[r]!r}")
+        raise InputError(
+            f"{kind} file: {name} at row {r + 2} is not an ISO 8601 time: {text.iloc[r]!r}",
+            field=name,
+            row=r + 2,
+        )
     return parsed.reindex(text.index)
 
 
@@ -114,7 +125,9 @@ def check_unique(frame: pd.DataFrame, key: list[str], kind: str) -> None:
     if dup.any():
         r = int(np.flatnonzero(dup.to_numpy())[0])
         values = ", ".join(f"{k}={frame[k].iloc[r]}" for k in key)
-        raise ValueError(f"{kind} file: duplicated row {r + 2} ({values})")
+        raise InputError(
+            f"{kind} file: duplicated row {r + 2} ({values})", row=r + 2, element=str(frame[key[0]].iloc[r])
+        )
 
 
 def detect_kind(path: object) -> str:
@@ -130,7 +143,7 @@ def detect_kind(path: object) -> str:
     try:
         columns = set(pd.read_csv(path, nrows=0).columns)
     except (OSError, EOFError, UnicodeDecodeError, pd.errors.ParserError, pd.errors.EmptyDataError) as err:
-        raise ValueError(f"renewable file {path}: not a readable CSV ({err})") from None
+        raise InputError(f"renewable file {path}: not a readable CSV ({err})") from None
     finally:
         if hasattr(path, "seek"):
             path.seek(0)
@@ -138,7 +151,7 @@ def detect_kind(path: object) -> str:
         return "wind"
     if "site" in columns or "ssrd_j_m2_acc" in columns:
         return "solar"
-    raise ValueError(
+    raise InputError(
         f"renewable file {path}: neither solar (columns site, ssrd_j_m2_acc) nor wind (farm, issue_time); "
         "give the kind"
     )

@@ -19,6 +19,7 @@ from dataclasses import asdict, dataclass
 import numpy as np
 import pandas as pd
 
+from gridcore.errors import InputError
 from gridcore.forecast import metrics
 from gridcore.forecast.demand import DEFAULT_TZ, GRID_MODEL, calibration_origins, fit_rows
 from gridcore.forecast.features import WEATHER_LOOKBACK_H, design
@@ -98,7 +99,7 @@ def evaluate(
     origins = calibration_origins(pos, horizon, days)
     origins = origins[origins - WEATHER_LOOKBACK_H >= 0]
     if origins.size == 0:
-        raise ValueError("not enough history to evaluate")
+        raise InputError("not enough history to evaluate", field="history")
     temp = temperature.reindex(index).to_numpy(dtype=float)
     temps = pd.DataFrame({"temperature_c": temp}, index=index)
     known = {

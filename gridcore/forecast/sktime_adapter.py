@@ -43,6 +43,7 @@ import pandas as pd
 from sktime.forecasting.base import BaseForecaster, ForecastingHorizon
 from sktime.forecasting.naive import NaiveForecaster
 
+from gridcore.errors import InputError
 from gridcore.forecast.backtest import MIN_TRAIN_ORIGINS, _training_origins, infer_timezone, min_history_hours
 from gridcore.forecast.features import WEATHER_LOOKBACK_H, design
 from gridcore.forecast.intervals import apply_quantiles, conformal_quantiles
@@ -107,8 +108,9 @@ def temperature_of(X: pd.DataFrame, index: pd.DatetimeIndex) -> np.ndarray:
     """
     cols = [c for c in X.columns if c == "temperature_c" or str(c).startswith("temperature_c_")]
     if not cols:
-        raise ValueError(
-            f"X has no temperature column (temperature_c or temperature_c_<station>); got {list(X.columns)}"
+        raise InputError(
+            f"X has no temperature column (temperature_c or temperature_c_<station>); got {list(X.columns)}",
+            field="X",
         )
     temp = X[cols].mean(axis=1)
     return temp.reindex(_utc(pd.DatetimeIndex(temp.index))).reindex(index).to_numpy(dtype=float)
@@ -243,20 +245,21 @@ class GradientBoostedForecaster(BaseForecaster):
         """
         index = _utc(pd.DatetimeIndex(y.index))
         if not (np.diff(index.asi8) == _HOUR_NS).all():
-            raise ValueError("y must be on a regular hourly index (no missing or repeated hours)")
+            raise InputError("y must be on a regular hourly index (no missing or repeated hours)", field="y")
         horizon = self.horizon
         if horizon is None:
             horizon = int(np.max(fh.to_relative(self.cutoff).to_numpy())) if fh is not None else MAX_HORIZON_H
         if not 1 <= horizon <= MAX_HORIZON_H:
-            raise ValueError(f"horizon must be 1..{MAX_HORIZON_H} h, got {horizon}")
+            raise InputError(f"horizon must be 1..{MAX_HORIZON_H} h, got {horizon}", field="horizon")
         load = y.to_numpy(dtype=float)
         known = np.flatnonzero(np.isfinite(load))
         need = min_history_hours(horizon)
         if known.size == 0 or len(load) - known[0] < need:
             have = len(load) - known[0] if known.size else 0
-            raise ValueError(
+            raise InputError(
                 f"need at least {need} hours ({need / 24:g} days) of load for a {horizon} h horizon, "
-                f"got {have}"
+                f"got {have}",
+                field="y",
             )
         self.horizon_ = int(horizon)
         self.tz_ = self.tz or infer_timezone(pd.Series(load, index=index))
@@ -321,8 +324,10 @@ class GradientBoostedForecaster(BaseForecaster):
             warnings.filterwarnings("ignore", "Converting to PeriodArray/Index", UserWarning)
             steps = np.asarray(fh.to_relative(self.cutoff).to_numpy(), dtype=np.int64)
         if steps.min() < 1 or steps.max() > self.horizon_:
-            raise ValueError(
-                f"fh must be 1..{self.horizon_} hours after the cutoff (fitted horizon), got {steps.tolist()}"
+            raise InputError(
+                f"fh must be 1..{self.horizon_} hours after the cutoff (fitted horizon), "
+                f"got {steps.tolist()}",
+                field="fh",
             )
         return steps
 
@@ -335,10 +340,12 @@ class GradientBoostedForecaster(BaseForecaster):
             ahead = np.full(self.horizon_, np.nan)
         else:
             if X is None:
-                raise ValueError("fitted with weather X: predict needs X for the hours after the cutoff")
+                raise InputError(
+                    "fitted with weather X: predict needs X for the hours after the cutoff", field="X"
+                )
             ahead = temperature_of(X, future)
             if not np.isfinite(ahead[steps - 1]).all():
-                raise ValueError("X must give the temperature at every hour of fh")
+                raise InputError("X must give the temperature at every hour of fh", field="X")
         temp = np.concatenate([self._temp, ahead])
         rows = self._rows(np.array([o]), self._load, temp)
         return self.model_.predict(rows), steps
@@ -386,9 +393,10 @@ class GradientBoostedForecaster(BaseForecaster):
         """
         if self.calibration_errors_ is None:
             need = min_history_hours(self.horizon_) + 24
-            raise ValueError(
+            raise InputError(
                 "no calibration errors: need calibration_days > 0 and at least "
-                f"{need} hours ({need / 24:g} days) of load before the cutoff"
+                f"{need} hours ({need / 24:g} days) of load before the cutoff",
+                field="calibration_days",
             )
         point, steps = self._point(fh, X)
         levels = np.asarray(alpha, dtype=float)

@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
+from gridcore.errors import InputError
 from gridcore.forecast.renewables_model import fit_gbm, predict_gbm
 from gridcore.forecast.renewables_store import check_unique, read_table
 
@@ -198,7 +199,9 @@ def infer_location(power: pd.Series) -> tuple[float, float]:
 
     x = power.dropna()
     if (x > 0).sum() < 14 * 4:
-        raise ValueError("power: too few daylight hours to infer the site location (give lat/lon)")
+        raise InputError(
+            "power: too few daylight hours to infer the site location (give lat/lon)", field="power"
+        )
     mid = x.index + pd.Timedelta(minutes=30)
     doy = mid.dayofyear.to_numpy()
     decl = sp.declination_spencer71(doy)
@@ -343,7 +346,9 @@ class SolarForecaster:
         nwp_cols = [c for c in rows.columns if c not in CLEAR_SKY_FEATURES]
         full = rows[nwp_cols].notna().all(axis=1).to_numpy()
         if full.sum() < 48:
-            raise ValueError("solar: fewer than 48 daylight hours with power and weather before the origin")
+            raise InputError(
+                "solar: fewer than 48 daylight hours with power and weather before the origin", field="power"
+            )
         with_nwp = fit_gbm(rows.loc[full], target[full], self.params)
         sky_only = fit_gbm(rows[CLEAR_SKY_FEATURES], target, self.params)
         self._models = (with_nwp, sky_only)
@@ -376,7 +381,9 @@ class SolarForecaster:
         at = int(index.get_loc(origin))
         pos = np.arange(at, at + horizon)
         if pos[-1] >= len(index):
-            raise ValueError(f"solar: the horizon from {origin} runs past the end of the data")
+            raise InputError(
+                f"solar: the horizon from {origin} runs past the end of the data", field="origin"
+            )
         issued = index[pos].floor("D") + pd.Timedelta(hours=self.run_delay_h)
         known = np.asarray(issued <= origin)
         point = np.zeros((len(self.series), horizon))

@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
+from gridcore.errors import InputError
 from gridcore.forecast.renewables_model import fit_gbm, predict_gbm
 from gridcore.forecast.renewables_store import check_unique, read_table
 
@@ -91,27 +92,30 @@ def read_wind(path: object) -> WindData:
     try:
         header = list(pd.read_csv(path, nrows=0).columns)
     except (OSError, EOFError, UnicodeDecodeError, pd.errors.ParserError, pd.errors.EmptyDataError) as err:
-        raise ValueError(f"wind file {path}: not a readable CSV ({err})") from None
+        raise InputError(f"wind file {path}: not a readable CSV ({err})") from None
     if hasattr(path, "seek"):
         path.seek(0)
     heights = _pairs(header)
     if not heights and all(c in header for c in REQUIRED):
-        raise ValueError(
-            f"wind file {path}: missing column u and v (wind components, or u<height>/v<height>)"
+        raise InputError(
+            f"wind file {path}: missing column u and v (wind components, or u<height>/v<height>)", field="u"
         )
     comps = [f"{c}{h}" for h in heights for c in ("u", "v")]
     raw = read_table(path, REQUIRED, comps, ("timestamp", "issue_time"), "farm", "wind")
     check_unique(raw, ["farm", "timestamp", "issue_time"], "wind")
     has = raw["issue_time"].notna()
     if (has & raw["horizon_h"].isna()).any():
-        raise ValueError(f"wind file: horizon_h is empty at row {_first(has & raw['horizon_h'].isna())}")
+        row = _first(has & raw["horizon_h"].isna())
+        raise InputError(f"wind file: horizon_h is empty at row {row}", field="horizon_h", row=row)
     valid = raw["issue_time"] + pd.to_timedelta(raw["horizon_h"], unit="h")
     bad = has & (valid != raw["timestamp"] + pd.Timedelta(hours=1))
     if bad.any():
         r = int(np.flatnonzero(bad.to_numpy())[0])
-        raise ValueError(
+        raise InputError(
             f"wind file: horizon_h at row {r + 2} does not match the times "
-            f"(issue_time + horizon_h must be timestamp + 1 h)"
+            f"(issue_time + horizon_h must be timestamp + 1 h)",
+            field="horizon_h",
+            row=r + 2,
         )
     index = pd.date_range(raw["timestamp"].min(), raw["timestamp"].max(), freq="1h")
     hours = raw.drop_duplicates(["farm", "timestamp"])
@@ -220,7 +224,9 @@ class WindForecaster:
         y = self._power_at(part["farm"], part["target"]) / self.capacity
         part, y = part[np.isfinite(y)], y[np.isfinite(y)]
         if len(y) < 100:
-            raise ValueError("wind: fewer than 100 forecast hours with power before the origin")
+            raise InputError(
+                "wind: fewer than 100 forecast hours with power before the origin", field="power"
+            )
         if len(y) > self.max_rows:
             pick = np.sort(np.random.default_rng(0).choice(len(y), self.max_rows, replace=False))
             part, y = part.iloc[pick], y[pick]

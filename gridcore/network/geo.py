@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 
+from gridcore.errors import InputError
 from gridcore.network.cases import CASE_BASE_KV, CASE_BRANCH, bus_ids
 from gridcore.network.feeders import FeederMap
 from gridcore.network.grid import GridModel
@@ -86,7 +87,9 @@ def network_geojson(
     topo = _topology(network)
     bus, branches = _attach(topo, result, _bus_feeder(feeders))
     if not bus[["x", "y"]].notna().all(axis=1).any():
-        raise ValueError("the network has no bus coordinates (bus geodata): nothing to draw on a map")
+        raise InputError(
+            "the network has no bus coordinates (bus geodata): nothing to draw on a map", field="bus_geodata"
+        )
     features: list[dict[str, object]] = []
     for b, r in bus.iterrows():
         if pd.isna(r["x"]) or pd.isna(r["y"]):

@@ -14,6 +14,8 @@ from collections.abc import Mapping
 
 import numpy as np
 
+from gridcore.errors import InputError
+
 #: Upper bounds of the voltage levels [kV] (nominal voltage below the bound): LV < 1 kV <= MV < 60 kV <=
 #: HV < 220 kV <= EHV.
 VOLTAGE_LEVELS: tuple[tuple[str, float], ...] = (("LV", 1.0), ("MV", 60.0), ("HV", 220.0), ("EHV", math.inf))
@@ -69,15 +71,17 @@ def voltage_bands(
     bands = dict(DEFAULT_VOLTAGE_BANDS)
     for level, band in (overrides or {}).items():
         if level not in DEFAULT_VOLTAGE_BANDS:
-            raise ValueError(
-                f"voltage band: unknown level {level!r}; use one of {', '.join(DEFAULT_VOLTAGE_BANDS)}"
+            raise InputError(
+                f"voltage band: unknown level {level!r}; use one of {', '.join(DEFAULT_VOLTAGE_BANDS)}",
+                field="voltage_band",
             )
         low, high = (float(v) for v in band)
         bands[level] = (low, high)
     for level, (low, high) in bands.items():
         if not low < high:
-            raise ValueError(
-                f"voltage band {level}: lower bound {low} p.u. is not below upper bound {high} p.u."
+            raise InputError(
+                f"voltage band {level}: lower bound {low} p.u. is not below upper bound {high} p.u.",
+                field="voltage_band",
             )
     return bands
 

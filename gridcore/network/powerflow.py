@@ -324,16 +324,20 @@ def set_loads_at(net: pandapowerNet, grid: GridModel, time: pd.Timestamp | str) 
     """
     ts = pd.Timestamp(time)
     if ts.tzinfo is None:
-        raise ValueError(f"time {time!s} has no UTC offset; write it as {ts.isoformat()}Z")
+        raise InputError(f"time {time!s} has no UTC offset; write it as {ts.isoformat()}Z", field="time")
     for element, table in (("load", grid.load), ("sgen", grid.sgen)):
         ours = net[element]
         if len(ours) != len(table) or not (ours.index == table.index).all():
-            raise ValueError(
+            raise InputError(
                 f"net.{element} ({len(ours)} rows) does not match the grid's {element} table "
-                f"({len(table)} rows)"
+                f"({len(table)} rows)",
+                field=f"net.{element}",
             )
         if not (ours["name"].astype(str).to_numpy() == table["name"].astype(str).to_numpy()).all():
-            raise ValueError(f"net.{element} names differ from the grid's {element} table: another grid?")
+            raise InputError(
+                f"net.{element} names differ from the grid's {element} table: another grid?",
+                field=f"net.{element}",
+            )
     row = int(grid.profile_index(pd.DatetimeIndex([ts.tz_convert("UTC")]))[0])
     net.load["p_mw"] = grid.load_p_mw[row]
     net.load["q_mvar"] = grid.load_q_mvar[row]

@@ -19,12 +19,14 @@ import copy
 import time
 import warnings
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 
 import numpy as np
 import pandas as pd
 
+from gridcore.errors import InputError
 from gridcore.network.limits import DEFAULT_LOADING_LIMIT_PCT, band_per_bus, voltage_bands
+from gridcore.network.powerflow import PowerFlowError
 
 
 @dataclass(frozen=True)
@@ -92,6 +94,126 @@ class TimeSeriesResult:
     seconds: float
 
 
+@dataclass(frozen=True)
+class TimeSeriesSummary:
+    """The figures of a power-flow time series: what ``gridflow grid timeseries`` reports.
+
+    Attributes
+    ----------
+    start : str
+        First hour, ISO 8601 UTC (``%Y-%m-%dT%H:%MZ``, interval start).
+    hours : int
+        Hours solved.
+    engine : str
+        Power-flow engine.
+    load_source : str
+        Where the loads came from (the stored forecast or the profiles).
+    pv_source : str
+        Where the generation came from.
+    converged_hours : int
+        Hours whose power flow converged.
+    topologies : tuple of dict
+        ``from`` (UTC), ``hours``, ``changes`` (ids in force), ``fingerprint`` of each topology in force.
+    violation_hours : dict of str to int
+        Per constraint kind (:func:`constraint_flags`): hours with at least one violation.
+    max_line_loading_pct : float
+        Highest line loading [%] (3 decimals).
+    vm_min_pu, vm_max_pu : float
+        Voltage extremes [p.u.] (5 decimals).
+    bottlenecks : tuple of dict
+        The 10 most binding branches (:func:`bottlenecks`).
+    headroom : tuple of dict
+        Per feeder: loading headroom (:func:`bottlenecks`).
+    written : str
+        The store folder written.
+    solve_seconds : float
+        Power-flow time [s] (3 decimals).
+    seconds : float
+        Whole run [s] (3 decimals).
+    """
+
+    start: str
+    hours: int
+    engine: str
+    load_source: str
+    pv_source: str
+    converged_hours: int
+    topologies: tuple[dict[str, object], ...]
+    violation_hours: dict[str, int]
+    max_line_loading_pct: float
+    vm_min_pu: float
+    vm_max_pu: float
+    bottlenecks: tuple[dict[str, object], ...]
+    headroom: tuple[dict[str, object], ...]
+    written: str
+    solve_seconds: float
+    seconds: float
+
+    def to_dict(self) -> dict[str, object]:
+        """JSON-ready figures, keys in the order of the attributes (tuples as lists)."""
+        out = {f.name: getattr(self, f.name) for f in fields(self)}
+        for name in ("topologies", "bottlenecks", "headroom"):
+            out[name] = list(out[name])
+        return out
+
+
+def timeseries_summary(
+    result: TimeSeriesResult,
+    flags: Mapping[str, pd.DataFrame],
+    ranking: pd.DataFrame,
+    headroom: pd.DataFrame,
+    *,
+    start: pd.Timestamp,
+    load_source: str,
+    topologies: list[dict[str, object]],
+    written: str,
+    seconds: float,
+) -> TimeSeriesSummary:
+    """The summary of a time series run.
+
+    Parameters
+    ----------
+    result : TimeSeriesResult
+        All hours.
+    flags : mapping of str to pd.DataFrame
+        From :func:`constraint_flags` (time x element, True where violated).
+    ranking, headroom : pd.DataFrame
+        From :func:`bottlenecks`.
+    start : pd.Timestamp
+        First hour (UTC).
+    load_source : str
+        Where the loads came from.
+    topologies : list of dict
+        The topologies in force (:func:`gridcore.network.timeseries_store.run_in_force`).
+    written : str
+        The store folder written.
+    seconds : float
+        Whole run [s].
+
+    Returns
+    -------
+    TimeSeriesSummary
+    """
+    return TimeSeriesSummary(
+        start=f"{start:%Y-%m-%dT%H:%MZ}",
+        hours=len(result.converged),
+        engine=result.engine,
+        load_source=load_source,
+        pv_source="profiles",
+        converged_hours=int(result.converged.sum()),
+        topologies=tuple(topologies),
+        violation_hours={k: int(v.any(axis=1).sum()) for k, v in flags.items()},
+        max_line_loading_pct=round(float(result.line_loading_pct.max().max()), 3),
+        vm_min_pu=round(float(result.vm_pu.min().min()), 5),
+        vm_max_pu=round(float(result.vm_pu.max().max()), 5),
+        bottlenecks=tuple(ranking.head(10).to_dict(orient="records")),
+        headroom=tuple(headroom.to_dict(orient="records")),
+        written=written,
+        solve_seconds=round(result.seconds, 3),
+        seconds=round(seconds, 3),
+    )
+
+
 def _check_inputs(net, times, load_p_mw, load_q_mvar, sgen_p_mw) -> None:  # noqa: ANN001
     n = len(times)
     for name, arr, width in (
@@ -100,10 +222,17 @@ def _check_inputs(net, times, load_p_mw, load_q_mvar, sgen_p_mw) -> None:  # noq
         ("sgen_p_mw", sgen_p_mw, len(net.sgen)),
     ):
         if arr.shape != (n, width):
-            raise ValueError(f"{name} must be (time steps, elements) = ({n}, {width}); got {arr.shape}")
+            raise InputError(
+                f"{name} must be (time steps, elements) = ({n}, {width}); got {arr.shape}", field=name
+            )
         if not np.isfinite(arr).all():
             bad = np.argwhere(~np.isfinite(arr))[0]
-            raise ValueError(f"{name} is not finite at step {bad[0]}, element {bad[1]}")
+            raise InputError(
+                f"{name} is not finite at step {bad[0]}, element {bad[1]}",
+                field=name,
+                row=int(bad[0]),
+                element=f"{name.split('_')[0]}:{bad[1]}",
+            )
 
 
 def run_timeseries(
@@ -149,7 +278,7 @@ def run_timeseries(
         return _run_pgm(net, times, load_p_mw, load_q_mvar, sgen_p_mw)
     if engine == "pandapower":
         return _run_pandapower(net, times, load_p_mw, load_q_mvar, sgen_p_mw, numba)
-    raise ValueError(f"unknown engine {engine!r}; power-grid-model or pandapower")
+    raise InputError(f"unknown engine {engine!r}; power-grid-model or pandapower", field="engine")
 
 
 def _run_pandapower(net, times, load_p_mw, load_q_mvar, sgen_p_mw, numba) -> TimeSeriesResult:  # noqa: ANN001
@@ -249,7 +378,7 @@ def _run_pgm(net, times, load_p_mw, load_q_mvar, sgen_p_mw) -> TimeSeriesResult:
             continue_on_batch_error=True,
         )
     except PowerGridError as err:
-        raise ValueError(f"power flow time series failed: {err}") from err
+        raise PowerFlowError(f"power flow time series failed: {err}") from err
     # with continue_on_batch_error the steps that failed (e.g. did not converge) are not raised: they are
     # named in model.batch_error, and their rows of the output are not a solution
     ok = np.ones(n, dtype=bool)

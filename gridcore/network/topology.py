@@ -215,7 +215,48 @@ def topology_at(grid: GridModel, changes: list[dict[str, object]]) -> GridModel:
     return dataclasses.replace(grid, switch=switch, line=line, trafo=trafo)
 
 
-def describe_topology(grid: GridModel, base: GridModel | None = None) -> dict[str, object]:
+@dataclasses.dataclass(frozen=True)
+class TopologyState:
+    """What a topology means for supply (see :func:`describe_topology`).
+
+    Attributes
+    ----------
+    fingerprint : str
+        The topology's fingerprint (:attr:`GridModel.fingerprint`).
+    feeders : int
+        Feeders (transformers in service feeding buses).
+    islanded_buses : list of int
+        Buses cut off from every feeder.
+    islanded_load_mw : float
+        Nominal load on the islanded buses [MW] (4 decimals).
+    meshed_buses : list of int
+        Buses fed by more than one path.
+    buses_changed_feeder : list of int or None
+        Buses whose feeder differs from the base topology's (None when compared with none).
+    """
+
+    fingerprint: str
+    feeders: int
+    islanded_buses: list[int]
+    islanded_load_mw: float
+    meshed_buses: list[int]
+    buses_changed_feeder: list[int] | None = None
+
+    def to_dict(self) -> dict[str, object]:
+        """JSON-ready state, keys in the order of the attributes (``buses_changed_feeder`` only if set)."""
+        out: dict[str, object] = {
+            "fingerprint": self.fingerprint,
+            "feeders": self.feeders,
+            "islanded_buses": list(self.islanded_buses),
+            "islanded_load_mw": self.islanded_load_mw,
+            "meshed_buses": list(self.meshed_buses),
+        }
+        if self.buses_changed_feeder is not None:
+            out["buses_changed_feeder"] = list(self.buses_changed_feeder)
+        return out
+
+
+def describe_topology(grid: GridModel, base: GridModel | None = None) -> TopologyState:
     """What a topology means for supply: feeders, islanded and meshed buses, and what moved.
 
     Parameters
@@ -227,22 +268,20 @@ def describe_topology(grid: GridModel, base: GridModel | None = None) -> dict[st
 
     Returns
     -------
-    dict
-        ``feeders`` (count), ``islanded_buses``, ``meshed_buses``, ``islanded_load_mw`` (nominal load on
-        islanded buses [MW]), ``fingerprint``, and with ``base``: ``buses_changed_feeder``.
+    TopologyState
     """
     fm = derive_feeders(grid)
     load_on = grid.load.groupby("bus")["p_mw"].sum()
-    out: dict[str, object] = {
-        "fingerprint": grid.fingerprint,
-        "feeders": len(fm.feeders),
-        "islanded_buses": fm.islanded_buses,
-        "islanded_load_mw": round(float(load_on.reindex(fm.islanded_buses).fillna(0).sum()), 4),
-        "meshed_buses": fm.meshed_buses,
-    }
+    moved = None
     if base is not None:
         before = derive_feeders(base).bus_feeder
         after = fm.bus_feeder.reindex(before.index)
-        moved = before.index[(after != before) | after.isna()]
-        out["buses_changed_feeder"] = [int(b) for b in moved]
-    return out
+        moved = [int(b) for b in before.index[(after != before) | after.isna()]]
+    return TopologyState(
+        fingerprint=grid.fingerprint,
+        feeders=len(fm.feeders),
+        islanded_buses=fm.islanded_buses,
+        islanded_load_mw=round(float(load_on.reindex(fm.islanded_buses).fillna(0).sum()), 4),
+        meshed_buses=fm.meshed_buses,
+        buses_changed_feeder=moved,
+    )

@@ -31,6 +31,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from gridcore.errors import InputError
 from gridcore.network.grid import GridModel
 
 #: Battery kinds.
@@ -229,7 +230,7 @@ def build_fleet(
             )
         )
     if not rows:
-        raise ValueError("the grid has no LV PV areas or MV plants to place batteries at")
+        raise InputError("the grid has no LV PV areas or MV plants to place batteries at", field="sgen")
     fleet = pd.concat(rows, ignore_index=True)
     fleet["load"] = fleet["load"].astype(int)
     fleet["sgen"] = fleet["sgen"].astype(int)
@@ -283,12 +284,16 @@ def site_profiles(
     sgen_mw, load_mw = hourly_profiles(grid, times)
     sgen_pos = grid.sgen.index.get_indexer(fleet["sgen"].to_numpy())
     if (sgen_pos < 0).any():
-        raise ValueError(f"fleet refers to unknown generator(s) {sorted(set(fleet['sgen'][sgen_pos < 0]))}")
+        raise InputError(
+            f"fleet refers to unknown generator(s) {sorted(set(fleet['sgen'][sgen_pos < 0]))}",
+            field="sgen",
+            element=f"sgen:{sorted(set(fleet['sgen'][sgen_pos < 0]))[0]}",
+        )
     pv = sgen_mw[:, sgen_pos].T * fleet["pv_share"].to_numpy()[:, None]
     has_load = fleet["load"].to_numpy() >= 0
     load_pos = grid.load.index.get_indexer(fleet["load"].to_numpy()[has_load])
     if (load_pos < 0).any():
-        raise ValueError("fleet refers to unknown load(s)")
+        raise InputError("fleet refers to unknown load(s)", field="load")
     demand = np.zeros_like(pv)
     demand[has_load] = load_mw[:, load_pos].T * fleet["load_share"].to_numpy()[has_load, None]
     return np.maximum(pv, 0.0), np.maximum(demand, 0.0)
@@ -379,38 +384,52 @@ def read_fleet(path: str, grid: GridModel, bus_feeder: pd.Series | None = None) 
     try:
         df = pd.read_csv(path)
     except (OSError, pd.errors.ParserError, UnicodeDecodeError) as err:
-        raise ValueError(f"{path}: cannot read the fleet file ({err})") from err
+        raise InputError(f"{path}: cannot read the fleet file ({err})") from err
     missing = [c for c in FLEET_FILE_COLUMNS if c not in df.columns]
     if missing:
-        raise ValueError(f"{path}: fleet file lacks column(s) {missing}")
+        raise InputError(f"{path}: fleet file lacks column(s) {missing}", field=missing[0])
     dup = df["battery"][df["battery"].duplicated()]
     if len(dup):
-        raise ValueError(f"{path}: battery id {dup.iloc[0]!r} appears more than once")
+        raise InputError(
+            f"{path}: battery id {dup.iloc[0]!r} appears more than once",
+            field="battery",
+            element=f"battery:{dup.iloc[0]}",
+        )
     df = df.set_index(df["battery"].astype(str)).drop(columns="battery")
     df.index.name = "battery"
     bad_kind = ~df["kind"].isin(KINDS)
     if bad_kind.any():
-        raise ValueError(
+        raise InputError(
             f"{path}: battery {df.index[bad_kind][0]} has unknown kind "
-            f"{df['kind'][bad_kind].iloc[0]!r} (one of {KINDS})"
+            f"{df['kind'][bad_kind].iloc[0]!r} (one of {KINDS})",
+            field="kind",
+            element=f"battery:{df.index[bad_kind][0]}",
         )
     for col in ("power_mw", "energy_mwh", "export_limit_mw", "pv_share", "load_share"):
         values = pd.to_numeric(df[col], errors="coerce")
         bad = values.isna() | (values < 0) | ((values > 1) if col.endswith("share") else False)
         if bad.any():
-            raise ValueError(f"{path}: battery {df.index[bad][0]} has invalid {col} {df[col][bad].iloc[0]!r}")
+            raise InputError(
+                f"{path}: battery {df.index[bad][0]} has invalid {col} {df[col][bad].iloc[0]!r}",
+                field=col,
+                element=f"battery:{df.index[bad][0]}",
+            )
         df[col] = values.astype(float)
     unknown_sgen = ~df["sgen"].isin(grid.sgen.index)
     if unknown_sgen.any():
-        raise ValueError(
+        raise InputError(
             f"{path}: battery {df.index[unknown_sgen][0]} refers to unknown generator "
-            f"{df['sgen'][unknown_sgen].iloc[0]}"
+            f"{df['sgen'][unknown_sgen].iloc[0]}",
+            field="sgen",
+            element=f"battery:{df.index[unknown_sgen][0]}",
         )
     unknown_load = (df["load"] >= 0) & ~df["load"].isin(grid.load.index)
     if unknown_load.any():
-        raise ValueError(
+        raise InputError(
             f"{path}: battery {df.index[unknown_load][0]} refers to unknown load "
-            f"{df['load'][unknown_load].iloc[0]}"
+            f"{df['load'][unknown_load].iloc[0]}",
+            field="load",
+            element=f"battery:{df.index[unknown_load][0]}",
         )
     params = pd.DataFrame(KIND_PARAMETERS).T.loc[df["kind"]].set_axis(df.index)
     for col in params.columns:

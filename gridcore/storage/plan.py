@@ -15,11 +15,13 @@ import numpy as np
 import pandas as pd
 import xarray as xr
 
+from gridcore.errors import InputError
 from gridcore.network.grid import GridModel
 from gridcore.storage.fleet import hourly_profiles, site_profiles
 from gridcore.storage.metrics import check_schedule, energy_figures, feeder_exchange, feeder_violations
 from gridcore.storage.rule import no_storage, rule_based
 from gridcore.storage.schedule import BatchResult, SiteInputs
+from gridcore.storage.summary import FleetSummary, KindUtilization, PerBaseline
 
 #: Default household import tariff [EUR/MWh] (0.30 EUR/kWh) and feed-in remuneration [EUR/MWh] (0.08 EUR/kWh).
 PRICE_IMPORT_EUR_PER_MWH = 300.0
@@ -54,11 +56,11 @@ def fleet_inputs(
     """
     issue = pd.Timestamp(issue_time)
     if issue.tz is None:
-        raise ValueError(f"issue time {issue} must be timezone-aware (UTC)")
+        raise InputError(f"issue time {issue} must be timezone-aware (UTC)", field="issue_time")
     if issue != issue.floor("h"):
-        raise ValueError(f"issue time {issue} is not on the hour")
+        raise InputError(f"issue time {issue} is not on the hour", field="issue_time")
     if not 1 <= horizon_h <= 24 * 14:
-        raise ValueError(f"horizon {horizon_h} h outside 1..336")
+        raise InputError(f"horizon {horizon_h} h outside 1..336", field="horizon_h")
     times = pd.date_range(issue.tz_convert("UTC"), periods=horizon_h, freq="h")
     pv, load = site_profiles(grid, fleet, times)
     return SiteInputs(
@@ -69,7 +71,7 @@ def fleet_inputs(
 def batches(n_units: int, batch_size: int) -> list[slice]:
     """Consecutive slices of at most ``batch_size`` units covering ``n_units``."""
     if batch_size < 1:
-        raise ValueError(f"batch size must be at least 1, got {batch_size}")
+        raise InputError(f"batch size must be at least 1, got {batch_size}", field="batch_size")
     return [slice(i, min(i + batch_size, n_units)) for i in range(0, n_units, batch_size)]
 
 
@@ -129,7 +131,10 @@ def assemble(site: SiteInputs, results: list[BatchResult], rule: np.ndarray | No
             status[i] = s
         seen[idx] += 1
     if (seen != 1).any():
-        raise ValueError(
+        # an internal invariant, not bad input: the batches come from batches() over this very fleet, so a
+        # unit missed or solved twice is a bug in the fan-out; a RuntimeError keeps its traceback (the
+        # command line prints one line only for a GridflowError)
+        raise RuntimeError(
             f"batches cover {int((seen == 0).sum())} units not at all and {int((seen > 1).sum())} twice"
         )
     failed = np.array([s != "OPTIMAL" for s in status])
@@ -182,22 +187,26 @@ def other_net_load(grid: GridModel, bus_feeder: pd.Series, site: SiteInputs) -> 
     return out.drop(columns=[""], errors="ignore")
 
 
-def fleet_summary(
+def fleet_report(
     site: SiteInputs,
     schedule: FleetSchedule,
     limits_mw: pd.Series | None = None,
     other_net_mw: pd.DataFrame | None = None,
-) -> dict[str, object]:
+) -> FleetSummary:
     """Figures of a fleet schedule beside the no-storage and rule baselines (same inputs).
+
+    Parameters
+    ----------
+    site : SiteInputs
+    schedule : FleetSchedule
+    limits_mw : pd.Series, optional
+        Limit per feeder [MW] (:func:`feeder_limits_mw`); with it the feeder violations are counted.
+    other_net_mw : pd.DataFrame, optional
+        Net demand on each feeder that is not a battery site's (:func:`other_net_load`) [MW].
 
     Returns
     -------
-    dict
-        ``units``, ``solved``, ``infeasible``, ``objective`` [EUR], ``gap_pct`` (delivered cost above the
-        joint bound, see below), ``utilization_pct`` / ``curtailment_mwh`` / ``self_sufficiency_pct`` /
-        ``losses_mwh`` for ``none``, ``rule``, ``optimized``; the same utilization per kind
-        (``by_kind``); ``feeder_violations`` (feeder-hours above the head line's limit) for ``none``,
-        ``rule`` and ``optimized``; ``checks`` (constraint violations in the delivered schedule, all 0).
+    FleetSummary
 
     Notes
     -----
@@ -208,46 +217,68 @@ def fleet_summary(
     solution) and listed in ``infeasible``; ``delivered_cost_eur`` includes them.
     """
     none, rule = no_storage(site), rule_based(site)
-    figures = {
-        name: energy_figures(site, b)
-        for name, b in (("none", none), ("rule", rule), ("optimized", schedule.blocks))
-    }
+    runs = (("none", none), ("rule", rule), ("optimized", schedule.blocks))
+    figures = {name: energy_figures(site, b) for name, b in runs}
+
+    def per_baseline(key: str, ndigits: int) -> PerBaseline:
+        return PerBaseline(*(round(figures[name][key], ndigits) for name, _ in runs))
+
     kinds = {}
     for kind in sorted(site.units["kind"].unique()) if "kind" in site.units else []:
         rows = np.flatnonzero(site.units["kind"].to_numpy() == kind)
         sub = site.subset(rows)
-        kinds[kind] = {
-            "units": int(len(rows)),
-            **{
-                name: round(energy_figures(sub, b[rows])["utilization_pct"], 2)
-                for name, b in (("none", none), ("rule", rule), ("optimized", schedule.blocks))
-            },
-        }
+        kinds[kind] = KindUtilization(
+            units=int(len(rows)),
+            utilization_pct=PerBaseline(
+                *(round(energy_figures(sub, b[rows])["utilization_pct"], 2) for _, b in runs)
+            ),
+        )
     cost = _cost(site, schedule.blocks)
     solved = np.char.startswith(schedule.method.astype(str), "optimized")
-    violations = {}
+    violations = None
     if limits_mw is not None and "feeder" in site.units:
-        for name, b in (("none", none), ("rule", rule), ("optimized", schedule.blocks)):
-            violations[name] = feeder_violations(feeder_exchange(site.units, b, other_net_mw), limits_mw)
-    out: dict[str, object] = {
-        "units": int(len(site.units)),
-        "hours": int(site.hours),
-        "solved": int(solved.sum()),
-        "infeasible": schedule.infeasible,
-        "objective": round(float(np.nansum(schedule.objective)), 2),
-        "delivered_cost_eur": round(float(cost.sum()), 2),
-        "gap_pct": gap_pct(site, schedule, cost),
-        "utilization_pct": {k: round(v["utilization_pct"], 2) for k, v in figures.items()},
-        "curtailment_mwh": {k: round(v["curtailment_mwh"], 4) for k, v in figures.items()},
-        "renewable_mwh": round(figures["none"]["renewable_mwh"], 4),
-        "self_sufficiency_pct": {k: round(v["self_sufficiency_pct"], 2) for k, v in figures.items()},
-        "losses_mwh": {k: round(v["losses_mwh"], 3) for k, v in figures.items()},
-        "by_kind": kinds,
-        "feeder_violations": violations,
-        "checks": check_schedule(site, schedule.blocks),
-        "solver": schedule.solver,
-    }
-    return out
+        violations = PerBaseline(
+            *(feeder_violations(feeder_exchange(site.units, b, other_net_mw), limits_mw) for _, b in runs)
+        )
+    return FleetSummary(
+        units=int(len(site.units)),
+        hours=int(site.hours),
+        solved=int(solved.sum()),
+        infeasible=tuple(schedule.infeasible),
+        objective=round(float(np.nansum(schedule.objective)), 2),
+        delivered_cost_eur=round(float(cost.sum()), 2),
+        gap_pct=gap_pct(site, schedule, cost),
+        utilization_pct=per_baseline("utilization_pct", 2),
+        curtailment_mwh=per_baseline("curtailment_mwh", 4),
+        renewable_mwh=round(figures["none"]["renewable_mwh"], 4),
+        self_sufficiency_pct=per_baseline("self_sufficiency_pct", 2),
+        losses_mwh=per_baseline("losses_mwh", 3),
+        by_kind=kinds,
+        feeder_violations=violations,
+        checks=check_schedule(site, schedule.blocks),
+        solver=schedule.solver,
+    )
+
+
+def fleet_summary(
+    site: SiteInputs,
+    schedule: FleetSchedule,
+    limits_mw: pd.Series | None = None,
+    other_net_mw: pd.DataFrame | None = None,
+) -> dict[str, object]:
+    """The JSON of :func:`fleet_report` (the figures of ``gridflow storage schedule --json``).
+
+    Returns
+    -------
+    dict
+        ``units``, ``hours``, ``solved``, ``infeasible``, ``objective`` [EUR], ``delivered_cost_eur``,
+        ``gap_pct``, ``utilization_pct`` / ``curtailment_mwh`` / ``self_sufficiency_pct`` / ``losses_mwh``
+        for ``none``, ``rule``, ``optimized``; ``renewable_mwh``; the same utilization per kind
+        (``by_kind``); ``feeder_violations`` (feeder-hours above the head line's limit) for ``none``,
+        ``rule`` and ``optimized``; ``checks`` (constraint violations in the delivered schedule, all 0);
+        ``solver`` (see :class:`FleetSummary`).
+    """
+    return fleet_report(site, schedule, limits_mw, other_net_mw).to_dict()
 
 
 def gap_pct(site: SiteInputs, schedule: FleetSchedule, cost: np.ndarray | None = None) -> float:
@@ -310,26 +341,40 @@ def forecast_inputs(
     lead = renewables.sizes["lead"]
     horizon = lead if horizon_h is None else int(horizon_h)
     if horizon > lead:
-        raise ValueError(f"the renewable forecast of {issue.isoformat()} covers {lead} h, not {horizon} h")
+        raise InputError(
+            f"the renewable forecast of {issue.isoformat()} covers {lead} h, not {horizon} h",
+            field="horizon_h",
+        )
     site = fleet_inputs(grid, fleet, issue, horizon, price_import, price_export)
     names = grid.sgen.loc[fleet["sgen"].to_numpy(), "name"].to_numpy()
     series = [f"sgen:{n}" for n in names]
     missing = sorted(set(series) - set(renewables["series"].values.astype(str)))
     if missing:
-        raise ValueError(f"the renewable forecast of {issue.isoformat()} has no series {missing[:3]}")
+        raise InputError(
+            f"the renewable forecast of {issue.isoformat()} has no series {missing[:3]}",
+            field="renewables",
+            element=missing[0],
+        )
     point = renewables["point_mw"].sel(series=series).values[:, 0, :horizon].astype(float)
     pv = np.maximum(point, 0.0) * fleet["pv_share"].to_numpy()[:, None]
     load = site.load_mw
     if demand is not None:
         d_issue = pd.Timestamp(demand["issue_time"].values[0]).tz_localize("UTC")
         if d_issue != issue:
-            raise ValueError(f"demand forecast issued {d_issue.isoformat()}, renewables {issue.isoformat()}")
+            raise InputError(
+                f"demand forecast issued {d_issue.isoformat()}, renewables {issue.isoformat()}",
+                field="demand.issue_time",
+            )
         has = fleet["load"].to_numpy() >= 0
         lnames = grid.load.loc[fleet["load"].to_numpy()[has], "name"].to_numpy()
         lseries = [f"load:{n}" for n in lnames]
         lmissing = sorted(set(lseries) - set(demand["series"].values.astype(str)))
         if lmissing:
-            raise ValueError(f"the demand forecast of {issue.isoformat()} has no series {lmissing[:3]}")
+            raise InputError(
+                f"the demand forecast of {issue.isoformat()} has no series {lmissing[:3]}",
+                field="demand",
+                element=lmissing[0],
+            )
         load = np.zeros_like(pv)
         values = demand["point_mw"].sel(series=lseries).values[:, 0, :horizon].astype(float)
         load[has] = np.maximum(values, 0.0) * fleet["load_share"].to_numpy()[has, None]

@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
+from gridcore.errors import InputError
 from gridcore.forecast import metrics
 from gridcore.forecast.backtest import daily_origins
 from gridcore.forecast.intervals import QUANTILES, conformal_quantiles
@@ -87,7 +88,7 @@ def backtest_renewables(
         For a horizon outside 1..168 h, or data too short for one scored origin.
     """
     if not 1 <= horizon <= 168:
-        raise ValueError(f"horizon must be 1..168 h, got {horizon}")
+        raise InputError(f"horizon must be 1..168 h, got {horizon}", field="horizon")
     t0 = time.perf_counter()
     frame = forecaster.power
     index = frame.index
@@ -99,13 +100,15 @@ def backtest_renewables(
     if until is not None:
         stop = int(index.get_indexer([pd.Timestamp(until).tz_convert("UTC")], method="pad")[0])
     if not np.isfinite(scoreable).any():
-        raise ValueError(f"{forecaster.kind}: no hour with power and inputs after two weeks of history")
+        raise InputError(
+            f"{forecaster.kind}: no hour with power and inputs after two weeks of history", field="power"
+        )
     test = daily_origins(index, scoreable, test_days, horizon, until=stop)
     test = test[test >= 24 * 14]
     calib = daily_origins(index, scoreable, calibration_days, horizon, before=len(test), until=stop)
     calib = calib[calib >= 24 * 14]
     if len(test) == 0:
-        raise ValueError(f"{forecaster.kind}: no origin has a full horizon of power to score")
+        raise InputError(f"{forecaster.kind}: no origin has a full horizon of power to score", field="power")
     origins = np.concatenate([calib, test]).astype(int)
     n_o, n_s, k = len(origins), len(forecaster.series), len(levels)
     point = np.full((n_o, n_s, horizon), np.nan)

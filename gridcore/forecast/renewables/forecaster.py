@@ -7,6 +7,7 @@ from typing import Protocol
 import numpy as np
 import pandas as pd
 
+from gridcore.errors import InputError
 from gridcore.forecast.renewables_store import detect_kind
 from gridcore.forecast.solar import SolarForecaster, read_solar
 from gridcore.forecast.wind import WindForecaster, read_wind
@@ -57,11 +58,11 @@ def renewable_forecaster(
     """
     kind = kind or detect_kind(path)
     if location is not None and kind != "solar":
-        raise ValueError("a site location applies to solar files only")
+        raise InputError("a site location applies to solar files only", field="location")
     if kind == "solar":
         data = read_solar(path)
         where = {s: location for s in data.series} if location is not None else None
         return SolarForecaster(data, where, **settings)  # type: ignore[arg-type]
     if kind == "wind":
         return WindForecaster(read_wind(path), **settings)  # type: ignore[arg-type]
-    raise ValueError(f"kind must be solar or wind, not {kind!r}")
+    raise InputError(f"kind must be solar or wind, not {kind!r}", field="kind")

@@ -16,6 +16,7 @@ import numpy as np
 import pandas as pd
 import xarray as xr
 
+from gridcore.errors import InputError
 from gridcore.forecast.intervals import QUANTILES, conformal_quantiles
 from gridcore.forecast.renewables.baselines import persistence_forecast
 from gridcore.forecast.renewables.features import _history_design
@@ -150,11 +151,11 @@ def forecast_grid_renewables(
     """
     t0 = time.perf_counter()
     if not 1 <= horizon_h <= 168:
-        raise ValueError(f"horizon must be 1..168 h, got {horizon_h}")
+        raise InputError(f"horizon must be 1..168 h, got {horizon_h}", field="horizon_h")
     issue = _utc(issue_time, "issue_time").floor("h")
     sgen = grid.sgen.reset_index(drop=True)
     if sgen.empty:
-        raise ValueError("the grid has no static generators (sgen)")
+        raise InputError("the grid has no static generators (sgen)", field="sgen")
     days_ahead = int(np.ceil(horizon_h / 24))
     start = issue - pd.Timedelta(days=history_days + calibration_days + days_ahead + 15)
     history = renewable_actuals(grid, start, issue)

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import pandas as pd
 
+from gridcore.errors import InputError
+
 
 def technology(sgen_type: str) -> str:
     """``pv``, ``wind`` or ``other`` for a generator type (SimBench: ``PV_MV``, ``lv_RES`` are PV)."""
@@ -31,7 +33,7 @@ def renewable_actuals(grid, start: pd.Timestamp, end: pd.Timestamp) -> pd.DataFr
     start = _utc(start, "start").floor("h")
     end = _utc(end, "end").ceil("h")
     if end <= start:
-        raise ValueError(f"end {end} is not after start {start}")
+        raise InputError(f"end {end} is not after start {start}", field="end")
     quarters = pd.date_range(start, end, freq="15min", inclusive="left")
     p = grid.sgen_p_mw[grid.profile_index(quarters)]
     hourly = p.reshape(-1, 4, p.shape[1]).mean(axis=1)
@@ -41,7 +43,7 @@ def renewable_actuals(grid, start: pd.Timestamp, end: pd.Timestamp) -> pd.DataFr
 def _utc(ts: object, name: str) -> pd.Timestamp:
     t = pd.Timestamp(ts)  # type: ignore[arg-type]
     if t.tzinfo is None:
-        raise ValueError(f"{name} {ts} has no UTC offset")
+        raise InputError(f"{name} {ts} has no UTC offset", field=name)
     return t.tz_convert("UTC")
 
 

@@ -17,6 +17,8 @@ from collections.abc import Callable
 
 import numpy as np
 
+from gridcore.errors import InputError
+
 #: MATPOWER's named columns (idx_bus, idx_gen, idx_brch; 1-based) and bus types.
 _MATPOWER_NAMES = {
     **dict(PQ=1, PV=2, REF=3, NONE=4),
@@ -66,7 +68,9 @@ def _run_statements(file: str, text: str, tables: dict[str, np.ndarray], base_mv
             if not active:
                 blocks.append(None)
             elif keyword != "if":
-                raise ValueError(f"{file}: line {number}: cannot carry out a MATLAB {keyword} loop")
+                raise InputError(
+                    f"{file}: line {number}: cannot carry out a MATLAB {keyword} loop", row=number
+                )
             else:
                 blocks.append(bool(np.all(_evaluate(file, number, stmt[2:], variables, tables, base_mva))))
             continue
@@ -81,9 +85,10 @@ def _run_statements(file: str, text: str, tables: dict[str, np.ndarray], base_mv
             continue
         match = _ASSIGN.match(stmt)
         if match is None:
-            raise ValueError(
+            raise InputError(
                 f"{file}: line {number}: cannot carry out the MATLAB statement {stmt!r}; save the case "
-                "without code (e.g. with MATPOWER's savecase) and try again"
+                "without code (e.g. with MATPOWER's savecase) and try again",
+                row=number,
             )
         value = _evaluate(file, number, match["expr"], variables, tables, base_mva)
         if match["var"]:
@@ -96,8 +101,10 @@ def _run_statements(file: str, text: str, tables: dict[str, np.ndarray], base_mv
         try:
             tables[table][rows, cols] = value  # type: ignore[index]
         except (IndexError, ValueError) as err:
-            raise ValueError(
-                f"{file}: line {number}: cannot assign to mpc.{table}({match['args']}): {err}"
+            raise InputError(
+                f"{file}: line {number}: cannot assign to mpc.{table}({match['args']}): {err}",
+                field=f"mpc.{table}",
+                row=number,
             ) from None
 
 
@@ -134,7 +141,11 @@ def _evaluate(
     def ref(m: re.Match[str]) -> str:
         table = m.group(1)
         if table not in tables:
-            raise ValueError(f"{file}: line {number}: mpc.{table} is not a table this reader knows")
+            raise InputError(
+                f"{file}: line {number}: mpc.{table} is not a table this reader knows",
+                field=f"mpc.{table}",
+                row=number,
+            )
         rows, cols = _selection(file, number, m.group(2), variables, tables, base_mva)
         refs.append(np.array(tables[table][rows, cols], dtype=np.float64))
         return f"__ref{len(refs) - 1}"
@@ -147,7 +158,9 @@ def _evaluate(
     try:
         return _eval_node(ast.parse(py.strip(), mode="eval").body, names)
     except (SyntaxError, KeyError, TypeError, ValueError, ArithmeticError) as err:
-        raise ValueError(f"{file}: line {number}: cannot evaluate {expr.strip()!r} ({err})") from None
+        raise InputError(
+            f"{file}: line {number}: cannot evaluate {expr.strip()!r} ({err})", row=number
+        ) from None
 
 
 def _replace_refs(expr: str, ref: Callable[[re.Match[str]], str]) -> str:
@@ -169,7 +182,7 @@ def _selection(
             split = i
             break
     if split < 0:
-        raise ValueError(f"{file}: line {number}: expected (rows, columns) in ({args})")
+        raise InputError(f"{file}: line {number}: expected (rows, columns) in ({args})", row=number)
     return tuple(
         _index(file, number, part.strip(), variables, tables, base_mva)
         for part in (args[:split], args[split + 1 :])
@@ -200,7 +213,7 @@ def _eval_node(node: ast.AST, names: dict) -> np.ndarray | float:
         return _OPERATORS[type(node.op)](_eval_node(node.left, names), _eval_node(node.right, names))
     if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id in _FUNCTIONS:
         return _FUNCTIONS[node.func.id](*[_eval_node(a, names) for a in node.args])
-    raise ValueError(f"unsupported expression {ast.unparse(node)!r}")
+    raise InputError(f"unsupported expression {ast.unparse(node)!r}")
 
 
 _OPERATORS = {

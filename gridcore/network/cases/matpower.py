@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, NamedTuple
 
 import numpy as np
 
+from gridcore.errors import InputError
 from gridcore.network.cases.conversion import _to_pandapower
 from gridcore.network.cases.matlab import _constant, _run_statements
 
@@ -92,14 +93,15 @@ def matpower_tables(path: str | Path) -> MatpowerCase:
     try:
         text = path.read_text()
     except UnicodeDecodeError as err:
-        raise ValueError(f"{path.name}: not a text file ({err})") from None
+        raise InputError(f"{path.name}: not a text file ({err})") from None
     tables: dict[str, np.ndarray] = {}
     for name, columns in _COLUMNS.items():
         rows = parse_file(name, text)
         if not rows:
-            raise ValueError(
+            raise InputError(
                 f"{path.name}: no mpc.{name} table found; a MATPOWER case defines "
-                f"mpc.{name} = [ ... ]; (is this a MATPOWER case file?)"
+                f"mpc.{name} = [ ... ]; (is this a MATPOWER case file?)",
+                field=f"mpc.{name}",
             )
         tables[name] = _numeric_table(path.name, name, rows, columns)
     base_mva = _base_mva(path.name, parse_file("baseMVA", text))
@@ -113,23 +115,37 @@ def _numeric_table(file: str, name: str, rows: list, columns: tuple[str, ...]) -
     width = len(rows[0])
     for i, row in enumerate(rows, start=1):
         if len(row) < len(columns):
-            raise ValueError(
+            raise InputError(
                 f"{file}: mpc.{name} row {i} has {len(row)} columns; a {name} row needs at least "
-                f"{len(columns)} ({', '.join(columns)})"
+                f"{len(columns)} ({', '.join(columns)})",
+                field=f"mpc.{name}",
+                row=i,
             )
         if len(row) != width:
-            raise ValueError(f"{file}: mpc.{name} row {i} has {len(row)} columns, row 1 has {width}")
+            raise InputError(
+                f"{file}: mpc.{name} row {i} has {len(row)} columns, row 1 has {width}",
+                field=f"mpc.{name}",
+                row=i,
+            )
         for j, value in enumerate(row):
             if isinstance(value, str):
                 row[j] = _constant(value)  # MATPOWER files may write 135/sqrt(3)
                 if row[j] is None:
                     col = columns[j] if j < len(columns) else f"column {j + 1}"
-                    raise ValueError(f"{file}: mpc.{name} row {i}, {col}: {value!r} is not a number")
+                    raise InputError(
+                        f"{file}: mpc.{name} row {i}, {col}: {value!r} is not a number",
+                        field=f"mpc.{name}.{col}",
+                        row=i,
+                    )
     table = np.asarray(rows, dtype=np.float64)
     bad = np.argwhere(np.isnan(table[:, : len(columns)]))
     if len(bad):
         i, j = bad[0]
-        raise ValueError(f"{file}: mpc.{name} row {i + 1}, {columns[j]}: NaN is not a valid value")
+        raise InputError(
+            f"{file}: mpc.{name} row {i + 1}, {columns[j]}: NaN is not a valid value",
+            field=f"mpc.{name}.{columns[j]}",
+            row=int(i) + 1,
+        )
     return table
 
 
@@ -142,9 +158,9 @@ def _base_mva(file: str, parsed: object) -> float:
     if isinstance(value, str):
         value = _constant(value)
     if not isinstance(value, int | float):
-        raise ValueError(f"{file}: mpc.baseMVA is missing or not a number ({parsed!r})")
+        raise InputError(f"{file}: mpc.baseMVA is missing or not a number ({parsed!r})", field="mpc.baseMVA")
     if not value > 0:
-        raise ValueError(f"{file}: mpc.baseMVA is {value}; it must be positive [MVA]")
+        raise InputError(f"{file}: mpc.baseMVA is {value}; it must be positive [MVA]", field="mpc.baseMVA")
     return value
 
 
@@ -155,30 +171,57 @@ def _checked(
     ids = bus[:, 0]
     for i, b in enumerate(ids, start=1):
         if b != int(b) or b < 0:
-            raise ValueError(f"{file}: mpc.bus row {i}: bus_i {b:g} is not a non-negative integer")
+            raise InputError(
+                f"{file}: mpc.bus row {i}: bus_i {b:g} is not a non-negative integer",
+                field="mpc.bus.bus_i",
+                row=i,
+                element=f"bus:{b:g}",
+            )
     seen: dict[int, int] = {}
     for i, b in enumerate(ids.astype(np.int64), start=1):
         if b in seen:
-            raise ValueError(f"{file}: mpc.bus rows {seen[b]} and {i} both define bus {b}")
+            raise InputError(
+                f"{file}: mpc.bus rows {seen[b]} and {i} both define bus {b}",
+                field="mpc.bus.bus_i",
+                row=i,
+                element=f"bus:{b}",
+            )
         seen[b] = i
     for i, t in enumerate(bus[:, 1], start=1):
         if t not in _BUS_TYPES:
-            raise ValueError(
-                f"{file}: mpc.bus row {i} (bus {int(ids[i - 1])}): type {t:g} is not 1, 2, 3 or 4"
+            raise InputError(
+                f"{file}: mpc.bus row {i} (bus {int(ids[i - 1])}): type {t:g} is not 1, 2, 3 or 4",
+                field="mpc.bus.type",
+                row=i,
+                element=f"bus:{int(ids[i - 1])}",
             )
     known = set(seen)
     for i, (f, t) in enumerate(branch[:, :2], start=1):
         for side, b in (("fbus", f), ("tbus", t)):
             if b not in known:
-                raise ValueError(f"{file}: mpc.branch row {i}: {side} {b:g} is not a bus of mpc.bus")
+                raise InputError(
+                    f"{file}: mpc.branch row {i}: {side} {b:g} is not a bus of mpc.bus",
+                    field=f"mpc.branch.{side}",
+                    row=i,
+                    element=f"bus:{b:g}",
+                )
     for i, b in enumerate(gen[:, 0], start=1):
         if b not in known:
-            raise ValueError(f"{file}: mpc.gen row {i}: bus {b:g} is not a bus of mpc.bus")
+            raise InputError(
+                f"{file}: mpc.gen row {i}: bus {b:g} is not a bus of mpc.bus",
+                field="mpc.gen.bus",
+                row=i,
+                element=f"bus:{b:g}",
+            )
     ref = ids[bus[:, 1] == 3]
     if len(ref) == 0:
-        raise ValueError(f"{file}: no reference bus: no row of mpc.bus has type 3")
+        raise InputError(f"{file}: no reference bus: no row of mpc.bus has type 3", field="mpc.bus.type")
     live_gen_buses = set(gen[gen[:, 7] > 0, 0])
     for b in ref:
         if b not in live_gen_buses:
-            raise ValueError(f"{file}: reference bus {b:g} (type 3) has no in-service generator in mpc.gen")
+            raise InputError(
+                f"{file}: reference bus {b:g} (type 3) has no in-service generator in mpc.gen",
+                field="mpc.gen",
+                element=f"bus:{b:g}",
+            )
     return bus, gen, branch

@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 
+from gridcore.errors import InputError
 from gridcore.network.cases.ids import CASE_BUS_ID
 
 if TYPE_CHECKING:
@@ -52,7 +53,7 @@ def read_pandapower_json(path: str | Path) -> pandapowerNet:
         text = path.read_text()
         doc = json.loads(text)
     except (UnicodeDecodeError, RecursionError, ValueError) as err:
-        raise ValueError(
+        raise InputError(
             f"{path.name}: not a pandapower JSON network ({type(err).__name__}: {err})"
         ) from None
     if not (
@@ -60,7 +61,7 @@ def read_pandapower_json(path: str | Path) -> pandapowerNet:
         and doc.get("_module") == "pandapower.auxiliary"
         and doc.get("_class") == "pandapowerNet"
     ):
-        raise ValueError(
+        raise InputError(
             f"{path.name}: not a pandapower JSON network (no pandapowerNet at its top; save the network "
             "with pandapower.to_json)"
         )
@@ -68,18 +69,20 @@ def read_pandapower_json(path: str | Path) -> pandapowerNet:
     try:
         net = pp.from_json_string(text)  # the text checked, not the file again
     except Exception as err:  # noqa: BLE001 (pandapower raises anything from JSON errors to KeyError)
-        raise ValueError(
+        raise InputError(
             f"{path.name}: not a pandapower JSON network ({type(err).__name__}: {err})"
         ) from None
     if net.bus.empty:
-        raise ValueError(f"{path.name}: the network has no bus")
+        raise InputError(f"{path.name}: the network has no bus", field="bus")
     slack_gen = net.gen["slack"].astype(bool) if "slack" in net.gen else pd.Series(False, index=net.gen.index)
     has_slack = (
         net.ext_grid["in_service"].astype(bool).any()
         or (slack_gen & net.gen["in_service"].astype(bool)).any()
     )
     if not has_slack:
-        raise ValueError(f"{path.name}: no slack: no external grid or slack generator is in service")
+        raise InputError(
+            f"{path.name}: no slack: no external grid or slack generator is in service", field="ext_grid"
+        )
     net.bus[CASE_BUS_ID] = net.bus.index.to_numpy()
     return net
 
@@ -115,18 +118,20 @@ def _refuse_foreign_types(file: str, doc: object) -> None:
         module, name = item["_module"], item["_class"]
         why = _foreign(module, name) if isinstance(module, str) and isinstance(name, str) else "not a name"
         if why:
-            raise ValueError(
+            raise InputError(
                 f"{file}: refused: it names the Python class {name!r} of module {module!r} ({why}); "
-                "a case may hold only the types pandapower itself writes, and nothing else is imported"
+                "a case may hold only the types pandapower itself writes, and nothing else is imported",
+                field="_class",
             )
         inner = item.get("_object")
         if isinstance(inner, str) and module.partition(".")[0] not in ("numpy", "builtins"):
             try:
                 stack.append(json.loads(inner))
             except (RecursionError, ValueError):
-                raise ValueError(
+                raise InputError(
                     f"{file}: refused: the {module}.{name} object holds text that is not JSON, "
-                    "which pandapower's loader would read as a file name or a network"
+                    "which pandapower's loader would read as a file name or a network",
+                    field="_object",
                 ) from None
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from gridcore.errors import InputError
 from gridcore.network.cases.matpower import read_matpower
 from gridcore.network.cases.pandapower_json import read_pandapower_json
 
@@ -41,7 +42,7 @@ def read_case(path: str | Path) -> pandapowerNet:
         return read_matpower(path)
     if suffix == ".json":
         return read_pandapower_json(path)
-    raise ValueError(
+    raise InputError(
         f"{path.name}: unsupported case format {suffix or '(no extension)'!r}; "
         "give a MATPOWER .m file or a pandapower .json network"
     )

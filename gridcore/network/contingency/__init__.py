@@ -34,7 +34,7 @@ share (:mod:`~gridcore.network.contingency.engine`), the check against the limit
 
 from gridcore.network.contingency.analysis import contingency_analysis
 from gridcore.network.contingency.engine import MAX_ITER, TOL_PU, Engine, Progress
-from gridcore.network.contingency.result import ContingencyResult
+from gridcore.network.contingency.result import ContingencyResult, ContingencySummary, CriticalOutage
 from gridcore.network.contingency.screening import DEFAULT_VM_BAND, WORSE_LOADING_PCT, WORSE_VM_PU
 
 __all__ = [
@@ -44,6 +44,8 @@ __all__ = [
     "WORSE_LOADING_PCT",
     "WORSE_VM_PU",
     "ContingencyResult",
+    "ContingencySummary",
+    "CriticalOutage",
     "Engine",
     "Progress",
     "contingency_analysis",

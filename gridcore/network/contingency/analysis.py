@@ -6,6 +6,7 @@ import time
 from collections.abc import Iterable, Mapping
 from typing import TYPE_CHECKING
 
+from gridcore.errors import InputError
 from gridcore.network.contingency.engine import Engine, Progress
 from gridcore.network.contingency.lightsim import _run_lightsim2grid
 from gridcore.network.contingency.outages import _OutageSelection
@@ -74,7 +75,7 @@ def contingency_analysis(
     """
     t0 = time.perf_counter()
     if engine not in ("lightsim2grid", "pandapower"):
-        raise ValueError(f"engine: {engine!r} is not 'lightsim2grid' or 'pandapower'")
+        raise InputError(f"engine: {engine!r} is not 'lightsim2grid' or 'pandapower'", field="engine")
     band = _band_per_bus(net, vm_band)
     select = _OutageSelection(net, elements)
     if engine == "lightsim2grid":

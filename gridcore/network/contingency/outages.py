@@ -8,6 +8,8 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 
+from gridcore.errors import InputError
+
 if TYPE_CHECKING:
     from pandapower.auxiliary import pandapowerNet
 
@@ -39,11 +41,21 @@ class _OutageSelection:
         self.candidates = []
         for kind, idx in elements:
             if kind not in ("line", "trafo"):
-                raise ValueError(f"elements: {kind!r} is not 'line' or 'trafo' (outage {kind} {idx})")
+                raise InputError(
+                    f"elements: {kind!r} is not 'line' or 'trafo' (outage {kind} {idx})",
+                    field="elements",
+                    element=f"{kind}:{idx}",
+                )
             if idx not in net[kind].index:
-                raise ValueError(f"elements: {kind} {idx} is not in net.{kind}")
+                raise InputError(
+                    f"elements: {kind} {idx} is not in net.{kind}", field="elements", element=f"{kind}:{idx}"
+                )
             if not bool(net[kind].at[idx, "in_service"]):
-                raise ValueError(f"elements: {kind} {idx} is already out of service in the base case")
+                raise InputError(
+                    f"elements: {kind} {idx} is already out of service in the base case",
+                    field="elements",
+                    element=f"{kind}:{idx}",
+                )
             self.candidates.append((kind, int(idx)))
 
     def __call__(self, base_vm: np.ndarray) -> list[tuple[str, int]]:
@@ -58,7 +70,11 @@ class _OutageSelection:
                 energized[k] = supplied[rows[ends[0]]].to_numpy() | supplied[rows[ends[1]]].to_numpy()
         if self.explicit and not energized.all():
             kind, idx = self.candidates[int(np.flatnonzero(~energized)[0])]
-            raise ValueError(f"elements: {kind} {idx} is not energized in the base case")
+            raise InputError(
+                f"elements: {kind} {idx} is not energized in the base case",
+                field="elements",
+                element=f"{kind}:{idx}",
+            )
         return [c for c, e in zip(self.candidates, energized, strict=True) if e]
 
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from typing import Any
 
 import numpy as np
@@ -101,8 +101,8 @@ class ContingencyResult:
         """
         return self.outages[self.outages["critical"]].sort_values("rank")
 
-    def summary(self, top: int = 10) -> dict[str, Any]:
-        """JSON-ready summary: counts, seconds taken and the ``top`` critical outages.
+    def report(self, top: int = 10) -> ContingencySummary:
+        """The summary of the analysis: counts, seconds taken and the ``top`` critical outages.
 
         Parameters
         ----------
@@ -111,49 +111,132 @@ class ContingencyResult:
 
         Returns
         -------
-        dict
-            ``engine``, ``n_cases``, ``seconds`` [s], ``loading_limit_pct`` [%], ``n_diverged``,
-            ``n_islanding``, ``load_lost_mw_max`` [MW], ``n_with_overloads``,
-            ``n_with_voltage_violations``, ``n_critical`` and ``critical`` (records with ``outage_type``,
-            ``outage_element``, ``name``, ``rank``, ``converged``, ``n_islanded_buses``, ``load_lost_mw``,
-            ``gen_lost_mw``, ``n_overloads``, ``n_voltage_violations``, ``n_new_violations``,
-            ``max_loading_pct``, ``max_loading_element``, ``vm_min_pu``, ``vm_max_pu``).
+        ContingencySummary
+            Its :meth:`~ContingencySummary.to_dict` is the JSON of :meth:`summary`.
         """
         o = self.outages
         crit = self.critical().head(top).reset_index()
-        cols = [
-            "outage_type",
-            "outage_element",
-            "name",
-            "rank",
-            "converged",
-            "n_islanded_buses",
-            "load_lost_mw",
-            "gen_lost_mw",
-            "n_overloads",
-            "n_voltage_violations",
-            "n_new_violations",
-            "max_loading_pct",
-            "max_loading_element",
-            "vm_min_pu",
-            "vm_max_pu",
-        ]
-        records = [
-            {k: _json_value(v) for k, v in row.items()} for row in crit[cols].to_dict(orient="records")
-        ]
-        return {
-            "engine": self.engine,
-            "n_cases": self.n_cases,
-            "seconds": round(self.seconds, 4),
-            "loading_limit_pct": self.loading_limit,
-            "n_diverged": int((~o["converged"]).sum()),
-            "n_islanding": int(o["islanded"].sum()),
-            "load_lost_mw_max": _json_value(o["load_lost_mw"].max()) if len(o) else 0.0,
-            "n_with_overloads": int((o["n_overloads"] > 0).sum()),
-            "n_with_voltage_violations": int((o["n_voltage_violations"] > 0).sum()),
-            "n_critical": int(o["critical"].sum()),
-            "critical": records,
-        }
+        names = [f.name for f in fields(CriticalOutage)]
+        critical = tuple(
+            CriticalOutage(**{k: _json_value(v) for k, v in row.items()})
+            for row in crit[names].to_dict(orient="records")
+        )
+        return ContingencySummary(
+            engine=self.engine,
+            n_cases=self.n_cases,
+            seconds=round(self.seconds, 4),
+            loading_limit_pct=self.loading_limit,
+            n_diverged=int((~o["converged"]).sum()),
+            n_islanding=int(o["islanded"].sum()),
+            load_lost_mw_max=_json_value(o["load_lost_mw"].max()) if len(o) else 0.0,
+            n_with_overloads=int((o["n_overloads"] > 0).sum()),
+            n_with_voltage_violations=int((o["n_voltage_violations"] > 0).sum()),
+            n_critical=int(o["critical"].sum()),
+            critical=critical,
+        )
+
+    def summary(self, top: int = 10) -> dict[str, Any]:
+        """JSON-ready summary: :meth:`report` as plain data (the JSON of ``gridflow grid contingency``).
+
+        Returns
+        -------
+        dict
+            ``engine``, ``n_cases``, ``seconds`` [s], ``loading_limit_pct`` [%], ``n_diverged``,
+            ``n_islanding``, ``load_lost_mw_max`` [MW], ``n_with_overloads``,
+            ``n_with_voltage_violations``, ``n_critical`` and ``critical`` (records of
+            :class:`CriticalOutage`).
+        """
+        return self.report(top).to_dict()
+
+
+@dataclass(frozen=True)
+class CriticalOutage:
+    """One critical outage as the summary lists it (NaN metrics of a diverged outage are None).
+
+    Attributes
+    ----------
+    outage_type : str
+        ``line`` or ``trafo``.
+    outage_element : int
+        Its pandapower index.
+    name : str
+    rank : int
+        1 = most critical.
+    converged : bool
+    n_islanded_buses : int
+    load_lost_mw, gen_lost_mw : float
+        Load and generation on the islanded buses [MW].
+    n_overloads, n_voltage_violations, n_new_violations : int
+    max_loading_pct : float or None
+        Highest branch loading [%].
+    max_loading_element : str or None
+        Its branch (e.g. ``line 12``).
+    vm_min_pu, vm_max_pu : float or None
+        Voltage extremes over the energized buses [p.u.].
+    """
+
+    outage_type: str
+    outage_element: int
+    name: str
+    rank: int
+    converged: bool
+    n_islanded_buses: int
+    load_lost_mw: float | None
+    gen_lost_mw: float | None
+    n_overloads: int
+    n_voltage_violations: int
+    n_new_violations: int
+    max_loading_pct: float | None
+    max_loading_element: str | None
+    vm_min_pu: float | None
+    vm_max_pu: float | None
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready record, keys in the order of the attributes."""
+        return {f.name: getattr(self, f.name) for f in fields(self)}
+
+
+@dataclass(frozen=True)
+class ContingencySummary:
+    """The figures of an N-1 analysis: what ``gridflow grid contingency`` reports.
+
+    Attributes
+    ----------
+    engine : str
+        ``lightsim2grid`` or ``pandapower``.
+    n_cases : int
+        Outages studied.
+    seconds : float
+        Time taken [s] (4 decimals).
+    loading_limit_pct : float
+        Loading limit of the branches [%].
+    n_diverged, n_islanding : int
+        Outages whose power flow diverged; that cut some bus off from every slack.
+    load_lost_mw_max : float or None
+        Most load lost by one outage [MW].
+    n_with_overloads, n_with_voltage_violations, n_critical : int
+        Outages with an overload; with a voltage violation; critical.
+    critical : tuple of CriticalOutage
+        The most critical outages, rank 1 first.
+    """
+
+    engine: str
+    n_cases: int
+    seconds: float
+    loading_limit_pct: float
+    n_diverged: int
+    n_islanding: int
+    load_lost_mw_max: float | None
+    n_with_overloads: int
+    n_with_voltage_violations: int
+    n_critical: int
+    critical: tuple[CriticalOutage, ...]
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready figures, keys in the order of the attributes (``critical`` as a list of records)."""
+        out = {f.name: getattr(self, f.name) for f in fields(self)}
+        out["critical"] = [c.to_dict() for c in self.critical]
+        return out
 
 
 def _json_value(v: Any) -> Any:

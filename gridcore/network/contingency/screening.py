@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 
+from gridcore.errors import InputError
 from gridcore.network.contingency.engine import _Batch
 from gridcore.network.contingency.outages import _names
 from gridcore.network.contingency.ranking import _rank
@@ -51,9 +52,10 @@ def _band_per_bus(
     if isinstance(vm_band, Mapping):
         levels = sorted((float(k), (float(lo), float(hi))) for k, (lo, hi) in vm_band.items())
         if not levels or levels[0][0] > vn.min():
-            raise ValueError(
+            raise InputError(
                 f"vm_band: no band for buses below {levels[0][0] if levels else 0} kV "
-                f"(lowest bus vn_kv {vn.min()} kV); add a level at 0.0"
+                f"(lowest bus vn_kv {vn.min()} kV); add a level at 0.0",
+                field="vm_band",
             )
         lows = np.array([lv for lv, _ in levels])
         which = np.searchsorted(lows, vn, side="right") - 1
@@ -63,7 +65,7 @@ def _band_per_bus(
         lo_v, hi_v = (float(v) for v in vm_band)
         lo, hi = np.full(len(vn), lo_v), np.full(len(vn), hi_v)
     if np.any(lo >= hi):
-        raise ValueError(f"vm_band: vm_min must be below vm_max, got {vm_band}")
+        raise InputError(f"vm_band: vm_min must be below vm_max, got {vm_band}", field="vm_band")
     return lo, hi
 
 

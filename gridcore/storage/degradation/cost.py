@@ -23,6 +23,7 @@ from types import MappingProxyType
 import numpy as np
 import pandas as pd
 
+from gridcore.errors import InputError
 from gridcore.storage.degradation.aging import cycle_life_efc
 from gridcore.storage.degradation.chemistry import CHEMISTRIES, EOL_SOH
 
@@ -79,9 +80,11 @@ def throughput_cost_eur_per_mwh(
     bad = ~((lo >= 0) & (lo < hi) & (hi <= 1))
     if bad.any():
         b = fleet.index[np.flatnonzero(bad)[0]]
-        raise ValueError(
+        raise InputError(
             f"fleet.soc_min_frac/soc_max_frac: window {fleet.at[b, 'soc_min_frac']}-"
-            f"{fleet.at[b, 'soc_max_frac']} of battery {b} is not within 0-1"
+            f"{fleet.at[b, 'soc_max_frac']} of battery {b} is not within 0-1",
+            field="soc_min_frac",
+            element=f"battery:{b}",
         )
     cost = replacement_costs(fleet, replacement_cost_eur_per_kwh) * 1000.0  # EUR/MWh of capacity
     life = cycle_life_efc(
@@ -114,13 +117,21 @@ def replacement_costs(
         unknown = ~fleet["kind"].isin(list(table))
         if unknown.any():
             b = fleet.index[unknown][0]
-            raise ValueError(f"fleet.kind: {fleet.at[b, 'kind']!r} of battery {b} has no replacement cost")
+            raise InputError(
+                f"fleet.kind: {fleet.at[b, 'kind']!r} of battery {b} has no replacement cost",
+                field="kind",
+                element=f"battery:{b}",
+            )
         out = fleet["kind"].map(table).astype(float)
     if "replacement_cost_eur_per_kwh" in fleet and replacement_cost_eur_per_kwh is None:
         out = fleet["replacement_cost_eur_per_kwh"].astype(float).fillna(out)
     missing = out.isna()
     if missing.any():
-        raise ValueError(f"replacement_cost_eur_per_kwh: no value for battery {out.index[missing][0]}")
+        raise InputError(
+            f"replacement_cost_eur_per_kwh: no value for battery {out.index[missing][0]}",
+            field="replacement_cost_eur_per_kwh",
+            element=f"battery:{out.index[missing][0]}",
+        )
     return out
 
 
@@ -137,12 +148,17 @@ def check_fleet_columns(fleet: pd.DataFrame, columns: tuple[str, ...]) -> None:
     """
     missing = [c for c in columns if c not in fleet.columns]
     if missing:
-        raise ValueError(f"fleet: missing column {missing[0]!r} (have {', '.join(map(str, fleet.columns))})")
+        raise InputError(
+            f"fleet: missing column {missing[0]!r} (have {', '.join(map(str, fleet.columns))})",
+            field=missing[0],
+        )
     if "chemistry" in columns:
         bad = ~fleet["chemistry"].isin(CHEMISTRIES)
         if bad.any():
             b = fleet.index[bad][0]
-            raise ValueError(
+            raise InputError(
                 f"fleet.chemistry: {fleet.at[b, 'chemistry']!r} of battery {b} is not one of "
-                f"{', '.join(CHEMISTRIES)}"
+                f"{', '.join(CHEMISTRIES)}",
+                field="chemistry",
+                element=f"battery:{b}",
             )

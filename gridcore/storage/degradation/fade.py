@@ -12,6 +12,7 @@ from dataclasses import dataclass
 import numpy as np
 from numpy.typing import ArrayLike
 
+from gridcore.errors import InputError
 from gridcore.storage.degradation.chemistry import (
     CHEMISTRIES,
     LAM_INITIAL,
@@ -67,7 +68,11 @@ class FadeState:
         bad = ~np.isin(chem, CHEMISTRIES)
         if bad.any():
             i = int(np.flatnonzero(bad)[0])
-            raise ValueError(f"chemistry: {str(chem[i])!r} at row {i} is not one of {', '.join(CHEMISTRIES)}")
+            raise InputError(
+                f"chemistry: {str(chem[i])!r} at row {i} is not one of {', '.join(CHEMISTRIES)}",
+                field="chemistry",
+                row=i,
+            )
         zero = np.zeros(chem.shape)
         lam = np.where(chem == "NMC", LAM_INITIAL, 0.0)
         return cls(chem, zero.copy(), zero.copy(), lam, zero.copy(), zero.copy())

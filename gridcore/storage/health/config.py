@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
+from gridcore.errors import InputError
 from gridcore.storage.degradation import EFC_PER_YEAR, EOL_SOH, check_fleet_columns
 
 #: Fleet columns the health needs.
@@ -71,8 +72,10 @@ class HealthConfig:
     def __post_init__(self) -> None:
         """Check that ``0 < alarm_soh <= warn_soh <= 1``."""
         if not 0.0 < self.alarm_soh <= self.warn_soh <= 1.0:
-            raise ValueError(
-                f"health thresholds: need 0 < alarm_soh ({self.alarm_soh}) <= warn_soh ({self.warn_soh}) <= 1"
+            raise InputError(
+                f"health thresholds: need 0 < alarm_soh ({self.alarm_soh}) <= warn_soh ({self.warn_soh}) "
+                "<= 1",
+                field="alarm_soh",
             )
 
 
@@ -80,7 +83,9 @@ def _utc_naive(ts: pd.Timestamp | str, name: str) -> pd.Timestamp:
     """A UTC timestamp as naive UTC (the store's convention); a naive input is an error."""
     t = pd.Timestamp(ts)
     if t.tzinfo is None:
-        raise ValueError(f"{name}: {t} has no time zone; give it in UTC (e.g. {t:%Y-%m-%dT%H:%M}Z)")
+        raise InputError(
+            f"{name}: {t} has no time zone; give it in UTC (e.g. {t:%Y-%m-%dT%H:%M}Z)", field=name
+        )
     return t.tz_convert("UTC").tz_localize(None)
 
 
@@ -95,12 +100,19 @@ def check_fleet(fleet: pd.DataFrame) -> None:
     check_fleet_columns(fleet, FLEET_COLUMNS)
     when = fleet["commissioned"]
     if not isinstance(when.dtype, pd.DatetimeTZDtype):
-        raise ValueError("fleet.commissioned: timestamps must be tz-aware UTC (e.g. 2014-05-01T00:00Z)")
+        raise InputError(
+            "fleet.commissioned: timestamps must be tz-aware UTC (e.g. 2014-05-01T00:00Z)",
+            field="commissioned",
+        )
     for col in ("energy_mwh", "eta_charge", "eta_discharge"):
         bad = ~(fleet[col].astype(float) > 0)
         if bad.any():
             b = fleet.index[bad][0]
-            raise ValueError(f"fleet.{col}: {fleet.at[b, col]} of battery {b} must be > 0")
+            raise InputError(
+                f"fleet.{col}: {fleet.at[b, col]} of battery {b} must be > 0",
+                field=col,
+                element=f"battery:{b}",
+            )
 
 
 def assumed_use(fleet: pd.DataFrame, config: HealthConfig = HealthConfig()) -> pd.DataFrame:
@@ -126,7 +138,11 @@ def assumed_use(fleet: pd.DataFrame, config: HealthConfig = HealthConfig()) -> p
     unknown = ~fleet["kind"].isin(list(config.efc_per_year))
     if unknown.any():
         b = fleet.index[unknown][0]
-        raise ValueError(f"fleet.kind: {fleet.at[b, 'kind']!r} of battery {b} has no assumed EFC per year")
+        raise InputError(
+            f"fleet.kind: {fleet.at[b, 'kind']!r} of battery {b} has no assumed EFC per year",
+            field="kind",
+            element=f"battery:{b}",
+        )
     per_day = fleet["kind"].map(config.efc_per_year).astype(float) / 365.25
     lo = fleet["soc_min_frac"].astype(float)
     hi = fleet["soc_max_frac"].astype(float)

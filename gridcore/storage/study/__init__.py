@@ -88,6 +88,7 @@ from gridcore.storage.study.simulation import (
 )
 from gridcore.storage.study.sites import AREA_IMPORT_LIMIT_MW, no_storage_curtailment_mwh, study_sites
 from gridcore.storage.study.store import write_study
+from gridcore.storage.study.summary import StudySummary, study_summary
 from gridcore.storage.study.tradeoff import degradation_tradeoff
 from gridcore.storage.study.year import YearRun, run_year
 
@@ -99,6 +100,7 @@ __all__ = [
     "Progress",
     "StudyConfig",
     "StudyResult",
+    "StudySummary",
     "YearRun",
     "allocate",
     "degradation_tradeoff",
@@ -112,6 +114,7 @@ __all__ = [
     "study_periods",
     "study_sites",
     "study_steps",
+    "study_summary",
     "utc_hour",
     "week_inputs",
     "with_storage",

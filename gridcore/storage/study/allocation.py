@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from gridcore.errors import InputError
 from gridcore.storage.degradation import throughput_cost_eur_per_mwh
 from gridcore.storage.study.config import STRATEGIES
 
@@ -52,7 +53,9 @@ def allocate(
         share = pv / pv.sum()
     elif strategy in ("constrained_feeders", "central"):
         if curt.sum() <= 0:
-            raise ValueError(f"strategy {strategy!r}: no site curtails without storage, nothing to rank")
+            raise InputError(
+                f"strategy {strategy!r}: no site curtails without storage, nothing to rank", field="strategy"
+            )
         if strategy == "central":
             share = np.zeros(n)
             share[int(np.argmax(curt))] = 1.0
@@ -63,7 +66,7 @@ def allocate(
             weight = np.where(sites["feeder"].isin(top).to_numpy(), curt, 0.0)
             share = weight / weight.sum()
     else:
-        raise ValueError(f"strategy {strategy!r} is not one of {', '.join(STRATEGIES)}")
+        raise InputError(f"strategy {strategy!r} is not one of {', '.join(STRATEGIES)}", field="strategy")
     return pd.Series(share * total_mwh, index=sites.index, name="energy_mwh")
 
 

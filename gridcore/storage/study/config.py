@@ -11,6 +11,7 @@ from dataclasses import dataclass
 
 import pandas as pd
 
+from gridcore.errors import InputError
 from gridcore.storage.plan import PRICE_EXPORT_EUR_PER_MWH, PRICE_IMPORT_EUR_PER_MWH
 
 #: Allocation strategies, in the order of the tables.
@@ -69,26 +70,34 @@ class StudyConfig:
     def __post_init__(self) -> None:
         """Check sizes, duration, weeks and multipliers."""
         if not self.size_factors or min(self.size_factors) <= 0:
-            raise ValueError(f"size_factors: need at least one size, all > 0 (got {self.size_factors})")
+            raise InputError(
+                f"size_factors: need at least one size, all > 0 (got {self.size_factors})",
+                field="size_factors",
+            )
         if self.duration_h <= 0 or self.base_mwh_per_mw <= 0:
-            raise ValueError(
-                f"duration_h ({self.duration_h}) and base_mwh_per_mw ({self.base_mwh_per_mw}) must be > 0"
+            raise InputError(
+                f"duration_h ({self.duration_h}) and base_mwh_per_mw ({self.base_mwh_per_mw}) must be > 0",
+                field="duration_h",
             )
         if self.weeks < 1:
-            raise ValueError(f"weeks: need at least 1 (got {self.weeks})")
+            raise InputError(f"weeks: need at least 1 (got {self.weeks})", field="weeks")
         if min(self.cost_multipliers, default=0.0) < 0:
-            raise ValueError(f"cost_multipliers: must be >= 0 (got {self.cost_multipliers})")
+            raise InputError(
+                f"cost_multipliers: must be >= 0 (got {self.cost_multipliers})", field="cost_multipliers"
+            )
         if not 0 < self.top_feeder_frac <= 1:
-            raise ValueError(f"top_feeder_frac: must be in (0, 1] (got {self.top_feeder_frac})")
+            raise InputError(
+                f"top_feeder_frac: must be in (0, 1] (got {self.top_feeder_frac})", field="top_feeder_frac"
+            )
 
 
 def utc_hour(name: str, value: str | pd.Timestamp) -> pd.Timestamp:
     """``value`` as a UTC hour; a naive or off-the-hour time is an error naming ``name``."""
     ts = pd.Timestamp(value)
     if ts.tz is None:
-        raise ValueError(f"{name} {value!r} must be timezone-aware (UTC), e.g. 2016-07-01T00:00Z")
+        raise InputError(f"{name} {value!r} must be timezone-aware (UTC), e.g. 2016-07-01T00:00Z", field=name)
     if ts != ts.floor("h"):
-        raise ValueError(f"{name} {value!r} is not on the hour")
+        raise InputError(f"{name} {value!r} is not on the hour", field=name)
     return ts.tz_convert("UTC")
 
 

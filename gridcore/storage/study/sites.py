@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from gridcore.errors import InputError
 from gridcore.network.grid import GridModel
 from gridcore.storage.fleet import KIND_PARAMETERS, FleetSpec, peak_output_frac, site_profiles
 
@@ -50,7 +51,9 @@ def study_sites(
     area = sgen[(sgen["type"] == "lv_RES") & sgen["bus"].isin(load_at.index)]
     plants = sgen[sgen["type"] == "PV_MV"]
     if not len(area) and not len(plants):
-        raise ValueError("grid.sgen: no lv_RES generator at a load bus and no PV_MV plant to study")
+        raise InputError(
+            "grid.sgen: no lv_RES generator at a load bus and no PV_MV plant to study", field="sgen"
+        )
     peak = peak_output_frac(grid)
     frames = [
         pd.DataFrame(

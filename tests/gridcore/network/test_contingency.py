@@ -396,3 +396,41 @@ def test_base_case_that_does_not_converge_is_an_error() -> None:
     for engine in ("lightsim2grid", "pandapower"):
         with pytest.raises(RuntimeError, match="base case does not converge"):
             contingency_analysis(collapse_net(400.0), engine=engine)
+
+
+def test_the_typed_summary_is_the_json_summary() -> None:
+    """``report`` is typed; ``to_dict`` is the JSON: keys in order, the critical outages as records."""
+    from gridcore.network.contingency import ContingencySummary, CriticalOutage
+
+    net = collapse_net(350.0)
+    pv = pp.create_bus(net, 110.0)
+    pp.create_line_from_parameters(net, 1, pv, 5.0, 0.12, 0.4, 9.0, 0.6)
+    pp.create_sgen(net, pv, 150.0)
+    r = contingency_analysis(net, engine="pandapower")
+    report = r.report(top=2)
+    assert isinstance(report, ContingencySummary) and all(
+        isinstance(c, CriticalOutage) for c in report.critical
+    )
+    assert (report.n_cases, report.n_diverged, report.n_critical, len(report.critical)) == (3, 3, 3, 2)
+    assert [(c.outage_type, c.outage_element, c.rank) for c in report.critical] == [
+        ("line", 0, 1),
+        ("line", 1, 2),
+    ]
+    assert report.critical[0].converged is False and report.critical[0].max_loading_pct is None
+    d = report.to_dict()
+    assert list(d) == [
+        "engine",
+        "n_cases",
+        "seconds",
+        "loading_limit_pct",
+        "n_diverged",
+        "n_islanding",
+        "load_lost_mw_max",
+        "n_with_overloads",
+        "n_with_voltage_violations",
+        "n_critical",
+        "critical",
+    ]
+    assert list(d["critical"][0])[:4] == ["outage_type", "outage_element", "name", "rank"]
+    assert d == r.summary(top=2) and d["critical"][1]["outage_element"] == 1
+    json.dumps(d, allow_nan=False)

@@ -108,3 +108,52 @@ def test_limits_use_the_one_band_definition(case) -> None:
         Limits(voltage_bands={"XV": (0.9, 1.1)})
     with pytest.raises(ValueError, match="voltage band MV: lower bound 1.1"):
         Limits(voltage_bands={"MV": (1.1, 0.9)})
+
+
+def test_the_summary_is_typed_and_is_the_json(case) -> None:
+    from gridcore.network.timeseries import TimeSeriesSummary, timeseries_summary
+
+    grid, net, times, lp, lq, sp = case
+    res = run_timeseries(net, times, lp * 3, lq * 3, sp)
+    limits = Limits(loading_pct=0.8 * float(np.nanmax(res.line_loading_pct.values)))
+    flags = constraint_flags(res, net.bus["vn_kv"], limits)
+    feeders = derive_feeders(grid)
+    ranking, headroom = bottlenecks(res, grid.line["from_bus"].map(feeders.bus_feeder).dropna(), limits)
+    topologies = [{"from": times[0], "hours": 4, "changes": [], "fingerprint": grid.fingerprint}]
+    s = timeseries_summary(
+        res,
+        flags,
+        ranking,
+        headroom,
+        start=times[0],
+        load_source="profiles",
+        topologies=topologies,
+        written="store/grid_state",
+        seconds=1.23456,
+    )
+    assert isinstance(s, TimeSeriesSummary)
+    assert (s.start, s.hours, s.converged_hours, s.seconds) == ("2016-07-01T10:00Z", 4, 4, 1.235)
+    assert s.violation_hours["line_overload"] == int(flags["line_overload"].any(axis=1).sum()) > 0
+    assert s.max_line_loading_pct == round(float(res.line_loading_pct.max().max()), 3)
+    assert s.vm_min_pu == round(float(res.vm_pu.min().min()), 5)
+    assert len(s.bottlenecks) == min(10, len(ranking)) and s.bottlenecks[0]["id"] == ranking.iloc[0]["id"]
+    d = s.to_dict()
+    assert list(d) == [
+        "start",
+        "hours",
+        "engine",
+        "load_source",
+        "pv_source",
+        "converged_hours",
+        "topologies",
+        "violation_hours",
+        "max_line_loading_pct",
+        "vm_min_pu",
+        "vm_max_pu",
+        "bottlenecks",
+        "headroom",
+        "written",
+        "solve_seconds",
+        "seconds",
+    ]
+    assert d["topologies"] == topologies and isinstance(d["headroom"], list)

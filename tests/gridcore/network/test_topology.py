@@ -41,18 +41,36 @@ def test_outage_and_switching_follow_the_hour(tmp_path) -> None:
     state = describe_topology(during, grid)
     # the feeder's buses lose their supply path: islanded and reported, never hidden
     lost = [b for b, f in base.bus_feeder.items() if f == feeder]
-    assert set(lost) <= set(state["islanded_buses"]) and state["islanded_load_mw"] > 0
-    assert set(state["buses_changed_feeder"]) == set(lost)
+    assert set(lost) <= set(state.islanded_buses) and state.islanded_load_mw > 0
+    assert set(state.buses_changed_feeder) == set(lost)
     # the forecast's series follow: the feeder's load points are no longer in that feeder
     series = grid_series(during, derive_feeders(during))
     assert (series["feeder"] == feeder).sum() == 0
-    assert state["fingerprint"] != grid.fingerprint
+    assert state.fingerprint != grid.fingerprint
+    # its JSON: the command's keys in order, the lists as they are
+    assert state.to_dict() == {
+        "fingerprint": state.fingerprint,
+        "feeders": state.feeders,
+        "islanded_buses": state.islanded_buses,
+        "islanded_load_mw": state.islanded_load_mw,
+        "meshed_buses": state.meshed_buses,
+        "buses_changed_feeder": state.buses_changed_feeder,
+    }
+    assert list(state.to_dict()) == [
+        "fingerprint",
+        "feeders",
+        "islanded_buses",
+        "islanded_load_mw",
+        "meshed_buses",
+        "buses_changed_feeder",
+    ]
+    assert "buses_changed_feeder" not in describe_topology(during).to_dict()
     # closing an open loop switch restores supply to part of the feeder (and may mesh others)
     open_sw = grid.switch.index[~grid.switch["closed"].astype(bool)]
     restored = None
     for sw in open_sw:
         trial = topology_at(during, [make_change(grid, "switch", int(sw), closed=True)])
-        if len(describe_topology(trial)["islanded_buses"]) < len(state["islanded_buses"]):
+        if len(describe_topology(trial).islanded_buses) < len(state.islanded_buses):
             restored = int(sw)
             break
     assert restored is not None
@@ -69,7 +87,7 @@ def test_outage_and_switching_follow_the_hour(tmp_path) -> None:
         )
     )
     at_ten = topology_at(grid, log.in_force(pd.Timestamp("2016-07-01T10:00Z")))
-    assert len(describe_topology(at_ten)["islanded_buses"]) < len(state["islanded_buses"])
+    assert len(describe_topology(at_ten).islanded_buses) < len(state.islanded_buses)
     after = topology_at(grid, log.in_force(pd.Timestamp("2016-07-01T16:00Z")))
     assert after.fingerprint == grid.fingerprint  # the outage ended: back to normal
     # a cancelled change is no longer in force, and the log keeps both records
@@ -82,7 +100,7 @@ def test_meshing_is_reported() -> None:
     grid = load_grid()
     open_sw = grid.switch.index[~grid.switch["closed"].astype(bool)]
     closed = topology_at(grid, [make_change(grid, "switch", int(s), closed=True) for s in open_sw])
-    assert len(describe_topology(closed)["meshed_buses"]) > 0
+    assert len(describe_topology(closed).meshed_buses) > 0
 
 
 def test_bad_changes_are_refused(tmp_path) -> None:
@@ -106,4 +124,4 @@ def test_bad_changes_are_refused(tmp_path) -> None:
     by_name = make_change(grid, "line", str(grid.line.at[3, "name"]))
     assert by_name["element"] == 3 and by_name["in_service"] is False
     trafo = topology_at(grid, [make_change(grid, "trafo", int(t)) for t in grid.trafo.index])
-    assert describe_topology(trafo)["feeders"] == 0  # no transformer in service: nothing is fed
+    assert describe_topology(trafo).feeders == 0  # no transformer in service: nothing is fed

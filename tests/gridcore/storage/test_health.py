@@ -236,3 +236,64 @@ def test_fleet_temperature_column_is_used() -> None:
     cool = fleet_health(fleet.assign(temp_c=15.0), None, T0)
     assert (hot.units["fade_calendar"] >= cool.units["fade_calendar"]).all()
     assert (hot.units["fade_calendar"].iloc[:3] > cool.units["fade_calendar"].iloc[:3]).all()
+
+
+def test_the_typed_report_is_the_json_summary() -> None:
+    """``report`` is typed (units as :class:`UnitHealth`); ``summary`` is its JSON, keys in order."""
+    from gridcore.storage.health.result import HealthSummary, UnitHealth
+
+    fleet = make_fleet()
+    depth = np.array([0.9, 0.3, 0.3, 0.3])
+    schedules = [
+        make_schedule(T0 + pd.Timedelta(days=d), fleet, hours=24, cycles_per_day=6, depth=depth)
+        for d in range(20)
+    ]
+    at = T0 + pd.Timedelta(days=20)
+    health = fleet_health(
+        fleet, in_force(schedules), at, HealthConfig(warn_soh=0.95, alarm_soh=0.9, recent_days=7)
+    )
+    report = health.report()
+    assert isinstance(report, HealthSummary)
+    assert (
+        report.units == 4 and report.at == "2016-07-21T00:00Z" and report.history_start == "2016-07-01T00:00Z"
+    )
+    assert report.warn_soh_pct == 95.0 and report.alarm_soh_pct == 90.0
+    assert report.near_end_of_life == (
+        UnitHealth(
+            battery="B0001",
+            kind=str(fleet.at["B0001", "kind"]),
+            soh_pct=round(100 * float(health.units.at["B0001", "soh"]), 2),
+            efc=round(float(health.units.at["B0001", "efc"]), 1),
+            years_to_eol=round(float(health.units.at["B0001", "years_to_eol"]), 2),
+        ),
+    )
+    assert report.alarms == ()
+    assert report.soh_min_pct == report.near_end_of_life[0].soh_pct
+    d = report.to_dict()
+    assert d == health.summary()
+    assert list(d) == [
+        "units",
+        "at",
+        "history_start",
+        "soh_mean_pct",
+        "soh_min_pct",
+        "efc_mean",
+        "efc_stored_mean",
+        "fade_calendar_mean_pct",
+        "fade_cycle_mean_pct",
+        "years_to_eol_min",
+        "warn_soh_pct",
+        "alarm_soh_pct",
+        "near_end_of_life",
+        "alarms",
+    ]
+    assert d["near_end_of_life"] == [
+        {
+            "battery": "B0001",
+            "kind": report.near_end_of_life[0].kind,
+            "soh_pct": report.near_end_of_life[0].soh_pct,
+            "efc": report.near_end_of_life[0].efc,
+            "years_to_eol": report.near_end_of_life[0].years_to_eol,
+        }
+    ]
+    assert d["alarms"] == []

@@ -173,9 +173,10 @@ def test_batches_and_assemble_errors() -> None:
         batches(5, 0)
     site = sunny_site(n=4, hours=24)
     r = schedule_batch(site.subset(slice(0, 2)))
-    with pytest.raises(ValueError, match="not at all"):
+    # batches that miss or repeat a unit are a bug in the fan-out, not bad input: no InputError
+    with pytest.raises(RuntimeError, match="not at all"):
         assemble(site, [r])
-    with pytest.raises(ValueError, match="twice"):
+    with pytest.raises(RuntimeError, match="twice"):
         assemble(site, [r, r, schedule_batch(site.subset(slice(2, 4)))])
 
 
@@ -244,3 +245,49 @@ def test_feeder_limit_couples_the_batteries_of_a_feeder() -> None:
         from gridcore.storage.schedule import schedule_feeder
 
         schedule_feeder(site, np.zeros(3), 1.0)
+
+
+def test_the_typed_report_is_the_json_summary() -> None:
+    """``fleet_report`` is typed; ``fleet_summary`` is its JSON with the keys, order and rounding it had."""
+    from gridcore.storage.plan import FleetSummary, KindUtilization, PerBaseline, fleet_report
+
+    site = sunny_site(n=6, hours=48)
+    site.units.iloc[2, site.units.columns.get_loc("import_limit_mw")] = 0.0  # one unit on the rule
+    site.units.iloc[2, site.units.columns.get_loc("energy_mwh")] = 0.0005
+    schedule = assemble(site, [schedule_batch(site)])
+    report = fleet_report(site, schedule)
+    assert isinstance(report, FleetSummary) and isinstance(report.utilization_pct, PerBaseline)
+    figures = {
+        name: energy_figures(site, b) for name, b in (("none", no_storage(site)), ("rule", rule_based(site)))
+    }
+    assert report.utilization_pct.none == round(figures["none"]["utilization_pct"], 2)
+    assert report.utilization_pct.rule == round(figures["rule"]["utilization_pct"], 2)
+    assert report.curtailment_mwh.none == round(figures["none"]["curtailment_mwh"], 4)
+    assert report.utilization_pct.optimized > report.utilization_pct.none
+    assert report.by_kind == {"home": KindUtilization(6, report.utilization_pct)}
+    assert report.feeder_violations is None and report.solved == 5
+    assert [r["battery"] for r in report.infeasible] == ["B002"]
+    d = report.to_dict()
+    assert d == fleet_summary(site, schedule)
+    assert list(d) == [
+        "units",
+        "hours",
+        "solved",
+        "infeasible",
+        "objective",
+        "delivered_cost_eur",
+        "gap_pct",
+        "utilization_pct",
+        "curtailment_mwh",
+        "renewable_mwh",
+        "self_sufficiency_pct",
+        "losses_mwh",
+        "by_kind",
+        "feeder_violations",
+        "checks",
+        "solver",
+    ]
+    assert list(d["utilization_pct"]) == ["none", "rule", "optimized"]
+    assert d["by_kind"] == {"home": {"units": 6, **d["utilization_pct"]}}
+    assert d["feeder_violations"] == {} and d["infeasible"] == list(schedule.infeasible)
+    assert d["checks"] == check_schedule(site, schedule.blocks) and d["checks"]["balance"] == 0

@@ -297,3 +297,39 @@ def test_config_and_time_errors() -> None:
     with pytest.raises(ValueError, match="not on the hour"):
         utc_hour("winter start", "2016-01-11T00:30Z")
     assert utc_hour("x", "2016-01-11T01:00+01:00") == pd.Timestamp("2016-01-11", tz="UTC")
+
+
+def test_the_study_summary_is_typed_and_is_the_json(study: tuple[object, list]) -> None:
+    import json
+
+    from gridcore.storage.study import TABLE_COLUMNS, StudyConfig, StudySummary, study_summary
+
+    result, _ = study
+    config = StudyConfig(year=False, size_factors=(1.0,), cost_multipliers=(0.0, 1.0))
+    s = study_summary(result, config, {"table": "study/table.csv"})
+    assert isinstance(s, StudySummary)
+    assert s.periods == ("summer_week", "winter_week") and s.strategies[0] == "none"
+    assert s.sites == len(result.sites)
+    assert s.base_mwh == round(float(result.sites["pv_mw"].sum()) * config.base_mwh_per_mw, 3)
+    assert s.best == result.best
+    for period, best in s.best.items():  # the best storage strategy has the highest utilization
+        at_base = s.utilization_pct_at_base[period]
+        assert at_base[best] == max(v for k, v in at_base.items() if k != "none") > at_base["none"]
+    assert len(s.table) == len(result.table) and list(s.table[0]) == list(TABLE_COLUMNS)
+    first = result.table.iloc[0]
+    assert s.table[0]["renewable_mwh"] == round(float(first["renewable_mwh"]), 4)
+    assert len(s.degradation_tradeoff) == len(result.tradeoff)
+    d = s.to_dict()
+    assert list(d) == [
+        "strategies",
+        "periods",
+        "sites",
+        "base_mwh",
+        "utilization_pct_at_base",
+        "best",
+        "table",
+        "degradation_tradeoff",
+        "written",
+    ]
+    assert d["periods"] == ["summer_week", "winter_week"] and d["written"] == {"table": "study/table.csv"}
+    json.dumps(d, allow_nan=False)  # NaN written as null
