@@ -22,6 +22,8 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from gridcore.errors import InputError
+
 __all__ = ["BROKERS", "Broker", "free_port", "mosquitto_path", "start_broker", "wait_port"]
 
 #: The brokers :func:`start_broker` knows.
@@ -167,13 +169,13 @@ def start_broker(kind: str = "amqtt", port: int | None = None, workdir: str | Pa
 
     Raises
     ------
-    ValueError
+    InputError
         An unknown ``kind``.
     FileNotFoundError
         mosquitto asked for and not installed.
     """
     if kind not in BROKERS:
-        raise ValueError(f"broker must be one of {', '.join(BROKERS)}, not {kind!r}")
+        raise InputError(f"broker must be one of {', '.join(BROKERS)}, not {kind!r}", field="kind")
     folder = Path(workdir) if workdir is not None else Path(tempfile.mkdtemp(prefix=f"gridflow-{kind}-"))
     folder.mkdir(parents=True, exist_ok=True)
     return Broker(kind, port or free_port(), folder).start()
