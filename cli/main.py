@@ -21,6 +21,7 @@ from cli.ingest import ingest_app
 from cli.renewables import renewables_app
 from cli.run import run_app
 from cli.serve import serve
+from cli.shed import shed_app
 from cli.storage import storage_app
 
 app = typer.Typer(
@@ -49,6 +50,7 @@ app.add_typer(forecast_app, name="forecast")
 app.add_typer(grid_app, name="grid")
 app.add_typer(renewables_app, name="renewables")
 app.add_typer(storage_app, name="storage")
+app.add_typer(shed_app, name="shed")
 app.command("serve")(serve)
 
 

@@ -1,0 +1,306 @@
+"""Network-aware shedding: relieve a constraint with load downstream of it, checked by power flow.
+
+What relieves an overloaded line or transformer is load fed through it; what lifts a bus's voltage is load
+on its feeder, the more the more of the bus's path it shares
+(:class:`gridcore.network.downstream.RadialTree`). For each constrained element (one, or several in
+several grid segments at once) the planner lists the actions in reach in the order the priority rules
+give: batteries with headroom first, then dimming controllable devices, then cutting blocks tier by tier,
+within a tier the blocks that relieve the element's constraints most first, then the cheapest. It then
+finds, by bisection with an AC power flow (pandapower Newton-Raphson) at each step, the shortest prefix of
+that list after which no constraint of the element's area (the element and everything downstream of it)
+remains. Elements are taken one after the other on top of the plan so far. A final power flow with the
+whole plan lists every constraint left in the network, with the reason.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from time import perf_counter
+from typing import TYPE_CHECKING
+
+import numpy as np
+import pandas as pd
+
+from gridcore.shedding.blocks import Blocks
+from gridcore.shedding.greedy import TOL_MW
+
+if TYPE_CHECKING:
+    from pandapower.auxiliary import pandapowerNet
+
+    from gridcore.network.downstream import RadialTree
+
+
+@dataclass
+class NetworkPlan:
+    """The actions a network plan takes, and what the power flow says after them.
+
+    Attributes
+    ----------
+    shed : np.ndarray of bool
+        Blocks cut.
+    dim : np.ndarray of bool
+        Devices dimmed.
+    battery_mw : float
+        Extra battery discharge [MW].
+    eligible : np.ndarray of bool
+        Blocks downstream of some constrained element.
+    before : list of dict
+        Constraints before the plan (``element``, ``kind``, ``value``, ``limit``).
+    remaining : list of dict
+        Constraints after the plan, each with ``reason``.
+    power_flows : int
+        Power flows run.
+    """
+
+    shed: np.ndarray
+    dim: np.ndarray
+    battery_mw: float
+    eligible: np.ndarray
+    before: list[dict[str, object]]
+    remaining: list[dict[str, object]]
+    power_flows: int
+
+
+def _violations(net: pandapowerNet, loading_limit_pct: float, bands: dict | None) -> list[dict[str, object]]:
+    """Thermal and voltage violations of a solved-again net (``element`` written ``line:12``)."""
+    from gridcore.network.powerflow import run_powerflow
+
+    result = run_powerflow(net, loading_limit_pct=loading_limit_pct, voltage_bands=bands)
+    out = []
+    for v in result.violations:
+        kind = {"thermal": "overload", "voltage_low": "undervoltage", "voltage_high": "overvoltage"}.get(
+            v.kind, v.kind
+        )
+        out.append(
+            {
+                "element": f"{v.element}:{v.id}",
+                "kind": kind,
+                "value": None if v.value is None else round(v.value, 4),
+                "limit": v.limit,
+            }
+        )
+    return out
+
+
+def area(tree: RadialTree, element: str) -> set[str]:
+    """Elements (``bus:i``, ``line:i``, ``trafo:i``) of an element's downstream area, itself included."""
+    from gridcore.network.downstream import parse_element
+
+    kind, _ = parse_element(element)
+    buses = tree.downstream_buses(element)
+    out = {element} | {f"bus:{b}" for b in buses}
+    for b in buses:
+        fed = tree.branch.get(b)
+        if fed is not None and (kind != "bus" or b != buses[0]):
+            out.add(f"{fed[0]}:{fed[1]}")
+    return out
+
+
+def plan_network(
+    net: pandapowerNet,
+    blocks: Blocks,
+    elements: list[str],
+    battery: tuple[np.ndarray, np.ndarray] | None = None,
+    loading_limit_pct: float = 100.0,
+    bands: dict | None = None,
+    time_budget_s: float = 8.0,
+) -> NetworkPlan:
+    """Plan for constrained elements of a network at its present loads (see the module docstring).
+
+    Parameters
+    ----------
+    net : pandapowerNet
+        Loads and generation at the time (or study case) planned for; left as it was.
+    blocks : Blocks
+        Blocks whose ``load`` positions are rows of ``net.load``.
+    elements : list of str
+        ``line:<i>``, ``trafo:<i>``, ``bus:<i>``.
+    battery : tuple of (np.ndarray, np.ndarray), optional
+        Bus and extra discharge headroom [MW] of each battery.
+    loading_limit_pct : float
+        Branch loading limit [%].
+    bands : dict, optional
+        Voltage bands per level (as :func:`gridcore.network.powerflow.run_powerflow`).
+    time_budget_s : float
+        The bisection stops refining after this long (the plan stays valid, maybe longer than needed).
+
+    Returns
+    -------
+    NetworkPlan
+    """
+    from gridcore.network.downstream import RadialTree
+
+    t0 = perf_counter()
+    tree = RadialTree(net)
+    base_p = net.load["p_mw"].to_numpy(dtype=np.float64).copy()
+    base_q = net.load["q_mvar"].to_numpy(dtype=np.float64).copy()
+    p_block = blocks.p_mw(base_p)
+    dimmable = blocks.dimmable_mw(p_block)
+    load_ids = net.load.index
+    n = len(blocks)
+    shed = np.zeros(n, dtype=bool)
+    dim = np.zeros(n, dtype=bool)
+    bat_bus, bat_mw = battery if battery is not None else (np.zeros(0, np.int64), np.zeros(0))
+    bat_used = np.zeros(len(bat_mw), dtype=bool)
+    runs = 0
+
+    def apply(s: np.ndarray, d: np.ndarray, b: np.ndarray) -> None:
+        cut = np.bincount(blocks.load, weights=np.where(s, p_block, 0.0), minlength=len(base_p))
+        less = np.bincount(blocks.load, weights=np.where(d & ~s, dimmable, 0.0), minlength=len(base_p))
+        bus_mw = pd.Series(bat_mw[b], index=bat_bus[b]).groupby(level=0).sum()
+        p = base_p - cut - less
+        # a battery's discharge lowers the net load of its bus (spread over that bus's loads)
+        if len(bus_mw):
+            at_bus = net.load["bus"].to_numpy()
+            for bus, mw in bus_mw.items():
+                rows = np.flatnonzero(at_bus == bus)
+                if len(rows):
+                    p[rows] -= mw / len(rows)
+        ratio = np.divide(p, base_p, out=np.ones_like(p), where=np.abs(base_p) > 1e-12)
+        net.load["p_mw"] = p
+        net.load["q_mvar"] = base_q * np.clip(ratio, 0.0, None)
+
+    def solve(s: np.ndarray, d: np.ndarray, b: np.ndarray) -> list[dict[str, object]]:
+        nonlocal runs
+        apply(s, d, b)
+        runs += 1
+        return _violations(net, loading_limit_pct, bands)
+
+    try:
+        before = solve(shed, dim, bat_used)
+        eligible = np.zeros(n, dtype=bool)
+        reach: dict[str, set[str]] = {}
+        work = [(e, np.isin(load_ids[blocks.load], tree.loads(e)) & ~blocks.never_shed) for e in elements]
+        for element, in_reach in work:
+            reach[element] = area(tree, element)
+            eligible |= in_reach
+        # constraints upstream of the requested areas: relieved by the same load (and only by it)
+        for v in solve(shed, dim, bat_used):
+            el = str(v["element"])
+            if any(el in sc for sc in reach.values()):
+                continue
+            upstream = np.isin(load_ids[blocks.load], tree.loads(el)) & eligible
+            if upstream.any():
+                reach[el] = area(tree, el)
+                work.append((el, upstream))
+        for element, in_reach in work:
+            scope = reach[element]
+            targets = [v for v in solve(shed, dim, bat_used) if v["element"] in scope]
+            if not targets:
+                continue
+            actions = _actions(
+                tree, blocks, p_block, in_reach & ~shed, np.where(dim, 0.0, dimmable), targets, bat_bus, scope
+            )
+            k = _bisect(
+                actions,
+                lambda a, sc=scope, st=(shed, dim, bat_used): (
+                    not any(v["element"] in sc for v in solve(*_state(a, *st)))
+                ),
+                t0,
+                time_budget_s,
+            )
+            shed, dim, bat_used = _state(actions[:k], shed, dim, bat_used)
+        after = solve(shed, dim, bat_used)
+    finally:
+        net.load["p_mw"] = base_p
+        net.load["q_mvar"] = base_q
+    remaining = []
+    for v in after:
+        owners = [e for e, sc in reach.items() if v["element"] in sc]
+        if owners:
+            why = f"all load in reach of {', '.join(owners)} that the priority rules allow is already off"
+        else:
+            why = (
+                f"not downstream of {', '.join(elements)}: outside this plan's reach; plan for it separately"
+            )
+        remaining.append({**v, "reason": why})
+    return NetworkPlan(
+        shed=shed,
+        dim=dim,
+        battery_mw=float(bat_mw[bat_used].sum()),
+        eligible=eligible,
+        before=before,
+        remaining=remaining,
+        power_flows=runs,
+    )
+
+
+#: An action: ("battery", index), ("dim", block) or ("shed", block).
+Action = tuple[str, int]
+
+
+def _state(
+    actions: list[Action], shed: np.ndarray, dim: np.ndarray, bat: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The plan after ``actions`` on top of (shed, dim, battery)."""
+    s, d, b = shed.copy(), dim.copy(), bat.copy()
+    for what, i in actions:
+        {"shed": s, "dim": d, "battery": b}[what][i] = True
+    return s, d, b
+
+
+def _actions(
+    tree: RadialTree,
+    blocks: Blocks,
+    p_block: np.ndarray,
+    in_reach: np.ndarray,
+    dimmable: np.ndarray,
+    targets: list[dict[str, object]],
+    bat_bus: np.ndarray,
+    scope: set[str],
+) -> list[Action]:
+    """Batteries in reach, then dims (largest first), then cuts (tier, relief, cost, size)."""
+    score = _relief(tree, blocks, targets)
+    out: list[Action] = [("battery", int(i)) for i in range(len(bat_bus)) if f"bus:{bat_bus[i]}" in scope]
+    in_reach = in_reach & (p_block > 0)
+    dims = np.flatnonzero(in_reach & (dimmable > TOL_MW))
+    out += [("dim", int(i)) for i in dims[np.lexsort((-dimmable[dims], -score[dims]))]]
+    cuts = np.flatnonzero(in_reach)
+    keys = (-p_block[cuts], blocks.voll_eur_per_mwh[cuts], -np.round(score[cuts], 2), blocks.order[cuts])
+    out += [("shed", int(i)) for i in cuts[np.lexsort(keys)]]
+    return out
+
+
+def _relief(tree: RadialTree, blocks: Blocks, targets: list[dict[str, object]]) -> np.ndarray:
+    """How much each block relieves the target constraints (sum over them, each in [0, 1]).
+
+    A branch: 1 for blocks it feeds. A bus: the share of the bus's path from the slack that the block's
+    path shares (a load's effect on a bus's voltage grows with the impedance their paths share).
+    """
+    score = np.zeros(len(blocks))
+    buses = blocks.bus
+    for v in targets:
+        kind, _, index = str(v["element"]).partition(":")
+        if kind == "bus":
+            path = {b: d for d, b in enumerate(tree.path(int(index)))}
+            if not path:
+                continue
+            depth = max(len(path) - 1, 1)
+            memo: dict[int, float] = {}
+            for j, bus in enumerate(buses):
+                if bus not in memo:
+                    b: int | None = int(bus)
+                    while b is not None and b not in path:
+                        b = tree.parent.get(b)
+                    memo[int(bus)] = path[b] / depth if b is not None else 0.0
+                score[j] += memo[int(bus)]
+        else:
+            fed = set(tree.downstream_buses(str(v["element"])))
+            score += np.isin(buses, list(fed))
+    return score
+
+
+def _bisect(actions: list[Action], clears, t0: float, budget_s: float) -> int:  # noqa: ANN001
+    """Shortest prefix length of ``actions`` for which ``clears(prefix)`` holds (all of it if none does)."""
+    if not actions or not clears(actions):
+        return len(actions)
+    lo, hi = 0, len(actions)  # clears(actions[:hi]) holds; clears(actions[:lo]) is not known to
+    if clears([]):
+        return 0
+    while hi - lo > 1 and perf_counter() - t0 < budget_s:
+        mid = (lo + hi) // 2
+        if clears(actions[:mid]):
+            hi = mid
+        else:
+            lo = mid
+    return hi
