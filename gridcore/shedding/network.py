@@ -5,7 +5,9 @@ on its feeder, the more the more of the bus's path it shares
 (:class:`gridcore.network.downstream.RadialTree`). For each constrained element (one, or several in
 several grid segments at once) the planner lists the actions in reach in the order the priority rules
 give: batteries with headroom first, then dimming controllable devices, then cutting blocks tier by tier,
-within a tier the blocks that relieve the element's constraints most first, then the cheapest. It then
+within a tier the blocks that relieve the element's constraints most first, then the cheapest. An
+export-side constraint (overvoltage, or an overloaded branch whose downstream area feeds power back) gets
+the mirror: generators downstream are curtailed in the priority file's order of types. It then
 finds, by bisection with an AC power flow (pandapower Newton-Raphson) at each step, the shortest prefix of
 that list after which no constraint of the element's area (the element and everything downstream of it)
 remains. Elements are taken one after the other on top of the plan so far. A final power flow with the
@@ -42,6 +44,10 @@ class NetworkPlan:
         Devices dimmed.
     battery_mw : float
         Extra battery discharge [MW].
+    curtail : np.ndarray of bool
+        Static generators curtailed (to 0), by position in ``net.sgen``.
+    curtailed_mw : float
+        Generation curtailed [MW].
     eligible : np.ndarray of bool
         Blocks downstream of some constrained element.
     before : list of dict
@@ -55,6 +61,8 @@ class NetworkPlan:
     shed: np.ndarray
     dim: np.ndarray
     battery_mw: float
+    curtail: np.ndarray
+    curtailed_mw: float
     eligible: np.ndarray
     before: list[dict[str, object]]
     remaining: list[dict[str, object]]
@@ -104,6 +112,7 @@ def plan_network(
     loading_limit_pct: float = 100.0,
     bands: dict | None = None,
     time_budget_s: float = 8.0,
+    curtail_order: tuple[str, ...] = ("PV", "Wind"),
 ) -> NetworkPlan:
     """Plan for constrained elements of a network at its present loads (see the module docstring).
 
@@ -123,6 +132,9 @@ def plan_network(
         Voltage bands per level (as :func:`gridcore.network.powerflow.run_powerflow`).
     time_budget_s : float
         The bisection stops refining after this long (the plan stays valid, maybe longer than needed).
+    curtail_order : tuple of str
+        Generation types, curtailed first to last, for export-side constraints (overvoltage, or an
+        overloaded branch whose area feeds back).
 
     Returns
     -------
@@ -134,40 +146,58 @@ def plan_network(
     tree = RadialTree(net)
     base_p = net.load["p_mw"].to_numpy(dtype=np.float64).copy()
     base_q = net.load["q_mvar"].to_numpy(dtype=np.float64).copy()
+    base_g = net.sgen["p_mw"].to_numpy(dtype=np.float64).copy()
     p_block = blocks.p_mw(base_p)
     dimmable = blocks.dimmable_mw(p_block)
     load_ids = net.load.index
     n = len(blocks)
-    shed = np.zeros(n, dtype=bool)
-    dim = np.zeros(n, dtype=bool)
     bat_bus, bat_mw = battery if battery is not None else (np.zeros(0, np.int64), np.zeros(0))
-    bat_used = np.zeros(len(bat_mw), dtype=bool)
+    state = State(
+        np.zeros(n, dtype=bool),
+        np.zeros(n, dtype=bool),
+        np.zeros(len(bat_mw), dtype=bool),
+        np.zeros(len(base_g), dtype=bool),
+    )
+    at_bus = net.load["bus"].to_numpy()
     runs = 0
 
-    def apply(s: np.ndarray, d: np.ndarray, b: np.ndarray) -> None:
-        cut = np.bincount(blocks.load, weights=np.where(s, p_block, 0.0), minlength=len(base_p))
-        less = np.bincount(blocks.load, weights=np.where(d & ~s, dimmable, 0.0), minlength=len(base_p))
-        bus_mw = pd.Series(bat_mw[b], index=bat_bus[b]).groupby(level=0).sum()
+    def apply(st: State) -> None:
+        cut = np.bincount(blocks.load, weights=np.where(st.shed, p_block, 0.0), minlength=len(base_p))
+        less = np.bincount(
+            blocks.load, weights=np.where(st.dim & ~st.shed, dimmable, 0.0), minlength=len(base_p)
+        )
         p = base_p - cut - less
         # a battery's discharge lowers the net load of its bus (spread over that bus's loads)
-        if len(bus_mw):
-            at_bus = net.load["bus"].to_numpy()
-            for bus, mw in bus_mw.items():
-                rows = np.flatnonzero(at_bus == bus)
-                if len(rows):
-                    p[rows] -= mw / len(rows)
+        used = pd.Series(bat_mw[st.battery], index=bat_bus[st.battery]).groupby(level=0).sum()
+        for bus, mw in used.items():
+            rows = np.flatnonzero(at_bus == bus)
+            if len(rows):
+                p[rows] -= mw / len(rows)
         ratio = np.divide(p, base_p, out=np.ones_like(p), where=np.abs(base_p) > 1e-12)
         net.load["p_mw"] = p
         net.load["q_mvar"] = base_q * np.clip(ratio, 0.0, None)
+        net.sgen["p_mw"] = np.where(st.curtail, 0.0, base_g)
 
-    def solve(s: np.ndarray, d: np.ndarray, b: np.ndarray) -> list[dict[str, object]]:
+    def solve(st: State) -> list[dict[str, object]]:
         nonlocal runs
-        apply(s, d, b)
+        apply(st)
         runs += 1
         return _violations(net, loading_limit_pct, bands)
 
+    def clear(scope: set[str], st: State):  # noqa: ANN202
+        """Whether a list of actions on top of ``st`` leaves no constraint in ``scope``."""
+        return lambda actions: not any(v["element"] in scope for v in solve(st.after(actions)))
+
+    def exporting(element: str) -> bool:
+        """Whether a branch's downstream area feeds power back (generation above load)."""
+        if element.partition(":")[0] == "bus":
+            return False
+        loads = net.load["p_mw"].reindex(tree.loads(element)).sum()
+        gen = net.sgen["p_mw"].reindex(tree.sgens(element)).sum()
+        return bool(gen > loads)
+
     try:
-        before = solve(shed, dim, bat_used)
+        before = solve(state)
         eligible = np.zeros(n, dtype=bool)
         reach: dict[str, set[str]] = {}
         work = [(e, np.isin(load_ids[blocks.load], tree.loads(e)) & ~blocks.never_shed) for e in elements]
@@ -175,7 +205,7 @@ def plan_network(
             reach[element] = area(tree, element)
             eligible |= in_reach
         # constraints upstream of the requested areas: relieved by the same load (and only by it)
-        for v in solve(shed, dim, bat_used):
+        for v in before:
             el = str(v["element"])
             if any(el in sc for sc in reach.values()):
                 continue
@@ -185,25 +215,32 @@ def plan_network(
                 work.append((el, upstream))
         for element, in_reach in work:
             scope = reach[element]
-            targets = [v for v in solve(shed, dim, bat_used) if v["element"] in scope]
+            targets = [v for v in solve(state) if v["element"] in scope]
             if not targets:
                 continue
+            if any(v["kind"] == "overvoltage" for v in targets) or exporting(element):
+                actions = _export_actions(net, tree.sgens(element), state.curtail, curtail_order)
+                state = state.after(actions[: _bisect(actions, clear(scope, state), t0, time_budget_s)])
+                targets = [v for v in solve(state) if v["element"] in scope]
+                if not targets or any(v["kind"] == "overvoltage" for v in targets):
+                    continue
+                # whole generators off may turn the flow round: what remains is on the import side
             actions = _actions(
-                tree, blocks, p_block, in_reach & ~shed, np.where(dim, 0.0, dimmable), targets, bat_bus, scope
+                tree,
+                blocks,
+                p_block,
+                in_reach & ~state.shed,
+                np.where(state.dim, 0.0, dimmable),
+                targets,
+                bat_bus,
+                scope,
             )
-            k = _bisect(
-                actions,
-                lambda a, sc=scope, st=(shed, dim, bat_used): (
-                    not any(v["element"] in sc for v in solve(*_state(a, *st)))
-                ),
-                t0,
-                time_budget_s,
-            )
-            shed, dim, bat_used = _state(actions[:k], shed, dim, bat_used)
-        after = solve(shed, dim, bat_used)
+            state = state.after(actions[: _bisect(actions, clear(scope, state), t0, time_budget_s)])
+        after = solve(state)
     finally:
         net.load["p_mw"] = base_p
         net.load["q_mvar"] = base_q
+        net.sgen["p_mw"] = base_g
     remaining = []
     for v in after:
         owners = [e for e, sc in reach.items() if v["element"] in sc]
@@ -215,9 +252,11 @@ def plan_network(
             )
         remaining.append({**v, "reason": why})
     return NetworkPlan(
-        shed=shed,
-        dim=dim,
-        battery_mw=float(bat_mw[bat_used].sum()),
+        shed=state.shed,
+        dim=state.dim,
+        battery_mw=float(bat_mw[state.battery].sum()),
+        curtail=state.curtail,
+        curtailed_mw=float(base_g[state.curtail].sum()),
         eligible=eligible,
         before=before,
         remaining=remaining,
@@ -225,18 +264,40 @@ def plan_network(
     )
 
 
-#: An action: ("battery", index), ("dim", block) or ("shed", block).
+#: An action: ("battery", index), ("dim", block), ("shed", block) or ("curtail", sgen position).
 Action = tuple[str, int]
 
 
-def _state(
-    actions: list[Action], shed: np.ndarray, dim: np.ndarray, bat: np.ndarray
-) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """The plan after ``actions`` on top of (shed, dim, battery)."""
-    s, d, b = shed.copy(), dim.copy(), bat.copy()
-    for what, i in actions:
-        {"shed": s, "dim": d, "battery": b}[what][i] = True
-    return s, d, b
+@dataclass(frozen=True)
+class State:
+    """What a network plan has done so far: blocks cut and dimmed, batteries used, generators curtailed."""
+
+    shed: np.ndarray
+    dim: np.ndarray
+    battery: np.ndarray
+    curtail: np.ndarray
+
+    def after(self, actions: list[Action]) -> State:
+        """The state after ``actions``."""
+        new = State(self.shed.copy(), self.dim.copy(), self.battery.copy(), self.curtail.copy())
+        for what, i in actions:
+            getattr(new, what)[i] = True
+        return new
+
+
+def _export_actions(
+    net: pandapowerNet, sgens: pd.Index, curtailed: np.ndarray, type_order: tuple[str, ...]
+) -> list[Action]:
+    """Generators downstream, in the priority file's order of types, largest first within a type."""
+    pos = net.sgen.index.get_indexer(sgens)
+    pos = pos[pos >= 0]
+    pos = pos[~curtailed[pos]]
+    p = net.sgen["p_mw"].to_numpy(dtype=np.float64)[pos]
+    types = net.sgen["type"].astype(str).to_numpy()[pos]
+    rank = np.array([next((k for k, t in enumerate(type_order) if x.startswith(t)), 99) for x in types])
+    keep = p > 0
+    pos, p, rank = pos[keep], p[keep], rank[keep]
+    return [("curtail", int(i)) for i in pos[np.lexsort((-p, rank))]]
 
 
 def _actions(

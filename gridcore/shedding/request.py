@@ -77,6 +77,7 @@ def prepare(
     grid: str | Path | None = None,
     meters: int | None = None,
     store: str | Path | None = None,
+    network: bool | None = None,
 ) -> Setting:
     """Load the grid, fleet and blocks and set loads at the event's time or study case.
 
@@ -91,6 +92,8 @@ def prepare(
         Fleet size (:func:`gridcore.shedding.blocks.default_meters` by default).
     store : str or Path, optional
         Store with battery schedules (batteries count only from a stored schedule).
+    network : bool, optional
+        Load the pandapower network (by default when the event has network elements or a study case).
 
     Returns
     -------
@@ -106,7 +109,7 @@ def prepare(
     start = event.start if event.start is not None else pd.Timestamp("2016-01-01T00:00Z")
     starts, period_h = event_slots(start, event.hours, priorities.rotation_period_h)
     net = None
-    if event.elements or event.study_case is not None:
+    if network or (network is None and (event.elements or event.study_case is not None)):
         resolved = resolve_grid(grid)
         net, model, label = resolved.net, resolved.model, resolved.label
     else:  # a supply shortfall on the profiles needs no pandapower network
@@ -186,11 +189,25 @@ def make_plan(
     figures: dict[str, object]
     bat_mw, bat_mwh, charge_mw, _ = s.headroom.total()
     eligible = None
-    if event.elements:
+    elements = [*event.elements, *event.export]
+    curtail: dict[str, object] | None = None
+    if elements:
         from gridcore.shedding.network import plan_network
 
         battery = (s.headroom.bus, s.headroom.discharge_mw) if priorities.batteries_first else None
-        result = plan_network(s.net, blocks, event.elements, battery, loading_limit_pct)
+        result = plan_network(
+            s.net,
+            blocks,
+            elements,
+            battery,
+            loading_limit_pct,
+            curtail_order=priorities.curtail_type_order,
+        )
+        if result.curtail.any():
+            curtail = {
+                "curtailed_mw": round(result.curtailed_mw, 6),
+                "generators": [str(i) for i in s.net.sgen.index[result.curtail]],
+            }
         eligible = result.eligible
         extra = {
             "constraints_before": result.before,
@@ -218,8 +235,23 @@ def make_plan(
             need = need + rest
         figures = plan_figures(blocks, sched, p, s.starts, s.period_h, need, priorities)
         figures["kept_reasons"] = kept_reasons(
-            blocks, sched.shed.any(axis=0), eligible, "not downstream of " + ", ".join(event.elements)
+            blocks, sched.shed.any(axis=0), eligible, "not downstream of " + ", ".join(elements)
         )
+        if curtail is not None:
+            from gridcore.shedding.commands import command
+
+            expiry = pd.Timedelta(minutes=priorities.command_expiry_min)
+            end = s.starts[-1] + pd.Timedelta(hours=s.period_h)
+            figures["curtailed_mw"] = curtail["curtailed_mw"]
+            figures["export"] = curtail
+            figures["commands"] += [  # type: ignore[operator]
+                c.to_dict()
+                for g in curtail["generators"]  # type: ignore[attr-defined]
+                for c in (
+                    command(f"sgen:{g}", "curtail", s.starts[0], end, expiry, 0.0),
+                    command(f"sgen:{g}", "restore", end, end, expiry),
+                )
+            ]
     elif event.shortfall_mw >= 0:
         _, figures = plan_shortfall(
             blocks, s.load_p_mw, s.starts, s.period_h, event.shortfall_mw, priorities, bat_mw, bat_mwh
@@ -234,7 +266,7 @@ def make_plan(
             np.zeros(slots),
             priorities,
         )
-    if event.shortfall_mw < 0 or event.export:
+    if event.shortfall_mw < 0:
         exp = plan_export(s.model.sgen, s.sgen_p_mw, max(-event.shortfall_mw, 0.0), priorities, charge_mw)
         figures["curtailed_mw"] = exp["curtailed_mw"]
         figures["export"] = exp
@@ -248,7 +280,7 @@ def make_plan(
         "at": f"{s.starts[0]:%Y-%m-%dT%H:%M}Z" if s.study_case is None else None,
         "study_case": s.study_case,
         "hours": round(s.period_h * slots, 4),
-        "elements": event.elements,
+        "elements": elements,
         "meters": len(s.fleet),
         "blocks_total": len(blocks),
         **figures,
