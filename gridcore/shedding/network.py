@@ -210,8 +210,8 @@ def plan_network(
             if any(el in sc for sc in reach.values()):
                 continue
             upstream = np.isin(load_ids[blocks.load], tree.loads(el)) & eligible
-            if upstream.any():
-                reach[el] = area(tree, el)
+            if upstream.any():  # only the element itself: the rest of its area is out of reach
+                reach[el] = {el}
                 work.append((el, upstream))
         for element, in_reach in work:
             scope = reach[element]
