@@ -196,6 +196,7 @@ def plan_network(
         gen = net.sgen["p_mw"].reindex(tree.sgens(element)).sum()
         return bool(gen > loads)
 
+    unhelpful: set[str] = set()
     try:
         before = solve(state)
         eligible = np.zeros(n, dtype=bool)
@@ -235,7 +236,11 @@ def plan_network(
                 bat_bus,
                 scope,
             )
-            state = state.after(actions[: _bisect(actions, clear(scope, state), t0, time_budget_s)])
+            k = _bisect(actions, clear(scope, state), t0, time_budget_s)
+            if k == len(actions) and _worst(solve(state.after(actions)), scope) >= _worst(targets, scope):
+                unhelpful.add(element)  # all of it would not help (a meshed flow): shed nothing for it
+                continue
+            state = state.after(actions[:k])
         after = solve(state)
     finally:
         net.load["p_mw"] = base_p
@@ -244,7 +249,12 @@ def plan_network(
     remaining = []
     for v in after:
         owners = [e for e, sc in reach.items() if v["element"] in sc]
-        if owners:
+        if any(e in unhelpful for e in owners):
+            why = (
+                f"shedding all load downstream of {', '.join(o for o in owners if o in unhelpful)} does not "
+                "relieve it (a meshed flow): switching, not shedding"
+            )
+        elif owners:
             why = f"all load in reach of {', '.join(owners)} that the priority rules allow is already off"
         else:
             why = (
@@ -349,6 +359,15 @@ def _relief(tree: RadialTree, blocks: Blocks, targets: list[dict[str, object]]) 
             fed = set(tree.downstream_buses(str(v["element"])))
             score += np.isin(buses, list(fed))
     return score
+
+
+def _worst(violations: list[dict[str, object]], scope: set[str]) -> float:
+    """How far the worst constraint in ``scope`` is beyond its limit (relative; 0 when none)."""
+    out = 0.0
+    for v in violations:
+        if v["element"] in scope and v["value"] is not None and v["limit"]:
+            out = max(out, abs(float(v["value"]) / float(v["limit"]) - 1))  # type: ignore[arg-type]
+    return out
 
 
 def _bisect(actions: list[Action], clears, t0: float, budget_s: float) -> int:  # noqa: ANN001

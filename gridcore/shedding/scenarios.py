@@ -58,7 +58,11 @@ def derate_heads(setting: Setting, count: int) -> list[str]:
         if table != "line" or parent is None or tree.branch.get(parent, ("trafo",))[0] != "trafo":
             continue
         load = net.load["p_mw"].reindex(tree.loads(f"line:{index}")).sum()
-        if load > net.sgen["p_mw"].reindex(tree.sgens(f"line:{index}")).sum():  # import side only
+        if load <= net.sgen["p_mw"].reindex(tree.sgens(f"line:{index}")).sum():
+            continue  # import side only
+        row = net.line.loc[index]
+        p_out = net.res_line.at[index, "p_from_mw" if row["from_bus"] == parent else "p_to_mw"]
+        if p_out > 0:  # power flows away from the transformer (not a loop flow of a closed ring)
             heads.append(index)
     heads = sorted(set(heads), key=lambda i: -float(net.res_line.at[i, "i_ka"]))[:count]
     for i in heads:
