@@ -134,7 +134,7 @@ class RadialTree:
         return out[::-1]
 
     def downstream_buses(self, element: str) -> list[int]:
-        """Buses fed through ``element`` (for a bus: those of its feeder; see :meth:`loads`).
+        """Buses fed through ``element`` (for a bus: those below its transformer; see :meth:`loads`).
 
         Parameters
         ----------
@@ -150,7 +150,7 @@ class RadialTree:
             return list(self.parent)
         if kind == "bus":
             self._check(kind, index)
-            return self.subtree(self._feeder_head(int(index)))  # type: ignore[arg-type]
+            return self.subtree(self._supply_busbar(int(index)))  # type: ignore[arg-type]
         self._check(kind, index)
         child = self._branch_child.get((kind, int(index)))  # type: ignore[arg-type]
         if child is None and (kind, index) not in self._closed:
@@ -160,12 +160,13 @@ class RadialTree:
         return self.subtree(child)
 
     def loads(self, element: str) -> pd.Index:
-        """Loads fed through ``element``, for a bus those of its feeder, nearest its path first.
+        """Loads fed through ``element``; for a bus, those sharing its path, the most shared first.
 
         For a line or transformer: every in-service load on a bus downstream of it. For a bus: the loads
-        of the feeder the bus is on (below the last transformer on its path, from the first bus after the
-        busbar), ordered by how much of the bus's path from the slack they share (most first: a load's
-        effect on the bus's voltage grows with the impedance their paths share). For ``supply``: all loads.
+        that share impedance with the bus's path, those below the last transformer on it (for an LV bus,
+        its LV grid), ordered by how much of the bus's path from the slack they share (most first: a
+        load's effect on the bus's voltage grows with the impedance their paths share: loads on the bus's
+        own feeder, nearest its end first, then the other feeders). For ``supply``: all loads.
 
         Parameters
         ----------
@@ -204,15 +205,19 @@ class RadialTree:
 
         return shared
 
-    def _feeder_head(self, bus: int) -> int:
-        """The first bus after the busbar of the last transformer on the bus's path (the feeder's root)."""
+    def _supply_busbar(self, bus: int) -> int:
+        """The busbar feeding the bus: the low-voltage side of the last transformer on its path.
+
+        Every load below it shares that transformer's impedance with the bus (and more, the nearer its
+        path runs to the bus's); the slack bus when no transformer is on the path.
+        """
         path = self.path(bus)
         if not path:
             return bus  # not energized: its subtree is empty
         head = path[0]
-        for i, b in enumerate(path[1:], start=1):
+        for b in path[1:]:
             if self.branch[b][0] == "trafo":
-                head = path[min(i + 1, len(path) - 1)]
+                head = b
         return head
 
     def _downstream_of_meshed(self, kind: str, index: int) -> list[int]:
@@ -238,7 +243,7 @@ class RadialTree:
 
 
 def downstream_loads(net: pandapowerNet, element: str, tree: RadialTree | None = None) -> pd.Index:
-    """Loads whose supply flows through ``element`` (for an undervoltage bus: the loads of its feeder).
+    """Loads whose supply flows through ``element`` (for a bus: the loads sharing its path, most first).
 
     Parameters
     ----------
