@@ -66,7 +66,8 @@ def plan_command(
     store_path = Path(store) if store is not None else Path(default_store_path())
     when = None if at is None else _utc(at)
     if from_store:
-        events = stored_events(store_path, when)
+        events, attrs = stored_events(store_path, when)
+        grid = grid or (str(attrs["grid"]) if attrs.get("grid") else None)
     elif event is not None:
         ev = read_event(event)
         events = [

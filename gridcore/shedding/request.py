@@ -351,28 +351,30 @@ def events_from_periods(periods: list[dict[str, object]], at: pd.Timestamp | Non
     return out
 
 
-def stored_events(store: Path, at: pd.Timestamp | None = None) -> list[Event]:
-    """Events from the store's constraint periods (product ``constraint_periods``)."""
+def stored_events(store: Path, at: pd.Timestamp | None = None) -> tuple[list[Event], dict[str, object]]:
+    """Events from the store's latest constraint periods (product ``constraint_periods``), and its attributes.
+
+    Raises
+    ------
+    InputError
+        When the store holds no constraint periods, or none ending after ``at``.
+    """
+    from dataclasses import asdict
+
+    from gridcore.lookahead.store import read_constraint_periods
+
     try:
-        from gridcore.network import constraints
-    except ImportError:  # pragma: no cover (until the constraints product exists on this branch)
+        periods, attrs = read_constraint_periods(store)
+    except FileNotFoundError:
         raise InputError(
-            "--from-store: this build has no constraint_periods product", field="--from-store"
-        ) from None
-    reader = getattr(constraints, "read_constraint_periods", None)
-    if reader is None:  # pragma: no cover
-        raise InputError("--from-store: no reader of constraint_periods", field="--from-store")
-    periods = reader(store)
-    if isinstance(periods, pd.DataFrame):
-        periods = periods.to_dict("records")
-    if not periods:
-        raise InputError(
-            f"--from-store: no constraint periods in {store}; run `gridflow grid constraints`",
+            f"--from-store: no constraint periods in {store}; run `gridflow grid constraints --store ...`",
             field="--from-store",
-        )
-    events = events_from_periods(list(periods), at)
+        ) from None
+    rows = [{**asdict(p), "start": p.start.isoformat(), "end": p.end.isoformat()} for p in periods]
+    events = events_from_periods(rows, at)
     if not events:
         raise InputError(
             f"--from-store: no constraint period in {store} ends after {at}", field="--from-store"
         )
-    return events
+    case = attrs.get("study_case") or None
+    return [replace(e, study_case=str(case)) if case else e for e in events], attrs
