@@ -57,5 +57,5 @@ def scenarios_command(
         view.add_column(str(col))
     for row in table.itertuples(index=False):
         view.add_row(*(str(v) for v in row))
-    Console().print(view)
+    Console(width=220).print(view)
     typer.echo(f"table {csv}, plot {png}")
