@@ -197,6 +197,7 @@ def plan_network(
         return bool(gen > loads)
 
     unhelpful: set[str] = set()
+    upstream_of: set[str] = set()
     try:
         before = solve(state)
         eligible = np.zeros(n, dtype=bool)
@@ -205,15 +206,20 @@ def plan_network(
         for element, in_reach in work:
             reach[element] = area(tree, element)
             eligible |= in_reach
-        # constraints upstream of the requested areas: relieved by the same load (and only by it)
+        # overloaded branches upstream of a requested element (feeding all of its area): the same load
+        # relieves them, and only that load may be shed for them
+        areas = [set(tree.downstream_buses(e)) for e in elements]
         for v in before:
             el = str(v["element"])
-            if any(el in sc for sc in reach.values()):
+            if el.startswith("bus:") or any(el in sc for sc in reach.values()):
                 continue
-            upstream = np.isin(load_ids[blocks.load], tree.loads(el)) & eligible
-            if upstream.any():  # only the element itself: the rest of its area is out of reach
-                reach[el] = {el}
+            fed = set(tree.downstream_buses(el))
+            feeds = [a for a in areas if a and a <= fed]
+            if feeds:
+                upstream = np.isin(load_ids[blocks.load], tree.loads(el)) & eligible
+                reach[el] = {el}  # only the element itself: the rest of its area is out of reach
                 work.append((el, upstream))
+                upstream_of.add(el)
         for element, in_reach in work:
             scope = reach[element]
             targets = [v for v in solve(state) if v["element"] in scope]
@@ -251,8 +257,13 @@ def plan_network(
         owners = [e for e, sc in reach.items() if v["element"] in sc]
         if any(e in unhelpful for e in owners):
             why = (
-                f"shedding all load downstream of {', '.join(o for o in owners if o in unhelpful)} does not "
-                "relieve it (a meshed flow): switching, not shedding"
+                f"shedding all the load in reach of {', '.join(o for o in owners if o in unhelpful)} does "
+                "not relieve it (a loop flow in a closed ring?): a case for switching, not shedding"
+            )
+        elif any(e in upstream_of for e in owners):
+            why = (
+                f"upstream of {', '.join(elements)}: the load downstream of it does not suffice; plan for "
+                f"{v['element']} itself"
             )
         elif owners:
             why = f"all load in reach of {', '.join(owners)} that the priority rules allow is already off"
