@@ -139,3 +139,22 @@ def test_battery_headroom_from_a_schedule():
     assert headroom_from_schedule(_schedule(), pd.Timestamp("2016-07-02T00:00Z")) is NONE
     assert headroom_from_schedule(_schedule().drop_vars("bus"), pd.Timestamp("2016-07-01T01:00Z")) is NONE
     assert NONE.total() == (0.0, 0.0, 0.0, 0.0)
+
+
+def test_stored_events(tmp_path):
+    from gridcore.lookahead.report import ConstraintReport
+    from gridcore.lookahead.store import write_constraint_periods
+    from gridcore.network.constraints import ConstraintPeriod
+    from gridcore.shedding.request import stored_events
+
+    with pytest.raises(InputError, match="no constraint periods"):
+        stored_events(tmp_path)
+    t = pd.Timestamp("2016-07-01T18:00Z")
+    period = ConstraintPeriod("trafo:0", "overload", t, t + pd.Timedelta(hours=2), 120.0, t, 0.05, 2, 100.0)
+    write_constraint_periods(tmp_path, ConstraintReport("1-LV-rural2--2-sw", t, 24, [period], {}, "hL"))
+    events, attrs = stored_events(tmp_path)
+    assert attrs["grid"] == "1-LV-rural2--2-sw"
+    assert len(events) == 1 and events[0].elements == ["trafo:0"] and events[0].study_case == "hL"
+    assert events[0].hours == 2.0
+    with pytest.raises(InputError, match="ends after"):
+        stored_events(tmp_path, t + pd.Timedelta(days=1))

@@ -103,3 +103,15 @@ def test_export_side_curtails_generation(rules):
 def test_a_time_or_study_case_is_needed(rules):
     with pytest.raises(InputError, match="--at"):
         prepare(Event(None), rules, LV)
+
+
+def test_batteries_in_reach_discharge_first(lv_hl, rules):
+    from gridcore.shedding.network import plan_network
+
+    bus = int(lv_hl.net.load["bus"].iloc[0])
+    plain = plan_network(lv_hl.net, lv_hl.blocks, ["trafo:0"])
+    helped = plan_network(lv_hl.net, lv_hl.blocks, ["trafo:0"], (np.array([bus]), np.array([0.05])))
+    assert helped.battery_mw == pytest.approx(0.05)
+    p = lv_hl.blocks.p_mw(lv_hl.net.load["p_mw"].to_numpy())
+    assert p[helped.shed].sum() < p[plain.shed].sum()
+    assert helped.remaining == []
