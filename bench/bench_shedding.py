@@ -10,7 +10,8 @@ Writes bench/out/shedding.json.
   disconnects); a 20 % shortfall at 2016-07-01T18:00Z; median wall time of the planner (blocks given).
 * exact: customer-level blocks of the default grid's fleet (1,000 and 10,000 meters; power at 18:00, order
   and value of lost load by class) and a 30 % shortfall; OR-Tools CP-SAT (up to 8 workers) to
-  optimality or the time limit (its default relative gap, 1e-4); the greedy's cost gap to it [%] and the ratio of their times.
+  optimality or the time limit (its default relative gap, 1e-4); the greedy's cost gap to it [%] and
+  the ratio of their times.
 * network: ``1-LV-rural2--2-sw`` at SimBench's high-load case, a plan for ``trafo:0`` checked by AC power
   flows (pandapower Newton-Raphson), median wall time; the peer is one power flow of the same grid with the
   same engine (``gridcore.network.powerflow.run_powerflow``).
