@@ -11,6 +11,7 @@
 :mod:`~.commands`               the command format ``shed execute`` reads
 :mod:`~.events`                 constraint events (the event file)
 :mod:`~.network`                plans downstream of constrained elements, checked by power flow
+:mod:`~.sections`               feeder sections behind a switch: one command for a whole cut section
 :mod:`~.plan`                   a supply shortfall's plan and the plan JSON; the export-side mirror
 :mod:`~.request`                from a grid and an event to a plan (what the CLI calls)
 :mod:`~.scenarios`              the scenario sweep, its table and plot

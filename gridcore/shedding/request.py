@@ -237,6 +237,8 @@ def make_plan(
         figures["kept_reasons"] = kept_reasons(
             blocks, sched.shed.any(axis=0), eligible, "not downstream of " + ", ".join(elements)
         )
+        if (sched.shed == sched.shed[0]).all():
+            _switch_sections(s, sched.shed[0], figures, priorities)
         if curtail is not None:
             from gridcore.shedding.commands import command
 
@@ -290,6 +292,29 @@ def make_plan(
         "seconds": round(seconds, 4),
         "setup_seconds": round(s.setup_seconds, 3),
     }
+
+
+def _switch_sections(
+    s: Setting, shed: np.ndarray, figures: dict[str, object], priorities: Priorities
+) -> None:
+    """Replace the commands of blocks that make up whole feeder sections by one switch command each."""
+    from gridcore.network.downstream import RadialTree
+    from gridcore.shedding.commands import command
+    from gridcore.shedding.sections import feeder_sections
+
+    sections = feeder_sections(s.net, RadialTree(s.net), s.blocks, shed)
+    figures["sections"] = [{k: v for k, v in sec.items() if k != "blocks"} for sec in sections]
+    if not sections:
+        return
+    ids = {str(s.blocks.block_id[i]) for sec in sections for i in sec["blocks"]}  # type: ignore[attr-defined]
+    expiry = pd.Timedelta(minutes=priorities.command_expiry_min)
+    end = s.starts[-1] + pd.Timedelta(hours=s.period_h)
+    kept = [c for c in figures["commands"] if c["device"] not in ids]  # type: ignore[attr-defined,index]
+    for sec in sections:
+        device = f"switch:{sec['switch']}"
+        kept += [command(device, "shed", s.starts[0], end, expiry).to_dict()]
+        kept += [command(device, "restore", end, end, expiry).to_dict()]
+    figures["commands"] = kept
 
 
 def _combine(a: Schedule, b: Schedule) -> Schedule:

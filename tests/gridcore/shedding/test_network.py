@@ -115,3 +115,22 @@ def test_batteries_in_reach_discharge_first(lv_hl, rules):
     p = lv_hl.blocks.p_mw(lv_hl.net.load["p_mw"].to_numpy())
     assert p[helped.shed].sum() < p[plain.shed].sum()
     assert helped.remaining == []
+
+
+def test_whole_feeder_sections_get_one_switch_command(lv_hl, rules):
+    from gridcore.network.downstream import RadialTree
+    from gridcore.shedding.sections import feeder_sections
+
+    plan = make_plan(lv_hl, Event(None, study_case="hL", elements=["trafo:0"]), rules)
+    sections = plan["sections"]
+    assert sections, "the hL plan cuts whole sections"
+    switched = [c for c in plan["commands"] if c["device"].startswith("switch:")]
+    assert len(switched) == 2 * len(sections)
+    tree = RadialTree(lv_hl.net)
+    b = lv_hl.blocks
+    for sec in sections:
+        assert lv_hl.net.switch.at[sec["switch"], "element"] == sec["line"]
+        loads = set(tree.loads(f"line:{sec['line']}"))
+        ids = {str(x) for x in b.block_id[np.isin(lv_hl.net.load.index[b.load], list(loads))]}
+        assert not [c for c in plan["commands"] if c["device"] in ids]  # replaced by the switch
+    assert feeder_sections(lv_hl.net, tree, b, np.zeros(len(b), bool)) == []
