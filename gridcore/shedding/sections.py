@@ -3,8 +3,8 @@
 A closed line switch (a load-break switch at a line end) cuts everything fed through its line. When a plan
 cuts every block of every load downstream of such a line, opening that one switch does the same with one
 command, provided no generator produces downstream (opening the switch would take it off too, which the
-plan's power flow did not check). The largest such sections are taken (a section inside a taken one adds nothing); their blocks'
-own commands are replaced by the switch's.
+plan's power flow did not check). The largest such sections are taken (a section inside a taken one adds
+nothing); their blocks' own commands are replaced by the switch's.
 """
 
 from __future__ import annotations
