@@ -3,8 +3,9 @@
 One command per block and action, keyed by a UUID that is its idempotency key:
 ``{"command_id", "device" (block id), "action" ("shed" | "dim" | "curtail" | "restore"), "setpoint_kw"
 (the power the device may keep for ``dim`` and ``curtail`` [kW], else null), "start", "end", "not_after"
-(ISO 8601 UTC; a command not executed by ``not_after`` has expired)}``. In a plan's JSON under
-``"commands"``.
+(ISO 8601 UTC; a command not executed by ``not_after`` has expired), "load_kw" (optional: the load the
+command takes off, or a restore brings back [kW]; ``shed restore`` stages cold-load pickup with it)}``. In
+a plan's JSON under ``"commands"``.
 """
 
 from __future__ import annotations
@@ -33,6 +34,8 @@ class ShedCommand:
         Power the device keeps for ``dim`` and ``curtail`` [kW]; None otherwise.
     start, end, not_after : str
         ISO 8601 UTC: when the action starts and ends, and when the command expires.
+    load_kw : float or None
+        Load the command takes off (a restore: brings back) [kW].
     """
 
     command_id: str
@@ -42,6 +45,7 @@ class ShedCommand:
     start: str
     end: str
     not_after: str
+    load_kw: float | None = None
 
     def to_dict(self) -> dict[str, object]:
         """JSON-ready dict."""
@@ -52,7 +56,7 @@ class ShedCommand:
         """Read a command back from its dict (checks the action)."""
         from gridcore.errors import InputError
 
-        missing = [k for k in cls.__dataclass_fields__ if k not in data]
+        missing = [k for k in cls.__dataclass_fields__ if k not in data and k != "load_kw"]
         if missing:
             raise InputError(f"command: missing key {missing[0]}", field=missing[0])
         if data["action"] not in ACTIONS:
@@ -66,6 +70,7 @@ class ShedCommand:
             start=str(data["start"]),
             end=str(data["end"]),
             not_after=str(data["not_after"]),
+            load_kw=None if data.get("load_kw") is None else float(data["load_kw"]),  # type: ignore[arg-type]
         )
 
 
@@ -81,6 +86,7 @@ def command(
     end: pd.Timestamp,
     expiry: pd.Timedelta,
     setpoint_kw: float | None = None,
+    load_kw: float | None = None,
 ) -> ShedCommand:
     """A new command with a fresh UUID; it expires ``expiry`` after ``start``."""
     return ShedCommand(
@@ -91,6 +97,7 @@ def command(
         start=iso(start),
         end=iso(end),
         not_after=iso(min(start + expiry, end) if end > start else start + expiry),
+        load_kw=None if load_kw is None else round(float(load_kw), 3),
     )
 
 
@@ -102,6 +109,7 @@ def interval_commands(
     expiry: pd.Timedelta,
     action: str = "shed",
     setpoints_kw: list[float | None] | None = None,
+    loads_kw: object | None = None,
 ) -> list[ShedCommand]:
     """Commands for a slot x block schedule: one ``action`` and one ``restore`` per run of slots.
 
@@ -117,6 +125,8 @@ def interval_commands(
         ``shed``, ``dim`` or ``curtail``.
     setpoints_kw : list, optional
         Setpoint per block [kW] for ``dim`` and ``curtail``.
+    loads_kw : array-like, shape (slots, blocks), optional
+        Load each block's action takes off in each slot [kW]; a command carries the largest of its run.
 
     Returns
     -------
@@ -132,6 +142,7 @@ def interval_commands(
         for s, e in zip(edges[::2], edges[1::2], strict=True):
             start, end = starts[s], starts[e - 1] + period
             sp = None if setpoints_kw is None else setpoints_kw[b]
-            out.append(command(block_ids[b], action, start, end, expiry, sp))
-            out.append(command(block_ids[b], "restore", end, end, expiry))
+            kw = None if loads_kw is None else float(np.asarray(loads_kw)[s:e, b].max())
+            out.append(command(block_ids[b], action, start, end, expiry, sp, kw))
+            out.append(command(block_ids[b], "restore", end, end, expiry, None, kw))
     return out

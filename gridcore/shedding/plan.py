@@ -114,9 +114,12 @@ def plan_figures(
     period = pd.Timedelta(hours=period_h)
     expiry = pd.Timedelta(minutes=priorities.command_expiry_min)
     ids = list(blocks.block_id)
-    commands: list[ShedCommand] = interval_commands(ids, sched.shed, starts, period, expiry, "shed")
+    commands: list[ShedCommand] = interval_commands(
+        ids, sched.shed, starts, period, expiry, "shed", loads_kw=sched.cut_mw * 1000
+    )
     floor_kw = [None if np.isnan(f) else f * 1000 for f in blocks.dim_floor_mw]
-    commands += interval_commands(ids, sched.dim, starts, period, expiry, "dim", floor_kw)
+    dim_kw = np.where(sched.dim, blocks.dimmable_mw(p_mw), 0.0) * 1000
+    commands += interval_commands(ids, sched.dim, starts, period, expiry, "dim", floor_kw, dim_kw)
     slots = [
         {
             "start": f"{starts[s]:%Y-%m-%dT%H:%M}Z",

@@ -310,10 +310,12 @@ def _switch_sections(
     expiry = pd.Timedelta(minutes=priorities.command_expiry_min)
     end = s.starts[-1] + pd.Timedelta(hours=s.period_h)
     kept = [c for c in figures["commands"] if c["device"] not in ids]  # type: ignore[attr-defined,index]
+    p = s.blocks.p_mw(s.load_p_mw[0])
     for sec in sections:
         device = f"switch:{sec['switch']}"
-        kept += [command(device, "shed", s.starts[0], end, expiry).to_dict()]
-        kept += [command(device, "restore", end, end, expiry).to_dict()]
+        kw = float(p[sec["blocks"]].sum() * 1000)  # type: ignore[index]
+        kept += [command(device, "shed", s.starts[0], end, expiry, None, kw).to_dict()]
+        kept += [command(device, "restore", end, end, expiry, None, kw).to_dict()]
     figures["commands"] = kept
 
 

@@ -93,6 +93,8 @@ def test_plan_shortfall_figures_and_commands(blocks_of):
     assert sorted(c.action for c in cmds) == ["restore", "restore", "shed", "shed"]
     first = next(c for c in cmds if c.action == "shed" and c.start == "2016-07-01T18:00:00Z")
     assert first.end == "2016-07-01T20:00:00Z" and first.not_after == "2016-07-01T18:10:00Z"
+    assert first.load_kw == pytest.approx(500.0)
+    assert all(c.load_kw == pytest.approx(500.0) for c in cmds)
     # a shortfall beyond all non-critical load reaches the critical block
     _, fig = plan_shortfall(b, load_p[:1], starts[:1], 2.0, 1.45, rules)
     assert fig["critical_affected"] == 1 and fig["uncovered_mw"] == 0.0
@@ -120,7 +122,8 @@ def test_command_from_dict_checks():
         "end": "e",
         "not_after": "n",
     }
-    assert ShedCommand.from_dict(good).to_dict() == good
+    assert ShedCommand.from_dict(good).to_dict() == {**good, "load_kw": None}
+    assert ShedCommand.from_dict({**good, "load_kw": 3}).load_kw == 3.0
     with pytest.raises(ValueError, match="missing key end"):
         ShedCommand.from_dict({k: v for k, v in good.items() if k != "end"})
     with pytest.raises(ValueError, match="action"):
