@@ -381,13 +381,26 @@ def _worst(violations: list[dict[str, object]], scope: set[str]) -> float:
     return out
 
 
-def _bisect(actions: list[Action], clears, t0: float, budget_s: float) -> int:  # noqa: ANN001
-    """Shortest prefix length of ``actions`` for which ``clears(prefix)`` holds (all of it if none does)."""
-    if not actions or not clears(actions):
-        return len(actions)
-    lo, hi = 0, len(actions)  # clears(actions[:hi]) holds; clears(actions[:lo]) is not known to
+def _bisect(actions: list[Action], clears, t0: float, budget_s: float, probes: int = 8) -> int:  # noqa: ANN001
+    """Shortest prefix length of ``actions`` for which ``clears(prefix)`` holds (all of it if none does).
+
+    Bisection when the whole list clears. When it does not (cutting all load behind a branch that also
+    feeds back generation turns the flow round), ``probes`` evenly spaced prefixes are tried and the
+    bisection runs below the first that clears.
+    """
+    n = len(actions)
+    if not actions:
+        return 0
     if clears([]):
         return 0
+    lo, hi = 0, n  # clears(actions[:hi]) holds; clears(actions[:lo]) does not
+    if not clears(actions):
+        points = sorted({max(1, round(n * j / probes)) for j in range(1, probes)})
+        found = next((k for k in points if clears(actions[:k])), None)
+        if found is None:
+            return n
+        hi = found
+        lo = max((k for k in points if k < found), default=0)
     while hi - lo > 1 and perf_counter() - t0 < budget_s:
         mid = (lo + hi) // 2
         if clears(actions[:mid]):

@@ -1,9 +1,9 @@
 """A sweep of shedding scenarios on one grid: shortfalls, simultaneous overloads, a rotating event.
 
 * supply shortfalls of 5, 10, 20, 30 and 50 % of the grid's load at the time;
-* one, two and three simultaneous overloads: the most loaded feeder-head lines of different feeders
-  that import (load above generation downstream), derated (as in a heat wave) to 80 % of the current
-  they carry, each relieved downstream and checked by power flow;
+* one, two and three simultaneous overloads: the feeder-head lines carrying the most active power to the
+  loads of their feeders (load above generation downstream), derated (as in a heat wave) to 80 % of the
+  current they carry, each relieved downstream and checked by power flow;
 * a 6-hour event of a 20 % shortfall, rotating every rotation period.
 
 Each row gives MW shed and dimmed, customers affected by class, critical customers affected, unserved
@@ -32,7 +32,7 @@ DERATE = 0.8
 
 
 def derate_heads(setting: Setting, count: int) -> list[str]:
-    """Derate the ``count`` most loaded feeder-head lines (one per feeder) in place; their elements.
+    """Derate the ``count`` feeder-head lines carrying the most active power to loads, in place.
 
     Parameters
     ----------
@@ -63,8 +63,9 @@ def derate_heads(setting: Setting, count: int) -> list[str]:
         row = net.line.loc[index]
         p_out = net.res_line.at[index, "p_from_mw" if row["from_bus"] == parent else "p_to_mw"]
         if p_out > 0:  # power flows away from the transformer (not a loop flow of a closed ring)
-            heads.append(index)
-    heads = sorted(set(heads), key=lambda i: -float(net.res_line.at[i, "i_ka"]))[:count]
+            heads.append((float(p_out), index))
+    # the largest active power flows: a cable's charging current is no load to shed
+    heads = [i for _, i in sorted(set(heads), reverse=True)][:count]
     for i in heads:
         net.line.at[i, "max_i_ka"] = DERATE * float(net.res_line.at[i, "i_ka"])
     return [f"line:{i}" for i in heads]

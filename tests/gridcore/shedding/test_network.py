@@ -134,3 +134,17 @@ def test_whole_feeder_sections_get_one_switch_command(lv_hl, rules):
         ids = {str(x) for x in b.block_id[np.isin(lv_hl.net.load.index[b.load], list(loads))]}
         assert not [c for c in plan["commands"] if c["device"] in ids]  # replaced by the switch
     assert feeder_sections(lv_hl.net, tree, b, np.zeros(len(b), bool)) == []
+
+
+def test_bisect_finds_the_shortest_prefix_even_when_all_of_it_overshoots():
+    from time import perf_counter
+
+    from gridcore.shedding.network import _bisect
+
+    actions = [("shed", i) for i in range(40)]
+    # clears for prefixes 13..30 only (beyond 30 the flow turns round): a V-shaped loading
+    assert _bisect(actions, lambda a: 13 <= len(a) <= 30, perf_counter(), 10.0) == 13
+    assert _bisect(actions, lambda a: len(a) >= 7, perf_counter(), 10.0) == 7
+    assert _bisect(actions, lambda a: False, perf_counter(), 10.0) == 40
+    assert _bisect(actions, lambda a: True, perf_counter(), 10.0) == 0
+    assert _bisect([], lambda a: False, perf_counter(), 10.0) == 0
