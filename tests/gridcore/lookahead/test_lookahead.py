@@ -138,3 +138,11 @@ def test_bad_requests() -> None:
         constraint_lookahead(LV, ISSUE, 0)
     with pytest.raises(InputError, match="no yearly profiles"):
         constraint_lookahead(CASE9, ISSUE, 2)
+
+
+def test_study_case_is_one_snapshot() -> None:
+    report = constraint_lookahead(LV, ISSUE, study_case="hL")
+    d = report.to_dict()
+    assert d["study_case"] == "hL" and d["horizon_h"] == 1 and d["converged_hours"] == 1
+    assert d["max_trafo_loading_pct"] == pytest.approx(120.0, abs=0.1)
+    assert d["counts"]["overload"] == 1 and d["counts"]["undervoltage"] == 96
