@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from cli.common import time_option
+from cli.common import GridOpt, time_option
 from cli.storage.base import JsonOpt, StoreOpt, storage_app
 
 if TYPE_CHECKING:
@@ -51,6 +51,7 @@ def study_command(
     ] = "0,0.5,1,2,4,8,16",
     weeks: Annotated[int, typer.Option(help="Weeks of the year run.", min=1, max=52)] = 52,
     store: StoreOpt = None,
+    grid: GridOpt = None,
     out: Annotated[Path | None, typer.Option(help="Output folder [default <store>/storage_study/].")] = None,
     as_json: JsonOpt = False,
 ) -> None:
@@ -59,7 +60,7 @@ def study_command(
     from gridcore.checks import store_path
 
     t0 = time.perf_counter()
-    figures = run(summer, winter, year, sizes, multipliers, weeks, store, out, as_json)
+    figures = run(summer, winter, year, sizes, multipliers, weeks, store, out, as_json, grid)
     figures["seconds"] = round(time.perf_counter() - t0, 2)
     if as_json:
         emit(figures, True, "")
@@ -77,11 +78,12 @@ def run(
     store: Path | None,
     out: Path | None,
     as_json: bool,
+    grid_spec: str | None = None,
 ) -> dict[str, object]:
     """Run the study and write its files; the figures for ``--json``."""
     from gridcore.checks import store_path
     from gridcore.network.feeders import derive_feeders
-    from gridcore.network.grid import load_grid
+    from gridcore.network.grid_spec import grid_model
     from gridcore.storage.study import (
         STRATEGIES,
         StudyConfig,
@@ -100,7 +102,7 @@ def run(
         cost_multipliers=parse_floats(multipliers, "--multipliers"),
     )
     folder = Path(out) if out else Path(store_path(str(store) if store else None)) / "storage_study"
-    grid = load_grid()
+    grid = grid_model(grid_spec)
     feeders = derive_feeders(grid)
     if as_json:
         result = run_study(grid, feeders.bus_feeder, config)

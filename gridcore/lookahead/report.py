@@ -23,7 +23,6 @@ import pandas as pd
 from gridcore.errors import InputError
 from gridcore.network.constraints import (
     ConstraintPeriod,
-    Injections,
     constraint_periods,
     snapshot_periods,
     summary,
@@ -216,7 +215,7 @@ def _solve(g: Grid, base, times, inj, limits, supply_mw, changes_at, engine):  #
         while j < len(times) and keys[j] == keys[k]:
             j += 1
         net = base if not keys[k] else apply_topology(base, topology_at(g.model, in_force[k]))
-        part = Injections(inj.load_p_mw[k:j], inj.load_q_mvar[k:j], inj.sgen_p_mw[k:j])
+        part = inj.part(slice(k, j))
         result = run_timeseries(
             net, times[k:j], part.load_p_mw, part.load_q_mvar, part.sgen_p_mw, engine=engine
         )

@@ -30,8 +30,10 @@ is kept:
   reactance the two share on their paths from the slack (lines, and transformers referred to a common
   1 MVA base). The loads that share the bus's path (:meth:`RadialTree.loads` of ``bus:<i>``) are taken
   the most sensitive first, which needs the least MW (:func:`voltage_relief_mw`); for overvoltage, the
-  generation. ``V`` = 1 p.u.: the true rise at a lower voltage is larger, and the losses fall too, so the
-  figure is on the safe side. Where even all of them fall short, the relief is all of them.
+  generation. The sensitivities are calibrated per hour by the bus's actual voltage change from the slack
+  over the linear model's (losses, reactive losses, voltage level), only ever downwards (``k`` in
+  [0.3, 1]): the figure errs on the safe side. Where even all of them fall short, the relief is all of
+  them.
 * **Supply**: net demand minus capacity.
 
 Periods are half-open: ``start`` is the first hour in violation, ``end`` the end of the last (UTC).
@@ -112,15 +114,27 @@ class Injections:
         (time, load) [MW], [MVAr].
     sgen_p_mw : np.ndarray
         (time, sgen) [MW].
+    storage_p_mw : np.ndarray, optional
+        (time, storage) [MW], positive charging, in the order of ``net.storage``; none when omitted. Part
+        of the flows, never taken off.
     """
 
     load_p_mw: np.ndarray
     load_q_mvar: np.ndarray
     sgen_p_mw: np.ndarray
+    storage_p_mw: np.ndarray | None = None
 
     def net_demand_mw(self) -> np.ndarray:
-        """Loads minus generation per hour [MW] (losses not included)."""
-        return self.load_p_mw.sum(axis=1) - self.sgen_p_mw.sum(axis=1)
+        """Loads and charging minus generation and discharging per hour [MW] (losses not included)."""
+        out = self.load_p_mw.sum(axis=1) - self.sgen_p_mw.sum(axis=1)
+        if self.storage_p_mw is not None:
+            out = out + self.storage_p_mw.sum(axis=1)
+        return out
+
+    def part(self, rows: slice) -> Injections:
+        """The injections of some hours."""
+        st = None if self.storage_p_mw is None else self.storage_p_mw[rows]
+        return Injections(self.load_p_mw[rows], self.load_q_mvar[rows], self.sgen_p_mw[rows], st)
 
 
 def runs(mask: np.ndarray) -> list[tuple[int, int]]:
@@ -147,8 +161,16 @@ def branch_relief_mw(
     load_q_mvar: np.ndarray,
     loading_pct: np.ndarray,
     limit_pct: float,
+    vm_pu: np.ndarray | None = None,
+    r_pu: float = 0.0,
+    x_pu: float = 0.0,
 ) -> np.ndarray:
     """Load to shed (positive) or generation to curtail (negative) below a branch to bring it to its limit.
+
+    With the voltage at the branch's downstream end and the path impedance to it, the limit in MVA is
+    moved with the voltage the relief brings (the current limit is fixed: ``S_max`` scales with ``V``):
+    shedding load raises the voltage (more MVA allowed), curtailing generation lowers it (fewer); three
+    fixed-point steps.
 
     Parameters
     ----------
@@ -160,6 +182,10 @@ def branch_relief_mw(
         The branch's loading per hour [%].
     limit_pct : float
         Thermal limit [%].
+    vm_pu : np.ndarray, optional
+        Voltage at the branch's downstream end per hour [p.u.]; no voltage correction when omitted.
+    r_pu, x_pu : float
+        Resistance and reactance from the slack to that end [p.u. on 1 MVA].
 
     Returns
     -------
@@ -170,17 +196,25 @@ def branch_relief_mw(
     loading = np.asarray(loading_pct, float)
     over = np.isfinite(loading) & (loading > limit_pct)
     s = np.hypot(p, q)
-    s_max = s * np.where(over, limit_pct / np.where(over, loading, 1.0), 1.0)
+    s_lim = s * np.where(over, limit_pct / np.where(over, loading, 1.0), 1.0)
     with np.errstate(invalid="ignore", divide="ignore"):
         r = np.where(np.abs(load_p_mw) > 1e-12, load_q_mvar / load_p_mw, 0.0)
-    # import side: (p - x)^2 + (q - r x)^2 = s_max^2  ->  (1 + r^2) x^2 - 2 (p + q r) x + (s^2 - s_max^2) = 0
     a = 1.0 + r**2
     b = p + q * r
-    disc = np.maximum(b**2 - a * (s**2 - s_max**2), 0.0)
-    shed = (b - np.sqrt(disc)) / a
-    # export side (p < 0): (p + y)^2 + q^2 = s_max^2  ->  y = -p - sqrt(s_max^2 - q^2)
-    curtail = -p - np.sqrt(np.maximum(s_max**2 - q**2, 0.0))
-    relief = np.where(p >= 0, shed, -curtail)
+
+    def solve(s_max: np.ndarray) -> np.ndarray:
+        # import side: (p - x)^2 + (q - r x)^2 = s_max^2 -> (1 + r^2) x^2 - 2 (p + q r) x + s^2 - s_max^2 = 0
+        shed = (b - np.sqrt(np.maximum(b**2 - a * (s**2 - s_max**2), 0.0))) / a
+        # export side (p < 0): (p + y)^2 + q^2 = s_max^2 -> y = -p - sqrt(s_max^2 - q^2)
+        curtail = -p - np.sqrt(np.maximum(s_max**2 - q**2, 0.0))
+        return np.where(p >= 0, shed, -curtail)
+
+    relief = solve(s_lim)
+    if vm_pu is not None:
+        vm = np.where(np.isfinite(vm_pu) & (vm_pu > 0), vm_pu, 1.0)
+        for _ in range(3):
+            dv = r_pu * relief + x_pu * np.where(relief > 0, r * relief, 0.0)
+            relief = solve(s_lim * np.maximum(vm + dv, 1e-3) / vm)
     return np.where(over, relief, 0.0)
 
 
@@ -244,13 +278,15 @@ def voltage_relief_mw(
     x_shared: np.ndarray,
     p_mw: np.ndarray,
     q_mvar: np.ndarray,
+    factor: np.ndarray | None = None,
 ) -> np.ndarray:
     """Least active power to take off a set of injections to move a bus's voltage by ``dv_pu``.
 
-    Linear (LinDistFlow) sensitivities at 1 p.u.: taking ``dP`` (with its ``dQ``) off injection ``j`` moves
-    the bus by ``R_j dP + X_j dQ`` [p.u., on a 1 MVA base]. The least power for a given change takes the
-    most sensitive injections first (per MW), whole, and a part of the last: the continuous knapsack's
-    greedy optimum. Where even all of them fall short, the result is all of them.
+    Linear (LinDistFlow) sensitivities: taking ``dP`` (with its ``dQ``) off injection ``j`` moves the bus
+    by ``k (R_j dP + X_j dQ)`` [p.u., on a 1 MVA base], ``k`` a calibration per hour (``factor``). The
+    least power for a given change takes the most sensitive injections first (per MW), whole, and a part
+    of the last: the continuous knapsack's greedy optimum. Where even all of them fall short, the result
+    is all of them.
 
     Parameters
     ----------
@@ -261,6 +297,8 @@ def voltage_relief_mw(
     p_mw, q_mvar : np.ndarray
         (time, injection): what can be taken off [MW], [MVAr] (for generation: its output, positive; the
         result is then MW to curtail).
+    factor : np.ndarray, optional
+        ``k`` per hour [-]; 1 when omitted.
 
     Returns
     -------
@@ -273,6 +311,8 @@ def voltage_relief_mw(
     q = np.asarray(q_mvar, float)
     with np.errstate(invalid="ignore", divide="ignore"):
         per_mw = np.where(p > 1e-12, r_shared[None, :] + x_shared[None, :] * q / p, 0.0)
+    if factor is not None:
+        per_mw = per_mw * np.asarray(factor, float)[:, None]
     order = np.argsort(-per_mw, axis=1, kind="stable")
     s = np.take_along_axis(per_mw, order, axis=1)
     mw = np.take_along_axis(p, order, axis=1)
@@ -346,6 +386,14 @@ def constraint_periods(
     sgen_bus = net.sgen["bus"].to_numpy()
     load_pos = {int(i): k for k, i in enumerate(net.load.index)}
     sgen_pos = {int(i): k for k, i in enumerate(net.sgen.index)}
+    storage = injections.storage_p_mw
+    if storage is not None and storage.shape != (n, len(net.storage)):
+        raise InputError(
+            f"storage injections {storage.shape} do not match {n} hours x {len(net.storage)} storage units",
+            field="injections",
+        )
+    storage_pos = {int(i): k for k, i in enumerate(net.storage.index)} if storage is not None else {}
+    imp: PathImpedance | None = None
 
     def add(
         element: str,
@@ -391,14 +439,38 @@ def constraint_periods(
             lp = injections.load_p_mw[:, li].sum(axis=1)
             lq = injections.load_q_mvar[:, li].sum(axis=1)
             gp = injections.sgen_p_mw[:, si].sum(axis=1)
+            if storage is not None:
+                gp = gp - storage[:, [storage_pos[int(i)] for i in tree.storages(element)]].sum(axis=1)
             loading = frame[col].to_numpy(dtype=float)
-            relief = branch_relief_mw(lp - gp, lq, lp, lq, loading, limits.loading_pct)
+            imp = imp or PathImpedance(net, tree)
+            end = _downstream_end(net, table, int(col), tree)
+            vm_end = result.vm_pu[end].to_numpy(dtype=float) if end is not None else None
+            r_end, x_end = (imp.r[end], imp.x[end]) if end is not None else (0.0, 0.0)
+            relief = branch_relief_mw(lp - gp, lq, lp, lq, loading, limits.loading_pct, vm_end, r_end, x_end)
             add(element, "overload", flag[col].to_numpy(), loading, relief, limits.loading_pct)
+
+    slack_vm = float(net.ext_grid.loc[net.ext_grid["in_service"], "vm_pu"].mean())
+    buses_all = np.concatenate(
+        [load_bus, sgen_bus, net.storage["bus"].to_numpy() if storage is not None else []]
+    )
+    rise_p = np.hstack(
+        [-injections.load_p_mw, injections.sgen_p_mw, -(storage if storage is not None else np.zeros((n, 0)))]
+    )
+    rise_q = np.hstack([-injections.load_q_mvar, np.zeros((n, len(sgen_bus) + len(storage_pos)))])
+
+    def calibration(bus: int, vm: np.ndarray) -> np.ndarray:
+        """Actual over linear voltage rise from the slack to ``bus`` per hour, in [0.3, 1] (1 if unknown)."""
+        assert imp is not None
+        r_all, x_all = imp.shared(bus, buses_all.astype(np.int64))
+        linear = rise_p @ r_all + rise_q @ x_all
+        actual = vm - slack_vm
+        with np.errstate(invalid="ignore", divide="ignore"):
+            k = np.where((np.abs(linear) > 1e-6) & (linear * actual > 0), actual / linear, 1.0)
+        return np.clip(np.where(np.isfinite(k), k, 1.0), 0.3, 1.0)
 
     lo, hi = limits.band(net.bus["vn_kv"].reindex(result.vm_pu.columns).to_numpy(dtype=float))
     lo_of = dict(zip(result.vm_pu.columns, lo, strict=True))
     hi_of = dict(zip(result.vm_pu.columns, hi, strict=True))
-    imp: PathImpedance | None = None
     for kind, flag in (("undervoltage", flags["undervoltage"]), ("overvoltage", flags["overvoltage"])):
         for col in flag.columns[flag.any(axis=0).to_numpy()]:
             imp = imp or PathImpedance(net, tree)
@@ -408,15 +480,17 @@ def constraint_periods(
             if kind == "undervoltage":
                 r, x = imp.shared(int(col), load_bus[li])
                 dv = lo_of[col] - vm
+                k = calibration(int(col), vm)
                 relief, _ = voltage_relief_mw(
-                    dv, r, x, injections.load_p_mw[:, li], injections.load_q_mvar[:, li]
+                    dv, r, x, injections.load_p_mw[:, li], injections.load_q_mvar[:, li], k
                 )
                 add(element, kind, flag[col].to_numpy(), vm, relief, lo_of[col], worst_is_max=False)
             else:
                 r, x = imp.shared(int(col), sgen_bus[si])
                 dv = vm - hi_of[col]
                 gp = injections.sgen_p_mw[:, si]
-                relief = -voltage_relief_mw(dv, r, x, gp, np.zeros_like(gp))[0]
+                k = calibration(int(col), vm)
+                relief = -voltage_relief_mw(dv, r, x, gp, np.zeros_like(gp), k)[0]
                 add(element, kind, flag[col].to_numpy(), vm, relief, hi_of[col])
 
     if supply_mw is not None:
@@ -441,12 +515,21 @@ def summary(periods: list[ConstraintPeriod]) -> Mapping[str, int]:
     return counts
 
 
+def _downstream_end(net: pandapowerNet, table: str, index: int, tree: RadialTree) -> int | None:
+    """The end of a branch farther from the slack (None when the branch is not energized)."""
+    ends = ("from_bus", "to_bus") if table == "line" else ("hv_bus", "lv_bus")
+    buses = [int(net[table].at[index, e]) for e in ends]
+    live = [b for b in buses if b in tree.depth]
+    return max(live, key=lambda b: tree.depth[b]) if live else None
+
+
 def snapshot_injections(net: pandapowerNet) -> Injections:
-    """The network's own load and generation values as one hour of :class:`Injections`."""
+    """The network's own load, generation and storage values as one hour of :class:`Injections`."""
     return Injections(
         load_p_mw=net.load["p_mw"].to_numpy(dtype=float)[None, :] * _in_service(net.load),
         load_q_mvar=net.load["q_mvar"].to_numpy(dtype=float)[None, :] * _in_service(net.load),
         sgen_p_mw=net.sgen["p_mw"].to_numpy(dtype=float)[None, :] * _in_service(net.sgen),
+        storage_p_mw=net.storage["p_mw"].to_numpy(dtype=float)[None, :] * _in_service(net.storage),
     )
 
 

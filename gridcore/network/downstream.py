@@ -112,6 +112,12 @@ class RadialTree:
         self._net = net
         self._load_bus = net.load.loc[net.load["in_service"], "bus"].astype(np.int64)
         self._sgen_bus = net.sgen.loc[net.sgen["in_service"], "bus"].astype(np.int64)
+        storage = net.get("storage") if hasattr(net, "get") else None
+        self._storage_bus = (
+            storage.loc[storage["in_service"], "bus"].astype(np.int64)
+            if storage is not None and len(storage)
+            else pd.Series([], dtype=np.int64)
+        )
 
     def subtree(self, bus: int) -> list[int]:
         """Buses fed through ``bus``, itself included (empty when it is not energized)."""
@@ -183,6 +189,10 @@ class RadialTree:
     def sgens(self, element: str) -> pd.Index:
         """Static generators fed through ``element`` (as :meth:`loads`; for export-side constraints)."""
         return self._on(self._sgen_bus, element)
+
+    def storages(self, element: str) -> pd.Index:
+        """Storage units fed through ``element`` (as :meth:`loads`)."""
+        return self._on(self._storage_bus, element)
 
     def _on(self, buses_of: pd.Series, element: str) -> pd.Index:
         buses = self.downstream_buses(element)

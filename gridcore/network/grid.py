@@ -35,7 +35,7 @@ import numpy as np
 import pandas as pd
 from filelock import FileLock, Timeout
 
-from gridcore.errors import GridCacheError
+from gridcore.errors import GridCacheError, InputError
 
 #: SimBench code of the default grid: the semi-urban MV grid, switching-based variant.
 DEFAULT_GRID = "1-MV-semiurb--0-sw"  # also in gridcore.network.grid_spec (parsed without pandas)
@@ -58,6 +58,26 @@ _READ_ERRORS = (OSError, ValueError, KeyError, TypeError, EOFError, UserWarning,
 
 _log = logging.getLogger(__name__)
 _T = TypeVar("_T")
+
+
+def default_code() -> str:
+    """The grid of the pipeline: the SimBench code in GRIDFLOW_GRID, else :data:`DEFAULT_GRID`.
+
+    Raises
+    ------
+    InputError
+        When GRIDFLOW_GRID names a case file: the pipeline's profiles and fleet need a SimBench grid (the
+        commands that take a file read it through :mod:`gridcore.network.grid_spec`).
+    """
+    env = os.environ.get("GRIDFLOW_GRID", "").strip()
+    if not env:
+        return DEFAULT_GRID
+    if Path(env).suffix.lower() in (".json", ".m") or os.sep in env:
+        raise InputError(
+            f"GRIDFLOW_GRID {env}: a case file; this part of the pipeline needs a SimBench code",
+            field="GRIDFLOW_GRID",
+        )
+    return env
 
 
 def cache_dir() -> Path:
@@ -134,13 +154,14 @@ class GridModel:
         return np.minimum(steps, STEPS_PER_YEAR - 1)
 
 
-def load_grid(code: str = DEFAULT_GRID, cache: Path | None = None) -> GridModel:
+def load_grid(code: str | None = None, cache: Path | None = None) -> GridModel:
     """Load a SimBench grid and its profiles, from the cache when present.
 
     Parameters
     ----------
-    code : str
-        SimBench grid code, e.g. ``1-MV-semiurb--0-sw`` (default) or ``1-MV-rural--0-sw``.
+    code : str, optional
+        SimBench grid code, e.g. ``1-MV-semiurb--0-sw`` or ``1-LV-rural2--2-sw``; :func:`default_code`
+        (GRIDFLOW_GRID, else the default grid) when omitted.
     cache : Path, optional
         Cache folder; :func:`cache_dir` by default.
 
@@ -153,16 +174,17 @@ def load_grid(code: str = DEFAULT_GRID, cache: Path | None = None) -> GridModel:
     GridCacheError
         When the cache can neither be read nor rebuilt (e.g. ``simbench`` missing, disk full).
     """
+    code = code or default_code()
     return _from_cache(code, cache, _MODEL_FILES, lambda folder: _read_model(code, folder))
 
 
-def pandapower_net(code: str = DEFAULT_GRID, cache: Path | None = None):  # noqa: ANN201
+def pandapower_net(code: str | None = None, cache: Path | None = None):  # noqa: ANN201
     """The cached pandapower network of a SimBench grid (imports pandapower).
 
     Parameters
     ----------
-    code : str
-        SimBench grid code.
+    code : str, optional
+        SimBench grid code; :func:`default_code` when omitted.
     cache : Path, optional
         Cache folder.
 
@@ -177,16 +199,17 @@ def pandapower_net(code: str = DEFAULT_GRID, cache: Path | None = None):  # noqa
     """
     import pandapower as pp
 
+    code = code or default_code()
     return _from_cache(code, cache, _NET_FILES, lambda folder: pp.from_json(str(folder / "net.json")))
 
 
-def cache_folder(code: str = DEFAULT_GRID, cache: Path | None = None) -> Path:
+def cache_folder(code: str | None = None, cache: Path | None = None) -> Path:
     """The cache folder of a grid: ``<cache>/simbench-<code>-v<version>``.
 
     Parameters
     ----------
-    code : str
-        SimBench grid code.
+    code : str, optional
+        SimBench grid code; :func:`default_code` when omitted.
     cache : Path, optional
         Cache root; :func:`cache_dir` by default.
 
@@ -194,7 +217,7 @@ def cache_folder(code: str = DEFAULT_GRID, cache: Path | None = None) -> Path:
     -------
     Path
     """
-    return (cache or cache_dir()) / f"simbench-{code}-v{_CACHE_VERSION}"
+    return (cache or cache_dir()) / f"simbench-{code or default_code()}-v{_CACHE_VERSION}"
 
 
 def _from_cache(code: str, cache: Path | None, files: tuple[str, ...], read: Callable[[Path], _T]) -> _T:

@@ -47,13 +47,14 @@ def test_branches_feed_what_lies_below_them() -> None:
     assert list(tree.loads("line:4")) == []  # its switch is open: it feeds nothing
 
 
-def test_bus_gets_its_feeder_nearest_path_first() -> None:
+def test_bus_gets_the_loads_sharing_its_path_most_shared_first() -> None:
     tree = RadialTree(_net())
     order = list(tree.loads("bus:4"))
-    assert order[0] == 2 and sorted(order) == [0, 1, 2]  # the far end first, the feeder head last
-    assert order == [2, 1, 0]
-    assert sorted(tree.loads("bus:6")) == [3, 4, 5] and tree.loads("bus:6")[0] == 4
+    # its own feeder from the far end back to the head, then the other feeder (only the busbar shared)
+    assert order[:3] == [2, 1, 0] and sorted(order[3:]) == [3, 4, 5]
+    assert list(tree.loads("bus:6"))[:2] == [4, 3] and sorted(tree.loads("bus:6")) == [0, 1, 2, 3, 4, 5]
     assert sorted(tree.loads("bus:1")) == [0, 1, 2, 3, 4, 5]  # the busbar: every feeder below it
+    assert sorted(tree.downstream_buses("bus:0")) == list(range(8))  # above the transformer: everything
 
 
 def test_open_switch_respected_and_a_closed_ring_handled() -> None:

@@ -95,3 +95,25 @@ def test_unreadable_case_file(tmp_path: Path) -> None:
     path.write_text("{not json")
     with pytest.raises(InputError, match="--grid .*bad.json"):
         resolve_grid(path)
+
+
+def test_gridflow_grid_sets_the_pipelines_grid(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    from gridcore.network.grid import default_code, load_grid
+
+    monkeypatch.delenv(GRID_ENV, raising=False)
+    assert default_code() == DEFAULT_GRID
+    monkeypatch.setenv(GRID_ENV, "1-LV-rural2--2-sw")
+    assert default_code() == "1-LV-rural2--2-sw" and load_grid().code == "1-LV-rural2--2-sw"
+    monkeypatch.setenv(GRID_ENV, str(tmp_path / "grid.json"))
+    with pytest.raises(InputError, match="needs a SimBench code"):
+        default_code()
+
+
+def test_meter_fleet_on_the_chosen_grid() -> None:
+    from gridcore.system import default_system
+
+    system = default_system(500, grid_code="1-LV-rural2--2-sw")
+    grid = grid_model("1-LV-rural2--2-sw")
+    assert system.grid.code == "1-LV-rural2--2-sw" and len(system.fleet) == 500
+    assert set(system.fleet["load"]) <= set(grid.load.index)
+    assert set(system.fleet["bus"]) <= set(grid.bus.index)
