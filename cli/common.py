@@ -187,6 +187,30 @@ StoreOpt = Annotated[
     ),
 ]
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print one JSON object on stdout.")]
+
+
+def check_grid(ctx: typer.Context, param: typer.CallbackParam, value: str | None) -> str | None:
+    """Option callback: ``--grid`` (or GRIDFLOW_GRID) is a SimBench code's shape or a case file."""
+    if not ctx.resilient_parsing:
+        from gridcore.network.grid_spec import GRID_ENV, parse_grid
+
+        if value is not None:
+            parse_grid(value, _name(param))
+        elif os.environ.get(GRID_ENV, "").strip():
+            parse_grid(None)
+    return value
+
+
+#: ``--grid``: the grid a command runs on (SimBench code or case file; GRIDFLOW_GRID; the default grid).
+GridOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--grid",
+        help="Grid: a SimBench code (e.g. 1-MV-semiurb--0-sw, 1-LV-rural2--2-sw, 1-MVLV-rural-all-0-sw) or a "
+        "pandapower .json / MATPOWER .m file [env GRIDFLOW_GRID; default 1-MV-semiurb--0-sw].",
+        callback=check_grid,
+    ),
+]
 #: ``--meters``: the size of the synthetic meter fleet.
 MetersOpt = Annotated[int, typer.Option("--meters", help="Size of the meter fleet.", min=1)]
 
@@ -242,6 +266,7 @@ def emit(figures: dict[str, object], as_json: bool, headline: str) -> None:
 
 
 __all__ = [
+    "GridOpt",
     "GridflowGroup",
     "InputError",
     "JsonOpt",
@@ -249,6 +274,7 @@ __all__ = [
     "StoreOpt",
     "api_ready",
     "check_given_store",
+    "check_grid",
     "check_input_file",
     "check_read_store",
     "check_store",

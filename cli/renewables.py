@@ -12,7 +12,7 @@ from typing import Annotated
 
 import typer
 
-from cli.common import JsonOpt, StoreOpt, check_given_store, check_input_file, time_option
+from cli.common import GridOpt, JsonOpt, StoreOpt, check_given_store, check_input_file, time_option
 from cli.grid.base import _emit, _guard
 from gridcore.errors import InputError
 
@@ -118,9 +118,10 @@ def forecast_renewables(
     ] = None,
     horizon: Annotated[int, typer.Option(help="Hours ahead (1-168).", min=1, max=168)] = 168,
     store: StoreOpt = None,
+    grid: GridOpt = None,
     as_json: JsonOpt = False,
 ) -> None:
-    """Forecast PV and wind (every generator, type and the system) of the default grid, with quantiles."""
+    """Forecast PV and wind (every generator, type and the system) of the grid, with quantiles."""
     t0 = time.perf_counter()
 
     def call() -> dict[str, object]:
@@ -130,10 +131,12 @@ def forecast_renewables(
         from gridcore.checks import store_path
         from gridcore.forecast.renewables import forecast_grid_renewables, forecast_summary
         from gridcore.forecast.store import write_renewable_forecast
-        from gridcore.network.grid import load_grid
+        from gridcore.network.grid_spec import grid_model
 
         issue = _parse_time(at) if at else pd.Timestamp.now(tz="UTC").ceil("h")
-        ds = forecast_grid_renewables(load_grid(), issue, horizon_h=horizon)
+        model = grid_model(grid)
+        ds = forecast_grid_renewables(model, issue, horizon_h=horizon)
+        ds.attrs["grid"] = model.code
         written = write_renewable_forecast(store_path(str(store) if store else None), ds)
         return {
             **forecast_summary(ds),

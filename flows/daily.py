@@ -18,6 +18,7 @@ from flows.demand import retrain_and_forecast
 from flows.hourly import hourly_cycle
 from gridcore.system import DEFAULT_METERS, DEFAULT_SEED
 from tasks.common import Count, UtcTime, artifact_key, flow, parse_hour, store_path
+from tasks.constraints import update_constraints
 from tasks.hooks import record_failure
 from tasks.limits import store_slot
 from tasks.meters import publish_report
@@ -74,6 +75,7 @@ def daily(
     seed: int = DEFAULT_SEED,
     forecast: bool = True,
     storage: bool = True,
+    constraints: bool = True,
 ) -> dict[str, object]:
     """Run the daily flow for the UTC day containing ``at`` (yesterday when omitted).
 
@@ -91,6 +93,9 @@ def daily(
     storage : bool
         Forecast the grid's renewables and schedule the battery fleet on the forecasts for the 168 h from
         the end of the day (:func:`plan_storage`), and update its state of health.
+    constraints : bool
+        Find the constraint periods of the 168 h from the end of the day on those forecasts and schedules
+        (:func:`tasks.constraints.update_constraints`): to the store and an artifact.
 
     Returns
     -------
@@ -123,6 +128,8 @@ def daily(
                 out["storage"]["soh_mean_pct"],
                 out["storage"]["alarms"] or "none",
             )
+        if constraints:
+            out["constraints"] = update_constraints(root, day + pd.Timedelta(days=1), 168)
         out["seconds"] = round(time.perf_counter() - t0, 3)
         publish_report(f"Daily report {day:%Y-%m-%d}", artifact_key(f"daily-{day:%Y-%m-%d}"), out)
     return out

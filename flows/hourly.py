@@ -17,6 +17,7 @@ from gridcore.data.quality import feed_summary
 from gridcore.data.synthetic import fleet_blocks
 from gridcore.system import DEFAULT_METERS, DEFAULT_SEED, default_system
 from tasks.common import Count, UtcTime, artifact_key, flow, hour_run_id, parse_hour, store_path
+from tasks.constraints import update_constraints
 from tasks.hooks import record_failure
 from tasks.hourly import ami_block, grid_feeds, persist_hour
 from tasks.limits import hour_slot, store_slot
@@ -25,6 +26,8 @@ from tasks.runner import dask_runner
 
 #: Longest an hourly run may take before Prefect fails it [s] (a normal hour takes seconds).
 HOURLY_TIMEOUT_S = 3600
+#: Hours ahead the hourly flow updates the constraint periods for [h].
+CONSTRAINT_UPDATE_H = 24
 
 
 def submit_hour(hour: pd.Timestamp, meters: int, seed: int) -> tuple[list[PrefectFuture], PrefectFuture]:
@@ -99,6 +102,7 @@ def hourly(
     meters: Count = DEFAULT_METERS,
     seed: int = DEFAULT_SEED,
     forecast: bool = True,
+    constraints: bool = True,
 ) -> dict[str, object]:
     """Run the hourly operations cycle for the hour containing ``at`` (UTC).
 
@@ -115,6 +119,10 @@ def hourly(
     forecast : bool
         Update the demand forecast from the next hour with the registry's champions (skipped, and said
         so, while there are none).
+    constraints : bool
+        Update the constraint periods of the next ``CONSTRAINT_UPDATE_H`` hours on the latest forecasts
+        (:func:`tasks.constraints.update_constraints`), once the daily flow has written a look-ahead to
+        update (skipped, and said so, before: the bare hourly cycle stays free of the power flow).
 
     Returns
     -------
@@ -134,5 +142,15 @@ def hourly(
                 "demand forecast: %s",
                 f"skipped ({skipped})" if skipped else f"updated from {hour + pd.Timedelta(hours=1):%H:%M}Z",
             )
+        if constraints:
+            from gridcore.lookahead import list_constraint_periods
+
+            if list_constraint_periods(root):
+                out["constraints"] = update_constraints(
+                    root, hour + pd.Timedelta(hours=1), CONSTRAINT_UPDATE_H, artifact=False
+                )
+            else:
+                out["constraints"] = {"skipped": "no look-ahead in the store yet (the daily flow writes it)"}
+                logger.info("constraint periods: skipped (no look-ahead in the store yet)")
     out["seconds"] = round(time.perf_counter() - t0, 3)
     return out

@@ -1,6 +1,7 @@
 """The operated system: grid model, feeders from the topology in force, and the meter fleet.
 
-:func:`default_system` assembles the embedded defaults (a SimBench MV grid, 100,000 synthetic meters);
+:func:`default_system` assembles the embedded defaults (a SimBench MV grid, or the one GRIDFLOW_GRID names,
+100,000 synthetic meters);
 everything downstream takes a :class:`System`, so another grid or fleet is a different argument, not
 different code.
 """
@@ -15,7 +16,7 @@ import pandas as pd
 
 from gridcore.data.fleet import build_fleet
 from gridcore.network.feeders import FeederMap, derive_feeders
-from gridcore.network.grid import DEFAULT_GRID, GridModel, load_grid
+from gridcore.network.grid import GridModel, default_code, load_grid
 
 #: Default fleet size.
 DEFAULT_METERS = 100_000
@@ -56,7 +57,7 @@ class System:
 
 
 def default_system(
-    n_meters: int = DEFAULT_METERS, seed: int = DEFAULT_SEED, grid_code: str = DEFAULT_GRID
+    n_meters: int = DEFAULT_METERS, seed: int = DEFAULT_SEED, grid_code: str | None = None
 ) -> System:
     """The embedded default system (cached per arguments; assembled once per process, thread-safe).
 
@@ -68,15 +69,16 @@ def default_system(
         Fleet size.
     seed : int
         Fleet seed.
-    grid_code : str
-        SimBench grid code.
+    grid_code : str, optional
+        SimBench grid code: the fleet is built on its loads; GRIDFLOW_GRID, else the default grid, when
+        omitted (:func:`gridcore.network.grid.default_code`).
 
     Returns
     -------
     System
     """
     with _ASSEMBLY:
-        return _assemble(n_meters, seed, grid_code)
+        return _assemble(n_meters, seed, grid_code or default_code())
 
 
 @cache

@@ -3,7 +3,7 @@
 :mod:`cli.grid.base` holds the group's app, its shared options and the power-flow and map commands.
 """
 
-from cli.grid import contingency, timeseries, topology
+from cli.grid import constraints, contingency, timeseries, topology
 from cli.grid.base import grid_app
 
-__all__ = ["contingency", "grid_app", "timeseries", "topology"]
+__all__ = ["constraints", "contingency", "grid_app", "timeseries", "topology"]

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from cli.common import check_input_file, check_time
+from cli.common import GridOpt, check_input_file, check_time
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -27,7 +27,7 @@ CaseOpt = Annotated[
     Path | None,
     typer.Option(
         "--case",
-        help="Case file: MATPOWER .m or pandapower .json (default: the default grid).",
+        help="Case file: MATPOWER .m or pandapower .json (as --grid FILE).",
         callback=check_input_file,
     ),
 ]
@@ -35,7 +35,7 @@ AtOpt = Annotated[
     str | None,
     typer.Option(
         "--at",
-        help="UTC time (ISO 8601, e.g. 2016-07-01T14:00Z): the default grid with its profile values of that "
+        help="UTC time (ISO 8601, e.g. 2016-07-01T14:00Z): the grid with its profile values of that "
         "quarter hour (default: its base case).",
         callback=check_time,
     ),
@@ -54,16 +54,17 @@ BandOpt = Annotated[
 @grid_app.command("powerflow")
 def grid_powerflow(
     case: CaseOpt = None,
+    grid: GridOpt = None,
     at: AtOpt = None,
     loading_limit: LoadingOpt = 100.0,
     voltage_band: BandOpt = None,
     as_json: JsonOpt = False,
 ) -> None:
-    """AC power flow (pandapower Newton-Raphson) on a case file or the default grid, with violations."""
+    """AC power flow (pandapower Newton-Raphson) on a grid (--grid, --case), with violations."""
     t0 = time.perf_counter()
 
     def call() -> dict[str, object]:
-        net, label, when = _network(case, at)
+        net, label, when = _network(case, at, grid)
         from gridcore.network.powerflow import run_powerflow
 
         result = run_powerflow(net, loading_limit_pct=loading_limit, voltage_bands=_bands(voltage_band))
@@ -84,6 +85,7 @@ def grid_map(
     out: Annotated[Path, typer.Option("--out", help="GeoJSON file to write.")] = Path("map.geojson"),
     png: Annotated[Path | None, typer.Option("--png", help="Also draw the map as a PNG.")] = None,
     case: CaseOpt = None,
+    grid: GridOpt = None,
     loading_limit: LoadingOpt = 100.0,
     voltage_band: BandOpt = None,
     as_json: JsonOpt = False,
@@ -92,17 +94,16 @@ def grid_map(
     t0 = time.perf_counter()
 
     def call() -> dict[str, object]:
-        net, label, when = _network(case, at)
+        net, label, when, model = _resolve(case, at, grid)
         from gridcore.network.geo import network_geojson, plot_map
         from gridcore.network.powerflow import run_powerflow
 
         result = run_powerflow(net, loading_limit_pct=loading_limit, voltage_bands=_bands(voltage_band))
         feeders = None
-        if case is None:
+        if model is not None:
             from gridcore.network.feeders import derive_feeders
-            from gridcore.network.grid import load_grid
 
-            feeders = derive_feeders(load_grid())
+            feeders = derive_feeders(model)
         collection = network_geojson(net, result, feeders)
         text = json.dumps(collection, allow_nan=False)
         out.parent.mkdir(parents=True, exist_ok=True)
@@ -133,27 +134,37 @@ def grid_map(
     _emit(_guard(call), as_json, "gridflow grid map")
 
 
-def _network(case: Path | None, at: str | None) -> tuple[object, str, str | None]:
-    """The net to solve, a label for it, and the UTC time applied (ISO 8601) if any."""
+def _network(case: Path | None, at: str | None, grid: str | None = None) -> tuple[object, str, str | None]:
+    """The net to solve, a label for it, and the UTC time applied (ISO 8601) if any (see :func:`_resolve`)."""
+    net, label, when, _ = _resolve(case, at, grid)
+    return net, label, when
+
+
+def _resolve(
+    case: Path | None, at: str | None, grid: str | None = None
+) -> tuple[object, str, str | None, object]:
+    """The net, its label, the UTC time applied, and the grid's ``GridModel`` (None without profiles).
+
+    ``--case FILE`` is ``--grid FILE``; without either, GRIDFLOW_GRID or the default grid.
+    """
     import logging
 
     logging.getLogger("pandapower").setLevel(logging.ERROR)
-    if case is not None:
-        if at is not None:
-            raise ValueError("--at sets the default grid's profile values; it does not apply to --case")
-        from gridcore.network.cases import read_case
+    if case is not None and grid is not None:
+        raise ValueError("give the grid once: --case FILE or --grid CODE|FILE")
+    from gridcore.network.grid_spec import resolve_grid
 
-        return read_case(case), str(case), None
-    from gridcore.network.grid import DEFAULT_GRID, load_grid, pandapower_net
-
-    net = pandapower_net()
+    resolved = resolve_grid(case if case is not None else grid, "--case" if case is not None else "--grid")
+    net = resolved.net
     if at is None:
-        return net, DEFAULT_GRID, None
+        return net, resolved.label, None, resolved.model
+    if resolved.model is None:
+        raise ValueError(f"--at sets profile values; the grid {resolved.label} has no profiles")
     from gridcore.network.powerflow import set_loads_at
 
     ts = _parse_time(at)
-    set_loads_at(net, load_grid(), ts)
-    return net, DEFAULT_GRID, f"{ts:%Y-%m-%dT%H:%M}Z"
+    set_loads_at(net, resolved.model, ts)
+    return net, resolved.label, f"{ts:%Y-%m-%dT%H:%M}Z", resolved.model
 
 
 def _parse_time(at: str) -> pd.Timestamp:

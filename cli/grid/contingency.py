@@ -7,12 +7,14 @@ from typing import Annotated
 
 import typer
 
+from cli.common import GridOpt
 from cli.grid.base import AtOpt, BandOpt, CaseOpt, JsonOpt, LoadingOpt, grid_app
 
 
 @grid_app.command("contingency")
 def grid_contingency(
     case: CaseOpt = None,
+    grid: GridOpt = None,
     at: AtOpt = None,
     loading_limit: LoadingOpt = 100.0,
     voltage_band: BandOpt = None,
@@ -31,7 +33,7 @@ def grid_contingency(
     def call() -> dict[str, object]:
         from gridcore.network.contingency import contingency_analysis
 
-        net, label, when = _network(case, at)
+        net, label, when = _network(case, at, grid)
         bar = None
         callback = None
         if progress:

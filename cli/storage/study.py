@@ -15,7 +15,7 @@ from typing import Annotated
 
 import typer
 
-from cli.common import time_option
+from cli.common import GridOpt, time_option
 from cli.storage.base import JsonOpt, StoreOpt, storage_app
 from gridcore.errors import InputError
 
@@ -50,6 +50,7 @@ def study_command(
     ] = "0,0.5,1,2,4,8,16",
     weeks: Annotated[int, typer.Option(help="Weeks of the year run.", min=1, max=52)] = 52,
     store: StoreOpt = None,
+    grid: GridOpt = None,
     out: Annotated[Path | None, typer.Option(help="Output folder [default <store>/storage_study/].")] = None,
     as_json: JsonOpt = False,
 ) -> None:
@@ -58,7 +59,7 @@ def study_command(
     from gridcore.checks import store_path
 
     t0 = time.perf_counter()
-    figures = run(summer, winter, year, sizes, multipliers, weeks, store, out, as_json)
+    figures = run(summer, winter, year, sizes, multipliers, weeks, store, out, as_json, grid)
     figures["seconds"] = round(time.perf_counter() - t0, 2)
     if as_json:
         emit(figures, True, "")
@@ -76,11 +77,12 @@ def run(
     store: Path | None,
     out: Path | None,
     as_json: bool,
+    grid_spec: str | None = None,
 ) -> dict[str, object]:
     """Run the study and write its files; the figures for ``--json``."""
     from gridcore.checks import store_path
     from gridcore.network.feeders import derive_feeders
-    from gridcore.network.grid import load_grid
+    from gridcore.network.grid_spec import grid_model
     from gridcore.storage.study import StudyConfig, run_study, study_steps, study_summary, write_study
 
     config = StudyConfig(
@@ -92,7 +94,7 @@ def run(
         cost_multipliers=parse_floats(multipliers, "--multipliers"),
     )
     folder = Path(out) if out else Path(store_path(str(store) if store else None)) / "storage_study"
-    grid = load_grid()
+    grid = grid_model(grid_spec)
     feeders = derive_feeders(grid)
     if as_json:
         result = run_study(grid, feeders.bus_feeder, config)

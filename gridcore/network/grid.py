@@ -35,10 +35,10 @@ import numpy as np
 import pandas as pd
 from filelock import FileLock, Timeout
 
-from gridcore.errors import GridCacheError
+from gridcore.errors import GridCacheError, InputError
 
 #: SimBench code of the default grid: the semi-urban MV grid, switching-based variant.
-DEFAULT_GRID = "1-MV-semiurb--0-sw"
+DEFAULT_GRID = "1-MV-semiurb--0-sw"  # also in gridcore.network.grid_spec (parsed without pandas)
 #: Quarter hours in the SimBench profile year (2016, a leap year).
 STEPS_PER_YEAR = 35136
 #: Profile resolution.
@@ -58,6 +58,26 @@ _READ_ERRORS = (OSError, ValueError, KeyError, TypeError, EOFError, UserWarning,
 
 _log = logging.getLogger(__name__)
 _T = TypeVar("_T")
+
+
+def default_code() -> str:
+    """The grid of the pipeline: the SimBench code in GRIDFLOW_GRID, else :data:`DEFAULT_GRID`.
+
+    Raises
+    ------
+    InputError
+        When GRIDFLOW_GRID names a case file: the pipeline's profiles and fleet need a SimBench grid (the
+        commands that take a file read it through :mod:`gridcore.network.grid_spec`).
+    """
+    env = os.environ.get("GRIDFLOW_GRID", "").strip()
+    if not env:
+        return DEFAULT_GRID
+    if Path(env).suffix.lower() in (".json", ".m") or os.sep in env:
+        raise InputError(
+            f"GRIDFLOW_GRID {env}: a case file; this part of the pipeline needs a SimBench code",
+            field="GRIDFLOW_GRID",
+        )
+    return env
 
 
 def cache_dir() -> Path:
@@ -134,13 +154,14 @@ class GridModel:
         return np.minimum(steps, STEPS_PER_YEAR - 1)
 
 
-def load_grid(code: str = DEFAULT_GRID, cache: Path | None = None) -> GridModel:
+def load_grid(code: str | None = None, cache: Path | None = None) -> GridModel:
     """Load a SimBench grid and its profiles, from the cache when present.
 
     Parameters
     ----------
-    code : str
-        SimBench grid code, e.g. ``1-MV-semiurb--0-sw`` (default) or ``1-MV-rural--0-sw``.
+    code : str, optional
+        SimBench grid code, e.g. ``1-MV-semiurb--0-sw`` or ``1-LV-rural2--2-sw``; :func:`default_code`
+        (GRIDFLOW_GRID, else the default grid) when omitted.
     cache : Path, optional
         Cache folder; :func:`cache_dir` by default.
 
@@ -153,16 +174,17 @@ def load_grid(code: str = DEFAULT_GRID, cache: Path | None = None) -> GridModel:
     GridCacheError
         When the cache can neither be read nor rebuilt (e.g. ``simbench`` missing, disk full).
     """
+    code = code or default_code()
     return _from_cache(code, cache, _MODEL_FILES, lambda folder: _read_model(code, folder))
 
 
-def pandapower_net(code: str = DEFAULT_GRID, cache: Path | None = None):  # noqa: ANN201
+def pandapower_net(code: str | None = None, cache: Path | None = None):  # noqa: ANN201
     """The cached pandapower network of a SimBench grid (imports pandapower).
 
     Parameters
     ----------
-    code : str
-        SimBench grid code.
+    code : str, optional
+        SimBench grid code; :func:`default_code` when omitted.
     cache : Path, optional
         Cache folder.
 
@@ -177,16 +199,17 @@ def pandapower_net(code: str = DEFAULT_GRID, cache: Path | None = None):  # noqa
     """
     import pandapower as pp
 
+    code = code or default_code()
     return _from_cache(code, cache, _NET_FILES, lambda folder: pp.from_json(str(folder / "net.json")))
 
 
-def cache_folder(code: str = DEFAULT_GRID, cache: Path | None = None) -> Path:
+def cache_folder(code: str | None = None, cache: Path | None = None) -> Path:
     """The cache folder of a grid: ``<cache>/simbench-<code>-v<version>``.
 
     Parameters
     ----------
-    code : str
-        SimBench grid code.
+    code : str, optional
+        SimBench grid code; :func:`default_code` when omitted.
     cache : Path, optional
         Cache root; :func:`cache_dir` by default.
 
@@ -194,7 +217,7 @@ def cache_folder(code: str = DEFAULT_GRID, cache: Path | None = None) -> Path:
     -------
     Path
     """
-    return (cache or cache_dir()) / f"simbench-{code}-v{_CACHE_VERSION}"
+    return (cache or cache_dir()) / f"simbench-{code or default_code()}-v{_CACHE_VERSION}"
 
 
 def _from_cache(code: str, cache: Path | None, files: tuple[str, ...], read: Callable[[Path], _T]) -> _T:
@@ -353,32 +376,10 @@ def _write_cache(code: str, tmp: Path) -> None:
     import simbench as sb
 
     net = sb.get_simbench_net(code)
-    geo = net.bus["geo"].map(
-        lambda g: json.loads(g)["coordinates"] if isinstance(g, str) else [np.nan, np.nan]
-    )
-    bus = net.bus[["name", "vn_kv"]].assign(
-        x=[c[0] for c in geo], y=[c[1] for c in geo], subnet=net.bus["subnet"].astype(str)
-    )
-    tables = {
-        "bus": bus,
-        "line": net.line[["name", "from_bus", "to_bus", "length_km", "max_i_ka", "in_service"]],
-        "trafo": net.trafo[["name", "hv_bus", "lv_bus", "sn_mva"]],
-        "switch": net.switch[["name", "bus", "element", "et", "closed"]].assign(
-            name=net.switch["name"].fillna("").astype(str)
-        ),
-        "load": net.load[["name", "bus", "profile", "p_mw"]],
-        "sgen": net.sgen[["name", "bus", "type", "p_mw"]].assign(type=net.sgen["type"].astype(str)),
-    }
-    for name, table in tables.items():
+    for name, table in grid_tables(net).items():
         table.to_parquet(tmp / f"{name}.parquet")
     pp.to_json(net, str(tmp / "net.json"))
-    profiles = sb.get_absolute_values(net, profiles_instead_of_study_cases=True)
-    np.savez(
-        tmp / "profiles.npz",
-        load_p_mw=profiles[("load", "p_mw")].to_numpy(dtype=np.float64),
-        load_q_mvar=profiles[("load", "q_mvar")].to_numpy(dtype=np.float64),
-        sgen_p_mw=profiles[("sgen", "p_mw")].to_numpy(dtype=np.float64),
-    )
+    np.savez(tmp / "profiles.npz", **grid_profiles(net))
     (tmp / "meta.json").write_text(
         json.dumps({"code": code, "profile_start": "2016-01-01T00:00:00+00:00", "source": "simbench"})
     )
@@ -386,6 +387,60 @@ def _write_cache(code: str, tmp: Path) -> None:
         path.name: {"size": path.stat().st_size, "crc32": _crc32(path)} for path in sorted(tmp.iterdir())
     }
     (tmp / _MANIFEST).write_text(json.dumps({"code": code, "files": files}, indent=1))
+
+
+def grid_tables(net) -> dict[str, pd.DataFrame]:  # noqa: ANN001 (a pandapowerNet)
+    """The tables of a :class:`GridModel` taken from a pandapower network with SimBench's columns.
+
+    Parameters
+    ----------
+    net : pandapower.pandapowerNet
+        Buses with ``geo`` (GeoJSON points) and ``subnet`` where known; missing columns become NaN / "".
+
+    Returns
+    -------
+    dict of pd.DataFrame
+        ``bus``, ``line``, ``trafo``, ``switch``, ``load``, ``sgen``, as in :class:`GridModel`.
+    """
+    geo_col = net.bus["geo"] if "geo" in net.bus else pd.Series(None, index=net.bus.index, dtype=object)
+    geo = geo_col.map(lambda g: json.loads(g)["coordinates"] if isinstance(g, str) else [np.nan, np.nan])
+    subnet = net.bus["subnet"].astype(str) if "subnet" in net.bus else pd.Series("", index=net.bus.index)
+    bus = net.bus[["name", "vn_kv"]].assign(x=[c[0] for c in geo], y=[c[1] for c in geo], subnet=subnet)
+    load = net.load.assign(profile=net.load.get("profile", ""))
+    sgen = net.sgen.assign(type=net.sgen["type"].astype(str))
+    return {
+        "bus": bus,
+        "line": net.line[["name", "from_bus", "to_bus", "length_km", "max_i_ka", "in_service"]],
+        "trafo": net.trafo[["name", "hv_bus", "lv_bus", "sn_mva"]],
+        "switch": net.switch[["name", "bus", "element", "et", "closed"]].assign(
+            name=net.switch["name"].fillna("").astype(str)
+        ),
+        "load": load[["name", "bus", "profile", "p_mw"]],
+        "sgen": sgen[["name", "bus", "type", "p_mw"]],
+    }
+
+
+def grid_profiles(net) -> dict[str, np.ndarray]:  # noqa: ANN001 (a pandapowerNet)
+    """Absolute yearly profiles of a SimBench network (its ``profiles`` tables), quarter hour x element.
+
+    Parameters
+    ----------
+    net : pandapower.pandapowerNet
+        With SimBench's ``profiles`` and the ``profile`` column of loads and sgens.
+
+    Returns
+    -------
+    dict of np.ndarray
+        ``load_p_mw`` [MW], ``load_q_mvar`` [MVAr], ``sgen_p_mw`` [MW].
+    """
+    import simbench as sb
+
+    profiles = sb.get_absolute_values(net, profiles_instead_of_study_cases=True)
+    return {
+        "load_p_mw": profiles[("load", "p_mw")].to_numpy(dtype=np.float64),
+        "load_q_mvar": profiles[("load", "q_mvar")].to_numpy(dtype=np.float64),
+        "sgen_p_mw": profiles[("sgen", "p_mw")].to_numpy(dtype=np.float64),
+    }
 
 
 def _replace(folder: Path, tmp: Path) -> None:

@@ -117,8 +117,10 @@ def test_cli_json_and_errors(tmp_path) -> None:
 
 def test_forecast_demand_then_daily_model_cycle_then_hourly_update(tmp_path) -> None:
     root = str(tmp_path)
-    skipped = hourly(at="2016-06-30T22:00Z", store=root, meters=METERS)["demand_forecast"]
+    first = hourly(at="2016-06-30T22:00Z", store=root, meters=METERS)
+    skipped = first["demand_forecast"]
     assert "skipped" in skipped  # no champion yet: said so, not hidden
+    assert "skipped" in first["constraints"]  # no look-ahead to update yet
     out = demand_forecast(at="2016-07-01T00:00Z", horizon=168, store=root)
     assert out["series"] == 126 and out["models"] == {"fitted": 11, "from_registry": 0}
     acc = out["accuracy_out_of_sample"]
@@ -149,12 +151,25 @@ def test_forecast_demand_then_daily_model_cycle_then_hourly_update(tmp_path) -> 
     assert (tmp_path / "renewable_forecast" / "20160702T0000Z.zarr").exists()
     assert (tmp_path / "storage_schedule" / "20160702T0000Z.zarr").exists()
     assert (tmp_path / "storage_health" / "20160702T0000Z.zarr").exists()
+    # the constraint periods of the next 168 h, on the same forecasts and schedules
+    cons = full["constraints"]
+    assert (
+        cons["grid"] == "1-MV-semiurb--0-sw" and cons["horizon_h"] == 168 and cons["converged_hours"] == 168
+    )
+    assert cons["source"]["load"].startswith("forecast") and cons["source"]["generation"] == "forecast"
+    assert cons["source"]["batteries"].startswith("schedule")
+    assert cons["written"].endswith("constraint_periods/20160702T0000Z.zarr")
     assert sum(day["model_actions"].values()) == 11
     assert set(day["model_actions"]) <= {"kept", "promoted", "rejected"}
     assert day["forecast"]["models"]["from_registry"] == 11
     assert (tmp_path / "demand_forecast" / "20160702T0000Z.zarr").exists()
-    update = hourly(at="2016-07-02T05:00Z", store=root, meters=METERS)["demand_forecast"]
+    later = hourly(at="2016-07-02T05:00Z", store=root, meters=METERS)
+    update = later["demand_forecast"]
     assert update["issue_time"] == "2016-07-02T06:00Z" and update["models"]["from_registry"] == 11
+    assert (
+        later["constraints"]["issue_time"] == "2016-07-02T06:00:00Z"
+        and later["constraints"]["horizon_h"] == 24
+    )
 
 
 def test_grid_outage_switch_and_topology_commands(tmp_path) -> None:

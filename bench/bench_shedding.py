@@ -1,0 +1,191 @@
+"""Bench: the shedding planners. Greedy at 100,000 customers, greedy against the CP-SAT optimum on 1,000- and
+10,000-block cases, and a network plan with power-flow verification on the congested LV grid.
+
+    uv run python bench/bench_shedding.py [--repeat 5] [--exact-limit 120]
+
+Writes bench/out/shedding.json.
+
+* greedy, 100,000 customers: the default grid's fleet of 100,000 meters as blocks (load points by class,
+  large customers; 3,181 blocks), and every meter a block of its own (100,000 blocks, as with smart-meter
+  disconnects); a 20 % shortfall at 2016-07-01T18:00Z; median wall time of the planner (blocks given).
+* exact: customer-level blocks of the default grid's fleet (1,000 and 10,000 meters; power at 18:00, order
+  and value of lost load by class) and a 30 % shortfall; OR-Tools CP-SAT (up to 8 workers) to
+  optimality or the time limit (its default relative gap, 1e-4); the greedy's cost gap to it [%] and
+  the ratio of their times.
+* network: ``1-LV-rural2--2-sw`` at SimBench's high-load case, a plan for ``trafo:0`` checked by AC power
+  flows (pandapower Newton-Raphson), median wall time; the peer is one power flow of the same grid with the
+  same engine (``gridcore.network.powerflow.run_powerflow``).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+import numpy as np  # noqa: E402
+import pandas as pd  # noqa: E402
+
+OUT = Path(__file__).resolve().parent / "out"
+AT = pd.Timestamp("2016-07-01T18:00Z")
+
+
+def _median_time(fn, repeat: int) -> tuple[float, object]:
+    times, out = [], None
+    for _ in range(repeat):
+        t0 = time.perf_counter()
+        out = fn()
+        times.append(time.perf_counter() - t0)
+    return float(np.median(times)), out
+
+
+def customer_blocks(n: int):
+    """Per-customer arrays of the default grid's fleet of ``n`` meters at 18:00: p [MW], order, VoLL."""
+    from gridcore.data.fleet import build_fleet
+    from gridcore.network.grid import load_grid
+    from gridcore.shedding.priorities import load_priorities
+
+    grid = load_grid()
+    rules = load_priorities()
+    fleet = build_fleet(grid, n)
+    row = grid.profile_index(pd.DatetimeIndex([AT]))[0]
+    pos = grid.load.index.get_indexer(fleet["load"])
+    p = np.maximum(grid.load_p_mw[row][pos], 0) * fleet["share"].to_numpy()
+    cls = fleet["customer_class"].astype(str)
+    order = cls.map(lambda c: rules.classes[c].shed_order * 10).to_numpy()
+    voll = cls.map(lambda c: rules.classes[c].voll_eur_per_mwh).to_numpy()
+    return p, order, voll
+
+
+def bench_greedy(repeat: int) -> dict[str, object]:
+    from gridcore.data.fleet import build_fleet
+    from gridcore.network.grid import load_grid
+    from gridcore.shedding.blocks import build_blocks
+    from gridcore.shedding.greedy import greedy_select
+    from gridcore.shedding.plan import event_slots, plan_shortfall
+    from gridcore.shedding.priorities import load_priorities
+
+    grid = load_grid()
+    rules = load_priorities()
+    t0 = time.perf_counter()
+    fleet = build_fleet(grid, 100_000)
+    blocks = build_blocks(grid.load, fleet, rules)
+    setup = time.perf_counter() - t0
+    starts, h = event_slots(AT, 1.0, rules.rotation_period_h)
+    load_p = grid.load_p_mw[grid.profile_index(starts)]
+    need = 0.2 * float(load_p[0].sum())
+    t_blocks, (_, fig) = _median_time(lambda: plan_shortfall(blocks, load_p, starts, h, need, rules), repeat)
+    p, order, voll = customer_blocks(100_000)
+    t_meters, shed = _median_time(lambda: greedy_select(p, order, voll, need), repeat)
+    return {
+        "customers": 100_000,
+        "shortfall_mw": round(need, 4),
+        "blocks": len(blocks),
+        "fleet_and_blocks_s": round(setup, 3),
+        "plan_s": round(t_blocks, 4),
+        "plan_shed_mw": fig["shed_mw"],
+        "plan_critical_affected": fig["critical_affected"],
+        "per_meter_blocks": 100_000,
+        "per_meter_greedy_s": round(t_meters, 4),
+        "per_meter_shed_mw": round(float(p[shed].sum()), 4),
+    }
+
+
+def bench_exact(sizes: list[int], limit_s: float) -> list[dict[str, object]]:
+    from gridcore.shedding.exact import exact_select
+    from gridcore.shedding.greedy import greedy_select, plan_cost
+
+    rows = []
+    for n in sizes:
+        p, order, voll = customer_blocks(n)
+        need = 0.3 * float(p.sum())
+        t0 = time.perf_counter()
+        g = greedy_select(p, order, voll, need)
+        tg = time.perf_counter() - t0
+        res = exact_select(
+            p, order, voll, need, time_limit_s=limit_s, workers=max(1, min(8, os.cpu_count() or 1))
+        )
+        cg = plan_cost(p, voll, g)
+        rows.append(
+            {
+                "blocks": n,
+                "need_mw": round(need, 4),
+                "greedy_cost_eur": round(cg, 2),
+                "exact_cost_eur": round(res.cost_eur, 2),
+                "exact_bound_eur": round(res.bound_eur, 2),
+                "exact_status": res.status,
+                "gap_pct": round(100 * (cg / res.cost_eur - 1), 4),
+                "greedy_s": round(tg, 5),
+                "exact_s": round(res.seconds, 3),
+                "ratio_exact_to_greedy_time": round(res.seconds / max(tg, 1e-9), 1),
+            }
+        )
+        print(rows[-1], flush=True)
+    return rows
+
+
+def bench_network(repeat: int) -> dict[str, object]:
+    from gridcore.network.powerflow import run_powerflow
+    from gridcore.shedding.events import Event
+    from gridcore.shedding.priorities import load_priorities
+    from gridcore.shedding.request import make_plan, prepare
+
+    rules = load_priorities()
+    ev = Event(None, study_case="hL", elements=["trafo:0"])
+    t0 = time.perf_counter()
+    setting = prepare(ev, rules, "1-LV-rural2--2-sw")
+    setup = time.perf_counter() - t0
+    t_plan, plan = _median_time(lambda: make_plan(setting, ev, rules), repeat)
+    t_pf, _ = _median_time(lambda: run_powerflow(setting.net), repeat)
+    return {
+        "grid": "1-LV-rural2--2-sw",
+        "study_case": "hL",
+        "element": "trafo:0",
+        "constraints_before": len(plan["constraints_before"]),
+        "remaining": len(plan["remaining_constraints"]),
+        "shed_mw": plan["shed_mw"],
+        "dimmed_mw": plan["dimmed_mw"],
+        "critical_affected": plan["critical_affected"],
+        "power_flows": plan["power_flows"],
+        "plan_s": round(t_plan, 3),
+        "setup_s": round(setup, 3),
+        "one_power_flow_s": round(t_pf, 4),
+        "ratio_plan_to_one_power_flow": round(t_plan / t_pf, 1),
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--repeat", type=int, default=5)
+    parser.add_argument("--exact-limit", type=float, default=120.0)
+    parser.add_argument("--sizes", default="1000,10000")
+    args = parser.parse_args()
+    greedy = bench_greedy(args.repeat)
+    print("greedy:", greedy, flush=True)
+    exact = bench_exact([int(s) for s in args.sizes.split(",")], args.exact_limit)
+    network = bench_network(args.repeat)
+    print("network:", network, flush=True)
+    OUT.mkdir(exist_ok=True)
+    (OUT / "shedding.json").write_text(
+        json.dumps({"greedy": greedy, "exact": exact, "network": network}, indent=1)
+    )
+    print(
+        f"greedy 100,000 customers: {greedy['plan_s'] * 1000:.1f} ms ({greedy['blocks']} blocks), "
+        f"{greedy['per_meter_greedy_s'] * 1000:.1f} ms (100,000 per-meter blocks); "
+        + "; ".join(
+            f"{r['blocks']} blocks: gap {r['gap_pct']:.3f} % ({r['exact_status']}), exact {r['exact_s']} s, "
+            f"ratio {r['ratio_exact_to_greedy_time']}"
+            for r in exact
+        )
+        + f"; network plan {network['plan_s']} s ({network['power_flows']} power flows, "
+        f"ratio to one power flow {network['ratio_plan_to_one_power_flow']})"
+    )
+
+
+if __name__ == "__main__":
+    main()

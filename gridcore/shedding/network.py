@@ -1,0 +1,410 @@
+"""Network-aware shedding: relieve a constraint with load downstream of it, checked by power flow.
+
+What relieves an overloaded line or transformer is load fed through it; what lifts a bus's voltage is load
+on its feeder, the more the more of the bus's path it shares
+(:class:`gridcore.network.downstream.RadialTree`). For each constrained element (one, or several in
+several grid segments at once) the planner lists the actions in reach in the order the priority rules
+give: batteries with headroom first, then dimming controllable devices, then cutting blocks tier by tier,
+within a tier the blocks that relieve the element's constraints most first, then the cheapest. An
+export-side constraint (overvoltage, or an overloaded branch whose downstream area feeds power back) gets
+the mirror: generators downstream are curtailed in the priority file's order of types. It then
+finds, by bisection with an AC power flow (pandapower Newton-Raphson) at each step, the shortest prefix of
+that list after which no constraint of the element's area (the element and everything downstream of it)
+remains. Elements are taken one after the other on top of the plan so far. A final power flow with the
+whole plan lists every constraint left in the network, with the reason.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from time import perf_counter
+from typing import TYPE_CHECKING
+
+import numpy as np
+import pandas as pd
+
+from gridcore.shedding.blocks import Blocks
+from gridcore.shedding.greedy import TOL_MW
+
+if TYPE_CHECKING:
+    from pandapower.auxiliary import pandapowerNet
+
+    from gridcore.network.downstream import RadialTree
+
+
+@dataclass
+class NetworkPlan:
+    """The actions a network plan takes, and what the power flow says after them.
+
+    Attributes
+    ----------
+    shed : np.ndarray of bool
+        Blocks cut.
+    dim : np.ndarray of bool
+        Devices dimmed.
+    battery_mw : float
+        Extra battery discharge [MW].
+    curtail : np.ndarray of bool
+        Static generators curtailed (to 0), by position in ``net.sgen``.
+    curtailed_mw : float
+        Generation curtailed [MW].
+    eligible : np.ndarray of bool
+        Blocks downstream of some constrained element.
+    before : list of dict
+        Constraints before the plan (``element``, ``kind``, ``value``, ``limit``).
+    remaining : list of dict
+        Constraints after the plan, each with ``reason``.
+    power_flows : int
+        Power flows run.
+    """
+
+    shed: np.ndarray
+    dim: np.ndarray
+    battery_mw: float
+    curtail: np.ndarray
+    curtailed_mw: float
+    eligible: np.ndarray
+    before: list[dict[str, object]]
+    remaining: list[dict[str, object]]
+    power_flows: int
+
+
+def _violations(net: pandapowerNet, loading_limit_pct: float, bands: dict | None) -> list[dict[str, object]]:
+    """Thermal and voltage violations of a solved-again net (``element`` written ``line:12``)."""
+    from gridcore.network.powerflow import run_powerflow
+
+    result = run_powerflow(net, loading_limit_pct=loading_limit_pct, voltage_bands=bands)
+    out = []
+    for v in result.violations:
+        kind = {"thermal": "overload", "voltage_low": "undervoltage", "voltage_high": "overvoltage"}.get(
+            v.kind, v.kind
+        )
+        out.append(
+            {
+                "element": f"{v.element}:{v.id}",
+                "kind": kind,
+                "value": None if v.value is None else round(v.value, 4),
+                "limit": v.limit,
+            }
+        )
+    return out
+
+
+def area(tree: RadialTree, element: str) -> set[str]:
+    """Elements (``bus:i``, ``line:i``, ``trafo:i``) of an element's downstream area, itself included."""
+    from gridcore.network.downstream import parse_element
+
+    kind, _ = parse_element(element)
+    buses = tree.downstream_buses(element)
+    out = {element} | {f"bus:{b}" for b in buses}
+    for b in buses:
+        fed = tree.branch.get(b)
+        if fed is not None and (kind != "bus" or b != buses[0]):
+            out.add(f"{fed[0]}:{fed[1]}")
+    return out
+
+
+def plan_network(
+    net: pandapowerNet,
+    blocks: Blocks,
+    elements: list[str],
+    battery: tuple[np.ndarray, np.ndarray] | None = None,
+    loading_limit_pct: float = 100.0,
+    bands: dict | None = None,
+    time_budget_s: float = 8.0,
+    curtail_order: tuple[str, ...] = ("PV", "Wind"),
+) -> NetworkPlan:
+    """Plan for constrained elements of a network at its present loads (see the module docstring).
+
+    Parameters
+    ----------
+    net : pandapowerNet
+        Loads and generation at the time (or study case) planned for; left as it was.
+    blocks : Blocks
+        Blocks whose ``load`` positions are rows of ``net.load``.
+    elements : list of str
+        ``line:<i>``, ``trafo:<i>``, ``bus:<i>``.
+    battery : tuple of (np.ndarray, np.ndarray), optional
+        Bus and extra discharge headroom [MW] of each battery.
+    loading_limit_pct : float
+        Branch loading limit [%].
+    bands : dict, optional
+        Voltage bands per level (as :func:`gridcore.network.powerflow.run_powerflow`).
+    time_budget_s : float
+        The bisection stops refining after this long (the plan stays valid, maybe longer than needed).
+    curtail_order : tuple of str
+        Generation types, curtailed first to last, for export-side constraints (overvoltage, or an
+        overloaded branch whose area feeds back).
+
+    Returns
+    -------
+    NetworkPlan
+    """
+    from gridcore.network.downstream import RadialTree
+
+    t0 = perf_counter()
+    tree = RadialTree(net)
+    base_p = net.load["p_mw"].to_numpy(dtype=np.float64).copy()
+    base_q = net.load["q_mvar"].to_numpy(dtype=np.float64).copy()
+    base_g = net.sgen["p_mw"].to_numpy(dtype=np.float64).copy()
+    p_block = blocks.p_mw(base_p)
+    dimmable = blocks.dimmable_mw(p_block)
+    load_ids = net.load.index
+    n = len(blocks)
+    bat_bus, bat_mw = battery if battery is not None else (np.zeros(0, np.int64), np.zeros(0))
+    state = State(
+        np.zeros(n, dtype=bool),
+        np.zeros(n, dtype=bool),
+        np.zeros(len(bat_mw), dtype=bool),
+        np.zeros(len(base_g), dtype=bool),
+    )
+    at_bus = net.load["bus"].to_numpy()
+    runs = 0
+
+    def apply(st: State) -> None:
+        cut = np.bincount(blocks.load, weights=np.where(st.shed, p_block, 0.0), minlength=len(base_p))
+        less = np.bincount(
+            blocks.load, weights=np.where(st.dim & ~st.shed, dimmable, 0.0), minlength=len(base_p)
+        )
+        p = base_p - cut - less
+        # a battery's discharge lowers the net load of its bus (spread over that bus's loads)
+        used = pd.Series(bat_mw[st.battery], index=bat_bus[st.battery]).groupby(level=0).sum()
+        for bus, mw in used.items():
+            rows = np.flatnonzero(at_bus == bus)
+            if len(rows):
+                p[rows] -= mw / len(rows)
+        ratio = np.divide(p, base_p, out=np.ones_like(p), where=np.abs(base_p) > 1e-12)
+        net.load["p_mw"] = p
+        net.load["q_mvar"] = base_q * np.clip(ratio, 0.0, None)
+        net.sgen["p_mw"] = np.where(st.curtail, 0.0, base_g)
+
+    def solve(st: State) -> list[dict[str, object]]:
+        nonlocal runs
+        apply(st)
+        runs += 1
+        return _violations(net, loading_limit_pct, bands)
+
+    def clear(scope: set[str], st: State):  # noqa: ANN202
+        """Whether a list of actions on top of ``st`` leaves no constraint in ``scope``."""
+        return lambda actions: not any(v["element"] in scope for v in solve(st.after(actions)))
+
+    def exporting(element: str) -> bool:
+        """Whether a branch's downstream area feeds power back (generation above load)."""
+        if element.partition(":")[0] == "bus":
+            return False
+        loads = net.load["p_mw"].reindex(tree.loads(element)).sum()
+        gen = net.sgen["p_mw"].reindex(tree.sgens(element)).sum()
+        return bool(gen > loads)
+
+    unhelpful: set[str] = set()
+    upstream_of: set[str] = set()
+    try:
+        before = solve(state)
+        eligible = np.zeros(n, dtype=bool)
+        reach: dict[str, set[str]] = {}
+        work = [(e, np.isin(load_ids[blocks.load], tree.loads(e)) & ~blocks.never_shed) for e in elements]
+        for element, in_reach in work:
+            reach[element] = area(tree, element)
+            eligible |= in_reach
+        # overloaded branches upstream of a requested element (feeding all of its area): the same load
+        # relieves them, and only that load may be shed for them
+        areas = [set(tree.downstream_buses(e)) for e in elements]
+        for v in before:
+            el = str(v["element"])
+            if el.startswith("bus:") or any(el in sc for sc in reach.values()):
+                continue
+            fed = set(tree.downstream_buses(el))
+            feeds = [a for a in areas if a and a <= fed]
+            if feeds:
+                upstream = np.isin(load_ids[blocks.load], tree.loads(el)) & eligible
+                reach[el] = {el}  # only the element itself: the rest of its area is out of reach
+                work.append((el, upstream))
+                upstream_of.add(el)
+        for element, in_reach in work:
+            scope = reach[element]
+            targets = [v for v in solve(state) if v["element"] in scope]
+            if not targets:
+                continue
+            if any(v["kind"] == "overvoltage" for v in targets) or exporting(element):
+                actions = _export_actions(net, tree.sgens(element), state.curtail, curtail_order)
+                state = state.after(actions[: _bisect(actions, clear(scope, state), t0, time_budget_s)])
+                targets = [v for v in solve(state) if v["element"] in scope]
+                if not targets or any(v["kind"] == "overvoltage" for v in targets):
+                    continue
+                # whole generators off may turn the flow round: what remains is on the import side
+            actions = _actions(
+                tree,
+                blocks,
+                p_block,
+                in_reach & ~state.shed,
+                np.where(state.dim, 0.0, dimmable),
+                targets,
+                bat_bus,
+                scope,
+            )
+            k = _bisect(actions, clear(scope, state), t0, time_budget_s)
+            if k == len(actions) and _worst(solve(state.after(actions)), scope) >= _worst(targets, scope):
+                unhelpful.add(element)  # all of it would not help (a meshed flow): shed nothing for it
+                continue
+            state = state.after(actions[:k])
+        after = solve(state)
+    finally:
+        net.load["p_mw"] = base_p
+        net.load["q_mvar"] = base_q
+        net.sgen["p_mw"] = base_g
+    remaining = []
+    for v in after:
+        owners = [e for e, sc in reach.items() if v["element"] in sc]
+        if any(e in unhelpful for e in owners):
+            why = (
+                f"shedding all the load in reach of {', '.join(o for o in owners if o in unhelpful)} does "
+                "not relieve it (a loop flow in a closed ring?): a case for switching, not shedding"
+            )
+        elif any(e in upstream_of for e in owners):
+            why = (
+                f"upstream of {', '.join(elements)}: the load downstream of it does not suffice; plan for "
+                f"{v['element']} itself"
+            )
+        elif owners:
+            why = f"all load in reach of {', '.join(owners)} that the priority rules allow is already off"
+        else:
+            why = (
+                f"not downstream of {', '.join(elements)}: outside this plan's reach; plan for it separately"
+            )
+        remaining.append({**v, "reason": why})
+    return NetworkPlan(
+        shed=state.shed,
+        dim=state.dim,
+        battery_mw=float(bat_mw[state.battery].sum()),
+        curtail=state.curtail,
+        curtailed_mw=float(base_g[state.curtail].sum()),
+        eligible=eligible,
+        before=before,
+        remaining=remaining,
+        power_flows=runs,
+    )
+
+
+#: An action: ("battery", index), ("dim", block), ("shed", block) or ("curtail", sgen position).
+Action = tuple[str, int]
+
+
+@dataclass(frozen=True)
+class State:
+    """What a network plan has done so far: blocks cut and dimmed, batteries used, generators curtailed."""
+
+    shed: np.ndarray
+    dim: np.ndarray
+    battery: np.ndarray
+    curtail: np.ndarray
+
+    def after(self, actions: list[Action]) -> State:
+        """The state after ``actions``."""
+        new = State(self.shed.copy(), self.dim.copy(), self.battery.copy(), self.curtail.copy())
+        for what, i in actions:
+            getattr(new, what)[i] = True
+        return new
+
+
+def _export_actions(
+    net: pandapowerNet, sgens: pd.Index, curtailed: np.ndarray, type_order: tuple[str, ...]
+) -> list[Action]:
+    """Generators downstream, in the priority file's order of types, largest first within a type."""
+    pos = net.sgen.index.get_indexer(sgens)
+    pos = pos[pos >= 0]
+    pos = pos[~curtailed[pos]]
+    p = net.sgen["p_mw"].to_numpy(dtype=np.float64)[pos]
+    types = net.sgen["type"].astype(str).to_numpy()[pos]
+    rank = np.array([next((k for k, t in enumerate(type_order) if x.startswith(t)), 99) for x in types])
+    keep = p > 0
+    pos, p, rank = pos[keep], p[keep], rank[keep]
+    return [("curtail", int(i)) for i in pos[np.lexsort((-p, rank))]]
+
+
+def _actions(
+    tree: RadialTree,
+    blocks: Blocks,
+    p_block: np.ndarray,
+    in_reach: np.ndarray,
+    dimmable: np.ndarray,
+    targets: list[dict[str, object]],
+    bat_bus: np.ndarray,
+    scope: set[str],
+) -> list[Action]:
+    """Batteries in reach, then dims (largest first), then cuts (tier, relief, cost, size)."""
+    score = _relief(tree, blocks, targets)
+    out: list[Action] = [("battery", int(i)) for i in range(len(bat_bus)) if f"bus:{bat_bus[i]}" in scope]
+    in_reach = in_reach & (p_block > 0)
+    dims = np.flatnonzero(in_reach & (dimmable > TOL_MW))
+    out += [("dim", int(i)) for i in dims[np.lexsort((-dimmable[dims], -score[dims]))]]
+    cuts = np.flatnonzero(in_reach)
+    keys = (-p_block[cuts], blocks.voll_eur_per_mwh[cuts], -np.round(score[cuts], 2), blocks.order[cuts])
+    out += [("shed", int(i)) for i in cuts[np.lexsort(keys)]]
+    return out
+
+
+def _relief(tree: RadialTree, blocks: Blocks, targets: list[dict[str, object]]) -> np.ndarray:
+    """How much each block relieves the target constraints (sum over them, each in [0, 1]).
+
+    A branch: 1 for blocks it feeds. A bus: the share of the bus's path from the slack that the block's
+    path shares (a load's effect on a bus's voltage grows with the impedance their paths share).
+    """
+    score = np.zeros(len(blocks))
+    buses = blocks.bus
+    for v in targets:
+        kind, _, index = str(v["element"]).partition(":")
+        if kind == "bus":
+            path = {b: d for d, b in enumerate(tree.path(int(index)))}
+            if not path:
+                continue
+            depth = max(len(path) - 1, 1)
+            memo: dict[int, float] = {}
+            for j, bus in enumerate(buses):
+                if bus not in memo:
+                    b: int | None = int(bus)
+                    while b is not None and b not in path:
+                        b = tree.parent.get(b)
+                    memo[int(bus)] = path[b] / depth if b is not None else 0.0
+                score[j] += memo[int(bus)]
+        else:
+            fed = set(tree.downstream_buses(str(v["element"])))
+            score += np.isin(buses, list(fed))
+    return score
+
+
+def _worst(violations: list[dict[str, object]], scope: set[str]) -> float:
+    """How far the worst constraint in ``scope`` is beyond its limit (relative; 0 when none)."""
+    out = 0.0
+    for v in violations:
+        if v["element"] in scope and v["value"] is not None and v["limit"]:
+            out = max(out, abs(float(v["value"]) / float(v["limit"]) - 1))  # type: ignore[arg-type]
+    return out
+
+
+def _bisect(actions: list[Action], clears, t0: float, budget_s: float, probes: int = 8) -> int:  # noqa: ANN001
+    """Shortest prefix length of ``actions`` for which ``clears(prefix)`` holds (all of it if none does).
+
+    Bisection when the whole list clears. When it does not (cutting all load behind a branch that also
+    feeds back generation turns the flow round), ``probes`` evenly spaced prefixes are tried and the
+    bisection runs below the first that clears.
+    """
+    n = len(actions)
+    if not actions:
+        return 0
+    if clears([]):
+        return 0
+    lo, hi = 0, n  # clears(actions[:hi]) holds; clears(actions[:lo]) does not
+    if not clears(actions):
+        points = sorted({max(1, round(n * j / probes)) for j in range(1, probes)})
+        found = next((k for k in points if clears(actions[:k])), None)
+        if found is None:
+            return n
+        hi = found
+        lo = max((k for k in points if k < found), default=0)
+    while hi - lo > 1 and perf_counter() - t0 < budget_s:
+        mid = (lo + hi) // 2
+        if clears(actions[:mid]):
+            hi = mid
+        else:
+            lo = mid
+    return hi

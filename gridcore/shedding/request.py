@@ -1,0 +1,407 @@
+"""A shedding plan on a grid, from the command line's arguments: the grid, the fleet, the blocks, the plan.
+
+:func:`prepare` loads the grid (a SimBench code or a case file), builds its meter fleet and the switchable
+blocks, and puts loads and generation at the event's time (the SimBench profiles) or at a study case.
+:func:`make_plan` plans the event on it: network constraints first (downstream of each element, checked by
+power flow), then a supply shortfall with the blocks left, or the export-side mirror. ``seconds`` is the
+planning time once the grid is loaded (``setup_seconds`` the loading).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from pathlib import Path
+from time import perf_counter
+from typing import TYPE_CHECKING
+
+import numpy as np
+import pandas as pd
+
+from gridcore.errors import InputError
+from gridcore.shedding.batteries import NONE, Headroom
+from gridcore.shedding.blocks import Blocks, build_blocks, default_meters
+from gridcore.shedding.events import Event
+from gridcore.shedding.plan import event_slots, kept_reasons, plan_export, plan_figures, plan_shortfall
+from gridcore.shedding.priorities import Priorities
+from gridcore.shedding.rotation import Schedule, rotate
+
+if TYPE_CHECKING:
+    from pandapower.auxiliary import pandapowerNet
+
+    from gridcore.network.grid import GridModel
+
+
+@dataclass
+class Setting:
+    """A grid ready to plan on.
+
+    Attributes
+    ----------
+    label : str
+        The grid's name.
+    net : pandapowerNet or None
+        Loads and generation at the event's first slot (or the study case); None for a supply shortfall.
+    model : GridModel
+    fleet : pd.DataFrame
+    blocks : Blocks
+    starts : pd.DatetimeIndex
+        UTC slot starts.
+    period_h : float
+        Slot length [h].
+    load_p_mw : np.ndarray, shape (slots, loads)
+        Load power per slot [MW].
+    sgen_p_mw : np.ndarray
+        Generation at the first slot [MW].
+    headroom : Headroom
+    study_case : str or None
+    setup_seconds : float
+    """
+
+    label: str
+    net: pandapowerNet | None
+    model: GridModel
+    fleet: pd.DataFrame
+    blocks: Blocks
+    starts: pd.DatetimeIndex
+    period_h: float
+    load_p_mw: np.ndarray
+    sgen_p_mw: np.ndarray
+    headroom: Headroom
+    study_case: str | None
+    setup_seconds: float
+
+
+def prepare(
+    event: Event,
+    priorities: Priorities,
+    grid: str | Path | None = None,
+    meters: int | None = None,
+    store: str | Path | None = None,
+    network: bool | None = None,
+) -> Setting:
+    """Load the grid, fleet and blocks and set loads at the event's time or study case.
+
+    Parameters
+    ----------
+    event : Event
+        Needs ``start`` unless it has a study case (which then starts at 2016-01-01T00:00Z, nominal).
+    priorities : Priorities
+    grid : str or Path, optional
+        SimBench code or case file (GRIDFLOW_GRID, else the default grid).
+    meters : int, optional
+        Fleet size (:func:`gridcore.shedding.blocks.default_meters` by default).
+    store : str or Path, optional
+        Store with battery schedules (batteries count only from a stored schedule).
+    network : bool, optional
+        Load the pandapower network (by default when the event has network elements or a study case).
+
+    Returns
+    -------
+    Setting
+    """
+    from gridcore.data.fleet import build_fleet
+    from gridcore.network.grid_spec import grid_model, resolve_grid
+    from gridcore.network.powerflow import set_loads_at
+
+    t0 = perf_counter()
+    if event.start is None and event.study_case is None:
+        raise InputError("give the event's time (--at) or a study case (--study-case)", field="--at")
+    start = event.start if event.start is not None else pd.Timestamp("2016-01-01T00:00Z")
+    starts, period_h = event_slots(start, event.hours, priorities.rotation_period_h)
+    net = None
+    if network or (network is None and (event.elements or event.study_case is not None)):
+        resolved = resolve_grid(grid)
+        net, model, label = resolved.net, resolved.model, resolved.label
+    else:  # a supply shortfall on the profiles needs no pandapower network
+        model = grid_model(grid)
+        label = model.code
+    if model is None:
+        raise InputError(
+            f"--grid {label}: the grid has no load table the meter fleet can be built on", field="--grid"
+        )
+    if event.study_case is not None:
+        from gridcore.network.study_case import apply_study_case
+
+        apply_study_case(net, event.study_case)
+        load_p = np.tile(net.load["p_mw"].to_numpy(dtype=np.float64), (len(starts), 1))
+        sgen_p = net.sgen["p_mw"].to_numpy(dtype=np.float64).copy()
+    else:
+        if net is not None:
+            set_loads_at(net, model, start)
+        rows = model.profile_index(starts)
+        load_p = model.load_p_mw[rows]
+        sgen_p = model.sgen_p_mw[rows[0]].copy()
+    fleet = build_fleet(model, meters or default_meters(model.load, model.bus))
+    blocks = build_blocks(model.load, fleet, priorities)
+    headroom = NONE
+    if store is not None and event.start is not None:
+        headroom = _stored_headroom(Path(store), event.start)
+    return Setting(
+        label=label,
+        net=net,
+        model=model,
+        fleet=fleet,
+        blocks=blocks,
+        starts=starts,
+        period_h=period_h,
+        load_p_mw=load_p,
+        sgen_p_mw=sgen_p,
+        headroom=headroom,
+        study_case=event.study_case,
+        setup_seconds=perf_counter() - t0,
+    )
+
+
+def _stored_headroom(store: Path, at: pd.Timestamp) -> Headroom:
+    """Battery headroom from the latest stored schedule covering ``at`` (none when there is none)."""
+    from gridcore.shedding.batteries import headroom_from_schedule
+    from gridcore.storage.store import list_schedules, read_schedule
+
+    if not store.is_dir():
+        return NONE
+    issues = [t for t in list_schedules(store) if t <= at]
+    if not issues:
+        return NONE
+    return headroom_from_schedule(read_schedule(store, issues[-1]), at)
+
+
+def make_plan(
+    setting: Setting,
+    event: Event,
+    priorities: Priorities,
+    loading_limit_pct: float = 100.0,
+) -> dict[str, object]:
+    """Plan an event on a prepared grid (see the module docstring).
+
+    Returns
+    -------
+    dict
+        The plan's JSON: :func:`gridcore.shedding.plan.plan_figures` plus ``grid``, ``at``, ``hours``,
+        ``study_case``, ``shortfall_mw``, ``elements``, ``constraints_before``, ``remaining_constraints``,
+        ``power_flows``, ``priorities``, ``batteries_from``, ``seconds``, ``setup_seconds``.
+    """
+    t0 = perf_counter()
+    s = setting
+    blocks = s.blocks
+    p = blocks.p_mw(s.load_p_mw)
+    slots = len(s.starts)
+    extra: dict[str, object] = {"constraints_before": [], "remaining_constraints": [], "power_flows": 0}
+    figures: dict[str, object]
+    bat_mw, bat_mwh, charge_mw, _ = s.headroom.total()
+    eligible = None
+    elements = [*event.elements, *event.export]
+    curtail: dict[str, object] | None = None
+    if elements:
+        from gridcore.shedding.network import plan_network
+
+        battery = (s.headroom.bus, s.headroom.discharge_mw) if priorities.batteries_first else None
+        result = plan_network(
+            s.net,
+            blocks,
+            elements,
+            battery,
+            loading_limit_pct,
+            curtail_order=priorities.curtail_type_order,
+        )
+        if result.curtail.any():
+            curtail = {
+                "curtailed_mw": round(result.curtailed_mw, 6),
+                "generators": [str(i) for i in s.net.sgen.index[result.curtail]],
+            }
+        eligible = result.eligible
+        extra = {
+            "constraints_before": result.before,
+            "remaining_constraints": result.remaining,
+            "power_flows": result.power_flows,
+        }
+        dimmable = blocks.dimmable_mw(p)
+        cut = np.where(result.shed, p, 0.0)
+        sched = Schedule(
+            shed=np.tile(result.shed, (slots, 1)),
+            dim=np.tile(result.dim & ~result.shed, (slots, 1)),
+            shed_mw=cut.sum(axis=1),
+            dimmed_mw=np.where(result.dim & ~result.shed, dimmable, 0.0).sum(axis=1),
+            battery_mw=np.full(slots, result.battery_mw),
+            uncovered_mw=np.zeros(slots),
+            cut_mw=cut,
+            over_max=np.zeros(len(blocks), dtype=bool),
+            outage_h=np.where(result.shed, s.period_h * slots, 0.0),
+        )
+        need = sched.shed_mw + sched.dimmed_mw
+        if event.shortfall_mw > 0:
+            rest = np.maximum(event.shortfall_mw - need - sched.battery_mw, 0.0)
+            more = rotate(blocks, np.where(result.shed, 0.0, p), rest, s.period_h, 0.0, np.inf, ~result.shed)
+            sched = _combine(sched, more)
+            need = need + rest
+        figures = plan_figures(blocks, sched, p, s.starts, s.period_h, need, priorities)
+        figures["kept_reasons"] = kept_reasons(
+            blocks, sched.shed.any(axis=0), eligible, "not downstream of " + ", ".join(elements)
+        )
+        if (sched.shed == sched.shed[0]).all():
+            _switch_sections(s, sched.shed[0], figures, priorities)
+        if curtail is not None:
+            from gridcore.shedding.commands import command
+
+            expiry = pd.Timedelta(minutes=priorities.command_expiry_min)
+            end = s.starts[-1] + pd.Timedelta(hours=s.period_h)
+            figures["curtailed_mw"] = curtail["curtailed_mw"]
+            figures["export"] = curtail
+            figures["commands"] += [  # type: ignore[operator]
+                c.to_dict()
+                for g in curtail["generators"]  # type: ignore[attr-defined]
+                for c in (
+                    command(f"sgen:{g}", "curtail", s.starts[0], end, expiry, 0.0),
+                    command(f"sgen:{g}", "restore", end, end, expiry),
+                )
+            ]
+    elif event.shortfall_mw >= 0:
+        _, figures = plan_shortfall(
+            blocks, s.load_p_mw, s.starts, s.period_h, event.shortfall_mw, priorities, bat_mw, bat_mwh
+        )
+    else:
+        figures = plan_figures(
+            blocks,
+            rotate(blocks, p, np.zeros(slots), s.period_h),
+            p,
+            s.starts,
+            s.period_h,
+            np.zeros(slots),
+            priorities,
+        )
+    if event.shortfall_mw < 0:
+        exp = plan_export(s.model.sgen, s.sgen_p_mw, max(-event.shortfall_mw, 0.0), priorities, charge_mw)
+        figures["curtailed_mw"] = exp["curtailed_mw"]
+        figures["export"] = exp
+    # needed_mw: what cutting load must cover (the shortfall less batteries and dimming)
+    total = figures["needed_mw"]
+    figures["shortfall_mw"] = round(event.shortfall_mw, 6)
+    figures["needed_mw"] = round(max(float(total) - figures["battery_mw"] - figures["dimmed_mw"], 0.0), 6)  # type: ignore[operator]
+    seconds = perf_counter() - t0
+    return {
+        "grid": s.label,
+        "at": f"{s.starts[0]:%Y-%m-%dT%H:%M}Z" if s.study_case is None else None,
+        "study_case": s.study_case,
+        "hours": round(s.period_h * slots, 4),
+        "elements": elements,
+        "meters": len(s.fleet),
+        "blocks_total": len(blocks),
+        **figures,
+        **extra,
+        "priorities": priorities.source,
+        "batteries_from": s.headroom.source,
+        "seconds": round(seconds, 4),
+        "setup_seconds": round(s.setup_seconds, 3),
+    }
+
+
+def _switch_sections(
+    s: Setting, shed: np.ndarray, figures: dict[str, object], priorities: Priorities
+) -> None:
+    """Replace the commands of blocks that make up whole feeder sections by one switch command each."""
+    from gridcore.network.downstream import RadialTree
+    from gridcore.shedding.commands import command
+    from gridcore.shedding.sections import feeder_sections
+
+    sections = feeder_sections(s.net, RadialTree(s.net), s.blocks, shed)
+    figures["sections"] = [{k: v for k, v in sec.items() if k != "blocks"} for sec in sections]
+    if not sections:
+        return
+    ids = {str(s.blocks.block_id[i]) for sec in sections for i in sec["blocks"]}  # type: ignore[attr-defined]
+    expiry = pd.Timedelta(minutes=priorities.command_expiry_min)
+    end = s.starts[-1] + pd.Timedelta(hours=s.period_h)
+    kept = [c for c in figures["commands"] if c["device"] not in ids]  # type: ignore[attr-defined,index]
+    p = s.blocks.p_mw(s.load_p_mw[0])
+    for sec in sections:
+        device = f"switch:{sec['switch']}"
+        kw = float(p[sec["blocks"]].sum() * 1000)  # type: ignore[index]
+        kept += [command(device, "shed", s.starts[0], end, expiry, None, kw).to_dict()]
+        kept += [command(device, "restore", end, end, expiry, None, kw).to_dict()]
+    figures["commands"] = kept
+
+
+def _combine(a: Schedule, b: Schedule) -> Schedule:
+    """Two schedules of the same slots and blocks, one on top of the other."""
+    return replace(
+        a,
+        shed=a.shed | b.shed,
+        dim=(a.dim | b.dim) & ~(a.shed | b.shed),
+        shed_mw=a.shed_mw + b.shed_mw,
+        dimmed_mw=a.dimmed_mw + b.dimmed_mw,
+        battery_mw=a.battery_mw + b.battery_mw,
+        uncovered_mw=b.uncovered_mw,
+        cut_mw=a.cut_mw + b.cut_mw,
+        over_max=a.over_max | b.over_max,
+        outage_h=a.outage_h + b.outage_h,
+    )
+
+
+def events_from_periods(periods: list[dict[str, object]], at: pd.Timestamp | None = None) -> list[Event]:
+    """Events from constraint periods (``element``, ``kind``, ``start``, ``end``, ``relief_mw``).
+
+    Periods with the same start and end make one event; with ``at``, only periods not ended by then.
+
+    Parameters
+    ----------
+    periods : list of dict
+        As ``gridflow grid constraints`` lists them.
+    at : pd.Timestamp, optional
+        UTC time.
+
+    Returns
+    -------
+    list of Event
+        Ordered by start.
+    """
+    from gridcore.shedding.events import parse_event
+
+    groups: dict[tuple[str, str], list[dict[str, object]]] = {}
+    for row, p in enumerate(periods):
+        for key in ("element", "start", "end"):
+            if key not in p:
+                raise InputError(f"constraint period {row}: no {key}", field=key, row=row)
+        end = pd.Timestamp(str(p["end"]))
+        if at is not None and end <= at:
+            continue
+        groups.setdefault((str(p["start"]), str(p["end"])), []).append(p)
+    out = []
+    for (start, end), items in sorted(groups.items()):
+        hours = max((pd.Timestamp(end) - pd.Timestamp(start)) / pd.Timedelta(hours=1), 0.25)
+        constraints = [
+            {
+                "element": str(p["element"]),
+                **({"kind": p["kind"]} if p.get("kind") else {}),
+                **({"relief_mw": float(p["relief_mw"])} if p.get("relief_mw") is not None else {}),  # type: ignore[arg-type]
+            }
+            for p in items
+        ]
+        out.append(parse_event({"start": start, "hours": hours, "constraints": constraints}, "stored period"))
+    return out
+
+
+def stored_events(store: Path, at: pd.Timestamp | None = None) -> tuple[list[Event], dict[str, object]]:
+    """Events from the store's latest constraint periods (product ``constraint_periods``), and its attributes.
+
+    Raises
+    ------
+    InputError
+        When the store holds no constraint periods, or none ending after ``at``.
+    """
+    from dataclasses import asdict
+
+    from gridcore.lookahead.store import read_constraint_periods
+
+    try:
+        periods, attrs = read_constraint_periods(store)
+    except FileNotFoundError:
+        raise InputError(
+            f"--from-store: no constraint periods in {store}; run `gridflow grid constraints --store ...`",
+            field="--from-store",
+        ) from None
+    rows = [{**asdict(p), "start": p.start.isoformat(), "end": p.end.isoformat()} for p in periods]
+    events = events_from_periods(rows, at)
+    if not events:
+        raise InputError(
+            f"--from-store: no constraint period in {store} ends after {at}", field="--from-store"
+        )
+    case = attrs.get("study_case") or None
+    return [replace(e, study_case=str(case)) if case else e for e in events], attrs

@@ -1,0 +1,61 @@
+"""Prefect task of the constraint look-ahead: periods to the store, a log line, an artifact (no algorithm)."""
+
+from __future__ import annotations
+
+import pandas as pd
+from prefect import get_run_logger, task
+from prefect.artifacts import create_markdown_artifact
+from prefect.cache_policies import NONE
+
+from gridcore.lookahead import constraint_lookahead, write_constraint_periods
+from tasks.policy import store_task
+
+
+@task(cache_policy=NONE, task_run_name="constraints-{issue:%Y%m%dT%H}Z-{horizon_h}h", **store_task())
+def update_constraints(
+    store: str,
+    issue: pd.Timestamp,
+    horizon_h: int,
+    grid: str | None = None,
+    supply_mw: float | None = None,
+    artifact: bool = True,
+) -> dict[str, object]:
+    """Constraint periods for ``horizon_h`` hours from ``issue`` (UTC), written to the store.
+
+    Uses the stored forecasts and battery schedules of that issue where present (see
+    :func:`gridcore.lookahead.constraint_lookahead`). Logs the counts per kind; with ``artifact``,
+    publishes a markdown table (key ``constraint-periods``). Returns the report's figures without the
+    list of periods, plus the path written and the five with the most relief.
+    """
+    report = constraint_lookahead(grid, issue, horizon_h, root=store, supply_mw=supply_mw)
+    figures = report.to_dict()
+    periods = figures.pop("periods")
+    assert isinstance(periods, list)
+    figures["written"] = write_constraint_periods(store, report)
+    figures["top"] = sorted(periods, key=lambda p: -abs(p["relief_mw"]))[:5]
+    get_run_logger().info(
+        "constraint periods %s +%d h on %s: %s (loads from %s)",
+        figures["issue_time"],
+        horizon_h,
+        figures["grid"],
+        ", ".join(f"{n} {k}" for k, n in figures["counts"].items() if n) or "none",  # type: ignore[union-attr]
+        report.source.get("load"),
+    )
+    if artifact:
+        lines = [
+            f"# Constraint periods from {figures['issue_time']} ({horizon_h} h, {figures['grid']})",
+            f"Sources: {report.source}. Counts: {figures['counts']}.",
+            "",
+            "| element | kind | start | end | worst | relief MW |",
+            "|---|---|---|---|---:|---:|",
+            *(
+                "| "
+                + " | ".join(str(p[k]) for k in ("element", "kind", "start", "end", "worst", "relief_mw"))
+                + " |"
+                for p in periods[:50]
+            ),
+        ]
+        create_markdown_artifact(
+            key="constraint-periods", markdown="\n".join(lines), description="Constraint periods ahead"
+        )
+    return figures

@@ -1,0 +1,87 @@
+"""``gridflow grid constraints`` and ``--grid`` / GRIDFLOW_GRID on the grid commands."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from cli.main import app
+from gridcore.lookahead import read_constraint_periods
+
+CASE9 = Path(__file__).parents[1] / "data" / "power_flow" / "matpower_case9" / "case9.m"
+
+
+def _json(args: list[str], env: dict[str, str] | None = None) -> dict:
+    res = CliRunner().invoke(app, args, env=env)
+    assert res.exit_code == 0, res.output
+    return json.loads(res.stdout.strip().splitlines()[-1])
+
+
+def _error(args: list[str], env: dict[str, str] | None = None) -> str:
+    res = CliRunner().invoke(app, args, env=env)
+    assert res.exit_code == 1, res.output
+    lines = res.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("gridflow: ")
+    return lines[0]
+
+
+def test_study_case_on_the_congested_lv_grid(tmp_path: Path) -> None:
+    out = _json(
+        [
+            "grid",
+            "constraints",
+            "--grid",
+            "1-LV-rural2--2-sw",
+            "--study-case",
+            "hL",
+            "--at",
+            "2016-07-01T18:00Z",
+        ]
+        + ["--store", str(tmp_path), "--json"]
+    )
+    assert out["grid"] == "1-LV-rural2--2-sw" and out["study_case"] == "hL" and out["horizon_h"] == 1
+    assert out["issue_time"] == "2016-07-01T18:00:00Z" and out["written"] is None
+    trafo = [p for p in out["periods"] if p["element"] == "trafo:0"]
+    assert (
+        len(trafo) == 1
+        and trafo[0]["kind"] == "overload"
+        and trafo[0]["worst"] == pytest.approx(120.0, abs=0.1)
+    )
+    assert out["vm_min_pu"] == pytest.approx(0.871, abs=0.001)
+    assert {"element", "kind", "start", "end", "worst", "relief_mw"} <= set(out["periods"][0])
+    assert all(p["relief_mw"] > 0 for p in out["periods"])
+    assert out["seconds"] > 0 and out["source"]["load"] == "study case hL"
+
+
+def test_look_ahead_with_a_supply_limit_is_stored(tmp_path: Path) -> None:
+    out = _json(
+        ["grid", "constraints", "--at", "2016-07-01T00:00Z", "--horizon", "24", "--supply-mw", "2.5"]
+        + ["--store", str(tmp_path), "--json"]
+    )
+    assert out["grid"] == "1-MV-semiurb--0-sw" and out["horizon_h"] == 24 and out["converged_hours"] == 24
+    assert out["source"] == {"load": "profiles", "generation": "profiles", "batteries": "none"}
+    short = [p for p in out["periods"] if p["kind"] == "shortfall"]
+    assert short and all(p["element"] == "supply" and p["worst"] > 2.5 for p in short)
+    assert all(p["relief_mw"] == pytest.approx(p["worst"] - 2.5, abs=1e-3) for p in short)
+    periods, attrs = read_constraint_periods(tmp_path)
+    assert [p.to_dict() for p in periods] == out["periods"] and attrs["grid"] == "1-MV-semiurb--0-sw"
+
+
+def test_grid_option_and_environment_on_power_flow() -> None:
+    out = _json(["grid", "powerflow", "--grid", str(CASE9), "--json"])
+    assert out["case"] == str(CASE9) and len(out["buses"]) == 9
+    out = _json(["grid", "powerflow", "--json"], env={"GRIDFLOW_GRID": "1-LV-urban6--2-sw"})
+    assert out["case"] == "1-LV-urban6--2-sw"
+
+
+def test_bad_grids_and_study_cases() -> None:
+    assert "--grid 'nowhere'" in _error(["grid", "constraints", "--grid", "nowhere", "--json"])
+    assert "GRIDFLOW_GRID" in _error(["grid", "powerflow", "--json"], env={"GRIDFLOW_GRID": "x.json"})
+    assert "unknown; use one of hL" in _error(["grid", "constraints", "--study-case", "peak", "--json"])
+    assert "no yearly profiles" in _error(["grid", "constraints", "--grid", str(CASE9), "--json"])
+    line = _error(["grid", "constraints", "--grid", str(CASE9), "--study-case", "hL", "--json"])
+    assert "no SimBench study cases" in line
+    assert "give the grid once" in _error(["grid", "powerflow", "--case", str(CASE9), "--grid", str(CASE9)])
