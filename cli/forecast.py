@@ -9,7 +9,7 @@ from typing import Annotated
 import typer
 
 from cli import common as cli_common
-from cli.common import JsonOpt, StoreOpt
+from cli.common import JsonOpt, PipelineGridOpt, StoreOpt
 from cli.renewables import forecast_renewables
 
 forecast_app = typer.Typer(help="Demand forecasts: backtests, grid forecasts, models.", no_args_is_help=True)
@@ -130,6 +130,7 @@ def forecast_demand(
         str, typer.Option(help="forecast (temperature forecast after the issue) or none (load and calendar).")
     ] = "forecast",
     store: StoreOpt = None,
+    grid: PipelineGridOpt = None,
     as_json: JsonOpt = False,
 ) -> None:
     """Forecast the system, every feeder and every load point of the default grid, with quantiles."""
