@@ -7,7 +7,7 @@ from typing import Annotated
 import typer
 
 from cli import common as cli_common
-from cli.common import JsonOpt, MetersOpt, StoreOpt, time_option
+from cli.common import JsonOpt, MetersOpt, PipelineGridOpt, StoreOpt, time_option
 
 backfill_app = typer.Typer(help="Rerun a flow over a past range.", no_args_is_help=True)
 
@@ -23,6 +23,7 @@ def backfill_hourly(
     end: Annotated[str, time_option("End (exclusive), ISO 8601 UTC.")],
     store: StoreOpt = None,
     meters: MetersOpt = 100_000,
+    grid: PipelineGridOpt = None,
     as_json: JsonOpt = False,
 ) -> None:
     """Rerun the hourly cycle for every hour in [start, end), with a progress bar."""

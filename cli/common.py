@@ -211,6 +211,38 @@ GridOpt = Annotated[
         callback=check_grid,
     ),
 ]
+
+
+def use_grid(ctx: typer.Context, param: typer.CallbackParam, value: str | None) -> str | None:
+    """Option callback of the pipeline's commands: ``--grid CODE`` is GRIDFLOW_GRID=CODE for the command.
+
+    The flows, the meter fleet, the forecasts and the batteries all build on
+    :func:`gridcore.network.grid.default_code`, so setting it here reaches every part of the run.
+    """
+    if ctx.resilient_parsing or value is None:
+        return value
+    from gridcore.network.grid_spec import GRID_ENV, parse_grid
+
+    spec = parse_grid(value, _name(param))
+    if spec.code is None:
+        raise InputError(
+            f"{_name(param)} {value}: a case file; the pipeline needs a SimBench code",
+            field=_name(param),
+        )
+    os.environ[GRID_ENV] = spec.code
+    return value
+
+
+#: ``--grid`` of the pipeline's commands (flows, fleet, forecasts, batteries): a SimBench code.
+PipelineGridOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--grid",
+        help="SimBench code of the grid the pipeline runs on (meter fleet, forecasts, batteries), e.g. "
+        "1-LV-rural2--2-sw [env GRIDFLOW_GRID; default 1-MV-semiurb--0-sw]. Use one store per grid.",
+        callback=use_grid,
+    ),
+]
 #: ``--meters``: the size of the synthetic meter fleet.
 MetersOpt = Annotated[int, typer.Option("--meters", help="Size of the meter fleet.", min=1)]
 
@@ -271,6 +303,7 @@ __all__ = [
     "InputError",
     "JsonOpt",
     "MetersOpt",
+    "PipelineGridOpt",
     "StoreOpt",
     "api_ready",
     "check_given_store",
@@ -289,4 +322,5 @@ __all__ = [
     "start_prefect",
     "time_option",
     "unwrap",
+    "use_grid",
 ]

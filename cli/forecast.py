@@ -9,7 +9,7 @@ from typing import Annotated
 import typer
 
 from cli import common as cli_common
-from cli.common import JsonOpt, StoreOpt
+from cli.common import JsonOpt, PipelineGridOpt, StoreOpt
 from cli.renewables import forecast_renewables
 from gridcore.errors import InputError
 
@@ -133,6 +133,7 @@ def forecast_demand(
         str, typer.Option(help="forecast (temperature forecast after the issue) or none (load and calendar).")
     ] = "forecast",
     store: StoreOpt = None,
+    grid: PipelineGridOpt = None,
     as_json: JsonOpt = False,
 ) -> None:
     """Forecast the system, every feeder and every load point of the default grid, with quantiles."""

@@ -8,7 +8,7 @@ from typing import Annotated
 import typer
 
 from cli import common as cli_common
-from cli.common import JsonOpt, MetersOpt, StoreOpt, check_input_file, time_option
+from cli.common import JsonOpt, MetersOpt, PipelineGridOpt, StoreOpt, check_input_file, time_option
 
 ingest_app = typer.Typer(help="Import data files through validation into the store.", no_args_is_help=True)
 
@@ -33,6 +33,7 @@ def ingest_meters(
         time_option("Reference time of the stale check, ISO 8601 UTC (default: newest reading in the file)."),
     ] = None,
     meters: MetersOpt = 100_000,
+    grid: PipelineGridOpt = None,
     as_json: JsonOpt = False,
 ) -> None:
     """Import a utility's meter-data file through the meter_readings suite into the store."""

@@ -8,7 +8,7 @@ from typing import Annotated
 import typer
 
 from cli import common as cli_common
-from cli.common import JsonOpt, MetersOpt, StoreOpt, time_option
+from cli.common import JsonOpt, MetersOpt, PipelineGridOpt, StoreOpt, time_option
 
 run_app = typer.Typer(help="Run a flow once.", no_args_is_help=True)
 
@@ -29,6 +29,7 @@ def run_hourly(
     forecast: Annotated[
         bool, typer.Option(help="Update the 168 h demand forecast with the registry's champion models.")
     ] = True,
+    grid: PipelineGridOpt = None,
     as_json: JsonOpt = False,
 ) -> None:
     """One hourly operations cycle: AMI feed -> validation -> feeder loads -> store -> forecast update."""
@@ -57,6 +58,7 @@ def run_daily(
     storage: Annotated[
         bool, typer.Option(help="Schedule the battery fleet for the next 168 h and update its health.")
     ] = True,
+    grid: PipelineGridOpt = None,
     as_json: JsonOpt = False,
 ) -> None:
     """The daily flow: catch up hours, report, retrain, forecast 7 days, schedule the batteries.

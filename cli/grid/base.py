@@ -159,7 +159,11 @@ def _resolve(
     if at is None:
         return net, resolved.label, None, resolved.model
     if resolved.model is None:
-        raise ValueError(f"--at sets profile values; the grid {resolved.label} has no profiles")
+        option = "--case" if case is not None else "--grid FILE"
+        raise ValueError(
+            f"--at sets the grid's profile values; it does not apply to {option} without profiles "
+            f"({resolved.label})"
+        )
     from gridcore.network.powerflow import set_loads_at
 
     ts = _parse_time(at)

@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from cli.common import JsonOpt, StoreOpt, check_read_store, time_option
+from cli.common import JsonOpt, PipelineGridOpt, StoreOpt, check_read_store, time_option
 from cli.grid.base import grid_app
 from gridcore.errors import InputError
 
@@ -61,6 +61,7 @@ def grid_switch(
     who: WhoOpt = "",
     why: WhyOpt = "",
     store: StoreOpt = None,
+    grid: PipelineGridOpt = None,
     as_json: JsonOpt = False,
 ) -> None:
     """Open or close a switch from a time on (versioned; islanding and meshing are reported)."""
@@ -90,6 +91,7 @@ def grid_outage(
     who: WhoOpt = "",
     why: WhyOpt = "",
     store: StoreOpt = None,
+    grid: PipelineGridOpt = None,
     as_json: JsonOpt = False,
 ) -> None:
     """Take a line or transformer out of service for a period (planned maintenance)."""
@@ -114,6 +116,7 @@ def grid_outage(
 def grid_topology(
     at: Annotated[str | None, time_option("Time, ISO 8601 UTC (default: now).")] = None,
     store: ReadStoreOpt = None,
+    grid: PipelineGridOpt = None,
     as_json: JsonOpt = False,
 ) -> None:
     """The topology in force at a time: the changes applied, feeders, islanded and meshed buses."""

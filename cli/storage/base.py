@@ -8,7 +8,7 @@ from typing import Annotated
 
 import typer
 
-from cli.common import JsonOpt, StoreOpt, check_input_file, time_option
+from cli.common import JsonOpt, PipelineGridOpt, StoreOpt, check_input_file, time_option
 from gridcore.storage.options import BATCH_SIZE, INPUTS, SOLVERS
 
 storage_app = typer.Typer(help="Battery fleet: schedules, allocation study, health.", no_args_is_help=True)
@@ -37,6 +37,7 @@ def schedule_command(
         Path | None, typer.Option(help="Also draw the schedule (fleet SoC, curtailment, one home).")
     ] = None,
     store: StoreOpt = None,
+    grid: PipelineGridOpt = None,
     as_json: JsonOpt = False,
 ) -> None:
     """Schedule every battery (one LP each, OR-Tools) against no-storage and rule baselines; store it."""

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from cli.common import check_input_file, time_option
+from cli.common import PipelineGridOpt, check_input_file, time_option
 from cli.storage.base import JsonOpt, StoreOpt, storage_app
 
 if TYPE_CHECKING:
@@ -114,6 +114,7 @@ def health_command(
         ),
     ] = None,
     store: StoreOpt = None,
+    grid: PipelineGridOpt = None,
     as_json: JsonOpt = False,
 ) -> None:
     """State of health per battery: SoH, equivalent full cycles, calendar and cycle fade, years to EoL."""

@@ -94,13 +94,13 @@ class ConstraintPeriod:
     limit: float
 
     def to_dict(self) -> dict[str, object]:
-        """JSON-ready: times as ISO 8601 UTC (``2016-07-01T18:00:00Z``), figures rounded."""
+        """JSON-ready: times ISO 8601 UTC (``2016-07-01T18:00:00Z``), figures rounded (None if not finite)."""
         out = asdict(self)
         for key in ("start", "end", "worst_time"):
             out[key] = f"{pd.Timestamp(out[key]):%Y-%m-%dT%H:%M:%SZ}"
-        out["worst"] = round(float(self.worst), 4)
-        out["relief_mw"] = round(float(self.relief_mw), 4)
-        out["limit"] = round(float(self.limit), 4)
+        for key in ("worst", "relief_mw", "limit"):
+            value = float(getattr(self, key))
+            out[key] = round(value, 4) if np.isfinite(value) else None  # strict JSON: no NaN
         return out
 
 

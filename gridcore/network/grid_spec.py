@@ -163,7 +163,7 @@ def resolve_grid(spec: str | Path | GridSpec | None = None, field: str = "--grid
     try:
         net = read_case(gs.path)
     except (FileNotFoundError, ValueError) as err:
-        raise InputError(f"{field} {gs.path}: {err}", field=field) from err
+        raise InputError(str(err), field=field) from err  # the message names the file, row and field
     return Grid(gs, net, _model_from_net(gs.label, net))
 
 

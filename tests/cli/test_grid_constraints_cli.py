@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 
 import pytest
@@ -10,6 +11,7 @@ from typer.testing import CliRunner
 
 from cli.main import app
 from gridcore.lookahead import read_constraint_periods
+from gridcore.network.grid import load_grid
 
 CASE9 = Path(__file__).parents[1] / "data" / "power_flow" / "matpower_case9" / "case9.m"
 
@@ -85,3 +87,11 @@ def test_bad_grids_and_study_cases() -> None:
     line = _error(["grid", "constraints", "--grid", str(CASE9), "--study-case", "hL", "--json"])
     assert "no SimBench study cases" in line
     assert "give the grid once" in _error(["grid", "powerflow", "--case", str(CASE9), "--grid", str(CASE9)])
+
+
+def test_pipeline_commands_take_a_simbench_grid(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("GRIDFLOW_GRID", "")  # restored after the test: --grid sets it for the command
+    out = _json(["grid", "topology", "--grid", "1-LV-rural2--2-sw", "--store", str(tmp_path), "--json"])
+    assert os.environ["GRIDFLOW_GRID"] == "1-LV-rural2--2-sw"
+    assert out["feeders"] == 5 and out["fingerprint"] == load_grid().fingerprint
+    assert "needs a SimBench code" in _error(["grid", "topology", "--grid", str(CASE9), "--json"])

@@ -196,6 +196,7 @@ def test_periods_follow_the_runs_of_hours_and_supply() -> None:
     d = first.to_dict()
     assert d["start"] == "2016-07-01T01:00:00Z" and d["end"] == "2016-07-01T03:00:00Z"
     assert set(d) >= {"element", "kind", "start", "end", "worst", "relief_mw"}
+    assert ConstraintPeriod(**{**first.__dict__, "relief_mw": float("nan")}).to_dict()["relief_mw"] is None
     frame = periods_frame(periods)
     assert list(frame["kind"]) == [p.kind for p in periods]
 
