@@ -10,7 +10,8 @@ import typer
 from cli.common import check_input_file, check_read_store
 
 shed_app = typer.Typer(
-    help="Load shedding by priority: plans checked by power flow, scenarios, commands, restore.", no_args_is_help=True
+    help="Load shedding by priority: plans checked by power flow, scenarios, commands, restore.",
+    no_args_is_help=True,
 )
 
 PrioritiesOpt = Annotated[
