@@ -18,7 +18,13 @@ from gridcore.forecast.demand_summary import (
 
 ISSUE = pd.Timestamp("2016-07-01T00:00Z")
 HORIZON = 6
-SCORE_COLUMNS = ("day_ahead_mape_pct", "day_ahead_naive_mape_pct", "mape_pct", "naive_mape_pct", "coverage_80_pct")
+SCORE_COLUMNS = (
+    "day_ahead_mape_pct",
+    "day_ahead_naive_mape_pct",
+    "mape_pct",
+    "naive_mape_pct",
+    "coverage_80_pct",
+)
 
 
 def _scores(rows: dict[str, tuple[float, ...]]) -> pd.DataFrame:

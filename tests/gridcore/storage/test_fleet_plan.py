@@ -99,12 +99,14 @@ def test_the_forecasts_of_a_plan_come_from_the_store(grid, tmp_path) -> None:
         read_plan_forecasts(root, ISSUE, "forecast")
     write_renewable_forecast(root, _renewables(grid, 24, 1.0))
     got = read_plan_forecasts(root, ISSUE, "forecast")
-    assert got.demand is None and got.used() == {"renewables": "forecast 2016-07-01T00:00Z", "demand": "profiles"}
+    assert got.demand is None
+    assert got.used() == {"renewables": "forecast 2016-07-01T00:00Z", "demand": "profiles"}
     assert float(got.renewables["point_mw"].sum()) == pytest.approx(
         float(_renewables(grid, 24, 1.0)["point_mw"].sum()), rel=1e-6
     )
     _, load_mw = hourly_profiles(grid, pd.date_range(ISSUE, periods=24, freq="h"))
-    catalog = pd.DataFrame({"kind": "load", "feeder": "f", "group": "f"}, index=[f"load:{n}" for n in grid.load["name"]])
+    loads = [f"load:{n}" for n in grid.load["name"]]
+    catalog = pd.DataFrame({"kind": "load", "feeder": "f", "group": "f"}, index=loads)
     write_demand_forecast(root, [_demand_like(catalog.index, load_mw)], catalog, {})
     both = read_plan_forecasts(root, ISSUE, "forecast")
     assert both.demand is not None and both.used()["demand"] == "forecast 2016-07-01T00:00Z"
