@@ -11,6 +11,7 @@ from prefect import get_run_logger
 from flows.hourly import finish_hour, submit_hour
 from gridcore.system import DEFAULT_METERS, DEFAULT_SEED
 from tasks import progress
+from tasks.cache import drop_cached_results
 from tasks.common import Count, UtcTime, artifact_key, flow, parse_hour, store_path
 from tasks.hooks import record_failure
 from tasks.hourly import record_quality
@@ -28,6 +29,7 @@ HOURS_IN_FLIGHT = 3
     log_prints=True,
     persist_result=True,
     on_failure=[record_failure],
+    on_completion=[drop_cached_results],
 )
 def backfill_hourly(
     start: UtcTime,
