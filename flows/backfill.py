@@ -12,6 +12,7 @@ from flows.hourly import finish_hour, submit_hour
 from gridcore.errors import InputError
 from gridcore.system import DEFAULT_METERS, DEFAULT_SEED
 from tasks import progress
+from tasks.cache import drop_cached_results
 from tasks.common import Count, UtcTime, artifact_key, flow, parse_hour, store_path
 from tasks.hooks import record_failure
 from tasks.hourly import record_quality
@@ -29,6 +30,7 @@ HOURS_IN_FLIGHT = 3
     log_prints=True,
     persist_result=True,
     on_failure=[record_failure],
+    on_completion=[drop_cached_results],
 )
 def backfill_hourly(
     start: UtcTime,

@@ -17,6 +17,7 @@ from prefect import get_run_logger
 from flows.demand import retrain_and_forecast
 from flows.hourly import hourly_cycle
 from gridcore.system import DEFAULT_METERS, DEFAULT_SEED
+from tasks.cache import drop_cached_results
 from tasks.common import Count, UtcTime, artifact_key, flow, parse_hour, store_path
 from tasks.constraints import update_constraints
 from tasks.hooks import record_failure
@@ -30,23 +31,21 @@ DAILY_TIMEOUT_S = 6 * 3600
 
 
 def plan_storage(issue: pd.Timestamp, root: str) -> dict[str, object]:
-    """Day-ahead plan of the battery fleet at ``issue``; the figures that matter.
+    """Day-ahead plan of the battery fleet at ``issue``; the figures that matter (called inside a flow).
 
     The grid's renewable forecast (168 h, to the store), the fleet's schedules planned on it and on the
     demand forecast of the same issue when stored (settled on the profiles for the figures), and the
-    fleet's health.
+    fleet's health: each a task.
     """
-    from flows.storage_schedule import storage_schedule
-    from gridcore.forecast.renewables import forecast_grid_renewables
-    from gridcore.forecast.store import write_renewable_forecast
+    from flows.storage_schedule import schedule_fleet
     from gridcore.network.grid import load_grid
     from gridcore.storage.fleet import default_fleet
+    from tasks.renewables import forecast_renewables
     from tasks.storage import update_storage_health
 
-    grid = load_grid()
-    write_renewable_forecast(root, forecast_grid_renewables(grid, issue, horizon_h=168))
-    sched = storage_schedule(at=issue.isoformat(), horizon=168, store=root, inputs="forecast")
-    health = update_storage_health(default_fleet(grid), root, issue)
+    forecast_renewables(root, issue, 168)
+    sched = schedule_fleet(issue, 168, root, inputs="forecast")
+    health = update_storage_health(default_fleet(load_grid()), root, issue)
     return {
         "units": sched["units"],
         "solved": sched["solved"],
@@ -67,6 +66,7 @@ def plan_storage(issue: pd.Timestamp, root: str) -> dict[str, object]:
     persist_result=True,
     timeout_seconds=DAILY_TIMEOUT_S,
     on_failure=[record_failure],
+    on_completion=[drop_cached_results],
 )
 def daily(
     at: UtcTime | None = None,

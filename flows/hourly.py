@@ -16,6 +16,7 @@ from flows.demand import forecast_from_champions
 from gridcore.data.quality import feed_summary
 from gridcore.data.synthetic import fleet_blocks
 from gridcore.system import DEFAULT_METERS, DEFAULT_SEED, default_system
+from tasks.cache import drop_cached_results
 from tasks.common import Count, UtcTime, artifact_key, flow, hour_run_id, parse_hour, store_path
 from tasks.constraints import update_constraints
 from tasks.hooks import record_failure
@@ -95,6 +96,7 @@ def hourly_cycle(hour: pd.Timestamp, store: str, meters: int, seed: int) -> dict
     persist_result=True,
     timeout_seconds=HOURLY_TIMEOUT_S,
     on_failure=[record_failure],
+    on_completion=[drop_cached_results],
 )
 def hourly(
     at: UtcTime | None = None,

@@ -11,12 +11,13 @@ from prefect import get_run_logger
 from gridcore.checks import utc_time
 from gridcore.interfaces.ami import file_digest
 from gridcore.system import DEFAULT_METERS, DEFAULT_SEED
+from tasks.cache import drop_cached_results
 from tasks.common import Count, UtcTime, artifact_key, flow, store_path
 from tasks.limits import store_slot
 from tasks.meters import persist_import, publish_summary, read_file, validate_batch
 
 
-@flow(name="ingest-meters", log_prints=True, persist_result=True)
+@flow(name="ingest-meters", log_prints=True, persist_result=True, on_completion=[drop_cached_results])
 def ingest_meters(
     path: str,
     store: str | None = None,

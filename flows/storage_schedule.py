@@ -1,4 +1,8 @@
-"""Prefect flows of the battery fleet: schedules fanned out per batch on Dask (algorithms in gridcore)."""
+"""The battery-fleet schedule flow: wiring only, every step a task (no algorithm here).
+
+The plan is :func:`gridcore.storage.fleet_plan.plan_fleet`, its LPs fanned out per batch on Dask; the store is
+read and written by tasks.
+"""
 
 from __future__ import annotations
 
@@ -7,12 +11,68 @@ import time
 import pandas as pd
 from prefect import get_run_logger
 
-from gridcore.storage.options import BATCH_SIZE, INPUTS
-from tasks.common import UtcTime, artifact_key, flow, parse_hour, store_path
+from gridcore.storage.options import BATCH_SIZE
+from tasks.cache import drop_cached_results
+from tasks.common import UtcTime, flow, parse_hour, store_path
 from tasks.runner import dask_runner
 
 
-@flow(name="storage-schedule", task_runner=dask_runner(), log_prints=True, persist_result=True)
+def schedule_fleet(
+    issue: pd.Timestamp,
+    horizon: int,
+    root: str,
+    inputs: str = "profiles",
+    fleet_file: str | None = None,
+    batch_size: int = BATCH_SIZE,
+    solver: str = "auto",
+    t0: float | None = None,
+) -> dict[str, object]:
+    """Plan, write and publish the fleet's schedules from ``issue`` (called inside a flow).
+
+    The storage-schedule flow and the daily flow both use it. The store is read (:func:`tasks.batteries
+    .plan_inputs`) and written (:func:`tasks.batteries.write_fleet_schedule`) by tasks; the plan is
+    :func:`gridcore.storage.fleet_plan.plan_fleet`, whose batches of LPs go out as one task each
+    (:func:`tasks.batteries.schedule_batteries`) to the flow's task runner. ``seconds`` counts from ``t0``
+    (:func:`time.perf_counter`; this call when omitted).
+    """
+    from gridcore.network.grid import load_grid
+    from gridcore.storage.fleet_plan import plan_fleet
+    from tasks.batteries import plan_inputs, publish_schedule, schedule_batteries, write_fleet_schedule
+
+    t0 = time.perf_counter() if t0 is None else t0
+
+    def solve_on_runner(parts: list, solver: str) -> list:
+        futures = [
+            schedule_batteries.submit(p, issue, str(p.units.index[0]), str(p.units.index[-1]), solver)
+            for p in parts
+        ]
+        return [f.result() for f in futures]
+
+    forecasts, fleet = plan_inputs(root, issue, inputs, fleet_file)
+    plan = plan_fleet(load_grid(), issue, horizon, fleet, forecasts, batch_size, solver, solve_on_runner)
+    out = plan.to_dict()
+    out["written"] = write_fleet_schedule(root, issue, plan)
+    out["seconds"] = round(time.perf_counter() - t0, 3)
+    get_run_logger().info(
+        "schedules from %s: %s of %s units optimized, %d on the rule, utilization %s %%, written to %s",
+        f"{issue:%Y-%m-%dT%H:%M}Z",
+        out["solved"],
+        out["units"],
+        len(out["infeasible"]),
+        out["utilization_pct"],
+        out["written"],
+    )
+    publish_schedule(issue, out)
+    return out
+
+
+@flow(
+    name="storage-schedule",
+    task_runner=dask_runner(),
+    log_prints=True,
+    persist_result=True,
+    on_completion=[drop_cached_results],
+)
 def storage_schedule(
     at: UtcTime | None = None,
     horizon: int = 168,
@@ -34,121 +94,6 @@ def storage_schedule(
     falls back to the rule schedule and is listed in ``infeasible``. ``seconds`` is the wall time of the
     whole flow (inputs, Prefect tasks on Dask, figures, store write).
     """
-    from gridcore.network.feeders import derive_feeders
-    from gridcore.network.grid import load_grid
-    from gridcore.storage.fleet import default_fleet, read_fleet
-    from gridcore.storage.plan import (
-        assemble,
-        batches,
-        enforce_feeder_limits,
-        feeder_limits_mw,
-        fleet_inputs,
-        fleet_summary,
-        gap_pct,
-        other_net_load,
-    )
-    from gridcore.storage.store import write_schedule
-    from tasks.batteries import schedule_batteries
-
     t0 = time.perf_counter()
-    if inputs not in INPUTS:
-        raise ValueError(f"inputs must be 'profiles' or 'forecast', got {inputs!r}")
     issue = parse_hour(at, "at") if at else parse_hour(None) + pd.Timedelta(hours=2)
-    root = store_path(store)
-    grid = load_grid()
-    feeders = derive_feeders(grid)
-    fleet = read_fleet(fleet_file, grid) if fleet_file else default_fleet(grid, bus_feeder=feeders.bus_feeder)
-    site = fleet_inputs(grid, fleet, issue, horizon)
-    actual = site
-    used = {"renewables": "profiles", "demand": "profiles"}
-    if inputs == "forecast":
-        site, used = _forecast_site(root, grid, fleet, issue, horizon)
-    elif inputs != "profiles":
-        raise ValueError(f"inputs must be 'profiles' or 'forecast', got {inputs!r}")
-    parts = batches(len(fleet), batch_size)
-    futures = [
-        schedule_batteries.submit(site.subset(s), str(fleet.index[s][0]), str(fleet.index[s][-1]), solver)
-        for s in parts
-    ]
-    results = [f.result() for f in futures]
-    t_solved = time.perf_counter()
-    schedule = assemble(site, results)
-    limits = feeder_limits_mw(grid, feeders.head_line)
-    # where the per-battery schedules together break a feeder's limit, that feeder is re-solved as one LP
-    other = other_net_load(grid, feeders.bus_feeder, site)
-    coupled = enforce_feeder_limits(site, schedule, limits, other, solver)
-    figures_on = schedule
-    if actual is not site:
-        from dataclasses import replace
-
-        from gridcore.storage.plan import settle
-
-        figures_on = replace(schedule, blocks=settle(actual, schedule.blocks))
-    if actual is not site:
-        other = other_net_load(grid, feeders.bus_feeder, actual)
-    out = fleet_summary(actual, figures_on, limits, other)
-    out["feeder_coupled"] = coupled
-    if actual is not site:  # the plan's optimality is a property of the plan, on its own inputs
-        out["gap_pct"] = gap_pct(site, schedule)
-    out = {
-        "issue_time": issue.isoformat(),
-        "horizon_h": horizon,
-        "inputs": used,
-        **out,
-        "batches": len(parts),
-        "solve_wall_seconds": round(t_solved - t0, 3),
-        "solver_seconds_sum": round(schedule.solve_seconds, 3),
-    }
-    out["written"] = write_schedule(root, site, schedule.blocks, schedule.method, schedule.status, out)
-    out["seconds"] = round(time.perf_counter() - t0, 3)
-    get_run_logger().info(
-        "schedules from %s: %s of %s units optimized, %d on the rule, utilization %s %%, written to %s",
-        f"{issue:%Y-%m-%dT%H:%M}Z",
-        out["solved"],
-        out["units"],
-        len(out["infeasible"]),
-        out["utilization_pct"],
-        out["written"],
-    )
-    _publish(issue, out)
-    return out
-
-
-def _forecast_site(root: str, grid, fleet, issue: pd.Timestamp, horizon: int):  # noqa: ANN001, ANN202
-    """Site inputs from the forecasts stored for ``issue`` and what was used."""
-    from gridcore.forecast.store import read_demand_forecast, read_renewable_forecast
-    from gridcore.storage.plan import forecast_inputs
-
-    try:
-        renewables = read_renewable_forecast(root, issue)
-    except (FileNotFoundError, KeyError, ValueError) as err:
-        raise ValueError(
-            f"no renewable forecast issued {issue.isoformat()} in {root} ({err}); run "
-            f"`gridflow forecast renewables --at {issue:%Y-%m-%dT%H:%MZ}` first"
-        ) from err
-    try:
-        demand = read_demand_forecast(root, issue)
-    except (FileNotFoundError, KeyError, ValueError):
-        demand = None
-    used = {
-        "renewables": f"forecast {issue:%Y-%m-%dT%H:%MZ}",
-        "demand": f"forecast {issue:%Y-%m-%dT%H:%MZ}" if demand is not None else "profiles",
-    }
-    return forecast_inputs(grid, fleet, renewables, demand, horizon), used
-
-
-def _publish(issue: pd.Timestamp, out: dict[str, object]) -> None:
-    from prefect.artifacts import create_markdown_artifact
-
-    u, c = out["utilization_pct"], out["curtailment_mwh"]
-    lines = [
-        f"# Battery schedule {issue:%Y-%m-%dT%H:%MZ}",
-        f"{out['solved']} of {out['units']} units optimized, {len(out['infeasible'])} on the rule fall-back, "
-        f"{out['seconds']} s.",
-        "",
-        "| | none | rule | optimized |",
-        "|---|---:|---:|---:|",
-        f"| renewable utilization % | {u['none']} | {u['rule']} | {u['optimized']} |",
-        f"| curtailment MWh | {c['none']} | {c['rule']} | {c['optimized']} |",
-    ]
-    create_markdown_artifact("\n".join(lines), key=artifact_key(f"storage-{issue:%Y%m%dT%H}"))
+    return schedule_fleet(issue, horizon, store_path(store), inputs, fleet_file, batch_size, solver, t0)

@@ -8,15 +8,18 @@ from __future__ import annotations
 
 import pandas as pd
 from prefect import get_run_logger, task
-from prefect.cache_policies import NONE
 
 from gridcore.forecast.demand import DemandInputs, GroupForecast, forecast_group, registry_metrics
 from gridcore.forecast.registry import ModelRegistry
 from gridcore.forecast.retrain import RetrainPolicy, retrain_group
+from tasks.cache import hour_key
 from tasks.policy import TIMEOUT_FIT_S, store_task
 
 
-@task(cache_policy=NONE, task_run_name="forecast-{group}", **store_task(TIMEOUT_FIT_S))
+@task(
+    task_run_name="forecast-{group}",
+    **store_task(TIMEOUT_FIT_S, hour_key("inputs.issue_time", "group", "inputs.horizon", "fit")),
+)
 def forecast_feeder(group: str, inputs: DemandInputs, store: str, fit: bool = True) -> GroupForecast | None:
     """Forecast one group from the issue time, with the registry's champion when it can be used.
 
@@ -67,7 +70,10 @@ def forecast_feeder(group: str, inputs: DemandInputs, store: str, fit: bool = Tr
     return result
 
 
-@task(cache_policy=NONE, task_run_name="retrain-{group}", **store_task(TIMEOUT_FIT_S))
+@task(
+    task_run_name="retrain-{group}",
+    **store_task(TIMEOUT_FIT_S, hour_key("inputs.issue_time", "group", "inputs.horizon")),
+)
 def retrain_feeder(group: str, inputs: DemandInputs, store: str, policy: RetrainPolicy) -> dict[str, object]:
     """The group's daily retraining check (see :func:`gridcore.forecast.retrain.retrain_group`)."""
     return retrain_group(

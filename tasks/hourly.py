@@ -10,7 +10,6 @@ from __future__ import annotations
 import pandas as pd
 import xarray as xr
 from prefect import get_run_logger, task
-from prefect.cache_policies import NONE
 
 from gridcore.data import products
 from gridcore.data.contracts import ValidationResult, combine_results
@@ -20,6 +19,7 @@ from gridcore.data.synthetic import fleet_blocks, meter_readings
 from gridcore.data.weather import validate_weather, weather_observations
 from gridcore.store import Store
 from gridcore.system import default_system, system_at
+from tasks.cache import hour_key
 from tasks.policy import TIMEOUT_FEED_S, store_task
 
 GridFeeds = tuple[ValidationResult, pd.DataFrame, ValidationResult]
@@ -38,7 +38,10 @@ def _log_validation(what: str, result: ValidationResult) -> None:
     )
 
 
-@task(cache_policy=NONE, task_run_name="ami-{hour:%Y%m%dT%H}Z-block{block}", **store_task(TIMEOUT_FEED_S))
+@task(
+    task_run_name="ami-{hour:%Y%m%dT%H}Z-block{block}",
+    **store_task(TIMEOUT_FEED_S, hour_key("hour", "block", "meters", "seed")),
+)
 def ami_block(hour: pd.Timestamp, block: int, meters: int, seed: int) -> ValidationResult:
     """Read one block of meters' readings for the hour from the head-end and validate them."""
     system = default_system(meters, seed)
@@ -50,7 +53,10 @@ def ami_block(hour: pd.Timestamp, block: int, meters: int, seed: int) -> Validat
     return result
 
 
-@task(cache_policy=NONE, task_run_name="grid-feeds-{hour:%Y%m%dT%H}Z", **store_task(TIMEOUT_FEED_S))
+@task(
+    task_run_name="grid-feeds-{hour:%Y%m%dT%H}Z",
+    **store_task(TIMEOUT_FEED_S, hour_key("hour", "meters", "seed")),
+)
 def grid_feeds(hour: pd.Timestamp, meters: int, seed: int) -> GridFeeds:
     """Read and validate the hour's SCADA readings and weather observations."""
     system = default_system(meters, seed)
@@ -66,7 +72,7 @@ def grid_feeds(hour: pd.Timestamp, meters: int, seed: int) -> GridFeeds:
     return scada, weather_raw, weather
 
 
-@task(cache_policy=NONE, task_run_name="persist-{hour:%Y%m%dT%H}Z", **store_task())
+@task(task_run_name="persist-{hour:%Y%m%dT%H}Z", **store_task(key=hour_key("hour", "write_quality")))
 def persist_hour(
     store: str,
     hour: pd.Timestamp,
@@ -111,7 +117,7 @@ def persist_hour(
     return ami, loads, entries
 
 
-@task(cache_policy=NONE, task_run_name="quality-{label}", **store_task())
+@task(task_run_name="quality-{label}", **store_task(key=hour_key("label", freq="D")))
 def record_quality(store: str, entries: list[QualityEntry], label: str) -> None:
     """Write deferred quality entries (one rewrite of each table for all of them)."""
     products.write_quality_batch(Store(store), entries)

@@ -8,7 +8,6 @@ import pandas as pd
 import xarray as xr
 from prefect import get_run_logger, task
 from prefect.artifacts import create_markdown_artifact
-from prefect.cache_policies import NONE
 
 from gridcore.data import products
 from gridcore.data.contracts import ValidationResult
@@ -17,10 +16,11 @@ from gridcore.data.quality import run_summary, summary_markdown
 from gridcore.interfaces.ami import read_meter_file
 from gridcore.store import Store
 from gridcore.system import default_system
+from tasks.cache import hour_key
 from tasks.policy import TIMEOUT_FEED_S, TIMEOUT_REPORT_S, compute_task, store_task
 
 
-@task(cache_policy=NONE, task_run_name="validate-{source}", **compute_task(TIMEOUT_FEED_S))
+@task(task_run_name="validate-{source}", **compute_task(TIMEOUT_FEED_S, hour_key(None, "source")))
 def validate_batch(
     raw: pd.DataFrame, now: pd.Timestamp, as_of: pd.Timestamp | None, source: str, meters: int, seed: int
 ) -> ValidationResult:
@@ -37,7 +37,7 @@ def validate_batch(
     return result
 
 
-@task(cache_policy=NONE, task_run_name="read-{path}", **store_task(TIMEOUT_FEED_S))
+@task(task_run_name="read-{path}", **store_task(TIMEOUT_FEED_S, hour_key(None, "path")))
 def read_file(path: str) -> pd.DataFrame:
     """Read a meter-data file (CSV or Parquet)."""
     frame = read_meter_file(Path(path))
@@ -45,7 +45,7 @@ def read_file(path: str) -> pd.DataFrame:
     return frame
 
 
-@task(cache_policy=NONE, task_run_name="import-{run_id}", **store_task())
+@task(task_run_name="import-{run_id}", **store_task(key=hour_key(None, "run_id")))
 def persist_import(
     store: str, result: ValidationResult, run_id: str, source: str, meters: int, seed: int
 ) -> list[str]:
@@ -61,7 +61,7 @@ def persist_import(
     return written
 
 
-@task(cache_policy=NONE, **store_task(TIMEOUT_REPORT_S))
+@task(**store_task(TIMEOUT_REPORT_S, hour_key(None, "key")))
 def publish_summary(
     title: str, key: str, result: ValidationResult, loads: xr.Dataset | None, meters: int, seed: int
 ) -> dict[str, object]:
@@ -71,7 +71,7 @@ def publish_summary(
     return summary
 
 
-@task(cache_policy=NONE, **store_task(TIMEOUT_REPORT_S))
+@task(**store_task(TIMEOUT_REPORT_S, hour_key(None, "key")))
 def publish_report(title: str, key: str, figures: dict[str, object]) -> None:
     """Publish figures already computed as a Markdown artifact."""
     create_markdown_artifact(summary_markdown(title, figures), key=key, description=title)

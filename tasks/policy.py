@@ -17,9 +17,11 @@ from __future__ import annotations
 import logging
 from typing import Any
 
+from prefect.cache_policies import NONE as NO_CACHE
 from prefect.tasks import exponential_backoff
 
 from gridcore.store import StoreError
+from tasks.cache import CacheKeyFn, cached
 
 #: Errors that say the input is wrong (a ValueError names the field: ContractError, InputError,
 #: TopologyError, ScheduleError, PowerFlowError are ValueErrors), that the store cannot be written
@@ -73,11 +75,12 @@ def retry_unless_bad_input(task: Any, task_run: Any, state: Any) -> bool:
     return not (isinstance(exc, BaseException) and is_bad_input(exc))
 
 
-def store_task(timeout_s: float = TIMEOUT_STORE_S) -> dict[str, Any]:
+def store_task(timeout_s: float = TIMEOUT_STORE_S, key: CacheKeyFn | None = None) -> dict[str, Any]:
     """``@task`` options of a task that reads or writes the store or a feed.
 
-    Retries with exponential backoff, no retry on bad input, a timeout of ``timeout_s`` [s], no
-    persisted result (the store is the result).
+    Retries with exponential backoff, no retry on bad input, a timeout of ``timeout_s`` [s]. With ``key``
+    (:func:`tasks.cache.hour_key`) the result is cached under it, so that a retried flow run does not redo
+    the task; without, nothing is cached or persisted (the store is the result).
     """
     return {
         "retries": RETRIES,
@@ -85,16 +88,22 @@ def store_task(timeout_s: float = TIMEOUT_STORE_S) -> dict[str, Any]:
         "retry_jitter_factor": RETRY_JITTER,
         "retry_condition_fn": retry_unless_bad_input,
         "timeout_seconds": timeout_s,
-        "persist_result": False,
+        **_caching(key),
     }
 
 
-def compute_task(timeout_s: float = TIMEOUT_SOLVE_S) -> dict[str, Any]:
+def compute_task(timeout_s: float = TIMEOUT_SOLVE_S, key: CacheKeyFn | None = None) -> dict[str, Any]:
     """``@task`` options of a pure computation: a timeout of ``timeout_s`` [s], no retry.
 
-    A retry would compute the same.
+    A retry would compute the same. ``key`` as in :func:`store_task`.
     """
-    return {"retries": 0, "timeout_seconds": timeout_s, "persist_result": False}
+    return {"retries": 0, "timeout_seconds": timeout_s, **_caching(key)}
+
+
+def _caching(key: CacheKeyFn | None) -> dict[str, Any]:
+    if key is None:
+        return {"cache_policy": NO_CACHE, "persist_result": False}
+    return cached(key)
 
 
 class _KnownTimeoutWarning(logging.Filter):

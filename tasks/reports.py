@@ -4,14 +4,14 @@ from __future__ import annotations
 
 import pandas as pd
 from prefect import get_run_logger, task
-from prefect.cache_policies import NONE
 
 from gridcore.data.products import feeder_day_report, incomplete_hours
 from gridcore.store import Store
+from tasks.cache import hour_key
 from tasks.policy import TIMEOUT_REPORT_S, store_task
 
 
-@task(cache_policy=NONE, **store_task(TIMEOUT_REPORT_S))
+@task(**store_task(TIMEOUT_REPORT_S, hour_key("day", freq="D")))
 def missing_hours(store: str, day: pd.Timestamp) -> list[pd.Timestamp]:
     """Hours of the day not completely in the store."""
     hours = incomplete_hours(Store(store), day)
@@ -24,7 +24,7 @@ def missing_hours(store: str, day: pd.Timestamp) -> list[pd.Timestamp]:
     return hours
 
 
-@task(cache_policy=NONE, **store_task(TIMEOUT_REPORT_S))
+@task(**store_task(TIMEOUT_REPORT_S, hour_key("day", freq="D")))
 def day_report(store: str, day: pd.Timestamp) -> dict[str, object]:
     """The day's energy, peak and coverage per feeder."""
     return feeder_day_report(Store(store), day)

@@ -5,26 +5,24 @@ from __future__ import annotations
 import pandas as pd
 from prefect import get_run_logger, task
 from prefect.artifacts import create_markdown_artifact
-from prefect.cache_policies import NONE
 
-from gridcore.storage.health import HealthConfig, fleet_health, read_history, write_health
+from gridcore.storage.health import HealthConfig, update_health
+from tasks.cache import hour_key
 from tasks.policy import store_task
 
 
-@task(cache_policy=NONE, task_run_name="storage-health-{at:%Y%m%dT%H%M}Z", **store_task())
+@task(task_run_name="storage-health-{at:%Y%m%dT%H%M}Z", **store_task(key=hour_key("at")))
 def update_storage_health(
     fleet: pd.DataFrame, store: str, at: pd.Timestamp, warn_soh: float = 0.85, alarm_soh: float = 0.80
 ) -> dict[str, object]:
     """Fleet health at ``at`` (tz-aware UTC) from the stored schedules, written to the store.
 
-    Logs an error naming every unit below ``alarm_soh`` and publishes a markdown artifact
-    (``storage-health``) listing the units near end of life. Returns the health summary.
+    The health run of ``gridflow storage health`` (:func:`gridcore.storage.health.update_health`); here it
+    also logs an error naming every unit below ``alarm_soh`` and publishes a markdown artifact
+    (``storage-health``) listing the units near end of life. Returns the health summary and ``written``.
     """
-    health = fleet_health(
-        fleet, read_history(store, end=at), at, HealthConfig(warn_soh=warn_soh, alarm_soh=alarm_soh)
-    )
-    out = health.summary()
-    out["written"] = write_health(store, health)
+    config = HealthConfig(warn_soh=warn_soh, alarm_soh=alarm_soh)
+    out = update_health(store, fleet, at, config).to_dict()
     logger = get_run_logger()
     logger.info(
         "fleet health at %s: %d units, SoH mean %s %%, min %s %%, %d near end of life, %d alarms",

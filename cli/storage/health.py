@@ -15,25 +15,6 @@ if TYPE_CHECKING:
     import pandas as pd
 
 
-def load_fleet(root: str, fleet_file: str | None = None) -> pd.DataFrame:
-    """The fleet of the health run: a fleet file, else the latest schedule's, else the default fleet.
-
-    A stored schedule carries the fleet columns per battery; when it has all of
-    :data:`gridcore.storage.health.FLEET_COLUMNS` the grid need not be built (about 10 s).
-    """
-    from gridcore.network.grid import load_grid
-    from gridcore.storage.fleet import default_fleet, read_fleet
-    from gridcore.storage.health import FLEET_COLUMNS
-    from gridcore.storage.store import fleet_from_schedule, list_schedules, read_schedule
-
-    if fleet_file is None and list_schedules(root):
-        table = fleet_from_schedule(read_schedule(root), FLEET_COLUMNS)
-        if table is not None:
-            return table
-    grid = load_grid()
-    return read_fleet(fleet_file, grid) if fleet_file else default_fleet(grid)
-
-
 def storage_health(
     store: str | None = None,
     at: str | None = None,
@@ -55,7 +36,7 @@ def storage_health(
     warn_soh, alarm_soh : float
         Thresholds [fraction of nominal capacity].
     fleet_file : str, optional
-        Fleet CSV (see :func:`load_fleet`).
+        Fleet CSV (see :func:`gridcore.storage.health.health_fleet`).
     fleet : pd.DataFrame, optional
         The fleet table itself (takes precedence over ``fleet_file``).
     write : bool
@@ -64,32 +45,20 @@ def storage_health(
     Returns
     -------
     dict
-        :meth:`gridcore.storage.health.FleetHealth.summary` plus ``written`` and ``seconds``.
+        :meth:`gridcore.storage.health.HealthUpdate.to_dict` (the health's summary and ``written``) and
+        ``seconds``.
     """
     import pandas as pd
 
     from gridcore.checks import parse_hour, store_path
-    from gridcore.storage.health import (
-        HealthConfig,
-        fleet_health,
-        history_end,
-        read_history,
-        write_health,
-    )
+    from gridcore.storage.health import HealthConfig, health_fleet, health_time, update_health
 
     t0 = time.perf_counter()
     root = store_path(store)
     config = HealthConfig(warn_soh=warn_soh, alarm_soh=alarm_soh)
-    if at is not None:
-        when = parse_hour(at)
-    else:
-        now = parse_hour(None) + pd.Timedelta(hours=1)
-        end = history_end(root)
-        when = now if end is None else min(now, end)
-    table = fleet if fleet is not None else load_fleet(root, fleet_file)
-    health = fleet_health(table, read_history(root, end=when), when, config)
-    out = health.summary()
-    out["written"] = write_health(root, health) if write else None
+    when = parse_hour(at) if at is not None else health_time(root, parse_hour(None) + pd.Timedelta(hours=1))
+    table = fleet if fleet is not None else health_fleet(root, fleet_file)
+    out = update_health(root, table, when, config, write).to_dict()
     out["seconds"] = round(time.perf_counter() - t0, 3)
     return out
 

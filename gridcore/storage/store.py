@@ -18,6 +18,9 @@ import numpy as np
 import pandas as pd
 import xarray as xr
 
+from gridcore.errors import InputError
+from gridcore.storage.fleet_plan import PlanForecasts
+from gridcore.storage.options import INPUTS
 from gridcore.storage.schedule import BLOCKS, SiteInputs
 from gridcore.store import issue_path, issue_times, open_issue, write_whole
 
@@ -143,3 +146,47 @@ def fleet_from_schedule(ds: xr.Dataset, columns: tuple[str, ...]) -> pd.DataFram
     if "commissioned" in table:
         table["commissioned"] = pd.DatetimeIndex(table["commissioned"]).tz_localize("UTC")
     return table
+
+
+def read_plan_forecasts(root: str | Path, issue_time: pd.Timestamp, inputs: str) -> PlanForecasts | None:
+    """The forecasts a fleet plan from ``issue_time`` is planned on (:func:`~.fleet_plan.plan_fleet`).
+
+    Parameters
+    ----------
+    root : str or Path
+        Store folder.
+    issue_time : pd.Timestamp
+        Issue time of the plan (tz-aware UTC).
+    inputs : str
+        ``profiles`` (None: plan on the grid's profiles) or ``forecast`` (the renewable forecast stored for
+        the issue, and its demand forecast when stored).
+
+    Returns
+    -------
+    PlanForecasts or None
+
+    Raises
+    ------
+    gridcore.errors.InputError
+        ``inputs`` is neither, or no renewable forecast of that issue is stored (naming the command that
+        makes it).
+    """
+    from gridcore.forecast.store import read_demand_forecast, read_renewable_forecast
+
+    if inputs not in INPUTS:
+        raise InputError(f"inputs must be 'profiles' or 'forecast', got {inputs!r}", field="inputs")
+    if inputs == "profiles":
+        return None
+    try:
+        renewables = read_renewable_forecast(str(root), issue_time)
+    except (FileNotFoundError, KeyError, ValueError) as err:
+        raise InputError(
+            f"no renewable forecast issued {issue_time.isoformat()} in {root} ({err}); run "
+            f"`gridflow forecast renewables --at {issue_time:%Y-%m-%dT%H:%MZ}` first",
+            field="inputs",
+        ) from err
+    try:
+        demand = read_demand_forecast(str(root), issue_time)
+    except (FileNotFoundError, KeyError, ValueError):
+        demand = None
+    return PlanForecasts(issue_time, renewables, demand)

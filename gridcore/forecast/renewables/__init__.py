@@ -10,14 +10,15 @@
   the system, with calibrated quantiles. :func:`renewable_actuals` gives the hourly profile values (what the
   battery scheduler takes as the renewable power actually available).
 
-The file checks the solar and wind readers share are in :mod:`gridcore.forecast.renewables_store`, the
+A file is read into a forecaster in :mod:`~gridcore.forecast.renewables.store` (the package's only file
+I/O); the file checks the solar and wind readers share are in :mod:`gridcore.forecast.renewables_store`, the
 LightGBM model of every renewable forecaster in :mod:`gridcore.forecast.renewables_model`; both are
 re-exported here.
 """
 
 from gridcore.forecast.renewables.backtest import RenewableBacktest, backtest_renewables, summarise_renewables
 from gridcore.forecast.renewables.baselines import climatology_forecast, persistence_forecast
-from gridcore.forecast.renewables.forecaster import Forecaster, renewable_forecaster
+from gridcore.forecast.renewables.forecaster import Forecaster
 from gridcore.forecast.renewables.grid import (
     GridRenewableForecast,
     forecast_grid_renewables,
@@ -25,6 +26,7 @@ from gridcore.forecast.renewables.grid import (
 )
 from gridcore.forecast.renewables.interval import conformal_interval
 from gridcore.forecast.renewables.profiles import grid_location, renewable_actuals, technology
+from gridcore.forecast.renewables.store import renewable_forecaster
 from gridcore.forecast.renewables_model import RENEWABLE_MODEL, fit_gbm, predict_gbm
 from gridcore.forecast.renewables_store import check_unique, detect_kind, read_table
 

@@ -28,7 +28,7 @@ Modules: :mod:`~gridcore.storage.health.config` (thresholds, assumed use, input 
 :mod:`~gridcore.storage.health.history` (the schedule in force), :mod:`~gridcore.storage.health.assessment`
 (the fade built up per unit, status and years ahead), :mod:`~gridcore.storage.health.result`
 (:class:`FleetHealth`, its summary and dataset) and :mod:`~gridcore.storage.health.store` (reading the
-stored schedules, writing and reading the health).
+stored schedules, writing and reading the health, :func:`update_health`: the one path of a health run).
 """
 
 from gridcore.storage.health.assessment import fleet_health
@@ -37,10 +37,14 @@ from gridcore.storage.health.history import in_force
 from gridcore.storage.health.result import FleetHealth
 from gridcore.storage.health.store import (
     PRODUCT,
+    HealthUpdate,
+    health_fleet,
     health_path,
+    health_time,
     history_end,
     read_health,
     read_history,
+    update_health,
     write_health,
 )
 
@@ -50,13 +54,17 @@ __all__ = [
     "STATUSES",
     "FleetHealth",
     "HealthConfig",
+    "HealthUpdate",
     "assumed_use",
     "check_fleet",
     "fleet_health",
+    "health_fleet",
     "health_path",
+    "health_time",
     "history_end",
     "in_force",
     "read_health",
     "read_history",
+    "update_health",
     "write_health",
 ]

@@ -13,10 +13,13 @@ from gridcore.storage.health import (
     HealthConfig,
     assumed_use,
     fleet_health,
+    health_fleet,
+    health_time,
     history_end,
     in_force,
     read_health,
     read_history,
+    update_health,
     write_health,
 )
 from gridcore.storage.store import schedule_path
@@ -207,6 +210,45 @@ def test_health_goes_to_the_store_and_back(tmp_path) -> None:
     assert_allclose(again["soh_daily"], ds["soh_daily"])
     with pytest.raises(FileNotFoundError, match="no battery health"):
         read_health(tmp_path, at="2016-07-05T00:00Z")
+
+
+def test_a_health_update_reads_assesses_and_writes_in_one_path(tmp_path) -> None:
+    fleet = make_fleet()
+    at = T0 + pd.Timedelta(days=3)
+    # no schedules: the default time is now, the assumed use alone; nothing written when asked so
+    now = pd.Timestamp("2016-07-02T05:00Z")
+    assert health_time(tmp_path, now) == now
+    dry = update_health(tmp_path, fleet, now, write=False)
+    assert dry.written is None and dry.health.start is None
+    write_schedules(tmp_path, [make_schedule(T0 + pd.Timedelta(days=d), fleet) for d in range(3)])
+    assert health_time(tmp_path, pd.Timestamp("2016-07-10T00:00Z")) == T0 + pd.Timedelta(days=4)
+    assert health_time(tmp_path, now) == now
+    config = HealthConfig(warn_soh=0.99, alarm_soh=0.95)
+    run = update_health(tmp_path, fleet, at, config)
+    # the same health as its steps taken one by one, and in the store
+    by_hand = fleet_health(fleet, read_history(tmp_path, end=at), at, config)
+    assert_allclose(run.health.units["soh"], by_hand.units["soh"])
+    assert run.written.endswith("storage_health/20160704T0000Z.zarr")
+    assert_allclose(read_health(tmp_path)["soh"].values, by_hand.units["soh"].to_numpy())
+    out = run.to_dict()
+    assert out == {**by_hand.summary(), "written": run.written}
+    assert out["units"] == 4 and [a["battery"] for a in out["alarms"]] == [
+        a["battery"] for a in by_hand.summary()["alarms"]
+    ]
+
+
+def test_the_fleet_of_a_health_run_is_the_latest_schedules(tmp_path) -> None:
+    from gridcore.storage.health import FLEET_COLUMNS
+
+    fleet = make_fleet()
+    ds = make_schedule(T0, fleet)
+    ds = ds.assign_coords({c: ("battery", fleet[c].to_numpy()) for c in FLEET_COLUMNS if c not in ds.coords})
+    ds = ds.assign_coords(commissioned=("battery", fleet["commissioned"].dt.tz_localize(None).to_numpy()))
+    write_schedules(tmp_path, [ds])
+    table = health_fleet(tmp_path)
+    assert list(table.index) == list(fleet.index)
+    assert (table["commissioned"] == fleet["commissioned"]).all()
+    assert_allclose(table["energy_mwh"], fleet["energy_mwh"])
 
 
 @pytest.mark.parametrize(
