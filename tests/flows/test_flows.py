@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -77,21 +78,6 @@ def test_ingest_refuses_a_file_without_kwh(tmp_path) -> None:
         ingest_meters(path=str(path), store=str(tmp_path), meters=METERS)
 
 
-def test_backfill_then_daily_catches_up_the_rest_of_the_day(tmp_path) -> None:
-    out = backfill_hourly(
-        start="2016-07-01T00:00Z", end="2016-07-01T02:00Z", store=str(tmp_path), meters=METERS
-    )
-    assert out["hours"] == 2 and out["readings_in"] >= 8 * METERS
-    st = Store(tmp_path)
-    flags = st.read("feeder_load_hourly", complete_only=False)["complete"].sel(
-        time=slice("2016-07-01T00", "2016-07-01T03")
-    )
-    assert flags.values.tolist() == [1, 1, 0, 0]
-    day = daily(at="2016-07-01T12:00Z", store=str(tmp_path), meters=METERS, forecast=False, storage=False)
-    assert len(day["hours_caught_up"]) == 22 and day["hours_complete"] == 24
-    assert day["energy_mwh"]["system"] > 0
-
-
 def test_cli_json_and_errors(tmp_path) -> None:
     runner = CliRunner()
     assert runner.invoke(app, ["--help"]).exit_code == 0
@@ -115,29 +101,112 @@ def test_cli_json_and_errors(tmp_path) -> None:
     assert res.exit_code == 1 and "UTC offset" in res.stderr
 
 
-def test_forecast_demand_then_daily_model_cycle_then_hourly_update(tmp_path) -> None:
-    root = str(tmp_path)
-    skipped = hourly(at="2016-06-30T22:00Z", store=root, meters=METERS)["demand_forecast"]
-    assert "skipped" in skipped  # no champion yet: said so, not hidden
-    out = demand_forecast(at="2016-07-01T00:00Z", horizon=168, store=root)
-    assert out["series"] == 126 and out["models"] == {"fitted": 11, "from_registry": 0}
-    acc = out["accuracy_out_of_sample"]
+# -- one store through a day: an hourly run, the first demand forecast, a backfill, the daily run, an update.
+# Each stage is a module-scoped fixture on the same store, run once and in this order (each asks for the one
+# before it); each test checks one stage.
+
+
+@pytest.fixture(scope="module")
+def day_store(tmp_path_factory) -> Path:
+    return tmp_path_factory.mktemp("day")
+
+
+@pytest.fixture(scope="module")
+def before_champion(day_store: Path) -> dict[str, object]:
+    """The day's first hour, run before any model is in the registry."""
+    return hourly(at="2016-07-01T00:00Z", store=str(day_store), meters=METERS)
+
+
+@pytest.fixture(scope="module")
+def first_forecast(day_store: Path, before_champion) -> dict[str, object]:
+    """The first demand forecast: every group fitted and registered as champion."""
+    return demand_forecast(at="2016-07-01T00:00Z", horizon=168, store=str(day_store))
+
+
+@pytest.fixture(scope="module")
+def models_listed(day_store: Path, first_forecast) -> dict[str, object]:
+    res = CliRunner().invoke(app, ["forecast", "models", "--store", str(day_store), "--json"])
+    assert res.exit_code == 0, res.output
+    return json.loads(res.stdout.strip().splitlines()[-1])
+
+
+@pytest.fixture(scope="module")
+def backfilled(day_store: Path, models_listed) -> tuple[dict[str, object], list[int]]:
+    """Hours 01:00 and 02:00 backfilled; the completeness flags of 00:00-03:00 right after."""
+    out = backfill_hourly(
+        start="2016-07-01T01:00Z", end="2016-07-01T03:00Z", store=str(day_store), meters=METERS
+    )
+    flags = Store(day_store).read("feeder_load_hourly", complete_only=False)["complete"]
+    return out, flags.sel(time=slice("2016-07-01T00", "2016-07-01T03")).values.tolist()
+
+
+@pytest.fixture(scope="module")
+def day(day_store: Path, backfilled) -> dict[str, object]:
+    """The daily flow: catch-up of the other 21 hours, the model cycle and the battery plan."""
+    return daily(at="2016-07-01T12:00Z", store=str(day_store), meters=METERS)
+
+
+@pytest.fixture(scope="module")
+def update(day_store: Path, day) -> dict[str, object]:
+    """An hourly run of the next day: its demand forecast from the registry's champions."""
+    return hourly(at="2016-07-02T05:00Z", store=str(day_store), meters=METERS)["demand_forecast"]
+
+
+def test_an_hourly_run_before_any_champion_says_it_skipped_the_forecast(before_champion) -> None:
+    assert "skipped" in before_champion["demand_forecast"]  # no champion yet: said so, not hidden
+    assert before_champion["hour"] == "2016-07-01T00:00:00Z" and before_champion["feeders"] == 10
+
+
+def test_the_first_demand_forecast_fits_every_group_and_beats_the_naive(first_forecast) -> None:
+    assert first_forecast["series"] == 126
+    assert first_forecast["models"] == {"fitted": 11, "from_registry": 0}
+    acc = first_forecast["accuracy_out_of_sample"]
     assert acc["system"]["day_ahead_mape_pct"] < acc["system"]["day_ahead_naive_mape_pct"]
     assert 65 <= acc["load"]["coverage_80_pct"] <= 92
-    ds = xr.open_zarr(out["written"])
+
+
+def test_the_stored_demand_forecast_has_ordered_quantiles_and_feeders_add_up(first_forecast) -> None:
+    ds = xr.open_zarr(first_forecast["written"])
     q = ds["quantile_mw"].values
     assert ds.sizes["lead"] == 168 and np.isfinite(q).all() and (np.diff(q, axis=-1) >= 0).all()
     system = ds["point_mw"].sel(series="system").values
     feeders = ds["point_mw"].sel(series=[s for s in ds.series.values if s.startswith("feeder:")]).values
     # groups are fitted apart, so feeders add up to the system closely, not exactly
     assert abs(feeders.sum() / system.sum() - 1) < 0.05
-    res = CliRunner().invoke(app, ["forecast", "models", "--store", root, "--json"])
-    models = json.loads(res.stdout.strip().splitlines()[-1])
-    assert models["champions"] == 11 and {m["horizon_h"] for m in models["models"]} == {168}
-    full = daily(at="2016-07-01T12:00Z", store=root, meters=METERS)
-    day = full["models"]
-    # day-ahead battery schedules and the fleet's health come with the daily flow
-    storage = full["storage"]
+
+
+def test_forecast_models_lists_the_champions(models_listed) -> None:
+    assert models_listed["champions"] == 11
+    assert {m["horizon_h"] for m in models_listed["models"]} == {168}
+
+
+def test_a_backfill_completes_only_its_hours(backfilled) -> None:
+    out, flags = backfilled
+    assert out["hours"] == 2 and out["readings_in"] >= 8 * METERS
+    assert flags == [1, 1, 1, 0]  # 00:00 from the hourly run, 01:00 and 02:00 backfilled
+
+
+def test_the_daily_flow_catches_up_the_rest_of_the_day(day, day_store: Path) -> None:
+    assert len(day["hours_caught_up"]) == 21 and day["hours_caught_up"][0] == "03:00Z"
+    assert day["hours_complete"] == 24
+    # the day's energy is that of the stored hourly feeder loads (1 h each)
+    hourly_p = (
+        Store(day_store).read("feeder_load_hourly")["p_mw"].sel(time=slice("2016-07-01T00", "2016-07-01T23"))
+    )
+    assert day["energy_mwh"]["system"] == pytest.approx(float(hourly_p.sum()), abs=2e-3)
+    assert day["energy_mwh"]["system"] > 0
+
+
+def test_the_daily_model_cycle_reuses_the_registry(day, day_store: Path) -> None:
+    models = day["models"]
+    assert sum(models["model_actions"].values()) == 11
+    assert set(models["model_actions"]) <= {"kept", "promoted", "rejected"}
+    assert models["forecast"]["models"]["from_registry"] == 11
+    assert (day_store / "demand_forecast" / "20160702T0000Z.zarr").exists()
+
+
+def test_the_daily_battery_plan_uses_the_days_forecasts(day, day_store: Path) -> None:
+    storage = day["storage"]
     assert storage["units"] == 1200 and storage["infeasible"] == 0 and storage["soh_mean_pct"] > 50
     # planned on the day's forecasts: the demand forecast the model cycle just made and the renewables'
     assert storage["inputs"] == {
@@ -146,14 +215,11 @@ def test_forecast_demand_then_daily_model_cycle_then_hourly_update(tmp_path) -> 
     }
     u = storage["utilization_pct"]
     assert u["none"] < u["optimized"]
-    assert (tmp_path / "renewable_forecast" / "20160702T0000Z.zarr").exists()
-    assert (tmp_path / "storage_schedule" / "20160702T0000Z.zarr").exists()
-    assert (tmp_path / "storage_health" / "20160702T0000Z.zarr").exists()
-    assert sum(day["model_actions"].values()) == 11
-    assert set(day["model_actions"]) <= {"kept", "promoted", "rejected"}
-    assert day["forecast"]["models"]["from_registry"] == 11
-    assert (tmp_path / "demand_forecast" / "20160702T0000Z.zarr").exists()
-    update = hourly(at="2016-07-02T05:00Z", store=root, meters=METERS)["demand_forecast"]
+    for product in ("renewable_forecast", "storage_schedule", "storage_health"):
+        assert (day_store / product / "20160702T0000Z.zarr").exists(), product
+
+
+def test_an_hourly_run_updates_the_forecast_from_the_champions(update) -> None:
     assert update["issue_time"] == "2016-07-02T06:00Z" and update["models"]["from_registry"] == 11
 
 
