@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import shutil
 from pathlib import Path
 
 import numpy as np
@@ -28,27 +29,53 @@ def _feeder_products(root) -> dict[str, xr.Dataset]:
     return {p: xr.open_zarr(root / f"{p}.zarr").load() for p in ("feeder_load", "feeder_load_hourly")}
 
 
-def test_hourly_runs_and_a_rerun_leaves_the_store_unchanged(tmp_path) -> None:
-    out = hourly(at=AT, store=str(tmp_path), meters=METERS)
-    assert out["hour"] == "2016-07-01T14:00:00Z" and out["store"] == str(tmp_path)
+@pytest.fixture(scope="module")
+def hour_store(tmp_path_factory) -> tuple[Path, dict[str, object]]:
+    """A store after one hourly run (read by the tests below, changed only in copies)."""
+    root = tmp_path_factory.mktemp("hour")
+    return root, hourly(at=AT, store=str(root), meters=METERS)
+
+
+def _copy(store: Path, tmp_path: Path) -> Path:
+    shutil.copytree(store, tmp_path / "store")
+    return tmp_path / "store"
+
+
+def test_an_hourly_run_lands_its_readings_as_feeder_loads(hour_store) -> None:
+    root, out = hour_store
+    assert out["hour"] == "2016-07-01T14:00:00Z" and out["store"] == str(root)
     assert out["readings_in"] >= 4 * METERS
     assert out["readings_valid"] + sum(out["quarantined"].values()) == out["readings_in"]
     assert out["feeders"] == 10 and out["seconds"] > 0
-    first = _feeder_products(tmp_path)
-    quality = xr.open_zarr(tmp_path / "quality.zarr").load()
-    again = hourly(at=AT, store=str(tmp_path), meters=METERS)
-    assert again["readings_in"] == out["readings_in"]
-    for name, ds in _feeder_products(tmp_path).items():
-        xr.testing.assert_identical(first[name], ds)
-    xr.testing.assert_identical(quality, xr.open_zarr(tmp_path / "quality.zarr").load())
-    hour = Store(tmp_path).read("feeder_load_hourly").sel(time="2016-07-01T14:00")
+    st = Store(root)
+    hour = st.read("feeder_load_hourly").sel(time="2016-07-01T14:00")
     assert float(hour["coverage_pct"].min()) > 95.0
     assert np.isclose(float(hour["p_mw"].sum()), out["system_p_mw"], rtol=1e-3)
+    # the hour's energy is that of the meters' valid quarter-hour readings, within what coverage leaves out
+    kwh = st.read("readings")["kwh"].sel(time=slice("2016-07-01T14:00", "2016-07-01T14:45"))
+    metered_mw = float(kwh.sum()) / 1000  # kWh in one hour -> mean MW
+    assert metered_mw == pytest.approx(out["system_p_mw"], rel=0.05)
 
 
-def test_ingest_of_a_utility_file_merges_corrections(tmp_path) -> None:
-    hourly(at=AT, store=str(tmp_path), meters=METERS)
-    st = Store(tmp_path)
+def test_a_rerun_through_the_command_leaves_the_store_unchanged(hour_store, tmp_path) -> None:
+    root, first = hour_store
+    store = _copy(root, tmp_path)
+    args = ["run", "hourly", "--at", AT, "--store", str(store), "--meters", str(METERS), "--json"]
+    res = CliRunner().invoke(app, args)
+    assert res.exit_code == 0, res.output
+    again = json.loads(res.stdout.strip().splitlines()[-1])
+    assert again["store"] == str(store) and again["seconds"] > 0
+    for key in ("hour", "readings_in", "readings_valid", "quarantined", "feeders", "system_p_mw"):
+        assert again[key] == first[key], key
+    for name, ds in _feeder_products(store).items():
+        xr.testing.assert_identical(_feeder_products(root)[name], ds)
+    quality = xr.open_zarr(root / "quality.zarr").load()
+    xr.testing.assert_identical(quality, xr.open_zarr(store / "quality.zarr").load())
+
+
+def test_ingest_of_a_utility_file_merges_corrections(hour_store, tmp_path) -> None:
+    store = _copy(hour_store[0], tmp_path)
+    st = Store(store)
     before = st.read("readings").sel(time="2016-07-01T14:00").load()
     meter = str(before["meter"].values[0])
     path = tmp_path / "corrections.csv"
@@ -59,7 +86,7 @@ def test_ingest_of_a_utility_file_merges_corrections(tmp_path) -> None:
             "kwh": ["5.0", "6.0", "1.0"],
         }
     ).to_csv(path, index=False)
-    out = ingest_meters(path=str(path), store=str(tmp_path), meters=METERS)
+    out = ingest_meters(path=str(path), store=str(store), meters=METERS)
     assert (out["readings_in"], out["readings_valid"], out["quarantined"]) == (3, 2, {"unknown_meter": 1})
     assert out["days_written"] == ["2016-07-01"]
     after = st.read("readings").sel(time=slice("2016-07-01T14:00", "2016-07-01T14:15")).load()
@@ -78,16 +105,9 @@ def test_ingest_refuses_a_file_without_kwh(tmp_path) -> None:
         ingest_meters(path=str(path), store=str(tmp_path), meters=METERS)
 
 
-def test_cli_json_and_errors(tmp_path) -> None:
+def test_cli_help_and_errors(tmp_path) -> None:
     runner = CliRunner()
     assert runner.invoke(app, ["--help"]).exit_code == 0
-    res = runner.invoke(
-        app, ["run", "hourly", "--at", AT, "--store", str(tmp_path), "--meters", str(METERS), "--json"]
-    )
-    assert res.exit_code == 0, res.output
-    out = json.loads(res.stdout.strip().splitlines()[-1])
-    for key in ("store", "hour", "readings_in", "readings_valid", "quarantined", "feeders", "seconds"):
-        assert key in out
     bad = tmp_path / "nokwh.csv"
     bad.write_text("meter_id,timestamp,energy\nM1,2016-07-01T14:15:00Z,1\n")
     res = runner.invoke(
