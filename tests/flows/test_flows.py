@@ -187,6 +187,12 @@ def test_the_first_demand_forecast_fits_every_group_and_beats_the_naive(first_fo
 
 def test_the_stored_demand_forecast_has_ordered_quantiles_and_feeders_add_up(first_forecast) -> None:
     ds = xr.open_zarr(first_forecast["written"])
+    # what the JSON counts is what was written: its series, and one model per group (the system, each feeder)
+    assert ds.sizes["series"] == first_forecast["series"]
+    groups = set(ds["group"].values)
+    assert len(groups) == first_forecast["models"]["fitted"] and groups == {"system"} | set(
+        ds["feeder"].values
+    ) - {""}
     q = ds["quantile_mw"].values
     assert ds.sizes["lead"] == 168 and np.isfinite(q).all() and (np.diff(q, axis=-1) >= 0).all()
     system = ds["point_mw"].sel(series="system").values
