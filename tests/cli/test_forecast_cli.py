@@ -42,8 +42,17 @@ def test_weather_none_forces_load_and_calendar_and_a_file_without_weather_gets_i
     assert forced["mape_pct"] == plain["mape_pct"] and forced["coverage_80_pct"] == plain["coverage_80_pct"]
     assert forced["mape_pct"] != observed["mape_pct"]
     assert not any(f.startswith(("temp", "hdh", "cdh")) for f in forced["model"]["features"])
-    for key in ("train_days_min", "train_days_max", "calibration_origins_min", "calibration_origins_max"):
-        assert key in forced
+    # 10 daily test origins, the last ones with a full day of load after them (the file ends 2012-03-01),
+    # each calibrated on the 28 origins before it (the default; 50 days of load precede the first)
+    assert forced["n_origins"] == 10 and forced["test_origins_skipped_short_history"] == 0
+    assert (forced["test_start"], forced["test_end"]) == ("2012-02-20T00:00Z", "2012-03-01T00:00Z")
+    assert f"{df.index[-1] + pd.Timedelta(hours=1):%Y-%m-%dT%H:%MZ}" == forced["test_end"]
+    assert (
+        forced["calibration_origins_min"]
+        == forced["calibration_origins_max"]
+        == forced["calibration_days"]
+        == 28
+    )
     assert (
         forced["train_days_min"] == 40
         and forced["train_days_max"] == 40

@@ -41,9 +41,22 @@ AT = "2016-07-01T14:00Z"
 FAST_S = 3.0
 
 
+#: Set in this process by the harness or by commands run in-process (cli.common.start_prefect), not by a user.
+NOT_A_USERS = {
+    "PREFECT_API_URL",
+    "GRIDFLOW_TEMPORARY_API",
+    "PREFECT_LOGGING_LEVEL",
+    "PREFECT_LOGGING_EXTRA_LOGGERS",
+    "DASK_LOGGING__DISTRIBUTED",
+    "DASK_DISTRIBUTED__LOGGING__DISTRIBUTED",
+}
+
+
 def _env() -> dict[str, str]:
-    """The environment of a user's shell: no API configured (the harness's is this process's own)."""
-    return {k: v for k, v in os.environ.items() if k not in {"PREFECT_API_URL", "GRIDFLOW_TEMPORARY_API"}}
+    """The environment of a user's shell: no API configured (the harness's is this process's own), and
+    none of the log levels an in-process ``--json`` command leaves behind (with Prefect's at WARNING a
+    command would never log "Beginning flow run")."""
+    return {k: v for k, v in os.environ.items() if k not in NOT_A_USERS}
 
 
 def _gridflow(*args: str, timeout: float = 300) -> tuple[subprocess.CompletedProcess, float]:

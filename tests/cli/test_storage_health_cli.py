@@ -75,6 +75,15 @@ def test_storage_health_json_keys_and_store(tmp_path) -> None:
     assert isinstance(out["near_end_of_life"], list) and isinstance(out["alarms"], list)
     ds = read_health(tmp_path)
     assert ds["soh_daily"].sizes == {"battery": 3, "time": 4}
+    # the JSON's figures are those of the stored units
+    assert out["soh_mean_pct"] == pytest.approx(100 * float(ds["soh"].mean()), abs=0.01)
+    assert out["soh_min_pct"] == pytest.approx(100 * float(ds["soh"].min()), abs=0.01)
+    assert out["efc_mean"] == pytest.approx(float(ds["efc"].mean()), abs=0.1)
+    np.testing.assert_allclose(ds["soh_daily"].isel(time=-1), ds["soh"], atol=1e-6)
+    # the schedules in force over 4 days swing every SoC 0.1 <-> 0.9 of its capacity four times a day: at
+    # most 4 x 4 x 2 x 0.8 / 2 = 6.4 cycles each (a little less: the first swing starts at 0.85)
+    efc = ds["efc_stored"].values
+    assert np.allclose(efc, efc[0]) and 6.0 < efc[0] <= 6.4
     res = CliRunner().invoke(
         app,
         [

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import shutil
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -27,27 +29,53 @@ def _feeder_products(root) -> dict[str, xr.Dataset]:
     return {p: xr.open_zarr(root / f"{p}.zarr").load() for p in ("feeder_load", "feeder_load_hourly")}
 
 
-def test_hourly_runs_and_a_rerun_leaves_the_store_unchanged(tmp_path) -> None:
-    out = hourly(at=AT, store=str(tmp_path), meters=METERS)
-    assert out["hour"] == "2016-07-01T14:00:00Z" and out["store"] == str(tmp_path)
+@pytest.fixture(scope="module")
+def hour_store(tmp_path_factory) -> tuple[Path, dict[str, object]]:
+    """A store after one hourly run (read by the tests below, changed only in copies)."""
+    root = tmp_path_factory.mktemp("hour")
+    return root, hourly(at=AT, store=str(root), meters=METERS)
+
+
+def _copy(store: Path, tmp_path: Path) -> Path:
+    shutil.copytree(store, tmp_path / "store")
+    return tmp_path / "store"
+
+
+def test_an_hourly_run_lands_its_readings_as_feeder_loads(hour_store) -> None:
+    root, out = hour_store
+    assert out["hour"] == "2016-07-01T14:00:00Z" and out["store"] == str(root)
     assert out["readings_in"] >= 4 * METERS
     assert out["readings_valid"] + sum(out["quarantined"].values()) == out["readings_in"]
     assert out["feeders"] == 10 and out["seconds"] > 0
-    first = _feeder_products(tmp_path)
-    quality = xr.open_zarr(tmp_path / "quality.zarr").load()
-    again = hourly(at=AT, store=str(tmp_path), meters=METERS)
-    assert again["readings_in"] == out["readings_in"]
-    for name, ds in _feeder_products(tmp_path).items():
-        xr.testing.assert_identical(first[name], ds)
-    xr.testing.assert_identical(quality, xr.open_zarr(tmp_path / "quality.zarr").load())
-    hour = Store(tmp_path).read("feeder_load_hourly").sel(time="2016-07-01T14:00")
+    st = Store(root)
+    hour = st.read("feeder_load_hourly").sel(time="2016-07-01T14:00")
     assert float(hour["coverage_pct"].min()) > 95.0
     assert np.isclose(float(hour["p_mw"].sum()), out["system_p_mw"], rtol=1e-3)
+    # the hour's energy is that of the meters' valid quarter-hour readings, within what coverage leaves out
+    kwh = st.read("readings")["kwh"].sel(time=slice("2016-07-01T14:00", "2016-07-01T14:45"))
+    metered_mw = float(kwh.sum()) / 1000  # kWh in one hour -> mean MW
+    assert metered_mw == pytest.approx(out["system_p_mw"], rel=0.05)
 
 
-def test_ingest_of_a_utility_file_merges_corrections(tmp_path) -> None:
-    hourly(at=AT, store=str(tmp_path), meters=METERS)
-    st = Store(tmp_path)
+def test_a_rerun_through_the_command_leaves_the_store_unchanged(hour_store, tmp_path) -> None:
+    root, first = hour_store
+    store = _copy(root, tmp_path)
+    args = ["run", "hourly", "--at", AT, "--store", str(store), "--meters", str(METERS), "--json"]
+    res = CliRunner().invoke(app, args)
+    assert res.exit_code == 0, res.output
+    again = json.loads(res.stdout.strip().splitlines()[-1])
+    assert again["store"] == str(store) and again["seconds"] > 0
+    for key in ("hour", "readings_in", "readings_valid", "quarantined", "feeders", "system_p_mw"):
+        assert again[key] == first[key], key
+    for name, ds in _feeder_products(store).items():
+        xr.testing.assert_identical(_feeder_products(root)[name], ds)
+    quality = xr.open_zarr(root / "quality.zarr").load()
+    xr.testing.assert_identical(quality, xr.open_zarr(store / "quality.zarr").load())
+
+
+def test_ingest_of_a_utility_file_merges_corrections(hour_store, tmp_path) -> None:
+    store = _copy(hour_store[0], tmp_path)
+    st = Store(store)
     before = st.read("readings").sel(time="2016-07-01T14:00").load()
     meter = str(before["meter"].values[0])
     path = tmp_path / "corrections.csv"
@@ -58,7 +86,7 @@ def test_ingest_of_a_utility_file_merges_corrections(tmp_path) -> None:
             "kwh": ["5.0", "6.0", "1.0"],
         }
     ).to_csv(path, index=False)
-    out = ingest_meters(path=str(path), store=str(tmp_path), meters=METERS)
+    out = ingest_meters(path=str(path), store=str(store), meters=METERS)
     assert (out["readings_in"], out["readings_valid"], out["quarantined"]) == (3, 2, {"unknown_meter": 1})
     assert out["days_written"] == ["2016-07-01"]
     after = st.read("readings").sel(time=slice("2016-07-01T14:00", "2016-07-01T14:15")).load()
@@ -77,31 +105,9 @@ def test_ingest_refuses_a_file_without_kwh(tmp_path) -> None:
         ingest_meters(path=str(path), store=str(tmp_path), meters=METERS)
 
 
-def test_backfill_then_daily_catches_up_the_rest_of_the_day(tmp_path) -> None:
-    out = backfill_hourly(
-        start="2016-07-01T00:00Z", end="2016-07-01T02:00Z", store=str(tmp_path), meters=METERS
-    )
-    assert out["hours"] == 2 and out["readings_in"] >= 8 * METERS
-    st = Store(tmp_path)
-    flags = st.read("feeder_load_hourly", complete_only=False)["complete"].sel(
-        time=slice("2016-07-01T00", "2016-07-01T03")
-    )
-    assert flags.values.tolist() == [1, 1, 0, 0]
-    day = daily(at="2016-07-01T12:00Z", store=str(tmp_path), meters=METERS, forecast=False, storage=False)
-    assert len(day["hours_caught_up"]) == 22 and day["hours_complete"] == 24
-    assert day["energy_mwh"]["system"] > 0
-
-
-def test_cli_json_and_errors(tmp_path) -> None:
+def test_cli_help_and_errors(tmp_path) -> None:
     runner = CliRunner()
     assert runner.invoke(app, ["--help"]).exit_code == 0
-    res = runner.invoke(
-        app, ["run", "hourly", "--at", AT, "--store", str(tmp_path), "--meters", str(METERS), "--json"]
-    )
-    assert res.exit_code == 0, res.output
-    out = json.loads(res.stdout.strip().splitlines()[-1])
-    for key in ("store", "hour", "readings_in", "readings_valid", "quarantined", "feeders", "seconds"):
-        assert key in out
     bad = tmp_path / "nokwh.csv"
     bad.write_text("meter_id,timestamp,energy\nM1,2016-07-01T14:15:00Z,1\n")
     res = runner.invoke(
@@ -115,31 +121,118 @@ def test_cli_json_and_errors(tmp_path) -> None:
     assert res.exit_code == 1 and "UTC offset" in res.stderr
 
 
-def test_forecast_demand_then_daily_model_cycle_then_hourly_update(tmp_path) -> None:
-    root = str(tmp_path)
-    first = hourly(at="2016-06-30T22:00Z", store=root, meters=METERS)
-    skipped = first["demand_forecast"]
-    assert "skipped" in skipped  # no champion yet: said so, not hidden
-    assert "skipped" in first["constraints"]  # no look-ahead to update yet
-    out = demand_forecast(at="2016-07-01T00:00Z", horizon=168, store=root)
-    assert out["series"] == 126 and out["models"] == {"fitted": 11, "from_registry": 0}
-    acc = out["accuracy_out_of_sample"]
+# -- one store through a day: an hourly run, the first demand forecast, a backfill, the daily run, an update.
+# Each stage is a module-scoped fixture on the same store, run once and in this order (each asks for the one
+# before it); each test checks one stage.
+
+
+@pytest.fixture(scope="module")
+def day_store(tmp_path_factory) -> Path:
+    return tmp_path_factory.mktemp("day")
+
+
+@pytest.fixture(scope="module")
+def before_champion(day_store: Path) -> dict[str, object]:
+    """The day's first hour, run before any model is in the registry."""
+    return hourly(at="2016-07-01T00:00Z", store=str(day_store), meters=METERS)
+
+
+@pytest.fixture(scope="module")
+def first_forecast(day_store: Path, before_champion) -> dict[str, object]:
+    """The first demand forecast: every group fitted and registered as champion."""
+    return demand_forecast(at="2016-07-01T00:00Z", horizon=168, store=str(day_store))
+
+
+@pytest.fixture(scope="module")
+def models_listed(day_store: Path, first_forecast) -> dict[str, object]:
+    res = CliRunner().invoke(app, ["forecast", "models", "--store", str(day_store), "--json"])
+    assert res.exit_code == 0, res.output
+    return json.loads(res.stdout.strip().splitlines()[-1])
+
+
+@pytest.fixture(scope="module")
+def backfilled(day_store: Path, models_listed) -> tuple[dict[str, object], list[int]]:
+    """Hours 01:00 and 02:00 backfilled; the completeness flags of 00:00-03:00 right after."""
+    out = backfill_hourly(
+        start="2016-07-01T01:00Z", end="2016-07-01T03:00Z", store=str(day_store), meters=METERS
+    )
+    flags = Store(day_store).read("feeder_load_hourly", complete_only=False)["complete"]
+    return out, flags.sel(time=slice("2016-07-01T00", "2016-07-01T03")).values.tolist()
+
+
+@pytest.fixture(scope="module")
+def day(day_store: Path, backfilled) -> dict[str, object]:
+    """The daily flow: catch-up of the other 21 hours, the model cycle and the battery plan."""
+    return daily(at="2016-07-01T12:00Z", store=str(day_store), meters=METERS)
+
+
+@pytest.fixture(scope="module")
+def update(day_store: Path, day) -> dict[str, object]:
+    """An hourly run of the next day: its demand forecast from the registry's champions."""
+    return hourly(at="2016-07-02T05:00Z", store=str(day_store), meters=METERS)["demand_forecast"]
+
+
+def test_an_hourly_run_before_any_champion_says_it_skipped_the_forecast(before_champion) -> None:
+    assert "skipped" in before_champion["demand_forecast"]  # no champion yet: said so, not hidden
+    assert before_champion["hour"] == "2016-07-01T00:00:00Z" and before_champion["feeders"] == 10
+
+
+def test_the_first_demand_forecast_fits_every_group_and_beats_the_naive(first_forecast) -> None:
+    assert first_forecast["series"] == 126
+    assert first_forecast["models"] == {"fitted": 11, "from_registry": 0}
+    acc = first_forecast["accuracy_out_of_sample"]
     assert acc["system"]["day_ahead_mape_pct"] < acc["system"]["day_ahead_naive_mape_pct"]
     assert 65 <= acc["load"]["coverage_80_pct"] <= 92
-    ds = xr.open_zarr(out["written"])
+
+
+def test_the_stored_demand_forecast_has_ordered_quantiles_and_feeders_add_up(first_forecast) -> None:
+    ds = xr.open_zarr(first_forecast["written"])
+    # what the JSON counts is what was written: its series, and one model per group (the system, each feeder)
+    assert ds.sizes["series"] == first_forecast["series"]
+    groups = set(ds["group"].values)
+    assert len(groups) == first_forecast["models"]["fitted"] and groups == {"system"} | set(
+        ds["feeder"].values
+    ) - {""}
     q = ds["quantile_mw"].values
     assert ds.sizes["lead"] == 168 and np.isfinite(q).all() and (np.diff(q, axis=-1) >= 0).all()
     system = ds["point_mw"].sel(series="system").values
     feeders = ds["point_mw"].sel(series=[s for s in ds.series.values if s.startswith("feeder:")]).values
     # groups are fitted apart, so feeders add up to the system closely, not exactly
     assert abs(feeders.sum() / system.sum() - 1) < 0.05
-    res = CliRunner().invoke(app, ["forecast", "models", "--store", root, "--json"])
-    models = json.loads(res.stdout.strip().splitlines()[-1])
-    assert models["champions"] == 11 and {m["horizon_h"] for m in models["models"]} == {168}
-    full = daily(at="2016-07-01T12:00Z", store=root, meters=METERS)
-    day = full["models"]
-    # day-ahead battery schedules and the fleet's health come with the daily flow
-    storage = full["storage"]
+
+
+def test_forecast_models_lists_the_champions(models_listed) -> None:
+    assert models_listed["champions"] == 11
+    assert {m["horizon_h"] for m in models_listed["models"]} == {168}
+
+
+def test_a_backfill_completes_only_its_hours(backfilled) -> None:
+    out, flags = backfilled
+    assert out["hours"] == 2 and out["readings_in"] >= 8 * METERS
+    assert flags == [1, 1, 1, 0]  # 00:00 from the hourly run, 01:00 and 02:00 backfilled
+
+
+def test_the_daily_flow_catches_up_the_rest_of_the_day(day, day_store: Path) -> None:
+    assert len(day["hours_caught_up"]) == 21 and day["hours_caught_up"][0] == "03:00Z"
+    assert day["hours_complete"] == 24
+    # the day's energy is that of the stored hourly feeder loads (1 h each)
+    hourly_p = (
+        Store(day_store).read("feeder_load_hourly")["p_mw"].sel(time=slice("2016-07-01T00", "2016-07-01T23"))
+    )
+    assert day["energy_mwh"]["system"] == pytest.approx(float(hourly_p.sum()), abs=2e-3)
+    assert day["energy_mwh"]["system"] > 0
+
+
+def test_the_daily_model_cycle_reuses_the_registry(day, day_store: Path) -> None:
+    models = day["models"]
+    assert sum(models["model_actions"].values()) == 11
+    assert set(models["model_actions"]) <= {"kept", "promoted", "rejected"}
+    assert models["forecast"]["models"]["from_registry"] == 11
+    assert (day_store / "demand_forecast" / "20160702T0000Z.zarr").exists()
+
+
+def test_the_daily_battery_plan_uses_the_days_forecasts(day, day_store: Path) -> None:
+    storage = day["storage"]
     assert storage["units"] == 1200 and storage["infeasible"] == 0 and storage["soh_mean_pct"] > 50
     # planned on the day's forecasts: the demand forecast the model cycle just made and the renewables'
     assert storage["inputs"] == {
@@ -148,28 +241,12 @@ def test_forecast_demand_then_daily_model_cycle_then_hourly_update(tmp_path) -> 
     }
     u = storage["utilization_pct"]
     assert u["none"] < u["optimized"]
-    assert (tmp_path / "renewable_forecast" / "20160702T0000Z.zarr").exists()
-    assert (tmp_path / "storage_schedule" / "20160702T0000Z.zarr").exists()
-    assert (tmp_path / "storage_health" / "20160702T0000Z.zarr").exists()
-    # the constraint periods of the next 168 h, on the same forecasts and schedules
-    cons = full["constraints"]
-    assert (
-        cons["grid"] == "1-MV-semiurb--0-sw" and cons["horizon_h"] == 168 and cons["converged_hours"] == 168
-    )
-    assert cons["source"]["load"].startswith("forecast") and cons["source"]["generation"] == "forecast"
-    assert cons["source"]["batteries"].startswith("schedule")
-    assert cons["written"].endswith("constraint_periods/20160702T0000Z.zarr")
-    assert sum(day["model_actions"].values()) == 11
-    assert set(day["model_actions"]) <= {"kept", "promoted", "rejected"}
-    assert day["forecast"]["models"]["from_registry"] == 11
-    assert (tmp_path / "demand_forecast" / "20160702T0000Z.zarr").exists()
-    later = hourly(at="2016-07-02T05:00Z", store=root, meters=METERS)
-    update = later["demand_forecast"]
+    for product in ("renewable_forecast", "storage_schedule", "storage_health"):
+        assert (day_store / product / "20160702T0000Z.zarr").exists(), product
+
+
+def test_an_hourly_run_updates_the_forecast_from_the_champions(update) -> None:
     assert update["issue_time"] == "2016-07-02T06:00Z" and update["models"]["from_registry"] == 11
-    assert (
-        later["constraints"]["issue_time"] == "2016-07-02T06:00:00Z"
-        and later["constraints"]["horizon_h"] == 24
-    )
 
 
 def test_grid_outage_switch_and_topology_commands(tmp_path) -> None:

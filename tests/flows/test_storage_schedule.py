@@ -48,6 +48,16 @@ def test_storage_schedule_default_fleet(tmp_path) -> None:
     soc, e = ds["soc_mwh"].values, ds["energy_mwh"].values[:, None]
     assert np.all(soc <= e + 1e-9) and (ds["method"].values == "optimized").all()
     assert ds.attrs["issue_time"].startswith("2016-07-01T00:00")
+    # the stored schedule balances every site-hour, and the JSON's figures are its sums (1 h steps)
+    v = {name: ds[name].values for name in ds.data_vars}
+    supply = v["pv_mw"] - v["curtail_mw"] + v["import_mw"] + v["discharge_mw"]
+    np.testing.assert_allclose(supply, v["load_mw"] + v["charge_mw"] + v["export_mw"], atol=1e-6)
+    pv, curtailed = v["pv_mw"].sum(), v["curtail_mw"].sum()
+    assert out["renewable_mwh"] == pytest.approx(pv, abs=1e-3)
+    assert out["curtailment_mwh"]["optimized"] == pytest.approx(curtailed, abs=1e-3)
+    assert u["optimized"] == pytest.approx(100 * (pv - curtailed) / pv, abs=0.01)
+    self_sufficiency = 100 * (1 - v["import_mw"].sum() / v["load_mw"].sum())
+    assert out["self_sufficiency_pct"]["optimized"] == pytest.approx(self_sufficiency, abs=0.01)
 
 
 def test_storage_schedule_fleet_file_with_an_infeasible_unit(tmp_path) -> None:

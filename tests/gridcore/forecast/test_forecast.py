@@ -227,6 +227,27 @@ def test_backtests_and_weather_archives_round_trip(tmp_path) -> None:
     assert ds.sizes == {"origin": 5, "lead": 24}
     assert json.loads(ds.attrs["summary"])["n_origins"] == 5
     np.testing.assert_allclose(ds["forecast"].values.reshape(-1), r.forecasts["forecast"].to_numpy())
+    # each cell sits at its (origin, lead): the actual is the input load at origin + lead - 1 h, the
+    # seasonal naive forecast the load a week before that
+    hours = ds["origin"].values[:, None] + (ds["lead"].values - 1).astype("timedelta64[h]")
+    target = pd.DatetimeIndex(hours.ravel()).tz_localize("UTC")
+    load = df["load_mw"]
+    np.testing.assert_allclose(ds["actual"].values, load.reindex(target).to_numpy().reshape(5, 24))
+    week_before = target - pd.Timedelta(days=7)
+    np.testing.assert_allclose(ds["forecast"].values, load.reindex(week_before).to_numpy().reshape(5, 24))
+    # the stored figures are those of the stored forecasts, recomputed here in plain numpy
+    stored = json.loads(ds.attrs["summary"])
+    a, f = ds["actual"].values, ds["forecast"].values
+    lo, hi = ds["q0.1"].values, ds["q0.9"].values
+    ok = np.isfinite(a) & np.isfinite(f)
+    assert stored["n_scored"] == ok.sum() == 5 * 24
+    assert stored["mape_pct"] == pytest.approx(100 * np.mean(np.abs(f - a)[ok] / np.abs(a[ok])), abs=1e-3)
+    assert stored["rmse_mw"] == pytest.approx(np.sqrt(np.mean((f - a)[ok] ** 2)), abs=1e-3)
+    assert stored["mae_mw"] == pytest.approx(np.mean(np.abs(f - a)[ok]), abs=1e-3)
+    inside = (a >= lo) & (a <= hi)
+    assert stored["coverage_80_pct"] == pytest.approx(100 * inside[ok].mean(), abs=0.01)
+    assert stored["width_80_mw"] == pytest.approx(np.mean((hi - lo)[ok]), abs=1e-3)
+    assert stored["baseline"]["mape_pct"] == pytest.approx(stored["mape_pct"], abs=1e-9)  # naive is naive
     csv = tmp_path / "wx.csv"
     pd.DataFrame(
         {"timestamp": ["2014-01-01T00:00Z", "2014-01-01T01:00Z"], "temperature_c": [1.0, 2.0]}

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import io
+import json
 from pathlib import Path
 
 import numpy as np
@@ -426,10 +427,33 @@ def test_actuals_are_hourly_means_of_the_profiles(grid) -> None:
         renewable_actuals(grid, pd.Timestamp("2016-07-01T10:00Z"), pd.Timestamp("2016-07-01T10:00Z"))
 
 
-def test_backtest_store_writer(wind_bt, tmp_path: Path) -> None:
+def test_backtest_store_writer(wind, wind_bt, tmp_path: Path) -> None:
     _, bt = wind_bt
     path = write_renewable_backtest(str(tmp_path), bt.forecasts, bt.summary, "slice")
     import xarray as xr
 
-    ds = xr.open_zarr(path, consolidated=True)
+    ds = xr.open_zarr(path, consolidated=True).load()
     assert ds["forecast"].shape == (10, 2, 48) and "q0.9" in ds
+    assert list(ds["series"].values) == wind.series
+    # each cell sits at its (origin, farm, lead): the actual is the file's power at origin + lead - 1 h
+    hours = ds["origin"].values[:, None] + (ds["lead"].values - 1).astype("timedelta64[h]")
+    target = pd.DatetimeIndex(hours.ravel()).tz_localize("UTC")
+    for k, farm in enumerate(wind.series):
+        expected = wind.power[farm].reindex(target).to_numpy().reshape(10, 48)
+        np.testing.assert_allclose(ds["actual"].values[:, k], expected)
+    # the stored figures are those of the stored forecasts (capacity 1), recomputed here in plain numpy
+    stored = json.loads(ds.attrs["summary"])
+    a, f = ds["actual"].values, ds["forecast"].values
+    pers, clim = ds["persistence"].values, ds["climatology"].values
+    ok = np.isfinite(a) & np.isfinite(f) & np.isfinite(pers) & np.isfinite(clim)
+    assert stored["n_scored"] == ok.sum() > 0.9 * a.size
+    nmae = 100 * np.abs(f - a)[ok].mean()
+    assert stored["nmae_pct"] == pytest.approx(nmae, abs=1e-3)
+    assert stored["nrmse_pct"] == pytest.approx(100 * np.sqrt(((f - a)[ok] ** 2).mean()), abs=1e-3)
+    p_nmae = 100 * np.abs(pers - a)[ok].mean()
+    assert stored["baselines"]["persistence"]["nmae_pct"] == pytest.approx(p_nmae, abs=1e-3)
+    c_nmae = 100 * np.abs(clim - a)[ok].mean()
+    assert stored["baselines"]["climatology"]["nmae_pct"] == pytest.approx(c_nmae, abs=1e-3)
+    assert stored["skill_vs_persistence_pct"] == pytest.approx(100 * (1 - nmae / p_nmae), abs=0.01)
+    inside = (a >= ds["q0.1"].values) & (a <= ds["q0.9"].values)
+    assert stored["coverage_80_pct"] == pytest.approx(100 * inside[ok].mean(), abs=0.01)
