@@ -5,13 +5,16 @@ from __future__ import annotations
 import pandas as pd
 from prefect import get_run_logger, task
 from prefect.artifacts import create_markdown_artifact
-from prefect.cache_policies import NONE
 
 from gridcore.lookahead import constraint_lookahead, write_constraint_periods
+from tasks.cache import hour_key
 from tasks.policy import store_task
 
 
-@task(cache_policy=NONE, task_run_name="constraints-{issue:%Y%m%dT%H}Z-{horizon_h}h", **store_task())
+@task(
+    task_run_name="constraints-{issue:%Y%m%dT%H}Z-{horizon_h}h",
+    **store_task(key=hour_key("issue", "horizon_h", "grid", "supply_mw")),
+)
 def update_constraints(
     store: str,
     issue: pd.Timestamp,
