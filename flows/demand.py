@@ -14,12 +14,23 @@ from tasks.runner import dask_runner
 def submit_demand_forecast(inputs, store: str, fit: bool = True) -> list:  # noqa: ANN001
     """Submit one forecast task per group to the flow's task runner and collect the groups' forecasts.
 
-    Called inside a flow (the demand-forecast flow, the hourly flow and the daily flow all use it).
+    The system first: the feeder groups get its forecasts for their top-down candidate. Called inside a
+    flow (the demand-forecast flow, the hourly flow and the daily flow all use it).
     """
+    from gridcore.forecast.demand import SYSTEM, TopDown
     from tasks.forecast import forecast_feeder
 
-    futures = [forecast_feeder.submit(g, inputs, store, fit) for g in inputs.groups]
-    return [r for r in (f.result() for f in futures) if r is not None]
+    first = forecast_feeder.submit(SYSTEM, inputs.subset(SYSTEM), store, fit).result()
+    top = TopDown.of(first, inputs.history[SYSTEM]) if first is not None else None
+    futures = [
+        forecast_feeder.submit(g, inputs.subset(g), store, fit, top) for g in inputs.groups if g != SYSTEM
+    ]
+    return [r for r in [first, *(f.result() for f in futures)] if r is not None]
+
+
+def _counts(names: list[str]) -> dict[str, int]:
+    """How many times each name occurs, most frequent first."""
+    return {n: names.count(n) for n in sorted(set(names), key=lambda n: (-names.count(n), n))}
 
 
 def demand_summary(inputs, results: list, written: str | None, seconds: float) -> dict[str, object]:  # noqa: ANN001
@@ -79,6 +90,11 @@ def demand_summary(inputs, results: list, written: str | None, seconds: float) -
             "from_registry": sum(not r.fitted for r in results),
         },
         "accuracy_out_of_sample": by_kind,
+        "champions": {
+            r.group: {**r.choice.to_dict(), "series_champions": _counts(r.series_champions)}
+            for r in results
+            if r.choice is not None
+        },
         "calibration": {
             "origins_min": min((int(i.get("calibration_origins", 0)) for i in info), default=0),
             "origins_max": max((int(i.get("calibration_origins", 0)) for i in info), default=0),

@@ -5,8 +5,11 @@ world therefore takes its system total from a real load series with its own obse
 GEFCom2014-E (New England, hourly, 2006-2014; ``data/README.md``), and spreads it over the grid's loads by
 the SimBench profiles' shares:
 
-``p_i(t) = S(t) * p_i^SB(t) / sum_j p_j^SB(t)`` [MW], so the loads sum to ``S(t)`` at every quarter hour
-and keep SimBench's diversity (households, trade, agriculture peak at different hours).
+``p_i(t) = S(t) * w_i(t)`` [MW], ``w_i`` load i's share ``p_i^SB / sum_j p_j^SB`` of SimBench's profiles
+averaged over the same quarter hour of the same weekday in the five weeks around (:func:`smooth_shares`),
+so the loads sum to ``S(t)`` at every quarter hour and keep SimBench's diversity (households, trade,
+agriculture peak at different hours and seasons) without the profiles' day-to-day noise, which no weather
+or calendar explains.
 
 ``S(t) = k * L(s(t))``: ``L`` is GEFCom2014-E's load [MW], ``k`` scales it to the grid (the world's 2016
 energy equals SimBench's 2016 energy), and ``s(t)`` maps a world hour to a source hour with the same
@@ -62,6 +65,8 @@ GERMAN_ONLY_HOLIDAYS_2016 = (
     "2016-10-03",  # German Unity Day
     "2016-12-26",  # St Stephen's Day (also the US observed Christmas: shares from a week before)
 )
+#: Weeks on each side over which a load's share of the system is averaged (:func:`smooth_shares`).
+SHARE_WEEKS = 2
 #: The SimBench profile year.
 SIMBENCH_START = pd.Timestamp("2016-01-01T00:00Z")
 
@@ -189,6 +194,36 @@ def simbench_rows(
     return ((ref - SIMBENCH_START).days.to_numpy() * QUARTERS_PER_DAY + quarter).astype(np.int64)
 
 
+def smooth_shares(shares: np.ndarray, weeks: int = SHARE_WEEKS) -> np.ndarray:
+    """Each quarter hour's shares averaged with the same quarter hour of the same weekday nearby.
+
+    The mean over the ``weeks`` weeks before and after and the week itself (fewer at the ends of the
+    world): SimBench's day-to-day noise of one profile relative to the others is averaged out, its daily,
+    weekly and seasonal shapes are kept. Rows still sum to 1.
+
+    Parameters
+    ----------
+    shares : np.ndarray
+        World quarter hour x load, rows summing to 1 [-].
+    weeks : int
+        Weeks on each side.
+
+    Returns
+    -------
+    np.ndarray
+    """
+    step = 7 * QUARTERS_PER_DAY
+    total = shares.copy()
+    count = np.ones((len(shares), 1))
+    for k in range(1, weeks + 1):
+        lag = k * step
+        total[lag:] += shares[:-lag]
+        count[lag:] += 1.0
+        total[:-lag] += shares[lag:]
+        count[:-lag] += 1.0
+    return total / count
+
+
 def world_loads(
     load_p_mw: np.ndarray, load_q_mvar: np.ndarray, sgen_p_mw: np.ndarray
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, float]:
@@ -210,7 +245,7 @@ def world_loads(
     """
     rows = simbench_rows()
     total = load_p_mw.sum(axis=1)
-    shares = load_p_mw[rows] / np.where(total[rows] > 0, total[rows], 1.0)[:, None]
+    shares = smooth_shares(load_p_mw[rows] / np.where(total[rows] > 0, total[rows], 1.0)[:, None])
     source = world_source()["load_mw"].to_numpy()
     in_2016 = world_source().index >= SIMBENCH_START
     scale = float(total.mean() / np.nanmean(source[in_2016]))

@@ -247,8 +247,14 @@ def test_challenger_is_promoted_only_when_it_wins(tmp_path) -> None:
     reg = ModelRegistry(tmp_path)
     weather = ObservedWeather()
     policy = RetrainPolicy(horizon=24, train_days=90, eval_days=14, max_age_days=0)
-    # a weak champion (2 trees) is replaced by a proper challenger
-    retrain_group("g", hist, temp, hist.index[24 * 120], reg, policy, TZ, weather, {"n_estimators": 2})
+    # a weak first model (2 trees) loses to the seasonal naive: registered, never crowned
+    weak = retrain_group("g", hist, temp, hist.index[24 * 120], reg, policy, TZ, weather, {"n_estimators": 2})
+    assert weak["action"] == "first_model_rejected" and reg.champion("g") is None
+    assert "not below the seasonal naive" in weak["reasons"][1]
+    fair = {"n_estimators": 100, "num_leaves": 3}
+    first = retrain_group("g", hist, temp, hist.index[24 * 125], reg, policy, TZ, weather, fair)
+    assert first["action"] == "first_model", first
+    # a proper challenger replaces the weaker champion
     won = retrain_group("g", hist, temp, hist.index[24 * 130], reg, policy, TZ, weather)
     assert won["action"] == "promoted"
     assert won["challenger_eval"]["mape_pct"] < won["champion_eval"]["mape_pct"]
@@ -256,7 +262,7 @@ def test_challenger_is_promoted_only_when_it_wins(tmp_path) -> None:
     lost = retrain_group("g", hist, temp, hist.index[24 * 140], reg, policy, TZ, weather, {"n_estimators": 2})
     assert lost["action"] == "rejected"
     statuses = [v["status"] for v in reg.versions("g")]
-    assert statuses == ["retired", "champion", "retired"]
+    assert statuses == ["challenger", "retired", "champion", "retired"]
 
 
 def noisy_group(days: int = 300, seed: int = 1) -> tuple[pd.DataFrame, pd.Series]:
