@@ -254,9 +254,3 @@ def world_loads(
     energy = load_p_mw.sum(axis=0)
     tan_phi = np.divide(load_q_mvar.sum(axis=0), energy, out=np.zeros_like(energy), where=energy != 0)
     return p, p * tan_phi[None, :], sgen_p_mw[simbench_rows(holidays=False)], scale
-
-
-def world_system_mw(times: pd.DatetimeIndex, scale: float) -> np.ndarray:
-    """The world's system total at UTC hour starts [MW]: ``scale`` times the real source load."""
-    rows = day_rows(pd.DatetimeIndex(times), WORLD_START, WORLD_DAYS) // 4
-    return scale * world_source()["load_mw"].to_numpy()[rows]

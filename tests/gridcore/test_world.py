@@ -43,10 +43,14 @@ def test_the_world_sums_to_the_scaled_real_load(grid, raw) -> None:
     assert_allclose(year.sum(), raw.load_p_mw.sum(), rtol=1e-9)
     tan = raw.load_q_mvar.sum(0) / raw.load_p_mw.sum(0)
     assert_allclose(grid.load_q_mvar[100], grid.load_p_mw[100] * tan)
+    # shares: SimBench's of the same quarter hour and weekday, averaged over the five weeks around
     row = 365 * 96 + 17528
-    assert_allclose(
-        grid.load_p_mw[row] / grid.load_p_mw[row].sum(), raw.load_p_mw[17528] / raw.load_p_mw[17528].sum()
-    )
+    raw_shares = raw.load_p_mw / raw.load_p_mw.sum(axis=1, keepdims=True)
+    expected = np.mean([raw_shares[17528 + k * 672] for k in range(-2, 3)], axis=0)
+    assert_allclose(grid.load_p_mw[row] / grid.load_p_mw[row].sum(), expected)
+    smooth = world.smooth_shares(raw_shares[:2000], weeks=1)
+    assert_allclose(smooth[0], (raw_shares[0] + raw_shares[672]) / 2)  # fewer weeks at the ends
+    assert_allclose(smooth.sum(axis=1), 1.0)
 
 
 def test_weather_is_the_same_observation_as_the_load() -> None:
