@@ -27,6 +27,8 @@ from gridcore.errors import InputError
 
 #: The reference candidate.
 NAIVE = "seasonal_naive_7d"
+#: The simple candidates: a model that loses to one of them is never crowned.
+SIMPLE = (NAIVE, "mean_4w", "mstl")
 #: Weeks averaged by the ``mean_4w`` candidate.
 MEAN_WEEKS = 4
 #: Weeks whose shares the ``top_down`` candidate averages (the last: shares drift with the season).
@@ -146,10 +148,14 @@ def choose_model(
 def registry_status(choice: ModelChoice, has_champion: bool) -> tuple[str, str] | None:
     """Status and reason for registering a group's freshly fitted gradient-boosted model.
 
+    The model is crowned only when it beats every simple candidate (:data:`SIMPLE`) on the group's head
+    series; a ``top_down`` forecast that does better is built on the system's model, not a simpler one,
+    and the series that prefer it are forecast by it anyway.
+
     Parameters
     ----------
     choice : ModelChoice
-        The candidates' scores on the group's out-of-sample window.
+        The head series' candidates, scored on its out-of-sample window.
     has_champion : bool
         Whether the group has a champion in the registry already (then nothing is registered here: the
         daily retraining check challenges it).
@@ -157,24 +163,19 @@ def registry_status(choice: ModelChoice, has_champion: bool) -> tuple[str, str] 
     Returns
     -------
     tuple of (str, str) or None
-        ``("champion", reason)`` when the model won, ``("challenger", reason)`` when a simpler candidate
-        did (the registry never crowns a model that loses to one), None when nothing is to be registered.
+        ``("champion", reason)``, ``("challenger", reason)`` when a simple candidate did better (the
+        registry never crowns a model that loses to one), None when nothing is to be registered.
     """
     if has_champion:
         return None
     gbm = next(c for c in choice.candidates if c.name == "lightgbm")
-    others = ", ".join(
-        f"{c.name} {c.day_ahead_mape_pct:.2f} %" for c in choice.candidates if c.name != "lightgbm"
-    )
-    if choice.champion == "lightgbm":
-        return (
-            "champion",
-            f"first model of the group: day-ahead MAPE {gbm.day_ahead_mape_pct:.2f} %, best of {others}",
-        )
-    return (
-        "challenger",
-        f"loses to {choice.champion}: day-ahead MAPE {gbm.day_ahead_mape_pct:.2f} %; {others}",
-    )
+    simple = [c for c in choice.candidates if c.name in SIMPLE]
+    others = ", ".join(f"{c.name} {c.day_ahead_mape_pct:.2f} %" for c in choice.candidates if c is not gbm)
+    mape = f"day-ahead MAPE {gbm.day_ahead_mape_pct:.2f} %"
+    best = min(simple, key=lambda c: c.ratio)
+    if gbm.ratio < best.ratio:
+        return "champion", f"first model of the group: {mape}; {others}"
+    return "challenger", f"loses to {best.name}: {mape}; {others}"
 
 
 def promotion(

@@ -47,11 +47,14 @@ def test_a_series_no_model_beats_is_reported_as_such() -> None:
 
 def test_the_registry_never_crowns_a_loser() -> None:
     won = choose_model([_c(NAIVE, 4.0), _c("lightgbm", 2.0)])
-    lost = choose_model([_c(NAIVE, 4.0), _c("lightgbm", 3.0), _c("top_down", 2.5)])
+    lost = choose_model([_c(NAIVE, 4.0), _c("lightgbm", 3.0), _c("mean_4w", 2.8), _c("top_down", 2.5)])
     status, reason = registry_status(won, has_champion=False)
     assert status == "champion" and "2.00 %" in reason and NAIVE in reason
     status, reason = registry_status(lost, has_champion=False)
-    assert status == "challenger" and reason.startswith("loses to top_down")
+    assert status == "challenger" and reason.startswith("loses to mean_4w")
+    # the top-down forecast is built on the system's model, not a simpler one: no reason to refuse
+    above = choose_model([_c(NAIVE, 4.0), _c("lightgbm", 3.0), _c("top_down", 2.5)])
+    assert above.champion == "top_down" and registry_status(above, has_champion=False)[0] == "champion"
     assert registry_status(won, has_champion=True) is None
     assert promotion(2.0, 4.0) == (True, "MAPE 2.00 % < seasonal naive's 4.00 %")
     assert promotion(4.5, 4.0)[0] is False
