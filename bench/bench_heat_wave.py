@@ -39,6 +39,12 @@ class HeatWave(ForecastWeather):
         return out
 
 
+def _holidays(days: pd.DatetimeIndex) -> pd.DatetimeIndex:
+    from pandas.tseries.holiday import USFederalHolidayCalendar
+
+    return USFederalHolidayCalendar().holidays(days.min().tz_localize(None), days.max().tz_localize(None))
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--at", default="2016-07-01T00:00Z")
@@ -74,7 +80,15 @@ def main() -> None:
         f"rise {rise.mean():.3f} MW (min {rise.min():.3f}, max {rise.max():.3f}); "
         f"week's peak {peaks['base'].max():.3f} -> {peaks['hot'].max():.3f} MW"
     )
-    print(f"real data say +{expected:.3f} MW; ratio forecast / real = {rise.mean() / expected:.2f}")
+    full = (hours.tz_convert("Europe/Berlin").hour == 12).any() & (peaks.index.dayofweek < 5)
+    full &= ~peaks.index.isin(peaks.index[[0, -1]]) & ~peaks.index.tz_localize(None).isin(
+        _holidays(peaks.index)
+    )
+    print(f"real data say +{expected:.3f} MW; forecast / real = {rise.mean() / expected:.2f} over all days")
+    print(
+        f"working days fully inside the horizon ({int(full.sum())}): rise {rise[full].mean():.3f} MW, "
+        f"ratio {rise[full].mean() / expected:.2f}"
+    )
     print(
         "champion:",
         base.choice.champion if base.choice else None,
