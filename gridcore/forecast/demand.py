@@ -555,16 +555,22 @@ def _scores(
 def registry_metrics(forecast: GroupForecast) -> dict[str, object]:
     """The figures a registry records for a model fitted by :func:`forecast_group`.
 
-    Day-ahead MAPE (mean over the group's series), as :func:`gridcore.forecast.retrain.evaluate` reports
-    it, so the drift check compares like with like.
+    The model's own day-ahead MAPE over the group's series and evaluation origins (not that of the
+    series' champions, some of which may be other candidates), as :func:`gridcore.forecast.retrain.
+    evaluate` reports it, so the drift check compares like with like; then the candidates' scores.
     """
     sc = forecast.scores
+    own = [c for c in (forecast.choice.overall if forecast.choice else ()) if c.name == "lightgbm"]
     return {
-        "mape_pct": round(float(np.nanmean(sc["day_ahead_mape_pct"])), 3),
-        "naive_mape_pct": round(float(np.nanmean(sc["day_ahead_naive_mape_pct"])), 3),
-        "n_origins": int(forecast.info.get("calibration_origins", 0)),
+        "mape_pct": own[0].day_ahead_mape_pct
+        if own
+        else round(float(np.nanmean(sc["day_ahead_mape_pct"])), 3),
+        "naive_mape_pct": own[0].naive_mape_pct
+        if own
+        else round(float(np.nanmean(sc["day_ahead_naive_mape_pct"])), 3),
+        "n_origins": int(forecast.info.get("evaluation_origins", 0)),
         "horizon_h": 24,
-        "source": "calibration origins of the first forecast",
+        "source": "evaluation origins of the first forecast",
         **(forecast.choice.to_dict() if forecast.choice is not None else {}),
     }
 
