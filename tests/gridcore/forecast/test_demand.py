@@ -13,6 +13,7 @@ import pytest
 from gridcore.forecast.demand import (
     DEMAND_QUANTILES,
     SYSTEM,
+    TopDown,
     _blocks,
     _cross_conformal_sets,
     calibration_origins,
@@ -377,3 +378,28 @@ def test_a_group_without_weather_and_with_a_short_history(tmp_path) -> None:
         demand_inputs(system, pd.Timestamp("2016-05-02T00:00Z"), weather="observed")
     none = demand_inputs(system, pd.Timestamp("2016-05-02T00:00Z"), horizon=24, days=20, weather="none")
     assert none.temperature.isna().all() and len(none.temperature) == len(none.history)
+
+
+def test_a_feeder_group_gets_the_top_down_candidate_and_each_series_its_champion() -> None:
+    hist, temp = group_history(160)
+    issue = hist.index[24 * 150]
+    weather = ObservedWeather()
+    total = hist.sum(axis=1).rename("system").to_frame()
+    top_group = forecast_group("system", total, temp, issue, 48, TZ, weather, train_days=100)
+    top = TopDown.of(top_group, total["system"])
+    assert top_group.origin_point.shape == (1, len(top_group.origin_times), 48)
+    np.testing.assert_allclose(top.at(top_group.origin_times[-1:])[0], top_group.point[0])
+    assert np.isnan(top.at(pd.DatetimeIndex([issue + pd.Timedelta(days=1)]))).all()
+    f = forecast_group("g", hist, temp, issue, 48, TZ, weather, train_days=100, top=top)
+    names = {c.name for c in f.choice.candidates}
+    assert names == {"lightgbm", "seasonal_naive_7d", "mean_4w", "mstl", "top_down"}
+    assert len(f.series_champions) == 2 and set(f.series_champions) <= names
+    assert f.choice.beats_naive and f.choice.champion != "seasonal_naive_7d"
+    # each series is forecast by its own champion: its point is that candidate's
+    assert (
+        np.isfinite(f.point).all()
+        and (f.scores["day_ahead_mape_pct"] < f.scores["day_ahead_naive_mape_pct"]).all()
+    )
+    inputs = demand_inputs(default_system(), pd.Timestamp("2016-07-01T00:00Z"), 24, days=60)
+    one = inputs.subset("system")
+    assert list(one.history.columns) == ["system"] and list(one.catalog.index) == ["system"]
