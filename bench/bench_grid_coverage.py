@@ -14,6 +14,9 @@ figures are compared per kind of series (system, feeder, load point):
 * ``realized``: the share of the 168 hours after the issue inside the issued 80 % band, against the
   grid's load profiles (what actually happened; the forecast never saw it).
 
+Each series is forecast by its champion (:mod:`gridcore.forecast.champion`), the feeder groups with the
+system's forecast for their top-down candidate, as the flow does.
+
 One week of one grid is a single weather and profile regime, so ``realized`` swings by +-8 points from
 issue to issue; its mean over many issue times is the coverage of the method. Default issue times: the
 1st of every month of 2016 and 2016-10-15. Output: a markdown table on stdout, and JSON in
@@ -30,7 +33,14 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from gridcore.forecast.demand import CALIBRATION_DAYS, DEMAND_QUANTILES, demand_inputs, forecast_group
+from gridcore.forecast.demand import (
+    CALIBRATION_DAYS,
+    DEMAND_QUANTILES,
+    SYSTEM,
+    TopDown,
+    demand_inputs,
+    forecast_group,
+)
 from gridcore.system import default_system
 
 KINDS = ("system", "feeder", "load")
@@ -45,9 +55,14 @@ def one_issue(system, issue: pd.Timestamp, calibration_days: int, weather: str) 
     total = dict.fromkeys(KINDS, 0)
     reported: dict[str, list[float]] = {k: [] for k in KINDS}
     future = slice(issue, issue + pd.Timedelta(hours=167))
-    for group in inputs.groups:
+    top = None
+    for group in inputs.groups:  # the system first: its forecast feeds the feeder groups' top-down candidate
         history = inputs.group(group)
-        r = forecast_group(group, history, inputs.temperature, issue, 168, calibration_days=calibration_days)
+        r = forecast_group(
+            group, history, inputs.temperature, issue, 168, calibration_days=calibration_days, top=top
+        )
+        if group == SYSTEM:
+            top = TopDown.of(r, history[SYSTEM])
         for s, sid in enumerate(r.series):
             kind = inputs.catalog.at[sid, "kind"]
             actual = history.loc[future, sid].to_numpy()

@@ -20,12 +20,18 @@ from tasks.runner import dask_runner
 def submit_demand_forecast(inputs, store: str, fit: bool = True) -> list:  # noqa: ANN001
     """Submit one forecast task per group to the flow's task runner and collect the groups' forecasts.
 
-    Called inside a flow (the demand-forecast flow, the hourly flow and the daily flow all use it).
+    The system first: the feeder groups get its forecasts for their top-down candidate. Called inside a
+    flow (the demand-forecast flow, the hourly flow and the daily flow all use it).
     """
+    from gridcore.forecast.demand import SYSTEM, TopDown
     from tasks.forecast import forecast_feeder
 
-    futures = [forecast_feeder.submit(g, inputs, store, fit) for g in inputs.groups]
-    return [r for r in (f.result() for f in futures) if r is not None]
+    first = forecast_feeder.submit(SYSTEM, inputs.subset(SYSTEM), store, fit).result()
+    top = TopDown.of(first, inputs.history[SYSTEM]) if first is not None else None
+    futures = [
+        forecast_feeder.submit(g, inputs.subset(g), store, fit, top) for g in inputs.groups if g != SYSTEM
+    ]
+    return [r for r in [first, *(f.result() for f in futures)] if r is not None]
 
 
 @flow(name="demand-forecast", task_runner=dask_runner(), log_prints=True, on_completion=[drop_cached_results])
@@ -82,7 +88,7 @@ def retrain_and_forecast(day_end: pd.Timestamp, store: str, horizon: int = 168) 
     t0 = time.perf_counter()
     inputs, provenance = prepare_demand(store, day_end, horizon)
     policy = RetrainPolicy()
-    futures = [retrain_feeder.submit(g, inputs, store, policy) for g in inputs.groups]
+    futures = [retrain_feeder.submit(g, inputs.subset(g), store, policy) for g in inputs.groups]
     decisions = [f.result() for f in futures]
     results = submit_demand_forecast(inputs, store)
     written = write_demand(store, day_end, results, inputs, provenance)

@@ -9,7 +9,8 @@ from __future__ import annotations
 import pandas as pd
 from prefect import get_run_logger, task
 
-from gridcore.forecast.demand import DemandInputs, GroupForecast, forecast_group, registry_metrics
+from gridcore.forecast.champion import registry_status
+from gridcore.forecast.demand import DemandInputs, GroupForecast, TopDown, forecast_group, registry_metrics
 from gridcore.forecast.registry import ModelRegistry
 from gridcore.forecast.retrain import RetrainPolicy, retrain_group
 from tasks.cache import hour_key
@@ -20,12 +21,15 @@ from tasks.policy import TIMEOUT_FIT_S, store_task
     task_run_name="forecast-{group}",
     **store_task(TIMEOUT_FIT_S, hour_key("inputs.issue_time", "group", "inputs.horizon", "fit")),
 )
-def forecast_feeder(group: str, inputs: DemandInputs, store: str, fit: bool = True) -> GroupForecast | None:
+def forecast_feeder(
+    group: str, inputs: DemandInputs, store: str, fit: bool = True, top: TopDown | None = None
+) -> GroupForecast | None:
     """Forecast one group from the issue time, with the registry's champion when it can be used.
 
     A champion is usable when it was fitted for at least the requested horizon. Without one the model is
     fitted here (``fit``) and, when the group has no champion yet, registered as its first.
-    With ``fit=False`` a group without a usable champion is skipped (None).
+    With ``fit=False`` a group without a usable champion is skipped (None). ``top``: the system's
+    forecasts, for a feeder group's top-down candidate.
     """
     registry = ModelRegistry(store)
     champion = registry.champion(group)
@@ -42,9 +46,11 @@ def forecast_feeder(group: str, inputs: DemandInputs, store: str, fit: bool = Tr
         model=model,
         train_start=pd.Timestamp(champion["train_start"]) if usable else None,
         train_end=pd.Timestamp(champion["train_end"]) if usable else None,
+        top=top,
     )
     result.info["model_version"] = int(champion["version"]) if usable and not result.fitted else None
-    if result.fitted and champion is None:
+    status = registry_status(result.choice, champion is not None) if result.fitted else None
+    if status is not None:
         meta = registry.register(
             group,
             result.model,
@@ -53,17 +59,18 @@ def forecast_feeder(group: str, inputs: DemandInputs, store: str, fit: bool = Tr
             result.train_end,
             registry_metrics(result),
             inputs.issue_time,
-            status="champion",
-            reason="first model of the group (fitted by a forecast run)",
+            status=status[0],
+            reason=status[1],
             horizon_h=inputs.horizon,
         )
         result.info["model_version"] = int(meta["version"])
     get_run_logger().info(
-        "forecast %s: %d series, %d h from %s, model version %s (%s)",
+        "forecast %s: %d series, %d h from %s, champion %s, model version %s (%s)",
         group,
         len(result.series),
         inputs.horizon,
         f"{inputs.issue_time:%Y-%m-%dT%H:%M}Z",
+        result.choice.champion,
         result.info["model_version"],
         "fitted here" if result.fitted else "from the registry",
     )

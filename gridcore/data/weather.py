@@ -1,9 +1,9 @@
 """Weather observations: the ``weather`` contract and the embedded observed series.
 
 The default system's weather is a real observed series: the hourly temperature of GEFCom2014-E (New
-England, see ``data/README.md``), replayed on the profile calendar: an hour of any year takes the
-observation of the same day of year and hour in the last full year of the file (2014). It is station
-``GEFCOM2014E``. Files in the ``weather`` contract (``station_id``, ``timestamp`` at the start of the hour,
+England, see ``data/README.md``) of the same source hour as the world's load (:mod:`gridcore.world`), so
+weather and demand are one observation. It is station ``GEFCOM2014E``.
+Files in the ``weather`` contract (``station_id``, ``timestamp`` at the start of the hour,
 ``temperature_c``, optional ``ghi_w_m2`` and ``wind_speed_m_s``) go through the same validation.
 """
 
@@ -16,12 +16,9 @@ import pandas as pd
 import xarray as xr
 
 from gridcore.data.contracts import Contract, ValidationResult, valid_on_grid, validate
+from gridcore.world import GEFCOM2014E, world_temperature
 
-#: The bundled observed series.
-GEFCOM2014E = Path(__file__).resolve().parents[2] / "data" / "gefcom2014e.csv.gz"
 STATION = "GEFCOM2014E"
-#: Year of the file replayed onto other years.
-REPLAY_YEAR = 2014
 
 
 def weather_contract() -> Contract:
@@ -55,16 +52,7 @@ def weather_observations(hour: pd.Timestamp, hours: int = 1) -> pd.DataFrame:
         none: a gap, never filled).
     """
     times = pd.date_range(pd.Timestamp(hour).tz_convert("UTC").floor("h"), periods=hours, freq="1h")
-    temps = observed_temperature()
-    source = pd.DatetimeIndex(
-        [
-            t.replace(year=REPLAY_YEAR)
-            if not (t.month == 2 and t.day == 29)
-            else t.replace(year=REPLAY_YEAR, day=28)
-            for t in times
-        ]
-    )
-    values = temps.reindex(source).to_numpy()
+    values = world_temperature(times)
     return pd.DataFrame({"station_id": STATION, "timestamp": times, "temperature_c": values})
 
 

@@ -9,7 +9,7 @@ JSON of ``gridflow forecast demand --json``.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
@@ -168,6 +168,10 @@ class DemandSummary:
         Hours of the load history per issue found in it (e.g. gaps filled), by issue.
     peaks : tuple of SeriesPeak
         The peak of the system and of every feeder (load points are left out).
+    champions : dict of str to dict
+        Per group that chose its model in the run: the candidates' out-of-sample scores and the champion
+        (:meth:`gridcore.forecast.champion.ModelChoice.to_dict`) with ``series_champions``, how many of the
+        group's series each candidate won.
     written : str or None
         Where the forecast was written in the store (None when not written).
     seconds : float
@@ -188,6 +192,7 @@ class DemandSummary:
     peaks: tuple[SeriesPeak, ...]
     written: str | None
     seconds: float
+    champions: dict[str, dict[str, object]] = field(default_factory=dict)
 
     def to_dict(self, peaks: bool = True) -> dict[str, object]:
         """The summary as JSON-ready plain data (the JSON of ``gridflow forecast demand --json``).
@@ -202,7 +207,7 @@ class DemandSummary:
         dict
             ``issue_time``, ``horizon_h``, ``series``, ``groups``, ``quantiles``, ``weather``, ``models``
             (``fitted``, ``from_registry``), ``accuracy_out_of_sample`` (per kind), ``calibration``,
-            ``history_issues``, ``peaks`` (when asked), ``written``, ``seconds``.
+            ``history_issues``, ``champions``, ``peaks`` (when asked), ``written``, ``seconds``.
         """
         out: dict[str, object] = {
             "issue_time": self.issue_time,
@@ -215,6 +220,7 @@ class DemandSummary:
             "accuracy_out_of_sample": {kind: a.to_dict() for kind, a in self.accuracy.items()},
             "calibration": self.calibration.to_dict(),
             "history_issues": dict(self.history_issues),
+            "champions": dict(self.champions),
         }
         if peaks:
             out["peaks"] = [p.to_dict() for p in self.peaks]
@@ -337,4 +343,23 @@ def demand_summary(
         peaks=series_peaks(inputs, results),
         written=written,
         seconds=seconds,
+        champions={
+            r.group: {**r.choice.to_dict(), "series_champions": name_counts(r.series_champions)}
+            for r in results
+            if r.choice is not None
+        },
     )
+
+
+def name_counts(names: list[str]) -> dict[str, int]:
+    """How many times each name occurs, most frequent first (ties by name).
+
+    Parameters
+    ----------
+    names : list of str
+
+    Returns
+    -------
+    dict of str to int
+    """
+    return {n: names.count(n) for n in sorted(set(names), key=lambda n: (-names.count(n), n))}

@@ -21,6 +21,7 @@ import pandas as pd
 
 from gridcore.errors import InputError
 from gridcore.forecast import metrics
+from gridcore.forecast.champion import promotion
 from gridcore.forecast.demand import DEFAULT_TZ, GRID_MODEL, calibration_origins, fit_rows
 from gridcore.forecast.features import WEATHER_LOOKBACK_H, design
 from gridcore.forecast.models import GradientBoosted, SeasonalNaive
@@ -192,6 +193,7 @@ def retrain_group(
     if current is None:
         model, t0, t1 = fit_model(history, temperature, eval_start, policy, tz, params)
         score = evaluate(model, history, temperature, at, policy.eval_days, 24, tz, weather)
+        ok, why = promotion(score["mape_pct"], score["naive_mape_pct"])
         meta = registry.register(
             group,
             model,
@@ -200,11 +202,17 @@ def retrain_group(
             t1,
             score,
             at,
-            status="champion",
-            reason="first model of the group",
+            status="champion" if ok else "challenger",
+            reason=f"first model of the group: {why}",
             horizon_h=policy.horizon,
         )
-        decision.update({"action": "first_model", "reasons": ["no champion"], "champion": meta["version"]})
+        decision.update(
+            {
+                "action": "first_model" if ok else "first_model_rejected",
+                "reasons": ["no champion", why],
+                "champion" if ok else "challenger": meta["version"],
+            }
+        )
         decision["champion_eval"] = score
         registry.log_decision(group, at, decision)
         return decision
@@ -234,24 +242,14 @@ def retrain_group(
     decision.update(
         {"challenger": meta["version"], "challenger_eval": challenger_eval, "champion_eval": champion_eval}
     )
-    if challenger_eval["mape_pct"] < champion_eval["mape_pct"]:
-        registry.promote(
-            group,
-            int(meta["version"]),
-            f"MAPE {challenger_eval['mape_pct']:.2f} % < champion's {champion_eval['mape_pct']:.2f} % "
-            f"over the last {policy.eval_days} days",
-            at,
-        )
+    ok, why = promotion(
+        challenger_eval["mape_pct"], challenger_eval["naive_mape_pct"], champion_eval["mape_pct"]
+    )
+    if ok:
+        registry.promote(group, int(meta["version"]), f"{why} over the last {policy.eval_days} days", at)
         decision["action"] = "promoted"
     else:
-        registry.set_status(
-            group,
-            int(meta["version"]),
-            "retired",
-            f"MAPE {challenger_eval['mape_pct']:.2f} % not below "
-            f"champion's {champion_eval['mape_pct']:.2f} %",
-            at,
-        )
+        registry.set_status(group, int(meta["version"]), "retired", why, at)
         decision["action"] = "rejected"
     registry.log_decision(group, at, decision)
     return decision

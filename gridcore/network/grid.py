@@ -23,11 +23,12 @@ import json
 import logging
 import os
 import shutil
+import threading
 import uuid
 import zipfile
 import zlib
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TypeVar
 
@@ -36,6 +37,7 @@ import pandas as pd
 from filelock import FileLock, Timeout
 
 from gridcore.errors import GridCacheError, InputError
+from gridcore.world import QUARTERS_PER_DAY, WORLD_START, day_rows, world_loads
 
 #: SimBench code of the default grid: the semi-urban MV grid, switching-based variant.
 DEFAULT_GRID = "1-MV-semiurb--0-sw"  # also in gridcore.network.grid_spec (parsed without pandas)
@@ -57,6 +59,9 @@ _LOCK_TIMEOUT_S = 600.0
 _READ_ERRORS = (OSError, ValueError, KeyError, TypeError, EOFError, UserWarning, zipfile.BadZipFile)
 
 _log = logging.getLogger(__name__)
+#: World profiles built in this process, per grid (built once: ~1 s), and their lock.
+_WORLDS: dict[tuple[str, str, float, float], tuple[np.ndarray, np.ndarray, np.ndarray, float]] = {}
+_WORLD_LOCK = threading.Lock()
 _T = TypeVar("_T")
 
 
@@ -112,9 +117,15 @@ class GridModel:
     sgen : pd.DataFrame
         Index sgen id; ``name``, ``bus``, ``type``, ``p_mw`` [MW] (installed).
     load_p_mw, load_q_mvar, sgen_p_mw : np.ndarray
-        Profiles, quarter hour x element [MW], [MVAr], in the order of ``load`` / ``sgen``.
+        Profiles, quarter hour x element [MW], [MVAr], in the order of ``load`` / ``sgen``: SimBench's
+        year (2016), or the weather-driven world's two years (2015-2016, :mod:`gridcore.world`).
     profile_start : pd.Timestamp
-        UTC start of the profile year.
+        UTC start of the profiles.
+    demand : str
+        ``world`` (loads follow real weather-driven load, :mod:`gridcore.world`) or ``simbench`` (the
+        standard profiles as published).
+    world_scale : float
+        World MW per MW of the real source load (NaN for ``simbench``) [-].
     """
 
     code: str
@@ -128,6 +139,8 @@ class GridModel:
     load_q_mvar: np.ndarray
     sgen_p_mw: np.ndarray
     profile_start: pd.Timestamp
+    demand: str = "simbench"
+    world_scale: float = float("nan")
 
     @property
     def fingerprint(self) -> str:
@@ -138,7 +151,10 @@ class GridModel:
         return h.hexdigest()[:12]
 
     def profile_index(self, times: pd.DatetimeIndex) -> np.ndarray:
-        """Row of the profile arrays for each UTC quarter-hour start (same day of year and time).
+        """Row of the profile arrays for each UTC quarter-hour start.
+
+        A time inside the profiles takes its own row; any other the same time of day on the profile date
+        of the same weekday nearest the same month and day (:func:`gridcore.world.day_rows`).
 
         Parameters
         ----------
@@ -149,12 +165,12 @@ class GridModel:
         -------
         np.ndarray of int64
         """
-        year_start = times.normalize() - pd.to_timedelta(times.dayofyear - 1, unit="D")
-        steps = ((times - year_start) // STEP).to_numpy().astype(np.int64)
-        return np.minimum(steps, STEPS_PER_YEAR - 1)
+        n = len(self.load_p_mw)
+        rows = day_rows(times, self.profile_start, max(n // QUARTERS_PER_DAY, 1))
+        return np.minimum(rows, n - 1)
 
 
-def load_grid(code: str | None = None, cache: Path | None = None) -> GridModel:
+def load_grid(code: str | None = None, cache: Path | None = None, demand: str = "world") -> GridModel:
     """Load a SimBench grid and its profiles, from the cache when present.
 
     Parameters
@@ -164,6 +180,9 @@ def load_grid(code: str | None = None, cache: Path | None = None) -> GridModel:
         (GRIDFLOW_GRID, else the default grid) when omitted.
     cache : Path, optional
         Cache folder; :func:`cache_dir` by default.
+    demand : str
+        ``world``: the loads follow real weather-driven load (:mod:`gridcore.world`; needs SimBench's
+        full year of profiles); ``simbench``: the published profiles.
 
     Returns
     -------
@@ -175,7 +194,44 @@ def load_grid(code: str | None = None, cache: Path | None = None) -> GridModel:
         When the cache can neither be read nor rebuilt (e.g. ``simbench`` missing, disk full).
     """
     code = code or default_code()
-    return _from_cache(code, cache, _MODEL_FILES, lambda folder: _read_model(code, folder))
+    if demand not in {"world", "simbench"}:
+        raise InputError(f"demand must be world or simbench, not {demand!r}", field="demand")
+    grid = _from_cache(code, cache, _MODEL_FILES, lambda folder: _read_model(code, folder))
+    return weather_world(grid) if demand == "world" else grid
+
+
+def weather_world(grid: GridModel) -> GridModel:
+    """The grid with the weather-driven world's profiles (:mod:`gridcore.world`).
+
+    Parameters
+    ----------
+    grid : GridModel
+        With SimBench's 2016 profiles (``STEPS_PER_YEAR`` quarter hours).
+
+    Returns
+    -------
+    GridModel
+        Profiles over 2015-2016; ``demand`` is ``world``.
+    """
+    if len(grid.load_p_mw) != STEPS_PER_YEAR:
+        raise InputError(
+            f"load_p_mw: the world needs {STEPS_PER_YEAR} quarter hours, got {len(grid.load_p_mw)}",
+            field="load_p_mw",
+        )
+    key = (grid.code, grid.fingerprint, float(grid.load_p_mw[::97].sum()), float(grid.sgen_p_mw[::97].sum()))
+    with _WORLD_LOCK:
+        if key not in _WORLDS:
+            _WORLDS[key] = world_loads(grid.load_p_mw, grid.load_q_mvar, grid.sgen_p_mw)
+        p, q, sgen, scale = _WORLDS[key]
+    return replace(
+        grid,
+        load_p_mw=p,
+        load_q_mvar=q,
+        sgen_p_mw=sgen,
+        profile_start=WORLD_START,
+        demand="world",
+        world_scale=scale,
+    )
 
 
 def pandapower_net(code: str | None = None, cache: Path | None = None):  # noqa: ANN201

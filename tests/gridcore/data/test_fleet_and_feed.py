@@ -55,9 +55,10 @@ def test_the_feed_is_reproducible_per_hour(system, hour) -> None:
     assert not np.allclose(a["kwh"].fillna(0).to_numpy()[:100], c["kwh"].fillna(0).to_numpy()[:100])
 
 
-def test_profiles_map_any_year_onto_the_profile_year(system) -> None:
-    t = pd.DatetimeIndex(["2016-03-01T00:00Z", "2023-03-01T00:00Z", "2016-12-31T23:45Z"])
+def test_profiles_map_any_year_onto_the_world(system) -> None:
+    t = pd.DatetimeIndex(["2016-03-01T00:00Z", "2023-03-01T00:00Z", "2016-12-31T23:45Z", "2015-01-01T00:15Z"])
     idx = system.grid.profile_index(t)
-    assert idx[2] == 35135
-    assert idx[0] == (31 + 29) * 96
-    assert idx[1] == (31 + 28) * 96  # same calendar day in a non-leap year
+    assert idx[3] == 1 and idx[2] == 731 * 96 - 1  # the world: 2015-01-01 .. 2016-12-31
+    assert idx[0] == (365 + 31 + 29) * 96
+    # 2023-03-01 is a Wednesday: 2015's Wednesday nearest 1 March, 2015-03-04
+    assert idx[1] == (31 + 28 + 3) * 96

@@ -13,6 +13,7 @@ import pytest
 from gridcore.forecast.demand import (
     DEMAND_QUANTILES,
     SYSTEM,
+    TopDown,
     _blocks,
     _cross_conformal_sets,
     calibration_origins,
@@ -142,7 +143,13 @@ def test_group_forecast_quantiles_and_no_look_ahead() -> None:
         "g", hist, temp, issue, 48, TZ, weather, model=f.model, train_end=issue - pd.Timedelta(days=3)
     )
     assert late.fitted and "refitted" in late.info["note"]
-    assert registry_metrics(f)["mape_pct"] == pytest.approx(sc["day_ahead_mape_pct"].mean(), abs=1e-3)
+    # the registry records the model's own error and every candidate's beside it
+    m = registry_metrics(f)
+    own = next(c for c in f.choice.overall if c.name == "lightgbm")
+    assert m["mape_pct"] == own.day_ahead_mape_pct and m["champion"] == f.choice.champion
+    assert {c["name"] for c in m["candidates"]} == {"lightgbm", "seasonal_naive_7d", "mean_4w", "mstl"}
+    if set(f.series_champions) == {"lightgbm"}:
+        assert m["mape_pct"] == pytest.approx(sc["day_ahead_mape_pct"].mean(), abs=1e-3)
     with pytest.raises(ValueError, match="horizon"):
         forecast_group("g", hist, temp, issue, horizon=200, tz=TZ)
 
@@ -247,8 +254,14 @@ def test_challenger_is_promoted_only_when_it_wins(tmp_path) -> None:
     reg = ModelRegistry(tmp_path)
     weather = ObservedWeather()
     policy = RetrainPolicy(horizon=24, train_days=90, eval_days=14, max_age_days=0)
-    # a weak champion (2 trees) is replaced by a proper challenger
-    retrain_group("g", hist, temp, hist.index[24 * 120], reg, policy, TZ, weather, {"n_estimators": 2})
+    # a weak first model (2 trees) loses to the seasonal naive: registered, never crowned
+    weak = retrain_group("g", hist, temp, hist.index[24 * 120], reg, policy, TZ, weather, {"n_estimators": 2})
+    assert weak["action"] == "first_model_rejected" and reg.champion("g") is None
+    assert "not below the seasonal naive" in weak["reasons"][1]
+    fair = {"n_estimators": 100, "num_leaves": 3}
+    first = retrain_group("g", hist, temp, hist.index[24 * 125], reg, policy, TZ, weather, fair)
+    assert first["action"] == "first_model", first
+    # a proper challenger replaces the weaker champion
     won = retrain_group("g", hist, temp, hist.index[24 * 130], reg, policy, TZ, weather)
     assert won["action"] == "promoted"
     assert won["challenger_eval"]["mape_pct"] < won["champion_eval"]["mape_pct"]
@@ -256,7 +269,7 @@ def test_challenger_is_promoted_only_when_it_wins(tmp_path) -> None:
     lost = retrain_group("g", hist, temp, hist.index[24 * 140], reg, policy, TZ, weather, {"n_estimators": 2})
     assert lost["action"] == "rejected"
     statuses = [v["status"] for v in reg.versions("g")]
-    assert statuses == ["retired", "champion", "retired"]
+    assert statuses == ["challenger", "retired", "champion", "retired"]
 
 
 def noisy_group(days: int = 300, seed: int = 1) -> tuple[pd.DataFrame, pd.Series]:
@@ -365,3 +378,28 @@ def test_a_group_without_weather_and_with_a_short_history(tmp_path) -> None:
         demand_inputs(system, pd.Timestamp("2016-05-02T00:00Z"), weather="observed")
     none = demand_inputs(system, pd.Timestamp("2016-05-02T00:00Z"), horizon=24, days=20, weather="none")
     assert none.temperature.isna().all() and len(none.temperature) == len(none.history)
+
+
+def test_a_feeder_group_gets_the_top_down_candidate_and_each_series_its_champion() -> None:
+    hist, temp = group_history(160)
+    issue = hist.index[24 * 150]
+    weather = ObservedWeather()
+    total = hist.sum(axis=1).rename("system").to_frame()
+    top_group = forecast_group("system", total, temp, issue, 48, TZ, weather, train_days=100)
+    top = TopDown.of(top_group, total["system"])
+    assert top_group.origin_point.shape == (1, len(top_group.origin_times), 48)
+    np.testing.assert_allclose(top.at(top_group.origin_times[-1:])[0], top_group.point[0])
+    assert np.isnan(top.at(pd.DatetimeIndex([issue + pd.Timedelta(days=1)]))).all()
+    f = forecast_group("g", hist, temp, issue, 48, TZ, weather, train_days=100, top=top)
+    names = {c.name for c in f.choice.candidates}
+    assert names == {"lightgbm", "seasonal_naive_7d", "mean_4w", "mstl", "top_down"}
+    assert len(f.series_champions) == 2 and set(f.series_champions) <= names
+    assert f.choice.beats_naive and f.choice.champion != "seasonal_naive_7d"
+    # each series is forecast by its own champion: its point is that candidate's
+    assert (
+        np.isfinite(f.point).all()
+        and (f.scores["day_ahead_mape_pct"] < f.scores["day_ahead_naive_mape_pct"]).all()
+    )
+    inputs = demand_inputs(default_system(), pd.Timestamp("2016-07-01T00:00Z"), 24, days=60)
+    one = inputs.subset("system")
+    assert list(one.history.columns) == ["system"] and list(one.catalog.index) == ["system"]

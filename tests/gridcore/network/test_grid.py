@@ -25,6 +25,7 @@ import pandas as pd
 import pytest
 from filelock import FileLock
 
+from gridcore.errors import InputError
 from gridcore.network import grid as grid_module
 from gridcore.network.grid import GridCacheError, cache_dir, cache_folder, load_grid, pandapower_net
 
@@ -66,7 +67,7 @@ def fake_simbench(monkeypatch) -> list:
 
 
 def test_cache_is_built_once_and_read_back(tmp_path, fake_simbench) -> None:
-    model = load_grid(CODE, cache=tmp_path)
+    model = load_grid(CODE, demand="simbench", cache=tmp_path)
     source = pp.from_json(str(NET))
     assert fake_simbench == [CODE] and model.code == CODE
     pd.testing.assert_series_equal(model.bus["vn_kv"], source.bus["vn_kv"])
@@ -79,7 +80,7 @@ def test_cache_is_built_once_and_read_back(tmp_path, fake_simbench) -> None:
     assert (model.bus.at[0, "x"], model.bus.at[0, "y"]) == tuple(coords)
     assert np.isnan(model.bus.at[5, "x"]) and np.isnan(model.bus.at[5, "y"])  # no coordinates: NaN
     # read again: from the cache, the package is not asked again
-    again = load_grid(CODE, cache=tmp_path)
+    again = load_grid(CODE, demand="simbench", cache=tmp_path)
     net = pandapower_net(CODE, cache=tmp_path)
     assert fake_simbench == [CODE]
     np.testing.assert_array_equal(again.load_q_mvar, model.load_q_mvar)
@@ -108,12 +109,17 @@ def test_cache_dir_from_the_environment(monkeypatch, tmp_path) -> None:
     assert cache_dir() == Path.home() / ".cache" / "gridflow"
 
 
-def test_profile_index_maps_any_year_onto_the_profile_year(tmp_path, fake_simbench) -> None:
-    model = load_grid(CODE, cache=tmp_path)
+def test_profile_index_maps_any_year_onto_the_profile(tmp_path, fake_simbench) -> None:
+    model = load_grid(CODE, demand="simbench", cache=tmp_path)
     times = pd.DatetimeIndex(
         ["2016-01-01T00:00Z", "2016-01-01T00:15Z", "2023-01-01T01:00Z", "2024-12-31T23:45Z"]
     )
-    np.testing.assert_array_equal(model.profile_index(times), [0, 1, 4, grid_module.STEPS_PER_YEAR - 1])
+    # the stand-in's profile is 8 quarter hours (one day, cut short): later rows are its last
+    np.testing.assert_array_equal(model.profile_index(times), [0, 1, 4, 7])
+    with pytest.raises(InputError, match="demand"):
+        load_grid(CODE, cache=tmp_path, demand="synthetic")
+    with pytest.raises(InputError, match="35136 quarter hours, got 8"):
+        load_grid(CODE, cache=tmp_path)
 
 
 # ---- a cache that heals itself -------------------------------------------------------------------------
@@ -127,7 +133,7 @@ def built(tmp_path_factory) -> Path:
     root = tmp_path_factory.mktemp("built")
     with pytest.MonkeyPatch.context() as mp:
         mp.setitem(sys.modules, "simbench", _fake_module([]))
-        load_grid(CODE, cache=root)
+        load_grid(CODE, demand="simbench", cache=root)
     return root
 
 
@@ -185,16 +191,17 @@ def test_a_damaged_cache_rebuilds_itself_with_one_line(
 ):
     calls = fake_simbench
     folder = _folder(copy_of_built)
-    good = load_grid(CODE, cache=copy_of_built)
+    good = load_grid(CODE, demand="simbench", cache=copy_of_built)
     damage(folder)
-    model = load_grid(CODE, cache=copy_of_built)
+    model = load_grid(CODE, demand="simbench", cache=copy_of_built)
     assert calls == [CODE]
     (line,) = _warnings(caplog)
     assert re.fullmatch(
         rf"gridflow: grid cache {re.escape(str(folder))} damaged \(.*{expected}.*\); rebuilding", line
     )
     assert model.fingerprint == good.fingerprint
-    assert load_grid(CODE, cache=copy_of_built).fingerprint == good.fingerprint and calls == [CODE]
+    again = load_grid(CODE, demand="simbench", cache=copy_of_built)
+    assert again.fingerprint == good.fingerprint and calls == [CODE]
     assert _leftovers(copy_of_built) == []
 
 
@@ -221,7 +228,7 @@ def test_an_unreadable_file_that_matches_its_manifest_is_rebuilt_not_raised(
         "crc32": grid_module._crc32(folder / "line.parquet"),
     }
     (folder / "manifest.json").write_text(json.dumps(manifest))
-    model = load_grid(CODE, cache=copy_of_built)
+    model = load_grid(CODE, demand="simbench", cache=copy_of_built)
     assert len(model.line) == 13 and calls == [CODE]
     (line,) = _warnings(caplog)
     assert "damaged (unreadable: ArrowInvalid" in line
@@ -235,7 +242,7 @@ def test_a_failed_build_names_the_cache_and_leaves_no_folder(tmp_path, monkeypat
     with pytest.raises(
         GridCacheError, match=rf"cannot build grid cache {re.escape(str(_folder(tmp_path)))}: "
     ):
-        load_grid(CODE, cache=tmp_path)
+        load_grid(CODE, demand="simbench", cache=tmp_path)
     assert [p.name for p in tmp_path.iterdir()] == [f"{_folder(tmp_path).name}.lock"]
 
 
@@ -245,7 +252,7 @@ def test_an_interrupted_build_removes_its_folder(tmp_path, monkeypatch) -> None:
 
     monkeypatch.setitem(sys.modules, "simbench", types.SimpleNamespace(get_simbench_net=interrupted))
     with pytest.raises(KeyboardInterrupt):
-        load_grid(CODE, cache=tmp_path)
+        load_grid(CODE, demand="simbench", cache=tmp_path)
     assert _leftovers(tmp_path) == [] and not _folder(tmp_path).exists()
 
 
@@ -257,7 +264,7 @@ def test_a_cache_unreadable_even_after_a_rebuild_is_an_error(tmp_path, fake_simb
     with pytest.raises(
         GridCacheError, match="unreadable after a rebuild \\(unreadable: OSError: disk on fire\\)"
     ):
-        load_grid(CODE, cache=tmp_path)
+        load_grid(CODE, demand="simbench", cache=tmp_path)
     assert fake_simbench == [CODE]
 
 
@@ -267,7 +274,7 @@ def test_waiting_too_long_for_another_build_is_an_error(tmp_path, monkeypatch) -
         FileLock(tmp_path / f"{_folder(tmp_path).name}.lock"),
         pytest.raises(GridCacheError, match="is a build stuck"),
     ):
-        load_grid(CODE, cache=tmp_path)
+        load_grid(CODE, demand="simbench", cache=tmp_path)
 
 
 def test_leftovers_beside_a_valid_cache_go_when_no_build_runs(copy_of_built, fake_simbench) -> None:
@@ -276,9 +283,9 @@ def test_leftovers_beside_a_valid_cache_go_when_no_build_runs(copy_of_built, fak
         (copy_of_built / name).mkdir()
         (copy_of_built / name / "net.json").write_text("{}")
     with FileLock(copy_of_built / f"{folder.name}.lock"):  # a build runs elsewhere: its folders stay
-        load_grid(CODE, cache=copy_of_built)
+        load_grid(CODE, demand="simbench", cache=copy_of_built)
         assert len(_leftovers(copy_of_built)) == 2
-    load_grid(CODE, cache=copy_of_built)
+    load_grid(CODE, demand="simbench", cache=copy_of_built)
     assert _leftovers(copy_of_built) == []
 
 
@@ -286,7 +293,7 @@ def test_threads_on_an_empty_cache_build_it_once(tmp_path, monkeypatch) -> None:
     calls: list = []
     monkeypatch.setitem(sys.modules, "simbench", _fake_module(calls, delay_s=0.3))
     with ThreadPoolExecutor(4) as pool:
-        models = list(pool.map(lambda _: load_grid(CODE, cache=tmp_path), range(4)))
+        models = list(pool.map(lambda _: load_grid(CODE, demand="simbench", cache=tmp_path), range(4)))
     assert calls == [CODE]
     assert len({m.fingerprint for m in models}) == 1
 
@@ -322,7 +329,7 @@ def get_absolute_values(net, profiles_instead_of_study_cases):
     }
 '''
 CHILD = "import sys; from pathlib import Path; from gridcore.network.grid import load_grid; " + (
-    "print(load_grid(sys.argv[1], Path(sys.argv[2])).fingerprint)"
+    "print(load_grid(sys.argv[1], Path(sys.argv[2]), demand='simbench').fingerprint)"
 )
 ROOT = Path(__file__).parents[3]
 
@@ -374,6 +381,6 @@ def test_a_build_killed_mid_way_is_cleaned_up_by_the_next_load(tmp_path, child_e
     (partial,) = [p for p in cache.iterdir() if ".tmp-" in p.name]  # what SIGKILL left: a half-built folder
     assert (partial / "net.json").exists() and not (partial / "manifest.json").exists()
     assert not _folder(cache).exists()
-    model = load_grid(CODE, cache=cache)
+    model = load_grid(CODE, demand="simbench", cache=cache)
     assert len(model.bus) == 15 and fake_simbench == [CODE]
     assert _leftovers(cache) == []
