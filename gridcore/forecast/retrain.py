@@ -60,6 +60,37 @@ class RetrainPolicy:
     max_rows: int = 50_000
 
 
+@dataclass(frozen=True)
+class Evaluation:
+    """Day-ahead accuracy of a model over daily origins, beside the seasonal naive on the same hours.
+
+    Attributes
+    ----------
+    mape_pct : float
+        Mean over the group's series of each series' MAPE [%].
+    naive_mape_pct : float
+        The same for the seasonal naive (same hour a week before) [%].
+    n_origins : int
+        Daily origins scored.
+    horizon_h : int
+        Hours ahead scored from each origin [h].
+    window : (str, str)
+        First origin and last target hour scored, ISO 8601 UTC (``2016-07-01T00:00Z``).
+    """
+
+    mape_pct: float
+    naive_mape_pct: float
+    n_origins: int
+    horizon_h: int
+    window: tuple[str, str]
+
+    def to_dict(self) -> dict[str, object]:
+        """``mape_pct``, ``naive_mape_pct``, ``n_origins``, ``horizon_h``, ``window`` (a list of two)."""
+        out = asdict(self)
+        out["window"] = list(self.window)
+        return out
+
+
 def evaluate(
     model: GradientBoosted,
     history: pd.DataFrame,
@@ -69,7 +100,7 @@ def evaluate(
     horizon: int = 24,
     tz: str = DEFAULT_TZ,
     weather: WeatherProvider | None = None,
-) -> dict[str, object]:
+) -> Evaluation:
     """Score a model on the ``days`` daily origins whose ``horizon`` ends by ``at``.
 
     Parameters
@@ -90,9 +121,9 @@ def evaluate(
 
     Returns
     -------
-    dict
+    Evaluation
         ``mape_pct`` and ``naive_mape_pct`` (mean over series of each series' MAPE), ``n_origins``,
-        ``horizon_h``, ``window`` [first origin, last target] (UTC).
+        ``horizon_h``, ``window`` (first origin, last target; UTC).
     """
     weather = weather or ForecastWeather()
     index = history.index
@@ -117,16 +148,16 @@ def evaluate(
         actual = (rows["y"] * rows["level"]).to_numpy()
         model_mape.append(metrics.mape(actual, model.predict(rows)))
         naive_mape.append(metrics.mape(actual, SeasonalNaive().predict(rows)))
-    return {
-        "mape_pct": round(float(np.nanmean(model_mape)), 3),
-        "naive_mape_pct": round(float(np.nanmean(naive_mape)), 3),
-        "n_origins": int(origins.size),
-        "horizon_h": int(horizon),
-        "window": [
+    return Evaluation(
+        mape_pct=round(float(np.nanmean(model_mape)), 3),
+        naive_mape_pct=round(float(np.nanmean(naive_mape)), 3),
+        n_origins=int(origins.size),
+        horizon_h=int(horizon),
+        window=(
             f"{index[origins[0]]:%Y-%m-%dT%H:%MZ}",
             f"{index[origins[-1] + horizon - 1]:%Y-%m-%dT%H:%MZ}",
-        ],
-    }
+        ),
+    )
 
 
 def fit_model(
@@ -193,14 +224,14 @@ def retrain_group(
     if current is None:
         model, t0, t1 = fit_model(history, temperature, eval_start, policy, tz, params)
         score = evaluate(model, history, temperature, at, policy.eval_days, 24, tz, weather)
-        ok, why = promotion(score["mape_pct"], score["naive_mape_pct"])
+        ok, why = promotion(score.mape_pct, score.naive_mape_pct)
         meta = registry.register(
             group,
             model,
             series,
             t0,
             t1,
-            score,
+            score.to_dict(),
             at,
             status="champion" if ok else "challenger",
             reason=f"first model of the group: {why}",
@@ -213,7 +244,7 @@ def retrain_group(
                 "champion" if ok else "challenger": meta["version"],
             }
         )
-        decision["champion_eval"] = score
+        decision["champion_eval"] = score.to_dict()
         registry.log_decision(group, at, decision)
         return decision
     champion = registry.load(current)
@@ -223,12 +254,12 @@ def retrain_group(
     if age > policy.max_age_days:
         reasons.append(f"age {age:.1f} d > {policy.max_age_days:g} d")
     registered = float(current["metrics"].get("mape_pct", np.nan))
-    if np.isfinite(registered) and recent["mape_pct"] > policy.drift_ratio * registered:
+    if np.isfinite(registered) and recent.mape_pct > policy.drift_ratio * registered:
         reasons.append(
-            f"recent day-ahead MAPE {recent['mape_pct']:.2f} % > {policy.drift_ratio:g} x "
+            f"recent day-ahead MAPE {recent.mape_pct:.2f} % > {policy.drift_ratio:g} x "
             f"registered {registered:.2f} %"
         )
-    decision.update({"champion": current["version"], "recent": recent, "reasons": reasons})
+    decision.update({"champion": current["version"], "recent": recent.to_dict(), "reasons": reasons})
     if not reasons:
         decision["action"] = "kept"
         registry.log_decision(group, at, decision)
@@ -237,14 +268,24 @@ def retrain_group(
     challenger_eval = evaluate(model, history, temperature, at, policy.eval_days, 24, tz, weather)
     champion_eval = evaluate(champion, history, temperature, at, policy.eval_days, 24, tz, weather)
     meta = registry.register(
-        group, model, series, t0, t1, challenger_eval, at, reason="; ".join(reasons), horizon_h=policy.horizon
+        group,
+        model,
+        series,
+        t0,
+        t1,
+        challenger_eval.to_dict(),
+        at,
+        reason="; ".join(reasons),
+        horizon_h=policy.horizon,
     )
     decision.update(
-        {"challenger": meta["version"], "challenger_eval": challenger_eval, "champion_eval": champion_eval}
+        {
+            "challenger": meta["version"],
+            "challenger_eval": challenger_eval.to_dict(),
+            "champion_eval": champion_eval.to_dict(),
+        }
     )
-    ok, why = promotion(
-        challenger_eval["mape_pct"], challenger_eval["naive_mape_pct"], champion_eval["mape_pct"]
-    )
+    ok, why = promotion(challenger_eval.mape_pct, challenger_eval.naive_mape_pct, champion_eval.mape_pct)
     if ok:
         registry.promote(group, int(meta["version"]), f"{why} over the last {policy.eval_days} days", at)
         decision["action"] = "promoted"

@@ -197,6 +197,11 @@ def test_registry_versions_status_and_roundtrip(tmp_path) -> None:
     loaded = reg.load(reg.champion("MV2 Line 1"))
     rows_eval = evaluate(loaded, hist, temp, at, 5, 24, TZ, ObservedWeather())
     assert rows_eval == evaluate(model, hist, temp, at, 5, 24, TZ, ObservedWeather())
+    assert rows_eval.n_origins == 5 and rows_eval.horizon_h == 24
+    d = rows_eval.to_dict()
+    first, last = at - pd.Timedelta(days=5), at - pd.Timedelta(hours=1)
+    assert d["window"] == [f"{first:%Y-%m-%dT%H:%MZ}", f"{last:%Y-%m-%dT%H:%MZ}"]
+    assert 0 < d["mape_pct"] < d["naive_mape_pct"]  # the fitted model beats the naive on this history
     assert slug("MV2 Line 1") == "MV2_Line_1"
     meta = json.loads((tmp_path / "models" / "MV2_Line_1" / "v0002" / "meta.json").read_text())
     assert meta["train_end"].endswith("Z") and meta["created"] == f"{at:%Y-%m-%dT%H:%MZ}"
@@ -242,8 +247,8 @@ def test_level_shift_triggers_retraining_and_accuracy_recovers(tmp_path) -> None
     assert later["action"] in {"promoted", "rejected"} and "age" in later["reasons"][0]
     champion = reg.load(reg.champion("g"))
     recovered = evaluate(champion, hist, temp, at(shift + 42), 7, 24, TZ, weather)
-    assert recovered["mape_pct"] < 1.3 * registered
-    assert recovered["mape_pct"] < hit["recent"]["mape_pct"] / 2
+    assert recovered.mape_pct < 1.3 * registered
+    assert recovered.mape_pct < hit["recent"]["mape_pct"] / 2
     decisions = sorted((tmp_path / "models" / "g" / "decisions").glob("*.json"))
     assert len(decisions) == 4
     assert json.loads(decisions[2].read_text())["action"] == hit["action"]
