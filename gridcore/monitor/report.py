@@ -116,6 +116,8 @@ class MonitorReport:
         What the store lacked, one line each, with the command that makes it.
     seconds : float
         Wall time [s].
+    sources : dict
+        Where each family's inputs came from (``network``: stored periods or a power flow).
     """
 
     at: pd.Timestamp
@@ -123,6 +125,7 @@ class MonitorReport:
     checked: dict[str, int] = field(default_factory=dict)
     missing: list[str] = field(default_factory=list)
     seconds: float = 0.0
+    sources: dict[str, str] = field(default_factory=dict)
 
     def counts(self) -> dict[str, dict[str, int]]:
         """Anomalies per type and severity (types without any left out)."""
@@ -164,6 +167,7 @@ class MonitorReport:
             "by_severity": {s: int(sev.get(s, 0)) for s in SEVERITIES},
             "checked": self.checked,
             "missing": self.missing,
+            "sources": self.sources,
             "anomalies": self.records(limit),
             "seconds": round(self.seconds, 3),
         }
