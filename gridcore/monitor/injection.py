@@ -109,9 +109,11 @@ def inject(clean: MonitorWindow, seed: int = 7) -> Injected:
     which must not be flagged), ``sudden_jump`` (1-4 readings times 3-8), ``tampering`` (readings times
     0.2-0.5 for 4-24 h). Feeder faults: ``tampering`` (an unmetered load of 15-30 % of the feeder's flow on
     its head sensors for 3-12 h, :data:`FEEDER_FAULTS`). Sensor faults (:data:`SENSOR_FAULTS` each):
-    ``sensor_flatline`` (an analog sensor holds its value for 2-8 h), ``sensor_out_of_range`` (a busbar
+    ``sensor_flatline`` (a feeder-head P, Q or I sensor holds its value for 2-8 h), ``sensor_out_of_range`` (a busbar
     voltage of 1.12-1.2 p.u. or a head current of 1.1-1.5 times the line rating, 1-4 samples),
     ``sensor_disagreement`` (a head P or I sensor reads 0.6-0.8 or 1.2-1.5 times the truth for 2-8 h).
+    Faults on one feeder's sensors never overlap in time (compound faults are not scored); a sensor has
+    at most one fault.
 
     Parameters
     ----------
@@ -180,8 +182,27 @@ def inject(clean: MonitorWindow, seed: int = 7) -> Injected:
     quantity = reg["quantity"].to_numpy()
     line = (reg["element_type"] == "line").to_numpy()
     feeder = reg["feeder"].to_numpy().astype(str)
-    for f in rng.choice(np.unique(feeder[line]), FEEDER_FAULTS, replace=False):
-        t0, t1 = span(3, 12)
+    busy: dict[str, list[tuple[int, int]]] = {}  # faults per feeder (or sensor): never overlapping in time
+
+    def free(group: str, t0: int, t1: int) -> bool:
+        return all(t1 <= a or t0 >= b for a, b in busy.get(group, []))
+
+    def place(pool: np.ndarray, lo_h: float, hi_h: float) -> tuple[int, int, int]:
+        for _ in range(1000):
+            s = int(rng.choice(pool))
+            t0, t1 = span(lo_h, hi_h)
+            group = feeder[s] if line[s] else str(reg.index[s])
+            if str(reg.index[s]) not in used and free(group, t0, t1):
+                used.add(str(reg.index[s]))
+                busy.setdefault(group, []).append((t0, t1))
+                return s, t0, t1
+        raise RuntimeError("no room left for another sensor fault")  # pragma: no cover
+
+    used: set[str] = set()
+    heads = np.flatnonzero(line & (quantity == "p_mw"))
+    for _ in range(FEEDER_FAULTS):
+        s, t0, t1 = place(heads, 3, 12)
+        f = feeder[s]
         rows = {
             q: np.flatnonzero(line & (feeder == f) & (quantity == q))[0] for q in ("p_mw", "q_mvar", "i_ka")
         }
@@ -194,35 +215,24 @@ def inject(clean: MonitorWindow, seed: int = 7) -> Injected:
         values[rows["p_mw"], t0:t1] = p
         values[rows["q_mvar"], t0:t1] = q
         values[rows["i_ka"], t0:t1] *= scale
+        used.difference_update({str(reg.index[r]) for r in rows.values()})
         label("tampering", str(f), t0, t1, f"unmetered {share:.0%} of the flow")
-    used: set[int] = set()
-
-    def sensor(pool: np.ndarray) -> int:
-        s = int(rng.choice([k for k in pool if k not in used]))
-        used.add(s)
-        return s
-
-    analog = np.flatnonzero(
-        np.isin(quantity, ("p_mw", "q_mvar", "i_ka", "vm_pu")) & (line | (quantity == "vm_pu"))
-    )
+    analog = np.flatnonzero(line & np.isin(quantity, ("p_mw", "q_mvar", "i_ka")))
     for _ in range(SENSOR_FAULTS):
-        s = sensor(analog)
-        t0, t1 = span(2, 8)
+        s, t0, t1 = place(analog, 2, 8)
         values[s, t0:t1] = values[s, t0]
         label("sensor_flatline", str(reg.index[s]), t0, t1, "held")
     for k in range(SENSOR_FAULTS):
         if k % 2 == 0:
-            s = sensor(np.flatnonzero(quantity == "vm_pu"))
+            s, t0, t1 = place(np.flatnonzero(quantity == "vm_pu"), 0.25, 1)
             value = rng.uniform(1.12, 1.2)
         else:
-            s = sensor(np.flatnonzero(line & (quantity == "i_ka")))
-            value = rng.uniform(1.1, 1.5) * float(clean.limits["high"].iloc[s])  # type: ignore[index]
-        t0, t1 = span(0.25, 1)
+            s, t0, t1 = place(np.flatnonzero(line & (quantity == "i_ka")), 0.25, 1)
+            value = rng.uniform(1.1, 1.5) * float(clean.limits["high"].iloc[s])  # type: ignore[union-attr]
         values[s, t0:t1] = value * (1 + 0.005 * rng.standard_normal(t1 - t0))
         label("sensor_out_of_range", str(reg.index[s]), t0, t1, f"{value:.3f}")
     for _ in range(SENSOR_FAULTS):
-        s = sensor(np.flatnonzero(line & np.isin(quantity, ("p_mw", "i_ka"))))
-        t0, t1 = span(2, 8)
+        s, t0, t1 = place(np.flatnonzero(line & np.isin(quantity, ("p_mw", "i_ka"))), 2, 8)
         gain = rng.uniform(0.6, 0.8) if rng.random() < 0.5 else rng.uniform(1.2, 1.5)
         values[s, t0:t1] *= gain
         label("sensor_disagreement", str(reg.index[s]), t0, t1, f"gain {gain:.2f}")

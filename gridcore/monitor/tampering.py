@@ -7,8 +7,9 @@ Two views of the same theft:
   different anomaly (:mod:`gridcore.monitor.meters`).
 * **A feeder that carries more than its meters add up to** (an unmetered connection): the head's active
   power reads above what the metered load minus generation implies, beyond the tolerance of the sensors,
-  while the head's current agrees with its active and reactive power (:func:`feeder_tampering`). The
-  sensors agreeing with each other and not with the meters is what tells theft from one faulty sensor.
+  while the head's current agrees with its active and reactive power (or, while the current sensor is
+  held, the reactive power reads high too) (:func:`feeder_tampering`). The sensors agreeing with each
+  other and not with the meters is what tells theft from one faulty sensor.
 """
 
 from __future__ import annotations
@@ -25,6 +26,11 @@ TAMPER_RATIO = 0.65
 #: ... and at least TAMPER_MIN of the last TAMPER_WINDOW quarter hours must be so.
 TAMPER_WINDOW = 8
 TAMPER_MIN = 6
+#: Unmetered power must reach this share of the feeder's metered load [-].
+MIN_UNMETERED_SHARE = 0.05
+#: A head current agrees with its active and reactive power within this share [-] or current [kA].
+CONSISTENT_TOL = 0.02
+CONSISTENT_KA = 0.0002
 #: Missing energy per hour above which a meter's tampering is high severity [kWh/h].
 HIGH_MISSING_KWH_H = 5.0
 #: Unmetered share of a feeder's flow above which its tampering is high severity [-].
@@ -97,6 +103,7 @@ def feeder_tampering(
     registry: pd.DataFrame,
     expected: np.ndarray,
     evaluate_from: int = 0,
+    load_mw: pd.DataFrame | None = None,
 ) -> tuple[pd.DataFrame, np.ndarray]:
     """Feeders whose head sees more active power and current than their meters account for.
 
@@ -112,6 +119,10 @@ def feeder_tampering(
         sensor x step (:func:`gridcore.monitor.sensors.expected_values`).
     evaluate_from : int
         First column reported.
+    load_mw : pd.DataFrame, optional
+        step x feeder metered load [MW]: the unmetered power must also reach :data:`MIN_UNMETERED_SHARE`
+        of it (where generation nearly cancels the load, the net flow is small and a faulty active-power
+        sensor barely moves the current, so the net flow alone cannot tell).
 
     Returns
     -------
@@ -136,13 +147,22 @@ def feeder_tampering(
     if not feeders:
         return concat([]), explained
     p, q, i = (np.array([rows[f][k][0] for f in feeders]) for k in range(3))
-    over = np.nan_to_num(values[p] - expected[p] - tol[p], nan=-1.0) > 0
+    floor = tol[p]
+    if load_mw is not None:
+        gross = load_mw.reindex(columns=feeders).to_numpy().T
+        floor = np.maximum(floor, MIN_UNMETERED_SHARE * np.nan_to_num(np.abs(gross)))
+    over = np.nan_to_num(values[p] - expected[p] - floor, nan=-1.0) > 0
     i_from_pq = np.hypot(values[p], values[q]) * (
         expected[i] / np.maximum(np.hypot(expected[p], expected[q]), 1e-9)
     )
-    consistent = np.abs(values[i] - i_from_pq) <= tol[i]
+    consistent = np.abs(values[i] - i_from_pq) <= np.maximum(
+        CONSISTENT_TOL * np.abs(i_from_pq), CONSISTENT_KA
+    )
     _, flat = flatlines(values, registry)
-    flag = over & consistent & ~(flat[p] | flat[q] | flat[i])
+    q_over = np.nan_to_num(values[q] - expected[q] - tol[q], nan=-1.0) > 0
+    # the current corroborates the active power; a held current sensor cannot, the reactive power then must
+    corroborated = (consistent & ~flat[i]) | (flat[i] & q_over)
+    flag = over & corroborated & ~(flat[p] | flat[q])
     for k, f in enumerate(feeders):
         explained[line & (feeder == f)] |= flag[k]
     explained[(registry["element_type"] == "trafo").to_numpy()] |= flag.any(axis=0)

@@ -118,7 +118,7 @@ def detect(window: MonitorWindow, evaluate_from: int = 0) -> pd.DataFrame:
             vm = _busbar_voltage(w.sensors, w.registry)
             gen = w.gen_mw.set_axis(w.starts)
             exp = expected_values(w.registry, load, load * w.q_per_p.set_axis(w.starts), gen, vm, w.vn_kv)
-            table, explained = feeder_tampering(w.sensors, w.starts, w.registry, exp, evaluate_from)
+            table, explained = feeder_tampering(w.sensors, w.starts, w.registry, exp, evaluate_from, load)
             tables.append(table)
         tables.append(
             sensor_anomalies(w.sensors, w.starts, w.registry, w.limits, exp, explained, evaluate_from)
