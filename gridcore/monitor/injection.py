@@ -109,8 +109,9 @@ def inject(clean: MonitorWindow, seed: int = 7) -> Injected:
     which must not be flagged), ``sudden_jump`` (1-4 readings times 3-8), ``tampering`` (readings times
     0.2-0.5 for 4-24 h). Feeder faults: ``tampering`` (an unmetered load of 15-30 % of the feeder's flow on
     its head sensors for 3-12 h, :data:`FEEDER_FAULTS`). Sensor faults (:data:`SENSOR_FAULTS` each):
-    ``sensor_flatline`` (a feeder-head P, Q or I sensor holds its value for 2-8 h), ``sensor_out_of_range`` (a busbar
-    voltage of 1.12-1.2 p.u. or a head current of 1.1-1.5 times the line rating, 1-4 samples),
+    ``sensor_flatline`` (a feeder-head P, Q or I sensor holds its value for 2-8 h),
+    ``sensor_out_of_range`` (a busbar voltage of 1.12-1.2 p.u. or a head current of 1.1-1.5 times the line
+    rating, 1-4 samples),
     ``sensor_disagreement`` (a head P or I sensor reads 0.6-0.8 or 1.2-1.5 times the truth for 2-8 h).
     Faults on one feeder's sensors never overlap in time (compound faults are not scored); a sensor has
     at most one fault.

@@ -1,4 +1,4 @@
-"""The labelled injection test on a small fleet: precision and recall per type, no alarm on the clean feeds."""
+"""The labelled injection test on a small fleet: precision and recall per type, no alarm on clean feeds."""
 
 from __future__ import annotations
 
