@@ -73,12 +73,12 @@ def metered_load(
     :data:`JUMP_MIN_RATIO` times its expected reading); a missing, zero, stuck, jumping or under-registering
     reading counts as its expected value, since the customer behind it still draws power and the meter
     checks report the meter. What is left between the feeder head and this sum is energy no meter
-    accounts for.
+    accounts for. A feeder with a load none of whose meters reported is NaN at that step (unknown, not 0).
     """
     with np.errstate(divide="ignore", invalid="ignore"):
         ratio = kwh / expected
     plausible = (ratio > TAMPER_RATIO) & (ratio < JUMP_MIN_RATIO)
-    value = np.where(plausible, kwh, np.nan_to_num(expected))
+    value = np.where(plausible, kwh, expected)  # NaN where the meter's whole load is silent
     code = pd.Index(feeders).get_indexer(meter_feeder)
     on = code >= 0
     out = np.zeros((kwh.shape[1], len(feeders)))
