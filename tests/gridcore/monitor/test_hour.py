@@ -43,11 +43,11 @@ def _land(root, system, hour):
 @pytest.fixture(scope="module")
 def store(system, tmp_path_factory):
     root = tmp_path_factory.mktemp("monitor-store")
-    for h in range(3, -1, -1):
+    for h in range(2, -1, -1):
         _land(root, system, AT - pd.Timedelta(hours=h))
     st = Store(root)
     # a day of feeder load before: 1 MW per feeder every hour (what the forecasts are scored on)
-    hours = pd.date_range(AT - pd.Timedelta(hours=30), AT - pd.Timedelta(hours=5), freq="1h")
+    hours = pd.date_range(AT - pd.Timedelta(hours=30), AT - pd.Timedelta(hours=4), freq="1h")
     feeders = system.feeders.feeders
     load = xr.Dataset(
         {"p_mw": (("feeder", "time"), np.ones((len(feeders), len(hours))))},
@@ -142,3 +142,12 @@ def test_an_hour_outside_the_forecasts_and_periods(store, system):
     assert any("feeder load" in m for m in report.missing)  # a forecast covers it, no actual does
     before = monitor_store_hour(store, AT - pd.Timedelta(days=2), system=system)
     assert any("demand forecast" in m for m in before.missing)
+
+
+def test_the_system_comes_from_the_store(store, system):
+    from gridcore.system import default_system
+
+    report = monitor_store_hour(store, AT)  # fleet size and seed from the readings' provenance
+    assert report.checked["meters"] == len(system.fleet)
+    other = monitor_store_hour(store, AT, system=default_system(1_000))
+    assert any("1000" in m and "2000" in m for m in other.missing)
