@@ -30,6 +30,8 @@ JUMP_MIN_RATIO = 2.0
 JUMP_Z = 8.0
 #: Smallest spread of a meter's ratio used in its z-score [-] (the floor of the MAD scale).
 SCALE_FLOOR = 0.02
+#: Largest spread of a meter's ratio, in spreads of its load's meters [-].
+SCALE_CAP = 3.0
 #: An expected reading below this is "no consumption" [kWh] (no zero or stuck call there).
 MIN_EXPECTED_KWH = 1e-3
 #: Zero readings of a day or more are high severity [quarter hours].
@@ -67,21 +69,29 @@ def expected_kwh(kwh: np.ndarray, fleet: pd.DataFrame) -> np.ndarray:
     return share[:, None] * level[codes]
 
 
-def ratio_and_z(kwh: np.ndarray, expected: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def ratio_and_z(
+    kwh: np.ndarray, expected: np.ndarray, fleet: pd.DataFrame | None = None
+) -> tuple[np.ndarray, np.ndarray]:
     """The ratio ``kwh / expected`` and its robust z-score per meter over the window.
+
+    A meter's spread is 1.4826 times the median absolute deviation of its ratio from 1, at least
+    :data:`SCALE_FLOOR` and (with ``fleet``) at most :data:`SCALE_CAP` times the median spread of its
+    load's meters: a window short enough for a fault to fill half of it cannot hide the fault.
 
     Returns
     -------
     ratio, z : np.ndarray
-        meter x quarter hour [-]; z = (ratio - 1) / (1.4826 MAD of the meter's ratio, at least
-        :data:`SCALE_FLOOR`).
+        meter x quarter hour [-].
     """
     with np.errstate(divide="ignore", invalid="ignore"):
         ratio = np.where(expected > MIN_EXPECTED_KWH, kwh / expected, np.nan)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", RuntimeWarning)
-        mad = np.nanmedian(np.abs(ratio - 1.0), axis=1)
-    scale = np.maximum(np.nan_to_num(MAD_SCALE * mad, nan=SCALE_FLOOR), SCALE_FLOOR)
+        mad = MAD_SCALE * np.nanmedian(np.abs(ratio - 1.0), axis=1)
+    scale = np.maximum(np.nan_to_num(mad, nan=SCALE_FLOOR), SCALE_FLOOR)
+    if fleet is not None:
+        peers = pd.Series(scale).groupby(pd.factorize(fleet["load"])[0]).transform("median").to_numpy()
+        scale = np.minimum(scale, np.maximum(SCALE_CAP * peers, SCALE_FLOOR))
     return ratio, (ratio - 1.0) / scale[:, None]
 
 
@@ -130,7 +140,7 @@ def meter_anomalies(
     stuck_run = run_length(same) + 1
     zero = zero_run >= ZERO_MIN_STEPS
     stuck = (stuck_run >= STUCK_MIN_STEPS) & active
-    ratio, z = ratio_and_z(kwh, expected)
+    ratio, z = ratio_and_z(kwh, expected, fleet)
     jump = (ratio >= JUMP_MIN_RATIO) & (z >= JUMP_Z) & ~stuck
     e = slice(evaluate_from, None)
     t = starts[evaluate_from:]
