@@ -234,7 +234,7 @@ def sensor_anomalies(
         tol = tolerance(registry, expected)
         dev = values - expected
         off = np.nan_to_num(np.abs(dev) - tol, nan=-1.0) > 0
-        off &= ~flat & ~out_range
+        off &= ~flat & ~out_range & ~(flat_run > 1)  # a sample repeating the one before is a holding sensor
         if explained is not None:
             off &= ~explained
         off &= run_length(off) + run_length(off[:, ::-1])[:, ::-1] > DISAGREE_MIN_STEPS
