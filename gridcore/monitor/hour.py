@@ -180,20 +180,20 @@ def _negative(store: Store, fleet: pd.DataFrame, starts: pd.DatetimeIndex) -> pd
     """Meter readings of the window refused as negative: ``code``, ``timestamp`` (interval start), ``kwh``."""
     if not store.exists("quarantine"):
         return None
-    q = store.read("quarantine")[["id", "timestamp", "reason", "value", "contract"]].load()
-    keep = (q["reason"].values.astype(str) == "kwh_negative") & (
-        q["contract"].values.astype(str) == "meter_readings"
-    )
+    table = store.read("quarantine")
+    reason = table["reason"].values.astype(str)
+    keep = (reason == "kwh_negative") & (table["contract"].values.astype(str) == "meter_readings")
     if not keep.any():
         return None
+    q = table[["id", "timestamp", "value"]].isel(record=np.flatnonzero(keep)).load()
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         end = pd.to_datetime(
-            pd.Series(q["timestamp"].values[keep].astype(str)), utc=True, errors="coerce", format="ISO8601"
+            pd.Series(q["timestamp"].values.astype(str)), utc=True, errors="coerce", format="ISO8601"
         )
     start = end - pd.Timedelta(minutes=15)
-    code = fleet.index.get_indexer(q["id"].values[keep].astype(str))
-    kwh = pd.to_numeric(pd.Series(q["value"].values[keep].astype(str)), errors="coerce")
+    code = fleet.index.get_indexer(q["id"].values.astype(str))
+    kwh = pd.to_numeric(pd.Series(q["value"].values.astype(str)), errors="coerce")
     ok = (code >= 0) & start.between(starts[0], starts[-1]).to_numpy() & kwh.notna().to_numpy()
     return pd.DataFrame({"code": code[ok], "timestamp": start[ok].to_numpy(), "kwh": kwh[ok].to_numpy()})
 
@@ -249,9 +249,17 @@ def _forecast_checks(
         lead = ds["lead"].values
         use = (target <= at) & (lead <= DRIFT_LEAD_H)
         if use.any():
-            point = ds["point_mw"].isel(issue_time=0, lead=np.flatnonzero(use)).values
-            for s, series in enumerate(ds["series"].values.astype(str)):
-                rows.append(pd.DataFrame({"series": series, "target": target[use], "point_mw": point[s]}))
+            point = ds["point_mw"].isel(issue_time=0, lead=np.flatnonzero(use)).values  # series x lead
+            names = ds["series"].values.astype(str)
+            rows.append(
+                pd.DataFrame(
+                    {
+                        "series": np.repeat(names, point.shape[1]),
+                        "target": np.tile(target[use], len(names)),
+                        "point_mw": point.reshape(-1),
+                    }
+                )
+            )
         if (target == at).any():
             latest = (ds, int(np.flatnonzero(target == at)[0]))
     out = []
