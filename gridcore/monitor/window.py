@@ -9,6 +9,7 @@ is look-back (runs that started earlier, the spread of each meter).
 
 from __future__ import annotations
 
+import warnings
 from dataclasses import dataclass
 
 import numpy as np
@@ -132,8 +133,6 @@ def _busbar_voltage(values: np.ndarray, registry: pd.DataFrame) -> np.ndarray:
     vm = np.where((values[rows] > 0.9) & (values[rows] < 1.1), values[rows], np.nan)
     if not rows.any() or np.isnan(vm).all():
         return np.ones(values.shape[1])
-    import warnings
-
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", RuntimeWarning)
         return np.nan_to_num(np.nanmedian(vm, axis=0), nan=1.0)
