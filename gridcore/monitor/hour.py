@@ -1,7 +1,8 @@
 """Monitoring one hour from the store: read what the checks need, run them, say what is missing.
 
 :func:`monitor_store_hour` reads a window ending with the hour (:data:`LOOKBACK_H` hours of look-back) of
-the ``readings`` and ``sensors`` products, the hour's readings refused as negative (the quarantine), the
+the ``readings`` and ``sensors`` products, the readings refused as negative and the sensor samples refused
+beyond their physical bounds (the quarantine: both are anomalies, not only bad data), the
 constraint periods covering the hour (or a power flow of the hour on the stored forecasts or the grid's
 profiles when no stored look-ahead covers it), and the demand forecasts of the last week with the
 feeder loads they forecast. Whatever the store lacks is listed in the report's ``missing``, with the
@@ -27,6 +28,8 @@ from gridcore.store import Store, issue_times
 
 #: Hours of look-back before the monitored hour (runs, spreads, tampering windows).
 LOOKBACK_H = 8
+#: Quarantine reasons of sensor samples beyond their physical bounds (out of range, not merely invalid).
+SENSOR_BOUND_REASONS = ("value_below_physical_min", "value_above_physical_max")
 #: Days of stored forecasts the drift check reads.
 DRIFT_DAYS = 7
 #: Longest lead of a forecast counted in the drift check [h] (day-ahead).
@@ -160,6 +163,12 @@ def _window(
     if values is None or values.shape[0] != len(registry) or np.isnan(values[:, -4:]).all():
         missing.append(f"sensor readings of {stamp}: none in the store; {hint}")
         values = None
+    if values is not None:  # samples refused beyond the physical bounds are out of range: put them back
+        spikes = _refused(store, "sensor_readings", SENSOR_BOUND_REASONS, registry.index, starts, False)
+        if spikes is not None:
+            step = starts.get_indexer(pd.DatetimeIndex(spikes["timestamp"]))
+            values[spikes["code"].to_numpy(), step] = spikes["value"].to_numpy()
+    negative = _refused(store, "meter_readings", ("kwh_negative",), fleet.index, starts, True)
     gen, q_per_p = grid_profiles(grid, feeders.bus_feeder, list(feeders.feeders), starts)
     return MonitorWindow(
         starts=starts,
@@ -171,31 +180,43 @@ def _window(
         limits=operating_limits(registry, grid) if values is not None else None,
         gen_mw=gen,
         q_per_p=q_per_p,
-        negative=_negative(store, fleet, starts),
+        negative=None if negative is None else negative.rename(columns={"value": "kwh"}),
         vn_kv=feeder_kv(grid, feeders),
     )
 
 
-def _negative(store: Store, fleet: pd.DataFrame, starts: pd.DatetimeIndex) -> pd.DataFrame | None:
-    """Meter readings of the window refused as negative: ``code``, ``timestamp`` (interval start), ``kwh``."""
+def _refused(
+    store: Store,
+    contract: str,
+    reasons: tuple[str, ...],
+    ids: pd.Index,
+    starts: pd.DatetimeIndex,
+    stamp_is_end: bool,
+) -> pd.DataFrame | None:
+    """Readings of the window the validation refused for ``reasons`` (from the quarantine).
+
+    Returns ``code`` (position in ``ids``), ``timestamp`` (UTC interval start) and ``value`` (as received,
+    numeric); None when there are none.
+    """
     if not store.exists("quarantine"):
         return None
     table = store.read("quarantine")
-    reason = table["reason"].values.astype(str)
-    keep = (reason == "kwh_negative") & (table["contract"].values.astype(str) == "meter_readings")
+    keep = np.isin(table["reason"].values.astype(str), reasons)
+    keep &= table["contract"].values.astype(str) == contract
     if not keep.any():
         return None
     q = table[["id", "timestamp", "value"]].isel(record=np.flatnonzero(keep)).load()
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        end = pd.to_datetime(
+        when = pd.to_datetime(
             pd.Series(q["timestamp"].values.astype(str)), utc=True, errors="coerce", format="ISO8601"
         )
-    start = end - pd.Timedelta(minutes=15)
-    code = fleet.index.get_indexer(q["id"].values.astype(str))
-    kwh = pd.to_numeric(pd.Series(q["value"].values.astype(str)), errors="coerce")
-    ok = (code >= 0) & start.between(starts[0], starts[-1]).to_numpy() & kwh.notna().to_numpy()
-    return pd.DataFrame({"code": code[ok], "timestamp": start[ok].to_numpy(), "kwh": kwh[ok].to_numpy()})
+    if stamp_is_end:
+        when = when - pd.Timedelta(minutes=15)
+    code = ids.get_indexer(q["id"].values.astype(str))
+    value = pd.to_numeric(pd.Series(q["value"].values.astype(str)), errors="coerce")
+    ok = (code >= 0) & when.between(starts[0], starts[-1]).to_numpy() & value.notna().to_numpy()
+    return pd.DataFrame({"code": code[ok], "timestamp": when[ok].to_numpy(), "value": value[ok].to_numpy()})
 
 
 def _periods(root: str | Path, at: pd.Timestamp, system: object, powerflow: bool) -> tuple[list[object], str]:

@@ -31,13 +31,16 @@ def _land(root, system, hour):
     registry = sensor_registry(system.grid, system.feeders)
     sraw = sensor_readings(system.grid, system.feeders, registry, hour, faults=FaultRates.none())
     sraw.loc[sraw["sensor_id"] == "P:MV2.101 Line 23", "value"] *= 1.4
+    if hour == AT:  # a spike beyond the physical bound: refused by validation, out of range for the monitor
+        sraw.loc[sraw.index[sraw["sensor_id"] == "I:MV2.101 Line 35"][2], "value"] = 9.9
     scada = validate_sensors(sraw, registry, end, end)
     st = Store(root)
     products.land_hour(
         st, ami, system.fleet, system.feeders.bus_feeder, system.feeders.feeders, hour, system.provenance
     )
     products.land_sensors(st, scada, registry, hour, system.provenance)
-    products.write_quality_batch(st, [(ami, f"hourly/{hour:%Y-%m-%dT%H:%M}Z", "ami", hour)])
+    run = f"hourly/{hour:%Y-%m-%dT%H:%M}Z"
+    products.write_quality_batch(st, [(ami, run, "ami", hour), (scada, run, "scada", hour)])
 
 
 @pytest.fixture(scope="module")
@@ -106,6 +109,9 @@ def test_the_hour_in_the_store(store, system):
     assert ("reverse_flow", "M000020") in got
     assert got[("reverse_flow", "M000020")].evidence["kwh"] == pytest.approx(-0.4)
     assert ("sensor_disagreement", "P:MV2.101 Line 23") in got
+    spike = got[("sensor_out_of_range", "I:MV2.101 Line 35")]
+    assert spike.severity == "high" and spike.evidence["value"] == pytest.approx(9.9)
+    assert spike.start == AT + pd.Timedelta(minutes=30)
     assert got[("loading_excursion", "line:5")].severity == "high"
     assert got[("loading_excursion", "line:5")].place_kind == "line"
     assert got[("forecast_error", f"feeder:{FEEDER}")].severity == "high"
