@@ -67,7 +67,9 @@ def forecast_errors(frame: pd.DataFrame, at: pd.Timestamp) -> pd.DataFrame:
     )
 
 
-def model_drift(errors: pd.DataFrame, registered: pd.Series, at: pd.Timestamp) -> pd.DataFrame:
+def model_drift(
+    errors: pd.DataFrame, registered: pd.Series, at: pd.Timestamp, reference: pd.Series | None = None
+) -> pd.DataFrame:
     """Series whose rolling error exceeds their model's registered accuracy.
 
     Parameters
@@ -78,6 +80,8 @@ def model_drift(errors: pd.DataFrame, registered: pd.Series, at: pd.Timestamp) -
         Registered day-ahead MAPE per series [%].
     at : pd.Timestamp
         UTC hour (the window's end).
+    reference : pd.Series, optional
+        Where each registered figure comes from (``registry <group> v<n>``, ``forecast``), for the evidence.
 
     Returns
     -------
@@ -105,7 +109,14 @@ def model_drift(errors: pd.DataFrame, registered: pd.Series, at: pd.Timestamp) -
         [at] * len(drift),
         [at] * len(drift),
         [
-            {"rolling_mape_pct": rounded(m, 2), "registered_mape_pct": rounded(r, 2), "hours": int(n)}
-            for m, r, n in zip(drift["mean"], drift["registered"], drift["size"], strict=True)
+            {
+                "rolling_mape_pct": rounded(m, 2),
+                "registered_mape_pct": rounded(r, 2),
+                "hours": int(n),
+                "reference": None if reference is None else str(reference.get(name, "")),
+            }
+            for name, m, r, n in zip(
+                drift.index, drift["mean"], drift["registered"], drift["size"], strict=True
+            )
         ],
     )

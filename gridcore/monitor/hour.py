@@ -300,22 +300,41 @@ def _forecast_checks(
         )
         checked["forecast_series"] = int(frame["actual_mw"].notna().sum())
         out.append(forecast_errors(frame, at))
-        registered = (
-            pd.Series(ds["day_ahead_mape_pct"].values, index=series)
-            if "day_ahead_mape_pct" in ds
-            else pd.Series(dtype=float)
-        )
+        registered, reference = _registered(root, ds, series)
     else:
         missing.append(f"demand forecast covering {stamp}: none issued before it in the store")
-        registered = pd.Series(dtype=float)
+        registered, reference = pd.Series(dtype=float), pd.Series(dtype=str)
     if rows and len(registered):
         errors = pd.concat(rows, ignore_index=True)
         history = _actual_history(store, at)
         errors["actual_mw"] = [
             history.get((s, t), np.nan) for s, t in zip(errors["series"], errors["target"], strict=True)
         ]
-        out.append(model_drift(errors, registered, at))
+        out.append(model_drift(errors, registered, at, reference))
     return out
+
+
+def _registered(root: str | Path, ds: xr.Dataset, series: np.ndarray) -> tuple[pd.Series, pd.Series]:
+    """The MAPE each series' model was registered with [%], and where it comes from.
+
+    The champion of the series' forecast group in the model registry (its day-ahead ``mape_pct``) where
+    there is one, else the series' own out-of-sample day-ahead MAPE recorded with the forecast.
+    """
+    own = ds["day_ahead_mape_pct"].values if "day_ahead_mape_pct" in ds else np.full(len(series), np.nan)
+    mape = pd.Series(np.asarray(own, dtype=float), index=series)
+    source = pd.Series("forecast", index=series, dtype=object)
+    if "group" in ds.coords and (Path(root) / "models").is_dir():
+        from gridcore.forecast.registry import ModelRegistry
+
+        registry = ModelRegistry(root)
+        for group in set(ds["group"].values.astype(str)):
+            champion = registry.champion(group)
+            value = (champion or {}).get("metrics", {}).get("mape_pct")  # type: ignore[union-attr]
+            if isinstance(value, int | float) and np.isfinite(value):
+                members = series[ds["group"].values.astype(str) == group]
+                mape[members] = float(value)
+                source[members] = f"registry {group} v{champion['version']}"  # type: ignore[index]
+    return mape, source
 
 
 def _actuals(store: Store, at: pd.Timestamp) -> dict[str, float] | None:

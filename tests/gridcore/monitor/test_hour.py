@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -11,6 +13,7 @@ from gridcore.data import products
 from gridcore.data.meters import validate_readings
 from gridcore.data.scada import sensor_readings, sensor_registry, validate_sensors
 from gridcore.data.synthetic import FaultRates, meter_readings
+from gridcore.forecast.registry import slug
 from gridcore.lookahead import write_constraint_periods
 from gridcore.lookahead.report import ConstraintReport
 from gridcore.monitor.hour import monitor_store_hour, readings_present
@@ -79,9 +82,16 @@ def store(system, tmp_path_factory):
             "lead": lead,
             "quantile": quantiles,
             "target_time": (("issue_time", "lead"), target.values[None, :]),
+            "group": ("series", ["system", FEEDER]),
         },
     )
     write_whole(ds, issue_path(root, "demand_forecast", issue))
+    # the feeder group's champion, registered with a day-ahead MAPE of 40 % (the registry's meta.json)
+    meta = root / "models" / slug(FEEDER) / "v0003" / "meta.json"
+    meta.parent.mkdir(parents=True)
+    meta.write_text(
+        json.dumps({"group": FEEDER, "version": 3, "status": "champion", "metrics": {"mape_pct": 40.0}})
+    )
     period = ConstraintPeriod(
         element="line:5",
         kind="overload",
@@ -118,6 +128,11 @@ def test_the_hour_in_the_store(store, system):
     drift = got[("model_drift", f"feeder:{FEEDER}")]
     assert drift.evidence["rolling_mape_pct"] == pytest.approx(100.0, abs=1)
     assert drift.evidence["hours"] == 24
+    assert (
+        drift.evidence["registered_mape_pct"] == 40.0
+        and drift.evidence["reference"] == f"registry {FEEDER} v3"
+    )
+    assert drift.severity == "medium"  # 100 % is 2.5 times 40 %, not more
     assert ("model_drift", "system") not in got
     assert report.missing == []
     assert report.checked["meters"] == len(system.fleet)
