@@ -70,13 +70,15 @@ def expected_kwh(kwh: np.ndarray, fleet: pd.DataFrame) -> np.ndarray:
 
 
 def ratio_and_z(
-    kwh: np.ndarray, expected: np.ndarray, fleet: pd.DataFrame | None = None
+    kwh: np.ndarray, expected: np.ndarray, fleet: pd.DataFrame | None = None, peers_only: bool = False
 ) -> tuple[np.ndarray, np.ndarray]:
     """The ratio ``kwh / expected`` and its robust z-score per meter over the window.
 
     A meter's spread is 1.4826 times the median absolute deviation of its ratio from 1, at least
     :data:`SCALE_FLOOR` and (with ``fleet``) at most :data:`SCALE_CAP` times the median spread of its
-    load's meters: a window short enough for a fault to fill half of it cannot hide the fault.
+    load's meters: a window short enough for a fault to fill half of it cannot hide the fault. With
+    ``peers_only`` the spread is that median of its peers' (for faults that last long enough to fill most of
+    a meter's own window).
 
     Returns
     -------
@@ -91,7 +93,11 @@ def ratio_and_z(
     scale = np.maximum(np.nan_to_num(mad, nan=SCALE_FLOOR), SCALE_FLOOR)
     if fleet is not None:
         peers = pd.Series(scale).groupby(pd.factorize(fleet["load"])[0]).transform("median").to_numpy()
-        scale = np.minimum(scale, np.maximum(SCALE_CAP * peers, SCALE_FLOOR))
+        scale = (
+            np.maximum(peers, SCALE_FLOOR)
+            if peers_only
+            else np.minimum(scale, np.maximum(SCALE_CAP * peers, SCALE_FLOOR))
+        )
     return ratio, (ratio - 1.0) / scale[:, None]
 
 

@@ -23,6 +23,8 @@ from gridcore.monitor.sensors import flatlines, tolerance
 
 #: A reading below this fraction of the expected one is under-registered [-] ...
 TAMPER_RATIO = 0.65
+#: ... and this many robust standard deviations of its peers below it (where meters swing widely, deeper) ...
+TAMPER_Z = 4.0
 #: ... and at least TAMPER_MIN of the last TAMPER_WINDOW quarter hours must be so.
 TAMPER_WINDOW = 8
 TAMPER_MIN = 6
@@ -46,6 +48,10 @@ def meter_tampering(
 ) -> pd.DataFrame:
     """Meters that under-register for most of the last two hours.
 
+    A reading under-registers when it is below :data:`TAMPER_RATIO` times its expected reading and
+    :data:`TAMPER_Z` robust standard deviations below it, the spread of its load's meters
+    (:func:`gridcore.monitor.meters.ratio_and_z`; a bypass of a day fills most of the meter's own window).
+
     Parameters
     ----------
     kwh : np.ndarray
@@ -67,10 +73,10 @@ def meter_tampering(
     """
     if expected is None:
         expected = expected_kwh(kwh, fleet)
-    ratio, _ = ratio_and_z(kwh, expected)
+    ratio, z = ratio_and_z(kwh, expected, fleet, peers_only=True)
     same = np.zeros(kwh.shape, dtype=bool)
     same[:, 1:] = kwh[:, 1:] == kwh[:, :-1]
-    low = (ratio < TAMPER_RATIO) & (ratio > 0.0) & ~same
+    low = (ratio < TAMPER_RATIO) & (z < -TAMPER_Z) & (ratio > 0.0) & ~same
     count = np.cumsum(low, axis=1)
     count[:, TAMPER_WINDOW:] -= count[:, :-TAMPER_WINDOW].copy()
     flag = (count >= TAMPER_MIN) & low
