@@ -122,6 +122,9 @@ def market_price(
     locational: Annotated[
         bool, typer.Option("--locational", help="A price per feeder carrying congestion and losses (DLMP).")
     ] = False,
+    loading_limit: Annotated[
+        float, typer.Option("--loading-limit", help="Branch limit of --locational [% of rating].", min=1.0)
+    ] = 100.0,
     model: ModelOpt = "saturating",
     store: StoreOpt = None,
     grid: GridOpt = None,
@@ -167,10 +170,12 @@ def market_price(
     feeders = None
     price = result.signal.price_per_kwh
     if locational:
-        from gridcore.market.locational import locational_prices
+        from gridcore.market.locational import balance_congestion, locational_prices
+        from gridcore.storage.fleet import default_fleet
 
-        loc = locational_prices(inputs, result.signal, model=model)
+        loc = locational_prices(inputs, result.signal, loading_limit_pct=loading_limit, model=model)
         out["locational"] = loc.to_dict()
+        out["locational"]["balance"] = balance_congestion(inputs, loc, default_fleet(inputs.grid))  # type: ignore[index]
         feeders, price = loc.feeders, loc.feeder_price_per_kwh
     out["written"] = write_prices(
         root,
