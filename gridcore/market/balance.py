@@ -161,6 +161,7 @@ def shedding_remedy(
     times: pd.DatetimeIndex,
     loads_in_reach: np.ndarray | None = None,
     n_meters: int = 20_000,
+    blocks: object | None = None,
 ) -> Remedy:
     """The shedding remedy: the shedding planner's plan over the hours in need (default priorities).
 
@@ -175,9 +176,9 @@ def shedding_remedy(
         (load,) loads whose blocks may be shed (e.g. those of one feeder); all when None.
     n_meters : int
         Size of the meter fleet the blocks are built from.
+    blocks : gridcore.shedding.blocks.Blocks, optional
+        Switchable blocks built beforehand (:func:`switchable_blocks`); built from the fleet when None.
     """
-    from gridcore.data.fleet import build_fleet
-    from gridcore.shedding.blocks import build_blocks
     from gridcore.shedding.plan import plan_shortfall
     from gridcore.shedding.priorities import load_priorities
 
@@ -186,10 +187,16 @@ def shedding_remedy(
         if len(hours) == 0:
             return np.zeros_like(need), {"hours": 0}
         priorities = load_priorities()
-        blocks = build_blocks(grid.load, build_fleet(grid, n_meters=n_meters), priorities)
-        eligible = None if loads_in_reach is None else np.asarray(loads_in_reach, dtype=bool)[blocks.load]
+        b = blocks if blocks is not None else switchable_blocks(grid, n_meters)
+        eligible = None if loads_in_reach is None else np.asarray(loads_in_reach, dtype=bool)[b.load]  # type: ignore[attr-defined]
         sched, figures = plan_shortfall(
-            blocks, load_mw[hours], times[hours], 1.0, need[hours], priorities, eligible=eligible
+            b,
+            load_mw[hours],
+            times[hours],
+            1.0,
+            need[hours],
+            priorities,
+            eligible=eligible,  # type: ignore[arg-type]
         )
         got = np.zeros_like(need)
         got[hours] = sched.shed_mw + sched.dimmed_mw
@@ -200,6 +207,15 @@ def shedding_remedy(
         }
 
     return cover
+
+
+def switchable_blocks(grid: GridModel, n_meters: int = 20_000):  # noqa: ANN201 (Blocks)
+    """The shedding planner's switchable blocks of ``grid`` (default priorities, a fleet of ``n_meters``)."""
+    from gridcore.data.fleet import build_fleet
+    from gridcore.shedding.blocks import build_blocks
+    from gridcore.shedding.priorities import load_priorities
+
+    return build_blocks(grid.load, build_fleet(grid, n_meters=n_meters), load_priorities())
 
 
 def response_potential_mw(

@@ -87,7 +87,9 @@ class MarketInputs:
 
     def class_demand_mw(self) -> pd.DataFrame:
         """Time x class demand [MW]."""
-        return pd.DataFrame(self.load_mw @ self.class_shares, index=self.times, columns=list(CLASSES))
+        return pd.DataFrame(
+            np.einsum("tn,nc->tc", self.load_mw, self.class_shares), index=self.times, columns=list(CLASSES)
+        )
 
 
 _SHARES: dict[tuple[str, str], np.ndarray] = {}

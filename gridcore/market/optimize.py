@@ -133,7 +133,7 @@ def _solve(
     """One program (module docstring): the price per hour [EUR/kWh] and the solver status."""
     from ortools.linear_solver import pywraplp
 
-    base = inputs.load_mw @ inputs.class_shares  # (time, class)
+    base = np.einsum("tn,nc->tc", inputs.load_mw, inputs.class_shares)  # (time, class)
     b_tot = base.sum(axis=1)
     ren = inputs.sgen_mw.sum(axis=1)
     net0 = b_tot - ren
