@@ -1,0 +1,329 @@
+"""The remedies a scenario tries on its constraints, each on what the steps before left.
+
+``prices``
+    A price signal over the hours and the consumers' response to it (:mod:`gridcore.market`): demand moves
+    out of the expensive hours.
+``batteries``
+    The battery fleet (:func:`gridcore.storage.fleet.default_fleet`), one OR-Tools LP per battery
+    (:func:`gridcore.storage.schedule.schedule_batch`) on its site's load and renewables of the scenario,
+    priced so that relief is worth money where a constraint needs it: the import and export price rise by
+    ``SCARCITY_EUR_PER_MWH`` x the ``customers`` weight in hours short of supply or capacity (in proportion
+    to the MW needed), and fall by ``SURPLUS_EUR_PER_MWH`` x the ``renewables`` weight in hours of surplus
+    generation; the batteries' wear cost is scaled by the ``cost`` weight. Each battery's charging minus
+    discharging is added at its bus.
+``shedding``
+    For each remaining import-side period, a prioritized shedding plan of the blocks fed through the
+    element (:func:`gridcore.shedding.plan.plan_shortfall`, rotated hour by hour, critical customers last,
+    never-shed ones never); for each export-side period, generation curtailed by type
+    (:func:`gridcore.shedding.plan.plan_export`).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+from gridcore.network.constraints import ConstraintPeriod, Injections
+from gridcore.scenarios.spec import Objectives
+from gridcore.storage.plan import PRICE_EXPORT_EUR_PER_MWH, PRICE_IMPORT_EUR_PER_MWH
+
+#: Price rise in hours that need relief, per unit of the ``customers`` weight [EUR/MWh].
+SCARCITY_EUR_PER_MWH = 1000.0
+#: Price fall in hours of surplus generation, per unit of the ``renewables`` weight [EUR/MWh].
+SURPLUS_EUR_PER_MWH = 400.0
+#: Relief planned above what a period asks for, per round of the re-check [-].
+MARGINS = (0.05, 0.25, 0.6)
+
+
+@dataclass
+class StepResult:
+    """What one remedy did.
+
+    Attributes
+    ----------
+    name : str
+        ``prices``, ``batteries`` or ``shedding``.
+    injections : Injections
+        The hours' injections after it.
+    figures : dict
+        Its own figures (JSON-ready).
+    series : dict of str to np.ndarray
+        Hourly series for the report (e.g. ``battery_mw``, ``soc_mwh``, ``shed_mw``, ``price_eur_per_mwh``).
+    """
+
+    name: str
+    injections: Injections
+    figures: dict[str, object] = field(default_factory=dict)
+    series: dict[str, np.ndarray] = field(default_factory=dict)
+
+
+def signal_prices(
+    net_mw: np.ndarray,
+    need_import_mw: np.ndarray,
+    need_export_mw: np.ndarray,
+    objectives: Objectives,
+    base_eur_per_mwh: np.ndarray | None = None,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Import and export prices of the batteries' LPs [EUR/MWh] (see the module docstring).
+
+    Without a market price the energy price follows the system's net demand ``net_mw`` [MW]
+    (``PRICE_IMPORT_EUR_PER_MWH`` times the hour's net demand over the mean), so batteries charge in
+    the low hours rather than next to the peak.
+    """
+    n = len(net_mw)
+    if base_eur_per_mwh is None:
+        pos = np.clip(np.asarray(net_mw, float), 0.0, None)
+        base = PRICE_IMPORT_EUR_PER_MWH * (pos / pos.mean() if pos.mean() > 0 else np.ones(n))
+    else:
+        base = np.asarray(base_eur_per_mwh, float)
+    up = need_import_mw / need_import_mw.max() if need_import_mw.max() > 0 else np.zeros(n)
+    down = need_export_mw / need_export_mw.max() if need_export_mw.max() > 0 else np.zeros(n)
+    imp = (
+        base
+        + SCARCITY_EUR_PER_MWH * objectives.customers * up
+        - SURPLUS_EUR_PER_MWH * objectives.renewables * down
+    )
+    exp = imp - (PRICE_IMPORT_EUR_PER_MWH - PRICE_EXPORT_EUR_PER_MWH)
+    return imp, exp
+
+
+def place(model, p: np.ndarray, q: np.ndarray, g: np.ndarray, bus: np.ndarray, net_mw: np.ndarray):  # noqa: ANN001, ANN201
+    """Add each battery's net charging (hours x batteries) [MW] at its bus.
+
+    At a bus with loads it is spread over them by rated power (reactive power at their power factor); at
+    a bus without (a PV plant's) it is taken from the generation there.
+    """
+    p, q, g = p.copy(), q.copy(), g.copy()
+    load_bus = model.load["bus"].to_numpy()
+    sgen_bus = model.sgen["bus"].to_numpy()
+    rated = model.load["p_mw"].to_numpy(dtype=float)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        ratio = np.where(np.abs(p) > 1e-9, q / p, 0.0)
+    for k, b in enumerate(bus):
+        at = np.flatnonzero(load_bus == b)
+        if len(at):
+            share = rated[at] / rated[at].sum() if rated[at].sum() > 0 else np.full(len(at), 1.0 / len(at))
+            p[:, at] += net_mw[:, [k]] * share[None, :]
+            q[:, at] = p[:, at] * ratio[:, at]
+            continue
+        gen = np.flatnonzero(sgen_bus == b)
+        if len(gen):
+            g[:, gen[0]] -= net_mw[:, k]
+    return p, q, g
+
+
+def battery_step(
+    model,  # noqa: ANN001 (GridModel)
+    fleet: pd.DataFrame,
+    injections: Injections,
+    times: pd.DatetimeIndex,
+    net_mw: np.ndarray,
+    need_import_mw: np.ndarray,
+    need_export_mw: np.ndarray,
+    objectives: Objectives,
+    base_price: np.ndarray | None = None,
+) -> StepResult:
+    """Plan the battery fleet on the scenario's hours (see the module docstring).
+
+    Parameters
+    ----------
+    model : GridModel
+    fleet : pd.DataFrame
+        :func:`gridcore.storage.fleet.default_fleet` of the grid.
+    injections : Injections
+        Loads and generation so far [MW].
+    times : pd.DatetimeIndex
+    net_mw : np.ndarray
+        System net demand per hour [MW].
+    need_import_mw, need_export_mw : np.ndarray
+        Relief needed per hour [MW] (:class:`gridcore.scenarios.check.Check`).
+    objectives : Objectives
+    base_price : np.ndarray, optional
+        Energy price per hour [EUR/MWh] (the market's, when prices ran first).
+
+    Returns
+    -------
+    StepResult
+        ``series``: ``battery_mw`` (discharging minus charging, fleet), ``soc_mwh`` (fleet).
+    """
+    from gridcore.storage.schedule import SiteInputs, schedule_batch
+
+    units = fleet.copy()
+    if "throughput_cost_eur_per_mwh" in units:
+        units["throughput_cost_eur_per_mwh"] = units["throughput_cost_eur_per_mwh"] * objectives.cost
+    sgen_pos = model.sgen.index.get_indexer(units["sgen"].to_numpy())
+    pv = injections.sgen_p_mw[:, sgen_pos].T * units["pv_share"].to_numpy()[:, None]
+    has_load = units["load"].to_numpy() >= 0
+    load_pos = model.load.index.get_indexer(units["load"].to_numpy()[has_load])
+    demand = np.zeros_like(pv)
+    demand[has_load] = injections.load_p_mw[:, load_pos].T * units["load_share"].to_numpy()[has_load, None]
+    imp, exp = signal_prices(net_mw, need_import_mw, need_export_mw, objectives, base_price)
+    site = SiteInputs(units, np.maximum(pv, 0.0), np.maximum(demand, 0.0), imp, exp, times)
+    result = schedule_batch(site)
+    values = np.nan_to_num(result.values)  # (units, 6 blocks, hours); an infeasible unit stays idle
+    charge, discharge, soc = values[:, 0, :], values[:, 1, :], values[:, 2, :]
+    net = (charge - discharge).T
+    p, q, g = place(
+        model,
+        injections.load_p_mw,
+        injections.load_q_mvar,
+        injections.sgen_p_mw,
+        units["bus"].to_numpy(),
+        net,
+    )
+    moved = float(discharge.sum())
+    wear = (
+        float((fleet["throughput_cost_eur_per_mwh"].to_numpy()[:, None] * (charge + discharge)).sum())
+        if ("throughput_cost_eur_per_mwh" in fleet)
+        else 0.0
+    )
+    return StepResult(
+        "batteries",
+        Injections(p, q, g),
+        {
+            "units": len(units),
+            "infeasible": len(result.reasons),
+            "power_mw": round(float(units["power_mw"].sum()), 3),
+            "energy_mwh": round(float(units["energy_mwh"].sum()), 3),
+            "discharged_mwh": round(moved, 3),
+            "charged_mwh": round(float(charge.sum()), 3),
+            "peak_discharge_mw": round(float(discharge.sum(axis=0).max()), 3),
+            "peak_charge_mw": round(float(charge.sum(axis=0).max()), 3),
+            "wear_cost_eur": round(wear, 2),
+        },
+        {"battery_mw": -net.sum(axis=1), "soc_mwh": soc.sum(axis=0), "price_eur_per_mwh": imp},
+    )
+
+
+def _positions(index: pd.Index, ids: pd.Index) -> np.ndarray:
+    return index.get_indexer(ids)
+
+
+def shed_step(
+    sg,  # noqa: ANN001 (ScenarioGrid)
+    blocks,  # noqa: ANN001 (Blocks)
+    priorities,  # noqa: ANN001 (Priorities)
+    injections: Injections,
+    times: pd.DatetimeIndex,
+    periods: list[ConstraintPeriod],
+    event: np.ndarray,
+    margin: float,
+    state: dict[str, np.ndarray] | None = None,
+) -> tuple[Injections, dict[str, np.ndarray]]:
+    """Shed or curtail for each period (see the module docstring), ``margin`` above its relief.
+
+    Parameters
+    ----------
+    sg : ScenarioGrid
+    blocks : Blocks
+        The grid's switchable blocks (:func:`gridcore.shedding.blocks.build_blocks`).
+    priorities : Priorities
+    injections : Injections
+        So far [MW].
+    times : pd.DatetimeIndex
+    periods : list of ConstraintPeriod
+        Those still open.
+    event : np.ndarray of bool
+        Hours of the event (its topology decides what is downstream).
+    margin : float
+        Fraction planned above each period's relief [-].
+    state : dict, optional
+        Accumulated ``shed`` (hours x blocks, bool), ``cut_mw`` (hours x blocks), ``curtailed_mw`` (hours x
+        sgens), ``uncovered_mw`` (hours): carried over rounds.
+
+    Returns
+    -------
+    injections : Injections
+    state : dict
+    """
+    from gridcore.network.downstream import RadialTree
+    from gridcore.shedding.plan import plan_export, plan_shortfall
+
+    n, nb = len(times), len(blocks)
+    if state is None:
+        state = {
+            "shed": np.zeros((n, nb), dtype=bool),
+            "cut_mw": np.zeros((n, nb)),
+            "curtailed_mw": np.zeros((n, injections.sgen_p_mw.shape[1])),
+            "uncovered_mw": np.zeros(n),
+        }
+    p, q, g = injections.load_p_mw.copy(), injections.load_q_mvar.copy(), injections.sgen_p_mw.copy()
+    trees: dict[bool, RadialTree] = {}
+    pos = {t: i for i, t in enumerate(times)}
+    for period in periods:
+        rows = np.array(
+            [pos[t] for t in pd.date_range(period.start, period.end, freq="1h", inclusive="left")]
+        )
+        in_event = bool(event[rows[0]]) and sg.event_net is not None
+        if in_event not in trees:
+            trees[in_event] = RadialTree(sg.event_net if in_event else sg.net)
+        tree = trees[in_event]
+        if period.relief_mw >= 0:
+            loads = _positions(sg.net.load.index, tree.loads(period.element))
+            eligible = np.isin(blocks.load, loads) & ~state["shed"][rows].any(axis=0)
+            need = np.full(len(rows), period.relief_mw * (1.0 + margin))
+            sched, _ = plan_shortfall(blocks, p[rows], times[rows], 1.0, need, priorities, eligible=eligible)
+            cut = np.zeros((len(rows), p.shape[1]))
+            np.add.at(cut.T, blocks.load, sched.cut_mw.T)
+            with np.errstate(invalid="ignore", divide="ignore"):
+                keep = np.where(p[rows] > 1e-9, 1.0 - cut / p[rows], 1.0)
+            p[rows] *= keep
+            q[rows] *= keep
+            state["shed"][rows] |= sched.shed
+            state["cut_mw"][rows] += sched.cut_mw
+            state["uncovered_mw"][rows] = np.maximum(state["uncovered_mw"][rows], sched.uncovered_mw)
+        else:
+            gens = _positions(sg.net.sgen.index, tree.sgens(period.element))
+            reach = np.zeros(g.shape[1], dtype=bool)
+            reach[gens[gens >= 0]] = True
+            if period.element.startswith("bus:") or not reach.any():
+                reach[:] = True  # a voltage rise is shared along the feeder: any generation helps
+            for r in rows:
+                out = plan_export(
+                    sg.model.sgen, g[r], -period.relief_mw * (1.0 + margin), priorities, 0.0, eligible=reach
+                )
+                for gid, setpoint in out["curtailed"].items():
+                    k = sg.model.sgen.index.get_loc(int(gid))
+                    state["curtailed_mw"][r, k] += g[r, k] - setpoint
+                    g[r, k] = setpoint
+    return Injections(p, q, g), state
+
+
+def shed_figures(blocks, state: dict[str, np.ndarray], priorities) -> dict[str, object]:  # noqa: ANN001
+    """Customers affected by class, critical ones, energy shed and curtailed, cost of the plan."""
+    from gridcore.shedding.impact import customers_affected
+
+    shed_any = state["shed"].any(axis=0)
+    affected = customers_affected(blocks, shed_any)
+    cost = float((state["cut_mw"] * blocks.voll_eur_per_mwh).sum())
+    curtailed = float(state["curtailed_mw"].sum())
+    return {
+        "blocks_shed": int(shed_any.sum()),
+        "customers_affected": affected,
+        "critical_affected": int(affected["critical"]),
+        "shed_mwh": round(float(state["cut_mw"].sum()), 4),
+        "peak_shed_mw": round(float(state["cut_mw"].sum(axis=1).max()), 4),
+        "curtailed_mwh": round(curtailed, 4),
+        "uncovered_mw": round(float(state["uncovered_mw"].max()), 4),
+        "cost_eur": round(cost + curtailed * priorities.curtail_cost_eur_per_mwh, 2),
+    }
+
+
+def price_step(
+    injections: Injections,
+    times: pd.DatetimeIndex,
+    need_import_mw: np.ndarray,
+    need_export_mw: np.ndarray,
+    objectives: Objectives,
+) -> StepResult:
+    """Prices and the consumers' response to them (:mod:`gridcore.market`).
+
+    Until the market package is in place the step reports itself skipped and changes nothing.
+    """
+    try:
+        import gridcore.market  # noqa: F401
+    except ImportError:
+        return StepResult("prices", injections, {"skipped": "gridcore.market is not available"})
+    return StepResult("prices", injections, {"skipped": "not wired yet"})
