@@ -189,21 +189,11 @@ def run_scenario(
             from gridcore.storage.fleet import default_fleet
 
             fleet = default_fleet(g.model)
-            step = battery_step(
-                g.model,
-                fleet,
-                inj,
-                times,
-                chk.hourly["net_demand_mw"].to_numpy(),
-                chk.need_import_mw,
-                chk.need_export_mw,
-                spec.objectives,
-                price,
-            )
+            step = _batteries(fleet, g.model, sg, inj, times, event, chk, spec, price, limits)
         else:
             step, shedding = _shedding(sg, inj, times, event, chk, limits)
         inj = step.injections
-        chk = check(sg, inj, times, event, limits) if name != "shedding" else step.series.pop("_check")  # type: ignore[assignment]
+        chk = step.series.pop("_check") if "_check" in step.series else check(sg, inj, times, event, limits)  # type: ignore[assignment]
         step.figures["constraints_after"] = len(chk.periods)
         steps.append(step)
     available = float(sg.injections.sgen_p_mw.clip(min=0).sum())
@@ -230,6 +220,28 @@ def run_scenario(
         result.report = str(write_report(result, sg, inj, Path(out_dir)))
         result.seconds = time.perf_counter() - t0
     return result
+
+
+#: Times the batteries are planned again when their plan makes a constraint where there was none.
+REPLANS = 2
+
+
+def _batteries(fleet, model, sg, inj, times, event, chk, spec, price, limits) -> StepResult:  # noqa: ANN001
+    """The battery plan, planned again while it makes new constraints (their hours priced in too)."""
+    net = chk.hourly["net_demand_mw"].to_numpy()
+    need_in, need_out = chk.need_import_mw, chk.need_export_mw
+    for replan in range(REPLANS + 1):
+        step = battery_step(model, fleet, inj, times, net, need_in, need_out, spec.objectives, price)
+        after = check(sg, step.injections, times, event, limits)
+        new_in = (after.need_import_mw > 1e-6) & (need_in <= 1e-6)
+        new_out = (after.need_export_mw > 1e-6) & (need_out <= 1e-6)
+        if not (new_in.any() or new_out.any()) or replan == REPLANS:
+            break
+        need_in = np.maximum(need_in, after.need_import_mw)
+        need_out = np.maximum(need_out, after.need_export_mw)
+    step.figures["replans"] = replan
+    step.series["_check"] = after  # type: ignore[assignment]
+    return step
 
 
 def _shedding(

@@ -27,6 +27,7 @@ import pandas as pd
 
 from gridcore.errors import InputError
 from gridcore.network.constraints import Injections
+from gridcore.network.feeders import derive_feeders
 from gridcore.network.topology import describe_topology, make_change, topology_at
 from gridcore.storage.fleet import hourly_profiles
 
@@ -59,6 +60,8 @@ class ScenarioGrid:
         PV generators (by position in ``net.sgen``).
     topology : dict
         The maintenance outage and the switching that resupplied it.
+    bus_feeder, event_bus_feeder : pd.Series
+        Feeder of each bus in the base topology and during the event.
     """
 
     model: GridModel
@@ -69,6 +72,8 @@ class ScenarioGrid:
     line_rating_factor: np.ndarray
     pv: np.ndarray
     topology: dict[str, object] = field(default_factory=dict)
+    bus_feeder: pd.Series = field(default_factory=pd.Series)
+    event_bus_feeder: pd.Series = field(default_factory=pd.Series)
 
 
 def pv_generators(sgen: pd.DataFrame) -> np.ndarray:
@@ -148,7 +153,7 @@ def _maintenance(
     from gridcore.network.timeseries_store import apply_topology
 
     if not spec.maintenance_lines and not spec.maintenance_trafos:
-        return None, {}
+        return None, {}, model
     for kind, items, table in (
         ("lines", spec.maintenance_lines, model.line),
         ("trafos", spec.maintenance_trafos, model.trafo),
@@ -172,7 +177,8 @@ def _maintenance(
     else:
         info["islanded_load_mw"] = describe_topology(topology_at(model, changes)).islanded_load_mw
         info["switches_closed"] = []
-    return apply_topology(net, topology_at(model, changes)), info
+    event = topology_at(model, changes)
+    return apply_topology(net, event), info, event
 
 
 def scenario_grid(
@@ -232,7 +238,7 @@ def scenario_grid(
     base = copy.deepcopy(net)
     if len(base.storage):
         base.storage = base.storage.iloc[0:0]  # SimBench's own storage units: the fleet stands in for them
-    event_net, topo = _maintenance(spec, model, base)
+    event_net, topo, event_model = _maintenance(spec, model, base)
     return ScenarioGrid(
         model=model,
         net=base,
@@ -242,4 +248,6 @@ def scenario_grid(
         line_rating_factor=factor,
         pv=pv,
         topology=topo,
+        bus_feeder=derive_feeders(model).bus_feeder,
+        event_bus_feeder=derive_feeders(event_model).bus_feeder,
     )

@@ -9,8 +9,9 @@
     priced so that relief is worth money where a constraint needs it: the import and export price rise by
     ``SCARCITY_EUR_PER_MWH`` x the ``customers`` weight in hours short of supply or capacity (in proportion
     to the MW needed), and fall by ``SURPLUS_EUR_PER_MWH`` x the ``renewables`` weight in hours of surplus
-    generation; the batteries' wear cost is scaled by the ``cost`` weight. Each battery's charging minus
-    discharging is added at its bus.
+    generation; each site pays a demand charge on its peak import (``DEMAND_CHARGE_EUR_PER_MW`` x the
+    ``customers`` weight) so that the fleet does not all charge in the cheapest hour; the batteries' wear
+    cost is scaled by the ``cost`` weight. Each battery's charging minus discharging is added at its bus.
 ``shedding``
     For each remaining import-side period, a prioritized shedding plan of the blocks fed through the
     element (:func:`gridcore.shedding.plan.plan_shortfall`, rotated hour by hour, critical customers last,
@@ -33,6 +34,10 @@ from gridcore.storage.plan import PRICE_EXPORT_EUR_PER_MWH, PRICE_IMPORT_EUR_PER
 SCARCITY_EUR_PER_MWH = 1000.0
 #: Price fall in hours of surplus generation, per unit of the ``renewables`` weight [EUR/MWh].
 SURPLUS_EUR_PER_MWH = 400.0
+#: Price of each site's peak import over the horizon, per unit of the ``customers`` weight [EUR/MW]: it
+#: makes every battery flatten its own site's import, so the fleet does not charge all at once in the
+#: cheapest hour and make a new peak there.
+DEMAND_CHARGE_EUR_PER_MW = 300.0
 #: Relief planned above what a period asks for, per round of the re-check [-].
 MARGINS = (0.05, 0.25, 0.6)
 
@@ -153,6 +158,7 @@ def battery_step(
     units = fleet.copy()
     if "throughput_cost_eur_per_mwh" in units:
         units["throughput_cost_eur_per_mwh"] = units["throughput_cost_eur_per_mwh"] * objectives.cost
+    units["demand_charge_eur_per_mw"] = DEMAND_CHARGE_EUR_PER_MW * objectives.customers
     sgen_pos = model.sgen.index.get_indexer(units["sgen"].to_numpy())
     pv = injections.sgen_p_mw[:, sgen_pos].T * units["pv_share"].to_numpy()[:, None]
     has_load = units["load"].to_numpy() >= 0
@@ -199,6 +205,21 @@ def battery_step(
 
 def _positions(index: pd.Index, ids: pd.Index) -> np.ndarray:
     return index.get_indexer(ids)
+
+
+def _reach(tree, bus_feeder: pd.Series, table: pd.DataFrame, element: str, what: str) -> pd.Index:  # noqa: ANN001
+    """Loads or generators that relieve an element: fed through a branch; for a bus, on its feeder.
+
+    A voltage outside the band is moved by the power on the bus's own feeder (the busbar's voltage is
+    the upstream grid's): everything on that feeder, else (a bus on the busbar) everything.
+    """
+    if not element.startswith("bus:"):
+        return getattr(tree, what)(element)
+    feeder = bus_feeder.get(int(element.removeprefix("bus:")))
+    if feeder is None:
+        return table.index
+    same = table["bus"].map(bus_feeder) == feeder
+    return table.index[same.to_numpy()] if same.any() else table.index
 
 
 def shed_step(
@@ -252,7 +273,9 @@ def shed_step(
     p, q, g = injections.load_p_mw.copy(), injections.load_q_mvar.copy(), injections.sgen_p_mw.copy()
     trees: dict[bool, RadialTree] = {}
     pos = {t: i for i, t in enumerate(times)}
-    for period in periods:
+    cut_round = np.zeros_like(p)  # MW cut this round, per hour and load
+    curtailed_round = np.zeros_like(g)
+    for period in sorted(periods, key=lambda c: -abs(c.relief_mw)):
         rows = np.array(
             [pos[t] for t in pd.date_range(period.start, period.end, freq="1h", inclusive="left")]
         )
@@ -260,10 +283,18 @@ def shed_step(
         if in_event not in trees:
             trees[in_event] = RadialTree(sg.event_net if in_event else sg.net)
         tree = trees[in_event]
+        feeders = sg.event_bus_feeder if in_event else sg.bus_feeder
         if period.relief_mw >= 0:
-            loads = _positions(sg.net.load.index, tree.loads(period.element))
+            loads = _positions(sg.net.load.index, _reach(tree, feeders, sg.net.load, period.element, "loads"))
             eligible = np.isin(blocks.load, loads) & ~state["shed"][rows].any(axis=0)
-            need = np.full(len(rows), period.relief_mw * (1.0 + margin))
+            # what this round already cut within the reach counts (a feeder's buses share one relief)
+            done = cut_round[np.ix_(rows, loads[loads >= 0])].sum(axis=1)
+            relief = np.full(len(rows), period.relief_mw)
+            if period.kind == "shortfall":  # known hour by hour: net demand over the limit
+                relief = np.clip(p[rows].sum(axis=1) - g[rows].sum(axis=1) - sg.supply_mw[rows], 0.0, None)
+            need = np.clip(relief * (1.0 + margin) - done, 0.0, None)
+            if not need.any():
+                continue
             sched, _ = plan_shortfall(blocks, p[rows], times[rows], 1.0, need, priorities, eligible=eligible)
             cut = np.zeros((len(rows), p.shape[1]))
             np.add.at(cut.T, blocks.load, sched.cut_mw.T)
@@ -271,22 +302,23 @@ def shed_step(
                 keep = np.where(p[rows] > 1e-9, 1.0 - cut / p[rows], 1.0)
             p[rows] *= keep
             q[rows] *= keep
+            cut_round[rows] += cut
             state["shed"][rows] |= sched.shed
             state["cut_mw"][rows] += sched.cut_mw
             state["uncovered_mw"][rows] = np.maximum(state["uncovered_mw"][rows], sched.uncovered_mw)
         else:
-            gens = _positions(sg.net.sgen.index, tree.sgens(period.element))
+            gens = _positions(sg.net.sgen.index, _reach(tree, feeders, sg.net.sgen, period.element, "sgens"))
             reach = np.zeros(g.shape[1], dtype=bool)
             reach[gens[gens >= 0]] = True
-            if period.element.startswith("bus:") or not reach.any():
-                reach[:] = True  # a voltage rise is shared along the feeder: any generation helps
             for r in rows:
-                out = plan_export(
-                    sg.model.sgen, g[r], -period.relief_mw * (1.0 + margin), priorities, 0.0, eligible=reach
-                )
+                excess = -period.relief_mw * (1.0 + margin) - curtailed_round[r, reach].sum()
+                if excess <= 0:
+                    continue
+                out = plan_export(sg.model.sgen, g[r], excess, priorities, 0.0, eligible=reach)
                 for gid, setpoint in out["curtailed"].items():
                     k = sg.model.sgen.index.get_loc(int(gid))
                     state["curtailed_mw"][r, k] += g[r, k] - setpoint
+                    curtailed_round[r, k] += g[r, k] - setpoint
                     g[r, k] = setpoint
     return Injections(p, q, g), state
 
