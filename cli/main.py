@@ -20,6 +20,7 @@ from cli.grid import grid_app
 from cli.ingest import ingest_app
 from cli.renewables import renewables_app
 from cli.run import run_app
+from cli.scenario import scenario_app
 from cli.serve import serve
 from cli.shed import shed_app
 from cli.storage import storage_app
@@ -51,6 +52,7 @@ app.add_typer(grid_app, name="grid")
 app.add_typer(renewables_app, name="renewables")
 app.add_typer(storage_app, name="storage")
 app.add_typer(shed_app, name="shed")
+app.add_typer(scenario_app, name="scenario")
 app.command("serve")(serve)
 
 
