@@ -63,6 +63,9 @@ class ScenarioResult:
     unserved_mwh : float
         [MWh]
     topology : dict
+    timings : dict of str to float
+        Wall time per part [s]: ``grid`` (loading), ``forecast``, ``power_flow`` (the first check), each
+        remedy (with its re-checks), ``report``.
     seconds : float
         Wall time of the chain [s].
     report : str or None
@@ -80,6 +83,7 @@ class ScenarioResult:
     used_mwh: float
     unserved_mwh: float
     topology: dict[str, object] = field(default_factory=dict)
+    timings: dict[str, float] = field(default_factory=dict)
     seconds: float = 0.0
     report: str | None = None
 
@@ -119,6 +123,7 @@ class ScenarioResult:
             "renewable_utilization_pct": round(self.renewable_utilization_pct, 3),
             "report": self.report,
             "seconds": round(self.seconds, 3),
+            "timings": dict(self.timings),
             "grid": self.grid,
             "start": f"{self.spec.start:%Y-%m-%dT%H:%MZ}",
             "hours": self.spec.hours,
@@ -172,11 +177,22 @@ def run_scenario(
     ScenarioResult
     """
     t0 = time.perf_counter()
+    clock = {"t": t0}
+    timings: dict[str, float] = {}
+
+    def lap(name: str) -> None:
+        now = time.perf_counter()
+        timings[name] = round(timings.get(name, 0.0) + now - clock["t"], 3)
+        clock["t"] = now
+
     g = _grid(spec, grid)
+    lap("grid")
     fc = system_forecast(g.model, spec.start, spec.hours, spec.temperature_shift_c)
+    lap("forecast")
     sg = scenario_grid(spec, g.model, g.net, fc)
     times, event = spec.times, spec.event_mask.to_numpy()
     before = check(sg, sg.injections, times, event, limits)
+    lap("power_flow")
     chk, inj = before, sg.injections
     steps: list[StepResult] = []
     shedding: dict[str, object] = {}
@@ -196,6 +212,7 @@ def run_scenario(
         chk = step.series.pop("_check") if "_check" in step.series else check(sg, inj, times, event, limits)  # type: ignore[assignment]
         step.figures["constraints_after"] = len(chk.periods)
         steps.append(step)
+        lap(name)
     available = float(sg.injections.sgen_p_mw.clip(min=0).sum())
     used = float(np.minimum(inj.sgen_p_mw, sg.injections.sgen_p_mw).clip(min=0).sum())
     uncovered = np.clip(chk.hourly["net_demand_mw"].to_numpy() - sg.supply_mw, 0.0, None)
@@ -212,12 +229,14 @@ def run_scenario(
         used_mwh=used,
         unserved_mwh=unserved,
         topology=sg.topology,
+        timings=timings,
     )
     result.seconds = time.perf_counter() - t0
     if out_dir is not None:
         from gridcore.scenarios.report import write_report
 
         result.report = str(write_report(result, sg, inj, Path(out_dir)))
+        lap("report")
         result.seconds = time.perf_counter() - t0
     return result
 

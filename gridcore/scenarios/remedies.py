@@ -38,8 +38,9 @@ SURPLUS_EUR_PER_MWH = 400.0
 #: makes every battery flatten its own site's import, so the fleet does not charge all at once in the
 #: cheapest hour and make a new peak there.
 DEMAND_CHARGE_EUR_PER_MW = 300.0
-#: Relief planned above what a period asks for, per round of the re-check [-].
-MARGINS = (0.05, 0.25, 0.6)
+#: Relief planned above what a period asks for, per round of the re-check: a fraction of its relief [-]
+#: and a floor [MW] (a period left after a round is one whose relief, from a linear estimate, fell short).
+MARGINS = ((0.05, 0.0), (0.25, 0.05), (0.6, 0.2))
 
 
 @dataclass
@@ -230,10 +231,10 @@ def shed_step(
     times: pd.DatetimeIndex,
     periods: list[ConstraintPeriod],
     event: np.ndarray,
-    margin: float,
+    margin: tuple[float, float],
     state: dict[str, np.ndarray] | None = None,
 ) -> tuple[Injections, dict[str, np.ndarray]]:
-    """Shed or curtail for each period (see the module docstring), ``margin`` above its relief.
+    """Shed or curtail for each period (see the module docstring), a ``margin`` above its relief.
 
     Parameters
     ----------
@@ -248,8 +249,8 @@ def shed_step(
         Those still open.
     event : np.ndarray of bool
         Hours of the event (its topology decides what is downstream).
-    margin : float
-        Fraction planned above each period's relief [-].
+    margin : tuple of float
+        Planned above each period's relief: a fraction of it [-] and a floor [MW].
     state : dict, optional
         Accumulated ``shed`` (hours x blocks, bool), ``cut_mw`` (hours x blocks), ``curtailed_mw`` (hours x
         sgens), ``uncovered_mw`` (hours): carried over rounds.
@@ -292,7 +293,7 @@ def shed_step(
             relief = np.full(len(rows), period.relief_mw)
             if period.kind == "shortfall":  # known hour by hour: net demand over the limit
                 relief = np.clip(p[rows].sum(axis=1) - g[rows].sum(axis=1) - sg.supply_mw[rows], 0.0, None)
-            need = np.clip(relief * (1.0 + margin) - done, 0.0, None)
+            need = np.clip(relief * (1.0 + margin[0]) + margin[1] * (relief > 0) - done, 0.0, None)
             if not need.any():
                 continue
             sched, _ = plan_shortfall(blocks, p[rows], times[rows], 1.0, need, priorities, eligible=eligible)
@@ -311,7 +312,7 @@ def shed_step(
             reach = np.zeros(g.shape[1], dtype=bool)
             reach[gens[gens >= 0]] = True
             for r in rows:
-                excess = -period.relief_mw * (1.0 + margin) - curtailed_round[r, reach].sum()
+                excess = -period.relief_mw * (1.0 + margin[0]) + margin[1] - curtailed_round[r, reach].sum()
                 if excess <= 0:
                     continue
                 out = plan_export(sg.model.sgen, g[r], excess, priorities, 0.0, eligible=reach)
