@@ -37,9 +37,11 @@ from gridcore.scenarios.remedies import (
     MARGINS,
     StepResult,
     battery_step,
+    dispatch_price,
     price_step,
     shed_figures,
     shed_step,
+    unit_need,
 )
 from gridcore.scenarios.spec import ScenarioSpec
 
@@ -196,16 +198,14 @@ def run_scenario(
     chk, inj = before, sg.injections
     steps: list[StepResult] = []
     shedding: dict[str, object] = {}
-    price: np.ndarray | None = None
     for name in spec.order:
         if name == "prices":
-            step = price_step(inj, times, chk.need_import_mw, chk.need_export_mw, spec.objectives)
-            price = step.series.get("price_eur_per_mwh")
+            step = price_step(sg, inj, times, event, _meters(sg.model))
         elif name == "batteries":
             from gridcore.storage.fleet import default_fleet
 
             fleet = default_fleet(g.model)
-            step = _batteries(fleet, g.model, sg, inj, times, event, chk, spec, price, limits)
+            step = _batteries(fleet, g.model, sg, inj, times, event, chk, spec, limits)
         else:
             step, shedding = _shedding(sg, inj, times, event, chk, limits)
         inj = step.injections
@@ -241,23 +241,34 @@ def run_scenario(
     return result
 
 
+def _meters(model) -> pd.DataFrame:  # noqa: ANN001
+    """The grid's meter fleet (customers by class on each load; the shedding blocks' and response's base)."""
+    from gridcore.data.fleet import build_fleet
+    from gridcore.shedding.blocks import default_meters
+
+    return build_fleet(model, default_meters(model.load, model.bus))
+
+
 #: Times the batteries are planned again when their plan makes a constraint where there was none.
 REPLANS = 2
 
 
-def _batteries(fleet, model, sg, inj, times, event, chk, spec, price, limits) -> StepResult:  # noqa: ANN001
-    """The battery plan, planned again while it makes new constraints (their hours priced in too)."""
-    net = chk.hourly["net_demand_mw"].to_numpy()
-    need_in, need_out = chk.need_import_mw, chk.need_export_mw
+def _batteries(fleet, model, sg, inj, times, event, chk, spec, limits) -> StepResult:  # noqa: ANN001
+    """The battery plan on the dispatch price of the load so far (:func:`dispatch_price`).
+
+    Planned again while it makes new constraints, with their hours priced in too.
+    """
+    price = dispatch_price(inj.net_demand_mw())
+    bus = fleet["bus"].to_numpy()
+    need_in, need_out = unit_need(sg, chk.periods, times, event, bus)
     for replan in range(REPLANS + 1):
-        step = battery_step(model, fleet, inj, times, net, need_in, need_out, spec.objectives, price)
+        step = battery_step(model, fleet, inj, times, price, need_in, need_out, spec.objectives)
         after = check(sg, step.injections, times, event, limits)
-        new_in = (after.need_import_mw > 1e-6) & (need_in <= 1e-6)
-        new_out = (after.need_export_mw > 1e-6) & (need_out <= 1e-6)
-        if not (new_in.any() or new_out.any()) or replan == REPLANS:
+        add_in, add_out = unit_need(sg, after.periods, times, event, bus)
+        new = ((add_in > 1e-6) & (need_in <= 1e-6)).any() or ((add_out > 1e-6) & (need_out <= 1e-6)).any()
+        if not new or replan == REPLANS:
             break
-        need_in = np.maximum(need_in, after.need_import_mw)
-        need_out = np.maximum(need_out, after.need_export_mw)
+        need_in, need_out = np.maximum(need_in, add_in), np.maximum(need_out, add_out)
     step.figures["replans"] = replan
     step.series["_check"] = after  # type: ignore[assignment]
     return step
@@ -272,13 +283,11 @@ def _shedding(
     limits: Limits | None,
 ) -> tuple[StepResult, dict[str, object]]:
     """Shedding and curtailment in rounds until the power flow finds no period or the rounds run out."""
-    from gridcore.data.fleet import build_fleet
-    from gridcore.shedding.blocks import build_blocks, default_meters
+    from gridcore.shedding.blocks import build_blocks
     from gridcore.shedding.priorities import load_priorities
 
     priorities = load_priorities()
-    meters = build_fleet(sg.model, default_meters(sg.model.load, sg.model.bus))
-    blocks = build_blocks(sg.model.load, meters, priorities)
+    blocks = build_blocks(sg.model.load, _meters(sg.model), priorities)
     state = None
     rounds = 0
     for margin in MARGINS:

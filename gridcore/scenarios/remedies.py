@@ -65,29 +65,81 @@ class StepResult:
     series: dict[str, np.ndarray] = field(default_factory=dict)
 
 
+def dispatch_price(net_mw: np.ndarray) -> np.ndarray:
+    """The energy price the battery fleet is dispatched on: it follows the net load [EUR/MWh].
+
+    ``PRICE_IMPORT_EUR_PER_MWH`` times the hour's net load over the mean (no lower than 0): the fleet
+    charges in the low hours and gives back in the high ones, relative to the load the steps before left.
+    Not the consumers' real-time price (:func:`rtp_signal`): that one's exponential scarcity term would
+    have the whole fleet charge in the same cheapest hours and make new peaks there.
+    """
+    pos = np.clip(np.asarray(net_mw, float), 0.0, None)
+    mean = pos.mean()
+    return PRICE_IMPORT_EUR_PER_MWH * (pos / mean if mean > 0 else np.ones(len(pos)))
+
+
+def unit_need(
+    sg,  # noqa: ANN001 (ScenarioGrid)
+    periods: list[ConstraintPeriod],
+    times: pd.DatetimeIndex,
+    event: np.ndarray,
+    bus: np.ndarray,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Relief needed per battery and hour, on the battery's own feeder [MW].
+
+    A period of a line or a bus counts for the batteries on that element's feeder (in the topology of the
+    hour); one of a transformer or of the supply for all of them. Load to take off and generation to take
+    off come apart.
+
+    Returns
+    -------
+    need_import_mw, need_export_mw : np.ndarray
+        Shape (batteries, hours).
+    """
+    from gridcore.network.feeders import BUSBAR
+
+    need = {True: np.zeros((len(bus), len(times))), False: np.zeros((len(bus), len(times)))}
+    pos = {t: i for i, t in enumerate(times)}
+    maps = {False: sg.bus_feeder, True: sg.event_bus_feeder}
+    at = {k: m.reindex(bus).to_numpy() for k, m in maps.items()}
+    for p in periods:
+        kind, _, index = p.element.partition(":")
+        for t in pd.date_range(p.start, p.end, freq="1h", inclusive="left"):
+            r = pos[t]
+            during = bool(event[r]) and sg.event_net is not None
+            feeders = maps[during]
+            if kind == "bus":
+                f = feeders.get(int(index))
+            elif kind == "line":
+                ends = sg.model.line.loc[int(index), ["from_bus", "to_bus"]].map(feeders)
+                f = next((x for x in ends if isinstance(x, str) and x != BUSBAR), None)
+            else:
+                f = None
+            units = (
+                np.ones(len(bus), dtype=bool)
+                if f is None
+                else at[bool(event[r]) and sg.event_net is not None] == f
+            )
+            side = need[p.relief_mw >= 0]
+            side[units, r] = np.maximum(side[units, r], abs(p.relief_mw))
+    return need[True], need[False]
+
+
 def signal_prices(
-    net_mw: np.ndarray,
+    base_eur_per_mwh: np.ndarray,
     need_import_mw: np.ndarray,
     need_export_mw: np.ndarray,
     objectives: Objectives,
-    base_eur_per_mwh: np.ndarray | None = None,
 ) -> tuple[np.ndarray, np.ndarray]:
     """Import and export prices of the batteries' LPs [EUR/MWh] (see the module docstring).
 
-    Without a market price the energy price follows the system's net demand ``net_mw`` [MW]
-    (``PRICE_IMPORT_EUR_PER_MWH`` times the hour's net demand over the mean), so batteries charge in
-    the low hours rather than next to the peak.
+    ``base_eur_per_mwh`` is the energy price of each hour (:func:`dispatch_price`); relief where a
+    constraint needs it is added on top.
     """
-    n = len(net_mw)
-    if base_eur_per_mwh is None:
-        pos = np.clip(np.asarray(net_mw, float), 0.0, None)
-        base = PRICE_IMPORT_EUR_PER_MWH * (pos / pos.mean() if pos.mean() > 0 else np.ones(n))
-    else:
-        base = np.asarray(base_eur_per_mwh, float)
-    up = need_import_mw / need_import_mw.max() if need_import_mw.max() > 0 else np.zeros(n)
-    down = need_export_mw / need_export_mw.max() if need_export_mw.max() > 0 else np.zeros(n)
+    up = need_import_mw / need_import_mw.max() if need_import_mw.max() > 0 else 0.0 * need_import_mw
+    down = need_export_mw / need_export_mw.max() if need_export_mw.max() > 0 else 0.0 * need_export_mw
     imp = (
-        base
+        np.asarray(base_eur_per_mwh, float)
         + SCARCITY_EUR_PER_MWH * objectives.customers * up
         - SURPLUS_EUR_PER_MWH * objectives.renewables * down
     )
@@ -125,11 +177,10 @@ def battery_step(
     fleet: pd.DataFrame,
     injections: Injections,
     times: pd.DatetimeIndex,
-    net_mw: np.ndarray,
+    base_price: np.ndarray,
     need_import_mw: np.ndarray,
     need_export_mw: np.ndarray,
     objectives: Objectives,
-    base_price: np.ndarray | None = None,
 ) -> StepResult:
     """Plan the battery fleet on the scenario's hours (see the module docstring).
 
@@ -141,13 +192,11 @@ def battery_step(
     injections : Injections
         Loads and generation so far [MW].
     times : pd.DatetimeIndex
-    net_mw : np.ndarray
-        System net demand per hour [MW].
+    base_price : np.ndarray
+        Energy price per hour [EUR/MWh] (:func:`dispatch_price` of the load so far).
     need_import_mw, need_export_mw : np.ndarray
-        Relief needed per hour [MW] (:class:`gridcore.scenarios.check.Check`).
+        Relief needed per battery and hour [MW] (:func:`unit_need`).
     objectives : Objectives
-    base_price : np.ndarray, optional
-        Energy price per hour [EUR/MWh] (the market's, when prices ran first).
 
     Returns
     -------
@@ -166,7 +215,7 @@ def battery_step(
     load_pos = model.load.index.get_indexer(units["load"].to_numpy()[has_load])
     demand = np.zeros_like(pv)
     demand[has_load] = injections.load_p_mw[:, load_pos].T * units["load_share"].to_numpy()[has_load, None]
-    imp, exp = signal_prices(net_mw, need_import_mw, need_export_mw, objectives, base_price)
+    imp, exp = signal_prices(base_price, need_import_mw, need_export_mw, objectives)
     site = SiteInputs(units, np.maximum(pv, 0.0), np.maximum(demand, 0.0), imp, exp, times)
     result = schedule_batch(site)
     values = np.nan_to_num(result.values)  # (units, 6 blocks, hours); an infeasible unit stays idle
@@ -344,19 +393,100 @@ def shed_figures(blocks, state: dict[str, np.ndarray], priorities) -> dict[str, 
     }
 
 
+def utilisation(sg, injections: Injections, event: np.ndarray) -> pd.DataFrame:  # noqa: ANN001
+    """Per hour, each feeder's net load over its head line's (heat-derated) rating, and the import limit's.
+
+    Feeders are those of the topology of the hour (the maintenance topology during the event); column
+    ``supply`` is the grid's net import over the import limit (0 where there is none) [-].
+    """
+    from gridcore.network.feeders import derive_feeders
+    from gridcore.storage.plan import feeder_limits_mw
+
+    limits = feeder_limits_mw(sg.model, derive_feeders(sg.model).head_line)
+    out = {}
+    for f, limit in limits.items():
+        net = np.zeros(len(event))
+        for in_event, feeders in ((False, sg.bus_feeder), (True, sg.event_bus_feeder)):
+            rows = event == in_event
+            on_l = (sg.model.load["bus"].map(feeders) == f).to_numpy()
+            on_g = (sg.model.sgen["bus"].map(feeders) == f).to_numpy()
+            net[rows] = injections.load_p_mw[np.ix_(rows, on_l)].sum(axis=1)
+            net[rows] -= injections.sgen_p_mw[np.ix_(rows, on_g)].sum(axis=1)
+        out[f] = np.abs(net) / (limit * sg.line_rating_factor)
+    total = injections.net_demand_mw()
+    out["supply"] = np.where(np.isfinite(sg.supply_mw), np.clip(total, 0.0, None) / sg.supply_mw, 0.0)
+    return pd.DataFrame(out)
+
+
+def class_shares(model, meters: pd.DataFrame) -> np.ndarray:  # noqa: ANN001
+    """(load, class) share of each load's power per customer class, from the meter fleet [-]."""
+    from gridcore.market.response import CLASSES
+
+    table = meters.groupby(["load", "customer_class"], observed=True)["share"].sum().unstack(fill_value=0.0)
+    table = table.reindex(index=range(len(model.load)), columns=list(CLASSES), fill_value=0.0)
+    total = table.sum(axis=1).replace(0.0, 1.0)
+    return (table.div(total, axis=0)).to_numpy()
+
+
+def rtp_signal(sg, injections: Injections, times: pd.DatetimeIndex, event: np.ndarray):  # noqa: ANN001, ANN201
+    """The real-time price of the hours (:func:`gridcore.market.signals.price_signal`, ``rtp``).
+
+    On the system's net load, climbing as any feeder's head line or the import limit nears its rating
+    (:func:`utilisation`); revenue-neutral against the flat tariff on the hours' demand.
+    """
+    from gridcore.market.signals import price_signal
+
+    util = utilisation(sg, injections, event)
+    return price_signal(
+        pd.Series(injections.net_demand_mw(), index=times),
+        "rtp",
+        demand_mw=pd.Series(injections.load_p_mw.sum(axis=1), index=times),
+        feeder_net_mw=util.set_axis(times),
+        feeder_limit_mw=pd.Series(1.0, index=util.columns),
+    )
+
+
 def price_step(
+    sg,  # noqa: ANN001 (ScenarioGrid)
     injections: Injections,
     times: pd.DatetimeIndex,
-    need_import_mw: np.ndarray,
-    need_export_mw: np.ndarray,
-    objectives: Objectives,
+    event: np.ndarray,
+    meters: pd.DataFrame,
 ) -> StepResult:
-    """Prices and the consumers' response to them (:mod:`gridcore.market`).
+    """A real-time price from the scarcity of the hours and the consumers' response to it.
 
-    Until the market package is in place the step reports itself skipped and changes nothing.
+    :func:`rtp_signal`; :func:`gridcore.market.response.respond` (``saturating``, by customer class from the
+    meter fleet: critical customers never respond) moves each load.
+
+    Returns
+    -------
+    StepResult
+        ``series``: ``price_eur_per_mwh`` (what the batteries are then planned on), ``response_mw`` (load
+        after minus before, all loads).
     """
-    try:
-        import gridcore.market  # noqa: F401
-    except ImportError:
-        return StepResult("prices", injections, {"skipped": "gridcore.market is not available"})
-    return StepResult("prices", injections, {"skipped": "not wired yet"})
+    from gridcore.market.response import respond
+
+    signal = rtp_signal(sg, injections, times, event)
+    response = respond(
+        injections.load_p_mw,
+        signal.price_per_kwh,
+        times,
+        class_shares=class_shares(sg.model, meters),
+        salience=signal.salience,
+    )
+    p = response.load_mw
+    with np.errstate(invalid="ignore", divide="ignore"):
+        ratio = np.where(injections.load_p_mw > 1e-9, p / injections.load_p_mw, 1.0)
+    change = response.system_after_mw - response.system_before_mw
+    return StepResult(
+        "prices",
+        Injections(p, injections.load_q_mvar * ratio, injections.sgen_p_mw),
+        {
+            **signal.to_dict(),
+            "response_model": response.model,
+            "largest_reduction_mw": round(float(-change.min()), 4),
+            "largest_increase_mw": round(float(change.max()), 4),
+            "energy_change_mwh": round(float(change.sum()), 4),
+        },
+        {"price_eur_per_mwh": signal.price_per_kwh * 1000.0, "response_mw": change},
+    )
