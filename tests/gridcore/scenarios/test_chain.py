@@ -56,6 +56,15 @@ def test_heat_wave_forecast_extrapolates_and_heat_derates(heat) -> None:
     assert out["critical_affected"] == 0
 
 
+def test_prices_come_first_and_move_load_out_of_the_dearest_hours(heat) -> None:
+    prices = heat.steps[0]
+    assert prices.name == "prices" and prices.figures["scheme"] == "rtp"
+    price, change = prices.series["price_eur_per_mwh"], prices.series["response_mw"]
+    dear = price >= np.quantile(price, 0.9)
+    assert change[dear].mean() < 0 < change[~dear].max()
+    assert prices.figures["constraints_after"] < len(heat.before.periods)
+
+
 def test_report_and_summary_are_written(heat) -> None:
     folder = Path(heat.report).parent
     for name in ("report.md", "demand.png", "grid.png", "remedies.png", "summary.json", "hourly.csv"):
@@ -144,7 +153,7 @@ def test_constraints_in_several_segments_at_the_same_hour() -> None:
     assert out["critical_affected"] == 0
 
 
-def test_conflicting_objectives_trade_off() -> None:
+def test_conflicting_objectives_trade_off(tmp_path: Path) -> None:
     start = load_scenario("cloudy-solar").start
     green = run_scenario(_day("cloudy-solar", start=start, objectives=Objectives(cost=0.2, renewables=5.0)))
     cheap = run_scenario(_day("cloudy-solar", start=start, objectives=Objectives(cost=20.0, renewables=0.2)))
@@ -152,8 +161,9 @@ def test_conflicting_objectives_trade_off() -> None:
     assert g["weights"]["renewables"] == 5.0 and c["weights"]["cost"] == 20.0
     assert g["renewable_utilization_pct"] > c["renewable_utilization_pct"]
     assert g["cost_eur"] > c["cost_eur"]
-    table = compare(green, cheap)
+    table = compare(green, cheap, tmp_path)
     assert table["difference"]["renewable_utilization_pct"] < 0
+    assert "| renewable utilization [%] |" in Path(table["report"]).read_text(encoding="utf-8")
 
 
 def test_a_grid_without_profiles_is_refused() -> None:
