@@ -261,14 +261,17 @@ def _batteries(fleet, model, sg, inj, times, event, chk, spec, limits) -> StepRe
     price = dispatch_price(inj.net_demand_mw())
     bus = fleet["bus"].to_numpy()
     need_in, need_out = unit_need(sg, chk.periods, times, event, bus)
+    step = None
     for replan in range(REPLANS + 1):
-        step = battery_step(model, fleet, inj, times, price, need_in, need_out, spec.objectives)
+        step = battery_step(model, fleet, inj, times, price, need_in, need_out, spec.objectives, step)
         after = check(sg, step.injections, times, event, limits)
         add_in, add_out = unit_need(sg, after.periods, times, event, bus)
         new = ((add_in > 1e-6) & (need_in <= 1e-6)).any() or ((add_out > 1e-6) & (need_out <= 1e-6)).any()
         if not new or replan == REPLANS:
             break
         need_in, need_out = np.maximum(need_in, add_in), np.maximum(need_out, add_out)
+    for key in ("price_import", "price_export", "values", "failed"):
+        del step.series[key]
     step.figures["replans"] = replan
     step.series["_check"] = after  # type: ignore[assignment]
     return step

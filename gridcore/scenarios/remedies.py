@@ -181,6 +181,7 @@ def battery_step(
     need_import_mw: np.ndarray,
     need_export_mw: np.ndarray,
     objectives: Objectives,
+    previous: StepResult | None = None,
 ) -> StepResult:
     """Plan the battery fleet on the scenario's hours (see the module docstring).
 
@@ -197,11 +198,16 @@ def battery_step(
     need_import_mw, need_export_mw : np.ndarray
         Relief needed per battery and hour [MW] (:func:`unit_need`).
     objectives : Objectives
+    previous : StepResult, optional
+        A plan of the same fleet on the same injections: only the batteries whose prices differ from
+        its are planned again.
 
     Returns
     -------
     StepResult
-        ``series``: ``battery_mw`` (discharging minus charging, fleet), ``soc_mwh`` (fleet).
+        ``series``: ``battery_mw`` (discharging minus charging, fleet), ``soc_mwh`` (fleet),
+        ``price_import``, ``price_export`` (battery x hour) [EUR/MWh], ``values`` (the LP's blocks),
+        ``failed`` (batteries without an optimum, left idle).
     """
     from gridcore.storage.schedule import SiteInputs, schedule_batch
 
@@ -217,8 +223,18 @@ def battery_step(
     demand[has_load] = injections.load_p_mw[:, load_pos].T * units["load_share"].to_numpy()[has_load, None]
     imp, exp = signal_prices(base_price, need_import_mw, need_export_mw, objectives)
     site = SiteInputs(units, np.maximum(pv, 0.0), np.maximum(demand, 0.0), imp, exp, times)
-    result = schedule_batch(site)
-    values = np.nan_to_num(result.values)  # (units, 6 blocks, hours); an infeasible unit stays idle
+    todo = np.arange(len(units))
+    values = np.zeros((len(units), 6, len(times)))
+    failed = np.zeros(len(units), dtype=bool)
+    if previous is not None:
+        failed = previous.series["failed"].copy()
+        same = np.isclose(site.price_import, previous.series["price_import"]).all(axis=1)
+        same &= np.isclose(site.price_export, previous.series["price_export"]).all(axis=1)
+        values = previous.series["values"].copy()
+        todo = np.flatnonzero(~same)
+    result = schedule_batch(site.subset(todo))
+    values[todo] = np.nan_to_num(result.values)  # (units, 6 blocks, hours); an infeasible unit stays idle
+    failed[todo] = units.index[todo].astype(str).isin(list(result.reasons))
     charge, discharge, soc = values[:, 0, :], values[:, 1, :], values[:, 2, :]
     net = (charge - discharge).T
     p, q, g = place(
@@ -240,7 +256,8 @@ def battery_step(
         Injections(p, q, g),
         {
             "units": len(units),
-            "infeasible": len(result.reasons),
+            "infeasible": int(failed.sum()),
+            "planned": len(todo),
             "power_mw": round(float(units["power_mw"].sum()), 3),
             "energy_mwh": round(float(units["energy_mwh"].sum()), 3),
             "discharged_mwh": round(moved, 3),
@@ -249,7 +266,14 @@ def battery_step(
             "peak_charge_mw": round(float(charge.sum(axis=0).max()), 3),
             "wear_cost_eur": round(wear, 2),
         },
-        {"battery_mw": -net.sum(axis=1), "soc_mwh": soc.sum(axis=0), "price_eur_per_mwh": imp},
+        {
+            "battery_mw": -net.sum(axis=1),
+            "soc_mwh": soc.sum(axis=0),
+            "price_import": site.price_import,
+            "price_export": site.price_export,
+            "values": values,
+            "failed": failed,
+        },
     )
 
 
