@@ -41,6 +41,17 @@ def _spec(name: str | None, file: Path | None):  # noqa: ANN202
     return load_scenario(name)
 
 
+def _running(label: str, as_json: bool):  # noqa: ANN202
+    """A spinner on stderr while a scenario runs (none under ``--json``)."""
+    import contextlib
+
+    if as_json:
+        return contextlib.nullcontext()
+    from rich.console import Console
+
+    return Console(stderr=True).status(label)
+
+
 def _folder(out: Path | None, store: Path | None, name: str) -> Path:
     from gridcore.checks import store_path
 
@@ -77,7 +88,8 @@ def scenario_run(
 
     t0 = time.perf_counter()
     spec = _spec(name, file)
-    result = run_scenario(spec, grid=grid, out_dir=_folder(out, store, spec.name))
+    with _running(f"scenario {spec.name}: forecast, power flow, prices, batteries, shedding ...", as_json):
+        result = run_scenario(spec, grid=grid, out_dir=_folder(out, store, spec.name))
     figures = result.to_dict()
     figures["seconds"] = round(time.perf_counter() - t0, 3)
     if as_json:
@@ -107,9 +119,9 @@ def scenario_compare(
     specs = [load_scenario(a), load_scenario(b)]
     label = f"compare-{Path(a).stem}-vs-{Path(b).stem}"
     folder = _folder(out, store, label)
-    results = [
-        run_scenario(s, grid=grid, out_dir=folder / f"{k}-{s.name}") for k, s in zip("ab", specs, strict=True)
-    ]
+    with _running(f"scenarios {specs[0].name} and {specs[1].name} ...", as_json):
+        pairs = zip("ab", specs, strict=True)
+        results = [run_scenario(s, grid=grid, out_dir=folder / f"{k}-{s.name}") for k, s in pairs]
     figures = compare(results[0], results[1], folder)
     figures["seconds"] = round(time.perf_counter() - t0, 3)
     if as_json:

@@ -162,9 +162,14 @@ def markdown(result: ScenarioResult, summary: dict[str, object]) -> str:
         "",
         f"Fitted on {fc['train_days']} days before the first hour (hottest hour fitted on: "
         f"{fc['train_temperature_max_c']} °C). On the observed weather its MAPE against the actual load is "
-        f"{fc['mape_observed_weather_pct']} %; on the scenario's weather (up to "
-        f"{fc['scenario_temperature_max_c']} °C, {fc['extrapolated_hours']} hours beyond anything fitted on) "
-        f"its peak is {fc['uplift_pct']} % higher.",
+        f"{fc['mape_observed_weather_pct']} %; "
+        + (
+            f"on the scenario's weather (up to {fc['scenario_temperature_max_c']} °C, "
+            f"{fc['extrapolated_hours']} hours beyond anything fitted on) its peak is {fc['uplift_pct']} % "
+            "higher."
+            if spec.temperature_shift_c != 0
+            else "the scenario keeps the observed weather."
+        ),
         "",
         "![demand](demand.png)",
         "",
