@@ -6,12 +6,15 @@
 :mod:`~.perturb`                the scenario applied to the grid: injections, ratings, supply, topology
 :mod:`~.check`                  the power flow of every hour and its constraint periods
 :mod:`~.remedies`               prices, batteries, shedding, each on what the ones before left
-:mod:`~.chain`                  the chain and its summary (:func:`run_scenario`)
+:mod:`~.chain`                  the chain (:func:`run_scenario`)
+:mod:`~.result`                 a run's figures and JSON summary (:class:`ScenarioResult`)
+:mod:`~.compare`                two runs side by side
 :mod:`~.report`                 the Markdown report and its PNG figures
 =============================== =====================================================================
 """
 
-from gridcore.scenarios.chain import ScenarioResult, run_scenario
+from gridcore.scenarios.chain import run_scenario
+from gridcore.scenarios.result import ScenarioResult
 from gridcore.scenarios.spec import ScenarioSpec, list_scenarios, load_scenario, parse_scenario, read_scenario
 
 __all__ = [

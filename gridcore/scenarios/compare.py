@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from gridcore.scenarios.chain import ScenarioResult
+from gridcore.scenarios.result import ScenarioResult
 
 #: Figures compared, with their labels.
 FIGURES = (

@@ -26,8 +26,8 @@ import numpy as np
 
 if TYPE_CHECKING:
     from gridcore.network.constraints import Injections
-    from gridcore.scenarios.chain import ScenarioResult
     from gridcore.scenarios.perturb import ScenarioGrid
+    from gridcore.scenarios.result import ScenarioResult
 
 
 def _plt():  # noqa: ANN202
