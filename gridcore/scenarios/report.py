@@ -151,6 +151,8 @@ def markdown(result: ScenarioResult, summary: dict[str, object]) -> str:
         ("unserved_mwh", "unserved energy [MWh]"),
         ("peak_reduction_pct", "peak exchange reduction [%]"),
         ("renewable_utilization_pct", "renewable utilization [%]"),
+        ("ramp_before_mw_per_h", "steepest import ramp before [MW/h]"),
+        ("ramp_after_mw_per_h", "steepest import ramp after [MW/h]"),
         ("seconds", "run time [s]"),
     ]
     lines += _table([{"figure": label, "value": summary[k]} for k, label in keys], ["figure", "value"])

@@ -75,6 +75,11 @@ class ScenarioResult:
         """Renewable energy used of what was available [%] (100 without any renewable)."""
         return 100.0 * self.used_mwh / self.available_mwh if self.available_mwh > 0 else 100.0
 
+    def ramp_mw_per_h(self, after: bool = True) -> float:
+        """Steepest rise of the import from the upstream grid from one hour to the next [MW/h]."""
+        net = (self.after if after else self.before).hourly["net_demand_mw"].to_numpy()
+        return float(np.diff(net).max()) if len(net) > 1 else 0.0
+
     def tradeoff(self) -> dict[str, object]:
         """The three objectives' outcomes beside their weights."""
         wear = sum(float(s.figures.get("wear_cost_eur", 0.0)) for s in self.steps)
@@ -110,6 +115,8 @@ class ScenarioResult:
             "constraints_remaining": [p.to_dict() for p in self.after.periods],
             "peak_exchange_before_mw": round(float(np.abs(self.before.hourly["net_demand_mw"]).max()), 4),
             "peak_exchange_after_mw": round(float(np.abs(self.after.hourly["net_demand_mw"]).max()), 4),
+            "ramp_before_mw_per_h": round(self.ramp_mw_per_h(after=False), 4),
+            "ramp_after_mw_per_h": round(self.ramp_mw_per_h(), 4),
             "forecast": self.forecast.to_dict(),
             "topology": self.topology,
             "steps": {s.name: s.figures for s in self.steps},

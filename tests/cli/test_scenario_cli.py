@@ -51,6 +51,7 @@ def test_run_a_users_copy(tmp_path: Path) -> None:
     assert out["constraints_before"]["shortfall"] >= 1
     assert out["constraints_resolved"] == out["constraints_found"] and out["critical_affected"] == 0
     assert out["peak_reduction_pct"] > 0 and out["seconds"] < 60
+    assert out["ramp_before_mw_per_h"] > 0
 
 
 def test_compare_two_orders(tmp_path: Path) -> None:

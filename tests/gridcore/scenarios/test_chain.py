@@ -82,6 +82,8 @@ def test_report_and_summary_are_written(heat) -> None:
         "seconds",
     }
     assert keys <= set(summary) and summary["scenario"] == "heat-wave"
+    net = heat.before.hourly["net_demand_mw"].to_numpy()
+    assert summary["ramp_before_mw_per_h"] == pytest.approx(np.diff(net).max(), abs=1e-3)
     text = (folder / "report.md").read_text(encoding="utf-8")
     assert "![grid](grid.png)" in text and "line:0" in text
     hourly = pd.read_csv(folder / "hourly.csv", index_col="time")
