@@ -1,12 +1,15 @@
 """The remedies a scenario tries on its constraints, each on what the steps before left.
 
 ``prices``
-    A price signal over the hours and the consumers' response to it (:mod:`gridcore.market`): demand moves
-    out of the expensive hours.
+    A real-time price (:func:`gridcore.market.signals.price_signal`, ``rtp``) that climbs as any feeder's
+    head line or the import limit nears its rating (:func:`utilisation`), and the consumers' response to
+    it by customer class (:func:`gridcore.market.response.respond`, ``saturating``; critical customers never
+    respond): demand moves out of the dear hours, some of it comes back after.
 ``batteries``
     The battery fleet (:func:`gridcore.storage.fleet.default_fleet`), one OR-Tools LP per battery
     (:func:`gridcore.storage.schedule.schedule_batch`) on its site's load and renewables of the scenario,
-    priced so that relief is worth money where a constraint needs it: the import and export price rise by
+    on a price that follows the net load (:func:`dispatch_price`) with relief priced where a constraint
+    needs it, on the battery's own feeder (:func:`unit_need`): the import and export price rise by
     ``SCARCITY_EUR_PER_MWH`` x the ``customers`` weight in hours short of supply or capacity (in proportion
     to the MW needed), and fall by ``SURPLUS_EUR_PER_MWH`` x the ``renewables`` weight in hours of surplus
     generation; each site pays a demand charge on its peak import (``DEMAND_CHARGE_EUR_PER_MW`` x the
@@ -14,9 +17,10 @@
     cost is scaled by the ``cost`` weight. Each battery's charging minus discharging is added at its bus.
 ``shedding``
     For each remaining import-side period, a prioritized shedding plan of the blocks fed through the
-    element (:func:`gridcore.shedding.plan.plan_shortfall`, rotated hour by hour, critical customers last,
-    never-shed ones never); for each export-side period, generation curtailed by type
-    (:func:`gridcore.shedding.plan.plan_export`).
+    element, or on a bus's own feeder (:func:`gridcore.shedding.plan.plan_shortfall`, rotated hour by hour,
+    critical customers last, never-shed ones never); for each export-side period, generation curtailed by
+    type (:func:`gridcore.shedding.plan.plan_export`). What a round already took within the same reach
+    counts against the next period's relief.
 """
 
 from __future__ import annotations
@@ -115,11 +119,7 @@ def unit_need(
                 f = next((x for x in ends if isinstance(x, str) and x != BUSBAR), None)
             else:
                 f = None
-            units = (
-                np.ones(len(bus), dtype=bool)
-                if f is None
-                else at[bool(event[r]) and sg.event_net is not None] == f
-            )
+            units = np.ones(len(bus), dtype=bool) if f is None else at[during] == f
             side = need[p.relief_mw >= 0]
             side[units, r] = np.maximum(side[units, r], abs(p.relief_mw))
     return need[True], need[False]
