@@ -110,11 +110,13 @@ class Objectives:
     Attributes
     ----------
     cost : float
-        Weight of money: battery wear and energy bought (scales the batteries' throughput cost).
+        Weight of money: scales the batteries' wear (throughput) cost, so a high weight moves them less.
     renewables : float
-        Weight of renewable energy used (scales the value of a curtailed MWh kept).
+        Weight of renewable energy used: scales how far the batteries' price falls in hours of surplus
+        generation, so a high weight stores more of it instead of curtailing.
     customers : float
-        Weight of customers spared (scales the value of relief in the hours a constraint needs it).
+        Weight of customers spared: scales the batteries' price rise in hours a constraint needs relief
+        and their demand charge, so a high weight keeps more load from being shed.
     """
 
     cost: float = 1.0
