@@ -151,25 +151,33 @@ REPLANS = 2
 def _batteries(fleet, model, sg, inj, times, event, chk, spec, limits) -> StepResult:  # noqa: ANN001
     """The battery plan on the dispatch price of the load so far (:func:`dispatch_price`).
 
-    Planned again while it makes new constraints, with their hours priced in too.
+    Planned again while it makes new constraints, with their hours priced in too; of the plans made, the
+    one that leaves the least relief to find (MW x hours over the periods left) is kept.
     """
     price = dispatch_price(inj.net_demand_mw())
     bus = fleet["bus"].to_numpy()
     need_in, need_out = unit_need(sg, chk.periods, times, event, bus)
-    step = None
+    step: StepResult | None = None
+    kept: tuple[float, int, StepResult, Check] | None = None
     for replan in range(REPLANS + 1):
         step = battery_step(model, fleet, inj, times, price, need_in, need_out, spec.objectives, step)
         after = check(sg, step.injections, times, event, limits)
+        left = sum(abs(p.relief_mw) * p.hours for p in after.periods)
+        if kept is None or left < kept[0] - 1e-9:
+            kept = (left, replan, step, after)
         add_in, add_out = unit_need(sg, after.periods, times, event, bus)
         new = ((add_in > 1e-6) & (need_in <= 1e-6)).any() or ((add_out > 1e-6) & (need_out <= 1e-6)).any()
         if not new or replan == REPLANS:
             break
         need_in, need_out = np.maximum(need_in, add_in), np.maximum(need_out, add_out)
+    assert kept is not None
+    _, chosen, best, after = kept
     for key in ("price_import", "price_export", "values", "failed"):
-        del step.series[key]
-    step.figures["replans"] = replan
-    step.series["_check"] = after  # type: ignore[assignment]
-    return step
+        del best.series[key]
+    best.figures["replans"] = replan
+    best.figures["plan_kept"] = chosen
+    best.series["_check"] = after  # type: ignore[assignment]
+    return best
 
 
 def _shedding(
