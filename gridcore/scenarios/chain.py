@@ -102,7 +102,7 @@ def run_scenario(
             fleet = default_fleet(g.model)
             step = _batteries(fleet, g.model, sg, inj, times, event, chk, spec, limits)
         else:
-            step, shedding = _shedding(sg, inj, times, event, chk, limits)
+            step, shedding = _shedding(sg, inj, times, event, chk, limits, spec.spare_critical)
         inj = step.injections
         chk = step.series.pop("_check") if "_check" in step.series else check(sg, inj, times, event, limits)  # type: ignore[assignment]
         step.figures["constraints_after"] = len(chk.periods)
@@ -187,6 +187,7 @@ def _shedding(
     event: np.ndarray,
     chk: Check,
     limits: Limits | None,
+    spare_critical: bool = True,
 ) -> tuple[StepResult, dict[str, object]]:
     """Shedding and curtailment in rounds until the power flow finds no period or the rounds run out."""
     from gridcore.shedding.blocks import build_blocks
@@ -199,7 +200,9 @@ def _shedding(
     for margin in MARGINS:
         if not chk.periods:
             break
-        inj, state = shed_step(sg, blocks, priorities, inj, times, chk.periods, event, margin, state)
+        inj, state = shed_step(
+            sg, blocks, priorities, inj, times, chk.periods, event, margin, state, spare_critical
+        )
         chk = check(sg, inj, times, event, limits)
         rounds += 1
     figures: dict[str, object] = {"rounds": rounds}

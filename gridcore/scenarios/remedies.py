@@ -18,9 +18,9 @@
 ``shedding``
     For each remaining import-side period, a prioritized shedding plan of the blocks fed through the
     element, or on a bus's own feeder (:func:`gridcore.shedding.plan.plan_shortfall`, rotated hour by hour,
-    critical customers last, never-shed ones never); for each export-side period, generation curtailed by
-    type (:func:`gridcore.shedding.plan.plan_export`). What a round already took within the same reach
-    counts against the next period's relief.
+    never-shed customers never, critical ones never unless the scenario allows it, and then last); for
+    each export-side period, generation curtailed by type (:func:`gridcore.shedding.plan.plan_export`).
+    What a round already took within the same reach counts against the next period's relief.
 """
 
 from __future__ import annotations
@@ -306,6 +306,7 @@ def shed_step(
     event: np.ndarray,
     margin: tuple[float, float],
     state: dict[str, np.ndarray] | None = None,
+    spare_critical: bool = True,
 ) -> tuple[Injections, dict[str, np.ndarray]]:
     """Shed or curtail for each period (see the module docstring), a ``margin`` above its relief.
 
@@ -327,6 +328,8 @@ def shed_step(
     state : dict, optional
         Accumulated ``shed`` (hours x blocks, bool), ``cut_mw`` (hours x blocks), ``curtailed_mw`` (hours x
         sgens), ``uncovered_mw`` (hours): carried over rounds.
+    spare_critical : bool
+        Leave blocks with critical customers out of every plan.
 
     Returns
     -------
@@ -361,6 +364,8 @@ def shed_step(
         if period.relief_mw >= 0:
             loads = _positions(sg.net.load.index, _reach(tree, feeders, sg.net.load, period.element, "loads"))
             eligible = np.isin(blocks.load, loads) & ~state["shed"][rows].any(axis=0)
+            if spare_critical:
+                eligible &= blocks.critical == 0
             # what this round already cut within the reach counts (a feeder's buses share one relief)
             done = cut_round[np.ix_(rows, loads[loads >= 0])].sum(axis=1)
             relief = np.full(len(rows), period.relief_mw)

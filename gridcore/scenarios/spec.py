@@ -42,6 +42,7 @@ Every table is optional except the top keys ``name``, ``start`` and ``hours``::
 
     [remedies]
     order = ["prices", "batteries", "shedding"]
+    spare_critical = true            # never shed critical customers (what is left is reported unserved)
 
     [objectives]                     # named weights of the trade-off (>= 0)
     cost = 1.0
@@ -98,7 +99,7 @@ _TABLES: dict[str, dict[str, type | tuple[type, ...]]] = {
     "supply": {"import_limit_mw": (int, float)},
     "lines": {"derate_pct_per_c": (int, float), "reference_c": (int, float)},
     "maintenance": {"lines": list, "trafos": list, "switching": bool},
-    "remedies": {"order": list},
+    "remedies": {"order": list, "spare_critical": bool},
     "objectives": {"cost": (int, float), "renewables": (int, float), "customers": (int, float)},
 }
 
@@ -162,6 +163,9 @@ class ScenarioSpec:
     switching : bool
     order : tuple of str
         Remedies in the order they are tried.
+    spare_critical : bool
+        Never shed a block with critical customers: what only they could cover is left unserved (and
+        reported) instead. False: the priority file's rule (critical customers last).
     objectives : Objectives
     source : str
         The file read (``builtin:<name>`` for a shipped one).
@@ -189,6 +193,7 @@ class ScenarioSpec:
     maintenance_trafos: tuple[int, ...] = ()
     switching: bool = True
     order: tuple[str, ...] = REMEDIES
+    spare_critical: bool = True
     objectives: Objectives = field(default_factory=Objectives)
     source: str = "dict"
 
@@ -332,6 +337,7 @@ def parse_scenario(data: dict[str, Any], source: str = "dict") -> ScenarioSpec:
         maintenance_trafos=_ints(where, "maintenance.trafos", ma.get("trafos", [])),
         switching=bool(ma.get("switching", True)),
         order=order,
+        spare_critical=bool(re.get("spare_critical", True)),
         objectives=Objectives(
             **{
                 k: _number(where, f"objectives.{k}", ob.get(k, 1.0), 0.0, 100.0)

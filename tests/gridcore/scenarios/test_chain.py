@@ -181,3 +181,13 @@ def test_bad_elements_are_named() -> None:
     with pytest.raises(InputError) as err:
         run_scenario(_day("plant-outage", outage_types=("Nuclear",)))
     assert err.value.field == "generation.outage_types"
+
+
+def test_critical_customers_are_spared_even_when_supply_is_almost_gone() -> None:
+    harsh = dataclasses.replace(load_scenario("plant-outage"), import_limit_mw=1.0)
+    spared, ruled = run_scenario(harsh), run_scenario(dataclasses.replace(harsh, spare_critical=False))
+    s, r = spared.to_dict(), ruled.to_dict()
+    assert s["critical_affected"] == 0 and r["critical_affected"] > 0
+    # what only critical customers could have covered is left unserved, and said so
+    assert s["constraints_after"]["shortfall"] == 1 and s["constraints_resolved"] == 0
+    assert s["unserved_mwh"] > spared.shedding["shed_mwh"] + 0.1
