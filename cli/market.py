@@ -125,6 +125,10 @@ def market_price(
     loading_limit: Annotated[
         float, typer.Option("--loading-limit", help="Branch limit of --locational [% of rating].", min=1.0)
     ] = 100.0,
+    frontier: Annotated[
+        Path | None,
+        typer.Option("--frontier", help="With --optimize: PNG of the objectives' trade-off (frontier)."),
+    ] = None,
     model: ModelOpt = "saturating",
     store: StoreOpt = None,
     grid: GridOpt = None,
@@ -161,6 +165,17 @@ def market_price(
         }
         out["bill_impact_pct"] = round(bill_impact_pct(result.metrics["bill_change_pct"]), 4)  # type: ignore[arg-type]
         out["beats_cpp"] = bool(out["bill_impact_pct"] <= out["cpp_at_target"]["bill_impact_pct"])  # type: ignore[index,operator]
+        if frontier is not None:
+            from gridcore.market.objectives import frontier as sweep
+            from gridcore.market.plot import plot_frontier
+
+            table = sweep(inputs)
+            out["frontier"] = table.to_dict(orient="records")
+            out["frontier_png"] = plot_frontier(
+                table,
+                frontier,
+                f"Objectives on {inputs.grid.code}, {horizon} h from {inputs.times[0]:%Y-%m-%d %H:%M}Z",
+            )
     else:
         kwargs: dict[str, object] = {}
         if peak_price is not None:
@@ -263,7 +278,7 @@ def market_evaluate(
         "model": model,
         "months": table.attrs.get("months"),
         "source": table.attrs.get("source"),
-        "strategies": table.to_dict(orient="records"),
+        "strategies": table.astype(object).where(table.notna(), None).to_dict(orient="records"),
         "command_seconds": round(time.perf_counter() - t0, 3),
     }
     if not as_json:
