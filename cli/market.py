@@ -38,6 +38,28 @@ BookOpt = Annotated[
 ]
 
 
+def parse_weights(text: str | None):  # noqa: ANN201 (Weights | None)
+    """``bill=1,peak=0.2`` as :class:`gridcore.market.optimize.Weights` (None when not given)."""
+    if not text:
+        return None
+    from gridcore.errors import InputError
+    from gridcore.market.optimize import Weights
+
+    values: dict[str, float] = {}
+    for part in text.split(","):
+        name, _, value = part.partition("=")
+        name = name.strip()
+        if name not in Weights.__dataclass_fields__:
+            raise InputError(
+                f"--weights: unknown objective {name!r} (bill, peak, cost, renewables)", field="--weights"
+            )
+        try:
+            values[name] = float(value)
+        except ValueError:
+            raise InputError(f"--weights: {name}={value!r} is not a number", field="--weights") from None
+    return Weights(**{"bill": 0.0, **values}) if "bill" not in values else Weights(**values)
+
+
 def _issue(at: str | None):  # noqa: ANN202 (pd.Timestamp)
     import pandas as pd
 
@@ -125,6 +147,14 @@ def market_price(
     loading_limit: Annotated[
         float, typer.Option("--loading-limit", help="Branch limit of --locational [% of rating].", min=1.0)
     ] = 100.0,
+    weights: Annotated[
+        str | None,
+        typer.Option(
+            "--weights",
+            help="With --optimize: objective weights, e.g. bill=1,peak=0.2,cost=0.05,renewables=0.05 "
+            "(default bill=1).",
+        ),
+    ] = None,
     frontier: Annotated[
         Path | None,
         typer.Option("--frontier", help="With --optimize: PNG of the objectives' trade-off (frontier)."),
@@ -151,6 +181,7 @@ def market_price(
         opt = optimize_signal(
             inputs,
             target_peak_reduction,
+            weights=parse_weights(weights),
             extra_levels_per_kwh=(float(p["peak_per_kwh"]), float(p["offpeak_per_kwh"])),  # type: ignore[arg-type]
         )
         result = opt.result

@@ -282,8 +282,8 @@ def optimize_signal(
         impact = bill_impact_pct(result.metrics["bill_change_pct"])  # type: ignore[arg-type]
         if got >= target - 1e-4 and (best is None or impact < best[0]):
             best = (impact, result, status)
-        if best is not None and abs(got - target) < 0.003:
-            break
+        if best is not None and (abs(got - target) < 0.003 or weights.peak > 0):
+            break  # on target, or the weights ask for more peak cut than the target anyway
         # the program's rebound is approximate: move its target by the miss and solve again
         aim = float(np.clip(aim + (target - got) + (0.001 if got < target else 0.0), 0.001, 0.95))  # type: ignore[operator]
     if best is None:

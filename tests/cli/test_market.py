@@ -156,3 +156,27 @@ def test_bad_input_is_one_line_and_exit_1(args: list[str], message: str) -> None
     result = runner.invoke(app, args)
     assert result.exit_code == 1 or result.exit_code == 2
     assert message in result.output or message in (result.stderr or "")
+
+
+def test_price_optimize_with_named_weights(tmp_path) -> None:
+    out = _json(
+        [
+            "market",
+            "price",
+            "--at",
+            "2016-07-04T00:00Z",
+            "--horizon",
+            "48",
+            "--optimize",
+            "--weights",
+            "bill=0.5,peak=0.5",
+            "--store",
+            str(tmp_path),
+            "--json",
+        ]
+    )
+    assert out["net_peak_reduction_pct"] >= 10.0 and out["optimization"]["rounds"] == 1
+    result = runner.invoke(
+        app, ["market", "price", "--optimize", "--weights", "bill=x", "--at", "2016-07-04T00:00Z"]
+    )
+    assert result.exit_code == 1 and "not a number" in result.output
