@@ -62,6 +62,8 @@ class GridflowGroup(TyperGroup):
                 raise  # a group without its command: typer prints the group's help
             report(exc)
             raise typer.Exit(1) from None
+        finally:
+            restore_environment()  # what the command set for itself (see set_for_command)
 
 
 def report(exc: BaseException) -> None:
@@ -71,11 +73,18 @@ def report(exc: BaseException) -> None:
     typer.echo(f"gridflow: {error_line(exc, _debug)}", err=True)
 
 
+#: The start of prefect-dask's line naming the Dask dashboard's address.
+_DASHBOARD_LINE = "The Dask dashboard is available at"
+
+
 class _OneLineConsole(logging.Filter):
     """Prefect's console log without tracebacks and without its own report of a failed run.
 
     The failure is printed once, as one line, by :func:`report`; the server (and its UI) still receives
-    every log line with its traceback. Not installed under ``--debug``.
+    every log line with its traceback. Not installed under ``--debug``. Also left out: prefect-dask's
+    "The Dask dashboard is available at http://<host address>:<port>/status" while the dashboard is off
+    (no GRIDFLOW_DASK_DASHBOARD): that port is Dask's HTTP endpoints on 127.0.0.1, not a dashboard, and the
+    address it names is not where anything listens.
     """
 
     def __init__(self) -> None:
@@ -89,6 +98,8 @@ class _OneLineConsole(logging.Filter):
             return True
         if record.pathname.startswith(self.prefect_dir):
             if record.levelno >= logging.ERROR or record.exc_info:
+                return False
+            if str(record.msg).startswith(_DASHBOARD_LINE) and not os.environ.get("GRIDFLOW_DASK_DASHBOARD"):
                 return False
             if str(record.msg).startswith("Finished in state") and (
                 "Failed" in record.getMessage() or "Crashed" in record.getMessage()
@@ -216,6 +227,8 @@ GridOpt = Annotated[
 def use_grid(ctx: typer.Context, param: typer.CallbackParam, value: str | None) -> str | None:
     """Option callback of the pipeline's commands: ``--grid CODE`` is GRIDFLOW_GRID=CODE for the command.
 
+    Set with :func:`set_for_command`: the former value is back once the command ends.
+
     The flows, the meter fleet, the forecasts and the batteries all build on
     :func:`gridcore.network.grid.default_code`, so setting it here reaches every part of the run.
     """
@@ -229,7 +242,7 @@ def use_grid(ctx: typer.Context, param: typer.CallbackParam, value: str | None) 
             f"{_name(param)} {value}: a case file; the pipeline needs a SimBench code",
             field=_name(param),
         )
-    os.environ[GRID_ENV] = spec.code
+    set_for_command({GRID_ENV: spec.code})
     return value
 
 
@@ -259,14 +272,44 @@ def start_prefect(as_json: bool) -> None:
     """
     from cli.server import start_temporary_api, stop_on_signals
 
-    os.environ.setdefault("PREFECT_LOGGING_LEVEL", "WARNING" if as_json and not _debug else "INFO")
-    os.environ.setdefault("DASK_LOGGING__DISTRIBUTED", "warning")
-    os.environ.setdefault("DASK_DISTRIBUTED__LOGGING__DISTRIBUTED", "warning")
-    # gridcore's own log lines (a run waiting for a store lock, a grid cache rebuilt) reach the run's log
-    os.environ.setdefault("PREFECT_LOGGING_EXTRA_LOGGERS", "gridcore")
+    settings = {
+        "PREFECT_LOGGING_LEVEL": "WARNING" if as_json and not _debug else "INFO",
+        "DASK_LOGGING__DISTRIBUTED": "warning",
+        "DASK_DISTRIBUTED__LOGGING__DISTRIBUTED": "warning",
+        # gridcore's own log lines (a run waiting for a store lock, a grid cache rebuilt) reach the run's log
+        "PREFECT_LOGGING_EXTRA_LOGGERS": "gridcore",
+    }
+    set_for_command({k: v for k, v in settings.items() if k not in os.environ})
     logging.getLogger("gridcore").setLevel(logging.INFO)
     start_temporary_api()
     stop_on_signals()
+
+
+def set_for_command(values: dict[str, str]) -> None:
+    """Set environment variables for the running command only: restored when its context closes.
+
+    Prefect and Dask read their settings from the environment, so the command sets them there; when the
+    command ends (:class:`GridflowGroup` calls :func:`restore_environment`, also after an error or
+    SIGTERM's SystemExit) every variable gets its former value back, or is removed, so a command run
+    in-process (tests, ``CliRunner``) leaves the environment as it found it. The temporary API's address
+    is removed with the API (:func:`cli.server.stop_temporary_api`).
+    """
+    for key, value in values.items():
+        _saved_env.setdefault(key, os.environ.get(key))
+        os.environ[key] = value
+
+
+def restore_environment() -> None:
+    """Give every variable set by :func:`set_for_command` its former value back (or remove it)."""
+    while _saved_env:
+        key, value = _saved_env.popitem()
+        if value is None:
+            os.environ.pop(key, None)
+        else:
+            os.environ[key] = value
+
+
+_saved_env: dict[str, str | None] = {}
 
 
 def api_ready() -> None:
@@ -317,7 +360,9 @@ __all__ = [
     "error_line",
     "fail",
     "report",
+    "restore_environment",
     "run",
+    "set_for_command",
     "set_debug",
     "start_prefect",
     "time_option",

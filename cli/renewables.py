@@ -139,7 +139,7 @@ def forecast_renewables(
         ds.attrs["grid"] = model.code
         written = write_renewable_forecast(store_path(str(store) if store else None), ds)
         return {
-            **forecast_summary(ds),
+            **forecast_summary(ds).to_dict(),
             "written": written,
             "command_seconds": round(time.perf_counter() - t0, 3),
         }

@@ -82,7 +82,7 @@ def forecast_feeder(
     **store_task(TIMEOUT_FIT_S, hour_key("inputs.issue_time", "group", "inputs.horizon")),
 )
 def retrain_feeder(group: str, inputs: DemandInputs, store: str, policy: RetrainPolicy) -> dict[str, object]:
-    """The group's daily retraining check (see :func:`gridcore.forecast.retrain.retrain_group`)."""
+    """The group's daily retraining check (see :func:`gridcore.forecast.retrain.retrain_group`), as a dict."""
     return retrain_group(
         group, inputs.group(group), inputs.temperature, inputs.issue_time, ModelRegistry(store), policy
-    )
+    ).to_dict()

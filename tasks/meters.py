@@ -65,10 +65,10 @@ def persist_import(
 def publish_summary(
     title: str, key: str, result: ValidationResult, loads: xr.Dataset | None, meters: int, seed: int
 ) -> dict[str, object]:
-    """Publish the run's Markdown artifact and return its figures."""
+    """Publish the run's Markdown artifact and return its figures (:meth:`RunSummary.to_dict`)."""
     summary = run_summary(result, default_system(meters, seed).feeders.feeders, loads)
     create_markdown_artifact(summary_markdown(title, summary), key=key, description=title)
-    return summary
+    return summary.to_dict()
 
 
 @task(**store_task(TIMEOUT_REPORT_S, hour_key(None, "key")))

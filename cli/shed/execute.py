@@ -9,8 +9,12 @@ other device over MQTT (``--broker``). Neither command starts Prefect.
 
 from __future__ import annotations
 
+import functools
+import inspect
 import json
 import os
+from collections.abc import Callable
+from dataclasses import dataclass, fields
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -45,16 +49,50 @@ AttemptsOpt = Annotated[int, typer.Option("--max-attempts", help="Sends before a
 PrefixOpt = Annotated[str, typer.Option("--prefix", help="MQTT topic prefix.")]
 
 
-def _send(
-    commands: list[Any],
-    broker: str | None,
-    bms: Path | None,
-    prefix: str,
-    store: Path | None,
-    timeout_s: float,
-    retry_s: float,
-    max_attempts: int,
-) -> dict[str, Any]:
+@dataclass(frozen=True)
+class Delivery:
+    """How commands reach the devices: the options ``shed execute`` and ``shed restore`` share."""
+
+    broker: BrokerOpt = None
+    bms: BmsOpt = None
+    timeout_s: TimeoutOpt = 30.0
+    retry_s: RetryOpt = 1.0
+    max_attempts: AttemptsOpt = 5
+    prefix: PrefixOpt = "gridflow/loads"
+    store: StoreOpt = None
+
+
+def delivery_options(command: Callable[..., None]) -> Callable[..., None]:
+    """Give a command the options of :class:`Delivery`; it receives them as one ``delivery`` argument.
+
+    The command's own parameters come first (its ``delivery`` parameter is replaced), then
+    ``--broker``, ``--bms``, ``--timeout-s``, ``--retry-s``, ``--max-attempts``, ``--prefix``, ``--store``,
+    then ``--json`` (a command's ``as_json`` stays last, as in every command's help).
+    """
+    own = [p for p in inspect.signature(command).parameters.values() if p.name != "delivery"]
+    hints = {k: v for k, v in inspect.get_annotations(command, eval_str=True).items() if k != "delivery"}
+    shared_hints = inspect.get_annotations(Delivery, eval_str=True)
+    keyword = inspect.Parameter.KEYWORD_ONLY
+    shared = [
+        inspect.Parameter(f.name, keyword, default=f.default, annotation=shared_hints[f.name])
+        for f in fields(Delivery)
+    ]
+    own = [p.replace(kind=keyword, annotation=hints[p.name]) for p in own]
+    last = [p for p in own if p.name == "as_json"]
+    params = [p for p in own if p.name != "as_json"]
+
+    @functools.wraps(command)
+    def wrapper(**kwargs: Any) -> None:
+        delivery = Delivery(**{f.name: kwargs.pop(f.name) for f in fields(Delivery)})
+        command(delivery=delivery, **kwargs)
+
+    del wrapper.__wrapped__  # typer reads the signature below, not the command's
+    wrapper.__signature__ = inspect.Signature([*params, *shared, *last])  # type: ignore[attr-defined]
+    wrapper.__annotations__ = {**hints, **shared_hints}
+    return wrapper
+
+
+def _send(commands: list[Any], delivery: Delivery) -> dict[str, Any]:
     from gridcore.checks import default_store_path
     from gridcore.errors import InputError
     from gridcore.interfaces.control import execute
@@ -63,29 +101,32 @@ def _send(
     from gridcore.interfaces.outbox import Backoff, Outbox, outbox_path
     from gridcore.store import locked
 
-    url = broker or os.environ.get("GRIDFLOW_BROKER") or "mqtt://127.0.0.1:1883"
+    d = delivery
+    url = d.broker or os.environ.get("GRIDFLOW_BROKER") or "mqtt://127.0.0.1:1883"
     parse_broker_url(url)
     links: list[Any] = []
-    if bms is not None:
+    if d.bms is not None:
         try:
-            table = json.loads(bms.read_text(encoding="utf-8"))
+            table = json.loads(d.bms.read_text(encoding="utf-8"))
         except ValueError as exc:
-            raise InputError(f"--bms {bms}: not JSON ({exc})", field="--bms") from None
+            raise InputError(f"--bms {d.bms}: not JSON ({exc})", field="--bms") from None
         if not isinstance(table, dict) or not all(isinstance(v, str) for v in table.values()):
-            raise InputError(f"--bms {bms}: expected an object of device id -> host:port/unit", field="--bms")
+            raise InputError(
+                f"--bms {d.bms}: expected an object of device id -> host:port/unit", field="--bms"
+            )
         links.append(ModbusLink(table))
-    mqtt = MqttLink(url, prefix=prefix)
+    mqtt = MqttLink(url, prefix=d.prefix)
     links.append(mqtt)
-    path = outbox_path(store if store is not None else default_store_path())
+    path = outbox_path(d.store if d.store is not None else default_store_path())
     try:
-        mqtt.wait_connected(min(timeout_s, 5.0))
+        mqtt.wait_connected(min(d.timeout_s, 5.0))
         with locked(path), Outbox(path) as outbox:
             result = execute(
                 outbox,
                 commands,
                 links,
-                backoff=Backoff(base_s=retry_s, max_attempts=max_attempts),
-                timeout_s=timeout_s,
+                backoff=Backoff(base_s=d.retry_s, max_attempts=d.max_attempts),
+                timeout_s=d.timeout_s,
             )
     finally:
         for link in links:
@@ -94,24 +135,19 @@ def _send(
 
 
 @shed_app.command("execute")
+@delivery_options
 def execute_command(
     plan: Annotated[
         Path, typer.Argument(help="Plan JSON with a 'commands' list.", callback=check_input_file)
     ],
-    broker: BrokerOpt = None,
-    bms: BmsOpt = None,
-    timeout_s: TimeoutOpt = 30.0,
-    retry_s: RetryOpt = 1.0,
-    max_attempts: AttemptsOpt = 5,
-    prefix: PrefixOpt = "gridflow/loads",
-    store: StoreOpt = None,
+    delivery: Delivery,
     as_json: JsonOpt = False,
 ) -> None:
     """Send a plan's commands to the controllable loads; report each one's state (sent, acknowledged, ...)."""
     from gridcore.interfaces.commands import load_plan
 
     _, commands = load_plan(plan)
-    figures = _send(commands, broker, bms, prefix, store, timeout_s, retry_s, max_attempts)
+    figures = _send(commands, delivery)
     figures = {"plan": str(plan), **figures}
     if not as_json:
         figures = {k: v for k, v in figures.items() if k != "commands"}
@@ -119,8 +155,10 @@ def execute_command(
 
 
 @shed_app.command("restore")
+@delivery_options
 def restore_command(
     plan: Annotated[Path, typer.Argument(help="The plan whose load comes back.", callback=check_input_file)],
+    delivery: Delivery,
     at: Annotated[str | None, time_option("First step, ISO 8601 UTC (default: now).")] = None,
     step_mw: Annotated[
         float, typer.Option("--step-mw", help="Largest cold-load pickup per step [MW].", min=0.0)
@@ -138,13 +176,6 @@ def restore_command(
         float, typer.Option("--decay-min", help="Time constant of the pickup's decay [min].", min=0.001)
     ] = 30.0,
     dry_run: Annotated[bool, typer.Option("--dry-run", help="Plan the steps; send nothing.")] = False,
-    broker: BrokerOpt = None,
-    bms: BmsOpt = None,
-    timeout_s: TimeoutOpt = 30.0,
-    retry_s: RetryOpt = 1.0,
-    max_attempts: AttemptsOpt = 5,
-    prefix: PrefixOpt = "gridflow/loads",
-    store: StoreOpt = None,
     as_json: JsonOpt = False,
 ) -> None:
     """Bring a plan's load back in steps that respect cold-load pickup; send the restore commands."""
@@ -189,7 +220,7 @@ def restore_command(
     }
     if not dry_run:
         restores = restore_commands(steps, commands, valid_min=max(15.0, interval_min))
-        figures["execution"] = _send(restores, broker, bms, prefix, store, timeout_s, retry_s, max_attempts)
+        figures["execution"] = _send(restores, delivery)
     if not as_json:
         figures["steps"] = [
             f"{s['at']}: {len(s['devices'])} devices, {s['pickup_mw']} MW" for s in figures["steps"]

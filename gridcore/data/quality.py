@@ -7,6 +7,9 @@ store after a rerun is the store after one run.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from dataclasses import dataclass
+
 import numpy as np
 import pandas as pd
 import xarray as xr
@@ -98,8 +101,50 @@ def quarantine_table(result: ValidationResult, run_id: str, source: str) -> xr.D
     return xr.Dataset(data, coords={"record": np.arange(n)})
 
 
-def run_summary(result: ValidationResult, feeders: list[str], loads: xr.Dataset | None) -> dict[str, object]:
-    """The figures of a run, as the CLI prints them with ``--json``.
+@dataclass(frozen=True)
+class RunSummary:
+    """The figures of a run of the meter feed (an hourly cycle or an import).
+
+    Attributes
+    ----------
+    readings_in, readings_valid : int
+    quarantined : dict of str to int
+        Readings quarantined, per reason.
+    out_of_order : int
+        Valid readings that arrived out of time order (kept and sorted).
+    feeders : int
+        Feeders of the system.
+    system_p_mw : float, optional
+        Mean estimated system load over the quarter hours written [MW]; None without loads.
+    coverage_pct_min : float, optional
+        Lowest feeder coverage (meters reporting / meters expected) [%]; None without loads.
+    """
+
+    readings_in: int
+    readings_valid: int
+    quarantined: dict[str, int]
+    out_of_order: int
+    feeders: int
+    system_p_mw: float | None = None
+    coverage_pct_min: float | None = None
+
+    def to_dict(self) -> dict[str, object]:
+        """The figures as the CLI prints them; ``system_p_mw`` and ``coverage_pct_min`` only with loads."""
+        out: dict[str, object] = {
+            "readings_in": self.readings_in,
+            "readings_valid": self.readings_valid,
+            "quarantined": dict(self.quarantined),
+            "out_of_order": self.out_of_order,
+            "feeders": self.feeders,
+        }
+        if self.system_p_mw is not None:
+            out["system_p_mw"] = self.system_p_mw
+            out["coverage_pct_min"] = self.coverage_pct_min
+        return out
+
+
+def run_summary(result: ValidationResult, feeders: list[str], loads: xr.Dataset | None) -> RunSummary:
+    """The figures of a run.
 
     Parameters
     ----------
@@ -107,30 +152,33 @@ def run_summary(result: ValidationResult, feeders: list[str], loads: xr.Dataset 
     feeders : list of str
         Feeders of the system.
     loads : xr.Dataset, optional
-        Quarter-hour feeder loads written by the run.
+        Quarter-hour feeder loads written by the run: ``p_mw`` [MW] and ``coverage_pct`` [%] per feeder.
 
     Returns
     -------
-    dict
-        ``readings_in``, ``readings_valid``, ``quarantined`` (reason -> count), ``out_of_order``,
-        ``feeders`` (count), and with loads: ``system_p_mw`` (mean estimated total [MW]),
-        ``coverage_pct_min`` (lowest feeder coverage [%]).
+    RunSummary
+        With ``system_p_mw`` (mean estimated total [MW]) and ``coverage_pct_min`` (lowest feeder
+        coverage [%]) when ``loads`` has time steps.
     """
-    out: dict[str, object] = {
-        "readings_in": result.readings_in,
-        "readings_valid": result.readings_valid,
-        "quarantined": result.quarantined,
-        "out_of_order": result.out_of_order,
-        "feeders": len(feeders),
-    }
+    system_p_mw = coverage_pct_min = None
     if loads is not None and loads.sizes.get("time", 0):
-        out["system_p_mw"] = round(float(loads["p_mw"].sum("feeder", skipna=False).mean()), 4)
-        out["coverage_pct_min"] = round(float(loads["coverage_pct"].min()), 3)
-    return out
+        system_p_mw = round(float(loads["p_mw"].sum("feeder", skipna=False).mean()), 4)
+        coverage_pct_min = round(float(loads["coverage_pct"].min()), 3)
+    return RunSummary(
+        readings_in=result.readings_in,
+        readings_valid=result.readings_valid,
+        quarantined=dict(result.quarantined),
+        out_of_order=result.out_of_order,
+        feeders=len(feeders),
+        system_p_mw=system_p_mw,
+        coverage_pct_min=coverage_pct_min,
+    )
 
 
-def summary_markdown(title: str, summary: dict[str, object]) -> str:
+def summary_markdown(title: str, summary: RunSummary | Mapping[str, object]) -> str:
     """A short Markdown report of a run (readings in, quarantined by reason, feeders updated)."""
+    if isinstance(summary, RunSummary):
+        summary = summary.to_dict()
     lines = [f"# {title}", "", "| figure | value |", "|---|---|"]
     for key, value in summary.items():
         if key != "quarantined":

@@ -33,7 +33,7 @@ import numpy as np
 import pandas as pd
 
 from gridcore.errors import InputError
-from gridcore.forecast import metrics
+from gridcore.forecast.backtest_scores import BacktestScores, BaselineScore, LeadScore, summarise
 from gridcore.forecast.features import WEATHER_LOOKBACK_H, design
 from gridcore.forecast.intervals import QUANTILES, apply_quantiles, conformal_quantiles
 from gridcore.forecast.models import DemandModel, SeasonalNaive
@@ -72,7 +72,9 @@ class BacktestResult:
         One row per (origin, lead) of the test period: ``origin``, ``target`` (UTC), ``lead`` [h],
         ``actual``, ``forecast``, ``naive`` [MW] and ``q<level>`` quantile columns [MW].
     summary : dict
-        The figures (see :func:`summarise`).
+        The figures: the scores (:class:`~gridcore.forecast.backtest_scores.BacktestScores`, from
+        :func:`~gridcore.forecast.backtest_scores.summarise`) and how the backtest ran
+        (origins, horizon, model, weather, history and calibration), as the CLI prints them.
     """
 
     forecasts: pd.DataFrame
@@ -338,7 +340,7 @@ def backtest(
     forecasts = _frame(
         index, origins[keep], horizon, actual[keep], point[keep], naive[keep], quant[keep], levels
     )
-    summary = summarise(forecasts, levels)
+    summary = summarise(forecasts, levels).to_dict()
     summary.update(
         {
             "n_origins": int(len(test)),
@@ -486,55 +488,14 @@ def _frame(index, origins, horizon, actual, point, naive, quant, levels) -> pd.D
     return out
 
 
-def summarise(forecasts: pd.DataFrame, levels: tuple[float, ...] = QUANTILES) -> dict[str, object]:
-    """Overall and per-lead scores of backtest forecasts, with the seasonal naive beside them.
-
-    Parameters
-    ----------
-    forecasts : pd.DataFrame
-        From :class:`BacktestResult`.
-    levels : tuple of float
-
-    Returns
-    -------
-    dict
-        ``mape_pct``, ``rmse_mw``, ``mae_mw``, ``pinball_mw``, ``coverage_80_pct``,
-        ``coverage_90_pct``, ``width_80_mw``, ``skill_mape`` (vs the naive), ``n_scored``, ``baseline``
-        {name, mape_pct, rmse_mw, mae_mw}, ``per_lead`` (list of per-lead figures).
-    """
-    f = forecasts
-    scored = f[np.isfinite(f["actual"]) & np.isfinite(f["forecast"]) & np.isfinite(f["naive"])]
-    qcols = [f"q{q:g}" for q in levels]
-    out: dict[str, object] = {
-        "mape_pct": round(metrics.mape(scored["actual"], scored["forecast"]), 3),
-        "rmse_mw": round(metrics.rmse(scored["actual"], scored["forecast"]), 3),
-        "mae_mw": round(metrics.mae(scored["actual"], scored["forecast"]), 3),
-        "pinball_mw": round(
-            metrics.pinball(scored["actual"].to_numpy(), scored[qcols].to_numpy(), np.array(levels)), 3
-        ),
-        "coverage_80_pct": round(metrics.coverage(scored["actual"], scored["q0.1"], scored["q0.9"]), 2),
-        "coverage_90_pct": round(metrics.coverage(scored["actual"], scored["q0.05"], scored["q0.95"]), 2),
-        "width_80_mw": round(metrics.mean_width(scored["q0.1"], scored["q0.9"]), 3),
-        "n_scored": int(len(scored)),
-    }
-    base = {
-        "name": "seasonal_naive_7d",
-        "mape_pct": round(metrics.mape(scored["actual"], scored["naive"]), 3),
-        "rmse_mw": round(metrics.rmse(scored["actual"], scored["naive"]), 3),
-        "mae_mw": round(metrics.mae(scored["actual"], scored["naive"]), 3),
-    }
-    out["baseline"] = base
-    out["skill_mape"] = round(metrics.skill(out["mape_pct"], base["mape_pct"]), 3)
-    per_lead = []
-    for lead, g in scored.groupby("lead"):
-        per_lead.append(
-            {
-                "lead_h": int(lead),
-                "mape_pct": round(metrics.mape(g["actual"], g["forecast"]), 3),
-                "rmse_mw": round(metrics.rmse(g["actual"], g["forecast"]), 3),
-                "coverage_80_pct": round(metrics.coverage(g["actual"], g["q0.1"], g["q0.9"]), 1),
-                "naive_mape_pct": round(metrics.mape(g["actual"], g["naive"]), 3),
-            }
-        )
-    out["per_lead"] = per_lead
-    return out
+__all__ = [
+    "BacktestResult",
+    "BacktestScores",
+    "BaselineScore",
+    "LeadScore",
+    "backtest",
+    "daily_origins",
+    "infer_timezone",
+    "min_history_hours",
+    "summarise",
+]

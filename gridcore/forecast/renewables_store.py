@@ -1,8 +1,10 @@
 """Renewable data files: reading and checking the long-format CSV files of solar and wind data.
 
-:func:`read_table` checks a renewable data file (columns, numbers, UTC times) and :func:`check_unique` its
-keys, for the solar and wind readers (:func:`gridcore.forecast.solar.read_solar`,
-:func:`gridcore.forecast.wind.read_wind`); :func:`detect_kind` tells the two formats apart by the header.
+The file I/O of the renewable forecasters (their compute modules take frames): :func:`read_solar` and
+:func:`read_wind` read a file into :class:`~gridcore.forecast.solar.SolarData` and
+:class:`~gridcore.forecast.wind.WindData` (through :func:`gridcore.forecast.solar.solar_data` and
+:func:`gridcore.forecast.wind.wind_data`); :func:`read_table` checks a file's columns, numbers and UTC times
+and :func:`check_unique` its keys; :func:`detect_kind` tells the two formats apart by the header.
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ import numpy as np
 import pandas as pd
 
 from gridcore.errors import InputError
+from gridcore.forecast import solar, wind
 
 _OFFSET = re.compile(r"(?:Z|[+-]\d\d:?\d\d)$")
 
@@ -155,3 +158,67 @@ def detect_kind(path: object) -> str:
         f"renewable file {path}: neither solar (columns site, ssrd_j_m2_acc) nor wind (farm, issue_time); "
         "give the kind"
     )
+
+
+def read_solar(path: object) -> solar.SolarData:
+    """Read a solar power + weather-forecast file in the GEFCom2014 long format.
+
+    Parameters
+    ----------
+    path : str, Path or file-like
+        CSV (``.gz`` allowed): ``timestamp`` (ISO 8601 UTC, interval start), ``site``, ``power``
+        [normalised to capacity], ``ssrd_j_m2_acc`` [J m-2 accumulated since 00 UTC] and optionally the
+        other fields of :data:`gridcore.forecast.solar.ACCUMULATED` and
+        :data:`gridcore.forecast.solar.INSTANTANEOUS`.
+
+    Returns
+    -------
+    SolarData
+
+    Raises
+    ------
+    ValueError
+        Naming the column (and the row) that is missing, not a number, not a UTC time, or duplicated.
+    """
+    optional = [c for c in (*solar.ACCUMULATED, *solar.INSTANTANEOUS) if c not in solar.REQUIRED]
+    raw = read_table(path, solar.REQUIRED, optional, ("timestamp",), "site", "solar")
+    check_unique(raw, ["site", "timestamp"], "solar")
+    return solar.solar_data(raw, str(path))
+
+
+def read_wind(path: object) -> wind.WindData:
+    """Read a wind power + issued-forecast file in the GEFCom2012 long format.
+
+    Parameters
+    ----------
+    path : str, Path or file-like
+        CSV (``.gz`` allowed): ``timestamp`` (ISO 8601 UTC, interval start of the power hour), ``farm``,
+        ``power`` [normalised to capacity], ``issue_time`` (ISO 8601 UTC; empty for an hour without
+        forecast), ``horizon_h`` [h] (valid at ``issue_time + horizon_h = timestamp + 1 h``) and wind
+        components ``u<height>``, ``v<height>`` [m s-1]. Other columns are ignored.
+
+    Returns
+    -------
+    WindData
+
+    Raises
+    ------
+    ValueError
+        Naming the missing column, or the column and row that is not a number or a UTC time, a row whose
+        ``horizon_h`` does not match its times, or a duplicated (farm, timestamp, issue_time).
+    """
+    try:
+        header = list(pd.read_csv(path, nrows=0).columns)
+    except (OSError, EOFError, UnicodeDecodeError, pd.errors.ParserError, pd.errors.EmptyDataError) as err:
+        raise InputError(f"wind file {path}: not a readable CSV ({err})") from None
+    if hasattr(path, "seek"):
+        path.seek(0)
+    heights = wind.wind_heights(header)
+    if not heights and all(c in header for c in wind.REQUIRED):
+        raise InputError(
+            f"wind file {path}: missing column u and v (wind components, or u<height>/v<height>)", field="u"
+        )
+    comps = [f"{c}{h}" for h in heights for c in ("u", "v")]
+    raw = read_table(path, wind.REQUIRED, comps, ("timestamp", "issue_time"), "farm", "wind")
+    check_unique(raw, ["farm", "timestamp", "issue_time"], "wind")
+    return wind.wind_data(raw, heights, str(path))

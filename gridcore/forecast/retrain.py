@@ -14,7 +14,7 @@ Each day, per group (see :mod:`gridcore.forecast.demand`):
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 
 import numpy as np
 import pandas as pd
@@ -60,6 +60,89 @@ class RetrainPolicy:
     max_rows: int = 50_000
 
 
+@dataclass(frozen=True)
+class Evaluation:
+    """Day-ahead accuracy of a model over daily origins, beside the seasonal naive on the same hours.
+
+    Attributes
+    ----------
+    mape_pct : float
+        Mean over the group's series of each series' MAPE [%].
+    naive_mape_pct : float
+        The same for the seasonal naive (same hour a week before) [%].
+    n_origins : int
+        Daily origins scored.
+    horizon_h : int
+        Hours ahead scored from each origin [h].
+    window : (str, str)
+        First origin and last target hour scored, ISO 8601 UTC (``2016-07-01T00:00Z``).
+    """
+
+    mape_pct: float
+    naive_mape_pct: float
+    n_origins: int
+    horizon_h: int
+    window: tuple[str, str]
+
+    def to_dict(self) -> dict[str, object]:
+        """``mape_pct``, ``naive_mape_pct``, ``n_origins``, ``horizon_h``, ``window`` (a list of two)."""
+        out = asdict(self)
+        out["window"] = list(self.window)
+        return out
+
+
+@dataclass(frozen=True)
+class RetrainDecision:
+    """What the daily retraining check decided for a group (:func:`retrain_group`).
+
+    Attributes
+    ----------
+    group : str
+    at : str
+        Time of the decision, ISO 8601 UTC.
+    policy : RetrainPolicy
+    action : str
+        ``first_model``, ``first_model_rejected``, ``kept``, ``promoted`` or ``rejected``.
+    reasons : tuple of str
+        Why it retrained (empty when the champion was kept), or why a first model was (not) crowned.
+    champion, challenger : int, optional
+        Registry versions of the champion in force and of the challenger fitted, where there is one.
+    recent : Evaluation, optional
+        The champion's accuracy over the last ``drift_days`` origins (the drift check).
+    champion_eval, challenger_eval : Evaluation, optional
+        Both models over the last ``eval_days`` origins (the challenger out-of-sample).
+    """
+
+    group: str
+    at: str
+    policy: RetrainPolicy
+    action: str = ""
+    reasons: tuple[str, ...] = ()
+    champion: int | None = None
+    challenger: int | None = None
+    recent: Evaluation | None = None
+    champion_eval: Evaluation | None = None
+    challenger_eval: Evaluation | None = None
+
+    def to_dict(self) -> dict[str, object]:
+        """The decision as written to the registry and printed: fields that do not apply are left out."""
+        out: dict[str, object] = {
+            "group": self.group,
+            "at": self.at,
+            "policy": asdict(self.policy),
+            "action": self.action,
+            "reasons": list(self.reasons),
+        }
+        for key in ("champion", "challenger"):
+            if getattr(self, key) is not None:
+                out[key] = getattr(self, key)
+        for key in ("recent", "champion_eval", "challenger_eval"):
+            value = getattr(self, key)
+            if value is not None:
+                out[key] = value.to_dict()
+        return out
+
+
 def evaluate(
     model: GradientBoosted,
     history: pd.DataFrame,
@@ -69,7 +152,7 @@ def evaluate(
     horizon: int = 24,
     tz: str = DEFAULT_TZ,
     weather: WeatherProvider | None = None,
-) -> dict[str, object]:
+) -> Evaluation:
     """Score a model on the ``days`` daily origins whose ``horizon`` ends by ``at``.
 
     Parameters
@@ -90,9 +173,9 @@ def evaluate(
 
     Returns
     -------
-    dict
+    Evaluation
         ``mape_pct`` and ``naive_mape_pct`` (mean over series of each series' MAPE), ``n_origins``,
-        ``horizon_h``, ``window`` [first origin, last target] (UTC).
+        ``horizon_h``, ``window`` (first origin, last target; UTC).
     """
     weather = weather or ForecastWeather()
     index = history.index
@@ -117,16 +200,16 @@ def evaluate(
         actual = (rows["y"] * rows["level"]).to_numpy()
         model_mape.append(metrics.mape(actual, model.predict(rows)))
         naive_mape.append(metrics.mape(actual, SeasonalNaive().predict(rows)))
-    return {
-        "mape_pct": round(float(np.nanmean(model_mape)), 3),
-        "naive_mape_pct": round(float(np.nanmean(naive_mape)), 3),
-        "n_origins": int(origins.size),
-        "horizon_h": int(horizon),
-        "window": [
+    return Evaluation(
+        mape_pct=round(float(np.nanmean(model_mape)), 3),
+        naive_mape_pct=round(float(np.nanmean(naive_mape)), 3),
+        n_origins=int(origins.size),
+        horizon_h=int(horizon),
+        window=(
             f"{index[origins[0]]:%Y-%m-%dT%H:%MZ}",
             f"{index[origins[-1] + horizon - 1]:%Y-%m-%dT%H:%MZ}",
-        ],
-    }
+        ),
+    )
 
 
 def fit_model(
@@ -158,7 +241,7 @@ def retrain_group(
     tz: str = DEFAULT_TZ,
     weather: WeatherProvider | None = None,
     params: dict[str, object] | None = None,
-) -> dict[str, object]:
+) -> RetrainDecision:
     """Check a group's champion and retrain, challenge and promote as the policy says.
 
     Parameters
@@ -179,42 +262,43 @@ def retrain_group(
 
     Returns
     -------
-    dict
+    RetrainDecision
         The decision: ``group``, ``at``, ``action`` (first_model, kept, promoted, rejected), ``reasons``,
         ``champion`` / ``challenger`` versions and their ``*_eval`` figures, ``recent`` figures; also
-        written to the registry.
+        written to the registry (:meth:`RetrainDecision.to_dict`).
     """
     policy = policy or RetrainPolicy()
     at = pd.Timestamp(at).tz_convert("UTC")
     eval_start = at - pd.Timedelta(days=policy.eval_days)
     series = list(history.columns)
-    decision: dict[str, object] = {"group": group, "at": f"{at:%Y-%m-%dT%H:%MZ}", "policy": asdict(policy)}
+    decision = RetrainDecision(group, f"{at:%Y-%m-%dT%H:%MZ}", policy)
     current = registry.champion(group)
     if current is None:
         model, t0, t1 = fit_model(history, temperature, eval_start, policy, tz, params)
         score = evaluate(model, history, temperature, at, policy.eval_days, 24, tz, weather)
-        ok, why = promotion(score["mape_pct"], score["naive_mape_pct"])
+        ok, why = promotion(score.mape_pct, score.naive_mape_pct)
         meta = registry.register(
             group,
             model,
             series,
             t0,
             t1,
-            score,
+            score.to_dict(),
             at,
             status="champion" if ok else "challenger",
             reason=f"first model of the group: {why}",
             horizon_h=policy.horizon,
         )
-        decision.update(
-            {
-                "action": "first_model" if ok else "first_model_rejected",
-                "reasons": ["no champion", why],
-                "champion" if ok else "challenger": meta["version"],
-            }
+        version = int(meta["version"])
+        decision = replace(
+            decision,
+            action="first_model" if ok else "first_model_rejected",
+            reasons=("no champion", why),
+            champion=version if ok else None,
+            challenger=None if ok else version,
+            champion_eval=score,
         )
-        decision["champion_eval"] = score
-        registry.log_decision(group, at, decision)
+        registry.log_decision(group, at, decision.to_dict())
         return decision
     champion = registry.load(current)
     recent = evaluate(champion, history, temperature, at, policy.drift_days, 24, tz, weather)
@@ -223,33 +307,42 @@ def retrain_group(
     if age > policy.max_age_days:
         reasons.append(f"age {age:.1f} d > {policy.max_age_days:g} d")
     registered = float(current["metrics"].get("mape_pct", np.nan))
-    if np.isfinite(registered) and recent["mape_pct"] > policy.drift_ratio * registered:
+    if np.isfinite(registered) and recent.mape_pct > policy.drift_ratio * registered:
         reasons.append(
-            f"recent day-ahead MAPE {recent['mape_pct']:.2f} % > {policy.drift_ratio:g} x "
+            f"recent day-ahead MAPE {recent.mape_pct:.2f} % > {policy.drift_ratio:g} x "
             f"registered {registered:.2f} %"
         )
-    decision.update({"champion": current["version"], "recent": recent, "reasons": reasons})
+    decision = replace(decision, champion=int(current["version"]), recent=recent, reasons=tuple(reasons))
     if not reasons:
-        decision["action"] = "kept"
-        registry.log_decision(group, at, decision)
+        decision = replace(decision, action="kept")
+        registry.log_decision(group, at, decision.to_dict())
         return decision
     model, t0, t1 = fit_model(history, temperature, eval_start, policy, tz, params)
     challenger_eval = evaluate(model, history, temperature, at, policy.eval_days, 24, tz, weather)
     champion_eval = evaluate(champion, history, temperature, at, policy.eval_days, 24, tz, weather)
     meta = registry.register(
-        group, model, series, t0, t1, challenger_eval, at, reason="; ".join(reasons), horizon_h=policy.horizon
+        group,
+        model,
+        series,
+        t0,
+        t1,
+        challenger_eval.to_dict(),
+        at,
+        reason="; ".join(reasons),
+        horizon_h=policy.horizon,
     )
-    decision.update(
-        {"challenger": meta["version"], "challenger_eval": challenger_eval, "champion_eval": champion_eval}
+    decision = replace(
+        decision,
+        challenger=int(meta["version"]),
+        challenger_eval=challenger_eval,
+        champion_eval=champion_eval,
     )
-    ok, why = promotion(
-        challenger_eval["mape_pct"], challenger_eval["naive_mape_pct"], champion_eval["mape_pct"]
-    )
+    ok, why = promotion(challenger_eval.mape_pct, challenger_eval.naive_mape_pct, champion_eval.mape_pct)
     if ok:
         registry.promote(group, int(meta["version"]), f"{why} over the last {policy.eval_days} days", at)
-        decision["action"] = "promoted"
+        decision = replace(decision, action="promoted")
     else:
         registry.set_status(group, int(meta["version"]), "retired", why, at)
-        decision["action"] = "rejected"
-    registry.log_decision(group, at, decision)
+        decision = replace(decision, action="rejected")
+    registry.log_decision(group, at, decision.to_dict())
     return decision

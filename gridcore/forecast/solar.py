@@ -22,7 +22,6 @@ import pandas as pd
 
 from gridcore.errors import InputError
 from gridcore.forecast.renewables_model import fit_gbm, predict_gbm
-from gridcore.forecast.renewables_store import check_unique, read_table
 
 #: Accumulated ECMWF fields (J m-2 or m since 00 UTC) of the solar file, de-accumulated to hourly amounts.
 ACCUMULATED = ("ssrd_j_m2_acc", "strd_j_m2_acc", "tsr_j_m2_acc", "tp_m_acc")
@@ -53,7 +52,7 @@ CLEAR_SKY_FEATURES = [
 
 @dataclass
 class SolarData:
-    """A solar file read by :func:`read_solar`.
+    """A solar file's power and weather features per site (:func:`solar_data`).
 
     Attributes
     ----------
@@ -77,28 +76,24 @@ class SolarData:
         return [str(c) for c in self.power.columns]
 
 
-def read_solar(path: object) -> SolarData:
-    """Read a solar power + weather-forecast file in the GEFCom2014 long format.
+def solar_data(raw: pd.DataFrame, source: str = "") -> SolarData:
+    """Hourly power and weather features per site from the rows of a solar file.
 
     Parameters
     ----------
-    path : str, Path or file-like
-        CSV (``.gz`` allowed): ``timestamp`` (ISO 8601 UTC, interval start), ``site``, ``power``
-        [normalised to capacity], ``ssrd_j_m2_acc`` [J m-2 accumulated since 00 UTC] and optionally the
-        other fields of :data:`ACCUMULATED` and :data:`INSTANTANEOUS`.
+    raw : pd.DataFrame
+        Checked rows in the GEFCom2014 long format (:func:`gridcore.forecast.renewables_store.read_solar`
+        reads a file into them): ``timestamp`` (tz-aware UTC, interval start), ``site`` (text), ``power``
+        [normalised to capacity], ``ssrd_j_m2_acc`` [J m-2 accumulated since 00 UTC] and any of the other
+        fields of :data:`ACCUMULATED` and :data:`INSTANTANEOUS`; one row per site and hour.
+    source : str
+        Where the rows came from (a file name), kept with the data.
 
     Returns
     -------
     SolarData
-
-    Raises
-    ------
-    ValueError
-        Naming the column (and the row) that is missing, not a number, not a UTC time, or duplicated.
+        On a complete hourly index from the first to the last timestamp; NaN where a site has no row.
     """
-    optional = [c for c in (*ACCUMULATED, *INSTANTANEOUS) if c not in REQUIRED]
-    raw = read_table(path, REQUIRED, optional, ("timestamp",), "site", "solar")
-    check_unique(raw, ["site", "timestamp"], "solar")
     index = pd.date_range(raw["timestamp"].min(), raw["timestamp"].max(), freq="1h")
     power, weather = {}, {}
     for site, g in raw.groupby("site", sort=True):
@@ -106,7 +101,7 @@ def read_solar(path: object) -> SolarData:
         sid = str(site)
         power[sid] = g["power"]
         weather[sid] = _hourly_weather(g)
-    return SolarData(pd.DataFrame(power, index=index), weather, str(path))
+    return SolarData(pd.DataFrame(power, index=index), weather, source)
 
 
 def _hourly_weather(g: pd.DataFrame) -> pd.DataFrame:

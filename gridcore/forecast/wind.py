@@ -21,7 +21,6 @@ import pandas as pd
 
 from gridcore.errors import InputError
 from gridcore.forecast.renewables_model import fit_gbm, predict_gbm
-from gridcore.forecast.renewables_store import check_unique, read_table
 
 #: Columns a wind file must have (plus at least one u/v pair).
 REQUIRED = ("timestamp", "farm", "power", "issue_time", "horizon_h")
@@ -29,7 +28,7 @@ REQUIRED = ("timestamp", "farm", "power", "issue_time", "horizon_h")
 
 @dataclass
 class WindData:
-    """A wind file read by :func:`read_wind`.
+    """A wind file's power and issued forecasts per farm (:func:`wind_data`).
 
     Attributes
     ----------
@@ -63,21 +62,26 @@ def _first(mask: pd.Series) -> int:
     return int(np.flatnonzero(mask.to_numpy())[0]) + 2
 
 
-def _pairs(columns: list[str]) -> list[str]:
-    """Suffixes ``h`` for which both ``u<h>`` and ``v<h>`` are columns."""
+def wind_heights(columns: list[str]) -> list[str]:
+    """Suffixes ``h`` for which both ``u<h>`` and ``v<h>`` are columns (``""`` for plain ``u``/``v``)."""
     return [c[1:] for c in columns if c.startswith("u") and "v" + c[1:] in columns]
 
 
-def read_wind(path: object) -> WindData:
-    """Read a wind power + issued-forecast file in the GEFCom2012 long format.
+def wind_data(raw: pd.DataFrame, heights: list[str], source: str = "") -> WindData:
+    """Hourly power and the issued forecasts' features per farm from the rows of a wind file.
 
     Parameters
     ----------
-    path : str, Path or file-like
-        CSV (``.gz`` allowed): ``timestamp`` (ISO 8601 UTC, interval start of the power hour), ``farm``,
-        ``power`` [normalised to capacity], ``issue_time`` (ISO 8601 UTC; empty for an hour without
-        forecast), ``horizon_h`` [h] (valid at ``issue_time + horizon_h = timestamp + 1 h``) and wind
-        components ``u<height>``, ``v<height>`` [m s-1]. Other columns are ignored.
+    raw : pd.DataFrame
+        Checked rows in the GEFCom2012 long format (:func:`gridcore.forecast.renewables_store.read_wind`
+        reads a file into them): ``timestamp`` (tz-aware UTC, interval start of the power hour), ``farm``
+        (text), ``power`` [normalised to capacity], ``issue_time`` (tz-aware UTC; NaT for an hour without
+        forecast), ``horizon_h`` [h] and the wind components ``u<h>``, ``v<h>`` [m s-1] of ``heights``;
+        one row per farm, hour and issue.
+    heights : list of str
+        Suffixes of the u/v pairs (:func:`wind_heights`), at least one.
+    source : str
+        Where the rows came from (a file name), kept with the data.
 
     Returns
     -------
@@ -86,23 +90,9 @@ def read_wind(path: object) -> WindData:
     Raises
     ------
     ValueError
-        Naming the missing column, or the column and row that is not a number or a UTC time, a row whose
-        ``horizon_h`` does not match its times, or a duplicated (farm, timestamp, issue_time).
+        Naming the row whose ``horizon_h`` is empty or does not match its times
+        (``issue_time + horizon_h`` must be ``timestamp + 1 h``).
     """
-    try:
-        header = list(pd.read_csv(path, nrows=0).columns)
-    except (OSError, EOFError, UnicodeDecodeError, pd.errors.ParserError, pd.errors.EmptyDataError) as err:
-        raise InputError(f"wind file {path}: not a readable CSV ({err})") from None
-    if hasattr(path, "seek"):
-        path.seek(0)
-    heights = _pairs(header)
-    if not heights and all(c in header for c in REQUIRED):
-        raise InputError(
-            f"wind file {path}: missing column u and v (wind components, or u<height>/v<height>)", field="u"
-        )
-    comps = [f"{c}{h}" for h in heights for c in ("u", "v")]
-    raw = read_table(path, REQUIRED, comps, ("timestamp", "issue_time"), "farm", "wind")
-    check_unique(raw, ["farm", "timestamp", "issue_time"], "wind")
     has = raw["issue_time"].notna()
     if (has & raw["horizon_h"].isna()).any():
         row = _first(has & raw["horizon_h"].isna())
@@ -138,7 +128,7 @@ def read_wind(path: object) -> WindData:
     fc["ws_next"] = run.shift(-1)
     features += ["ws_prev", "ws_next"]
     keep = ["farm", "issue_time", "target", "age_h", *features]
-    return WindData(power, fc[keep], features, heights, str(path))
+    return WindData(power, fc[keep], features, heights, source)
 
 
 @dataclass

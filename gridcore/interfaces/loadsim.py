@@ -30,7 +30,7 @@ from typing import Any
 import paho.mqtt.client as mqtt
 import pandas as pd
 
-from gridcore.interfaces.mqtt import DEFAULT_PREFIX, ack_topic, command_topic, parse_broker_url
+from gridcore.interfaces.mqtt import DEFAULT_PREFIX, ack_topic, command_topic, paho_client, parse_broker_url
 
 __all__ = ["LoadSimulator", "device_ids", "main"]
 
@@ -84,15 +84,7 @@ class LoadSimulator:
         self._lock = threading.Lock()
         self._topics = {command_topic(d, prefix): d for d in self.devices}
         host, port = parse_broker_url(url)
-        self.client = mqtt.Client(
-            mqtt.CallbackAPIVersion.VERSION2,
-            client_id=f"loadsim-{uuid.uuid4().hex[:12]}",
-            protocol=mqtt.MQTTv311,
-            clean_session=True,
-        )
-        self.client.max_inflight_messages_set(1000)
-        self.client.max_queued_messages_set(0)
-        self.client.reconnect_delay_set(min_delay=1, max_delay=2)
+        self.client = paho_client(f"loadsim-{uuid.uuid4().hex[:12]}")
         self.client.on_connect = self._on_connect
         self.client.on_disconnect = self._on_disconnect
         self.client.on_subscribe = self._on_subscribe

@@ -50,6 +50,30 @@ def parse_broker_url(url: str) -> tuple[str, int]:
     return parts.hostname, port
 
 
+def paho_client(client_id: str) -> mqtt.Client:
+    """A paho MQTT 3.1.1 client as every gridflow link uses it (callbacks and connection are the caller's).
+
+    Clean session, up to 1,000 QoS 1 messages in flight, nothing queued while disconnected (the outbox
+    re-sends), reconnecting after 1-2 s.
+
+    Parameters
+    ----------
+    client_id : str
+        MQTT client id, unique per connection.
+
+    Returns
+    -------
+    paho.mqtt.client.Client
+    """
+    client = mqtt.Client(
+        mqtt.CallbackAPIVersion.VERSION2, client_id=client_id, protocol=mqtt.MQTTv311, clean_session=True
+    )
+    client.max_inflight_messages_set(1000)
+    client.max_queued_messages_set(0)
+    client.reconnect_delay_set(min_delay=1, max_delay=2)
+    return client
+
+
 def _check_device(device: str) -> str:
     if not device or any(c in device for c in "/+#\x00"):
         raise InputError(
@@ -94,15 +118,7 @@ class MqttLink:
         self.prefix = prefix
         self._acks: queue.SimpleQueue[dict[str, Any]] = queue.SimpleQueue()
         self._connected = threading.Event()
-        self.client = mqtt.Client(
-            mqtt.CallbackAPIVersion.VERSION2,
-            client_id=client_id or f"gridflow-{uuid.uuid4().hex[:12]}",
-            protocol=mqtt.MQTTv311,
-            clean_session=True,
-        )
-        self.client.max_inflight_messages_set(1000)
-        self.client.max_queued_messages_set(0)
-        self.client.reconnect_delay_set(min_delay=1, max_delay=2)
+        self.client = paho_client(client_id or f"gridflow-{uuid.uuid4().hex[:12]}")
         self.client.on_connect = self._on_connect
         self.client.on_disconnect = self._on_disconnect
         self.client.on_message = self._on_message

@@ -90,8 +90,8 @@ def test_bad_grids_and_study_cases() -> None:
 
 
 def test_pipeline_commands_take_a_simbench_grid(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("GRIDFLOW_GRID", "")  # restored after the test: --grid sets it for the command
+    monkeypatch.setenv("GRIDFLOW_GRID", "")
     out = _json(["grid", "topology", "--grid", "1-LV-rural2--2-sw", "--store", str(tmp_path), "--json"])
-    assert os.environ["GRIDFLOW_GRID"] == "1-LV-rural2--2-sw"
-    assert out["feeders"] == 5 and out["fingerprint"] == load_grid().fingerprint
+    assert out["feeders"] == 5 and out["fingerprint"] == load_grid("1-LV-rural2--2-sw").fingerprint
+    assert os.environ["GRIDFLOW_GRID"] == ""  # --grid set it for the command only
     assert "needs a SimBench code" in _error(["grid", "topology", "--grid", str(CASE9), "--json"])

@@ -18,7 +18,7 @@ WIND = DATA / "gefcom2012_wind_slice.csv.gz"
 
 
 def test_renewables_backtest_figures_are_those_of_the_written_forecasts(tmp_path: Path) -> None:
-    from gridcore.forecast.wind import read_wind
+    from gridcore.forecast.renewables_store import read_wind
 
     args = ["renewables", "backtest", "--csv", str(WIND), "--json"]
     args += ["--test-days", "3", "--calibration-days", "5", "--train-days", "30", "--horizon", "24"]

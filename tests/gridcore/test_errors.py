@@ -90,7 +90,7 @@ def _solar_duplicate_row(tmp: Path) -> object:
 
 
 def _wind_horizon_mismatch(tmp: Path) -> object:
-    from gridcore.forecast.wind import read_wind
+    from gridcore.forecast.renewables_store import read_wind
 
     text = (
         "farm,timestamp,power,issue_time,horizon_h,u,v\n"

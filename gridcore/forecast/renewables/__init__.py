@@ -11,16 +11,23 @@
   battery scheduler takes as the renewable power actually available).
 
 A file is read into a forecaster in :mod:`~gridcore.forecast.renewables.store` (the package's only file
-I/O); the file checks the solar and wind readers share are in :mod:`gridcore.forecast.renewables_store`, the
+I/O); the solar and wind file readers and their checks are in :mod:`gridcore.forecast.renewables_store`, the
 LightGBM model of every renewable forecaster in :mod:`gridcore.forecast.renewables_model`; both are
 re-exported here.
 """
 
-from gridcore.forecast.renewables.backtest import RenewableBacktest, backtest_renewables, summarise_renewables
+from gridcore.forecast.renewables.backtest import (
+    RenewableBacktest,
+    RenewableScores,
+    backtest_renewables,
+    summarise_renewables,
+)
 from gridcore.forecast.renewables.baselines import climatology_forecast, persistence_forecast
 from gridcore.forecast.renewables.forecaster import Forecaster
 from gridcore.forecast.renewables.grid import (
     GridRenewableForecast,
+    RenewableForecastSummary,
+    SeriesOutlook,
     forecast_grid_renewables,
     forecast_summary,
 )
@@ -28,13 +35,16 @@ from gridcore.forecast.renewables.interval import conformal_interval
 from gridcore.forecast.renewables.profiles import grid_location, renewable_actuals, technology
 from gridcore.forecast.renewables.store import renewable_forecaster
 from gridcore.forecast.renewables_model import RENEWABLE_MODEL, fit_gbm, predict_gbm
-from gridcore.forecast.renewables_store import check_unique, detect_kind, read_table
+from gridcore.forecast.renewables_store import check_unique, detect_kind, read_solar, read_table, read_wind
 
 __all__ = [
     "RENEWABLE_MODEL",
     "Forecaster",
     "GridRenewableForecast",
     "RenewableBacktest",
+    "RenewableForecastSummary",
+    "RenewableScores",
+    "SeriesOutlook",
     "backtest_renewables",
     "check_unique",
     "climatology_forecast",
@@ -46,7 +56,9 @@ __all__ = [
     "grid_location",
     "persistence_forecast",
     "predict_gbm",
+    "read_solar",
     "read_table",
+    "read_wind",
     "renewable_actuals",
     "renewable_forecaster",
     "summarise_renewables",

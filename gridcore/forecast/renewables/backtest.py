@@ -11,7 +11,7 @@ climatology on the same hours.
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 
 import numpy as np
 import pandas as pd
@@ -146,7 +146,7 @@ def backtest_renewables(
         },
         quant[keep], levels,
     )  # fmt: skip
-    summary = summarise_renewables(forecasts, forecaster.capacity, levels)
+    summary = summarise_renewables(forecasts, forecaster.capacity, levels).to_dict()
     test_o = origins[keep]
     summary.update(
         {
@@ -195,9 +195,83 @@ def _long_frame(
     return out
 
 
+@dataclass(frozen=True)
+class BaselineErrors:
+    """A baseline's errors on the hours scored: ``nmae_pct``, ``nrmse_pct`` [% of capacity]."""
+
+    nmae_pct: float
+    nrmse_pct: float
+
+
+@dataclass(frozen=True)
+class RenewableLeadScore:
+    """Scores of one lead time.
+
+    Attributes
+    ----------
+    lead_h : int
+        Hours ahead [h].
+    nmae_pct, persistence_nmae_pct : float
+        The model's and persistence's nMAE [% of capacity].
+    coverage_80_pct : float
+        Share of actuals inside the 80 % interval [%].
+    """
+
+    lead_h: int
+    nmae_pct: float
+    persistence_nmae_pct: float
+    coverage_80_pct: float
+
+
+@dataclass(frozen=True)
+class RenewableScores:
+    """Capacity-normalised scores of renewable backtest forecasts (:func:`summarise_renewables`).
+
+    Attributes
+    ----------
+    nmae_pct, nrmse_pct : float
+        Mean absolute and root mean square error [% of capacity].
+    coverage_80_pct, coverage_90_pct : float
+        Share of actuals inside the 80 % and 90 % intervals [%].
+    pinball : float
+        Mean pinball loss over the quantile levels [share of capacity].
+    width_80_pct : float
+        Mean width of the 80 % interval [% of capacity].
+    n_scored : int
+        Hours scored.
+    baselines : dict of str to BaselineErrors
+        ``persistence`` and ``climatology`` on the same hours.
+    skill_vs_persistence_pct, skill_vs_climatology_pct : float
+        nMAE skill against each baseline [%].
+    skill_rmse_vs_persistence_pct : float
+        nRMSE skill against persistence [%].
+    per_lead : tuple of RenewableLeadScore
+        Every lead up to 48 h, every 6th beyond.
+    """
+
+    nmae_pct: float
+    nrmse_pct: float
+    coverage_80_pct: float
+    coverage_90_pct: float
+    pinball: float
+    width_80_pct: float
+    n_scored: int
+    baselines: dict[str, BaselineErrors]
+    skill_vs_persistence_pct: float
+    skill_vs_climatology_pct: float
+    skill_rmse_vs_persistence_pct: float
+    per_lead: tuple[RenewableLeadScore, ...]
+
+    def to_dict(self) -> dict[str, object]:
+        """The scores as JSON-ready plain data (``per_lead`` a list of dicts)."""
+        out = asdict(self)
+        out["per_lead"] = list(out["per_lead"])
+        return out
+
+
 def summarise_renewables(
     forecasts: pd.DataFrame, capacity: float = 1.0, levels: tuple[float, ...] = QUANTILES
-) -> dict[str, object]:
+) -> RenewableScores:
     """Capacity-normalised scores of backtest forecasts, with persistence and climatology beside them.
 
     Scored are the hours where the actual, the forecast and both baselines are known (night hours
@@ -213,7 +287,7 @@ def summarise_renewables(
 
     Returns
     -------
-    dict
+    RenewableScores
         ``nmae_pct``, ``nrmse_pct`` [% of capacity], ``pinball`` [share of capacity],
         ``coverage_80_pct``, ``coverage_90_pct``, ``width_80_pct`` [% of capacity], ``n_scored``,
         ``baselines`` {persistence, climatology: {nmae_pct, nrmse_pct}}, ``skill_vs_persistence_pct``,
@@ -228,29 +302,12 @@ def summarise_renewables(
     def n(col: str, fn: object) -> float:
         return 100.0 * fn(a, s[col].to_numpy() / capacity)  # type: ignore[operator]
 
-    out: dict[str, object] = {
-        "nmae_pct": round(n("forecast", metrics.mae), 3),
-        "nrmse_pct": round(n("forecast", metrics.rmse), 3),
-        "coverage_80_pct": round(metrics.coverage(a, s["q0.1"] / capacity, s["q0.9"] / capacity), 2),
-        "coverage_90_pct": round(metrics.coverage(a, s["q0.05"] / capacity, s["q0.95"] / capacity), 2),
-        "pinball": round(metrics.pinball(a, s[qcols].to_numpy() / capacity, np.array(levels)), 5),
-        "width_80_pct": round(100.0 * metrics.mean_width(s["q0.1"] / capacity, s["q0.9"] / capacity), 3),
-        "n_scored": int(len(s)),
-    }
+    nmae_pct = round(n("forecast", metrics.mae), 3)
+    nrmse_pct = round(n("forecast", metrics.rmse), 3)
     base = {
-        name: {"nmae_pct": round(n(name, metrics.mae), 3), "nrmse_pct": round(n(name, metrics.rmse), 3)}
+        name: BaselineErrors(round(n(name, metrics.mae), 3), round(n(name, metrics.rmse), 3))
         for name in ("persistence", "climatology")
     }
-    out["baselines"] = base
-    out["skill_vs_persistence_pct"] = round(
-        100 * metrics.skill(out["nmae_pct"], base["persistence"]["nmae_pct"]), 2
-    )
-    out["skill_vs_climatology_pct"] = round(
-        100 * metrics.skill(out["nmae_pct"], base["climatology"]["nmae_pct"]), 2
-    )
-    out["skill_rmse_vs_persistence_pct"] = round(
-        100 * metrics.skill(out["nrmse_pct"], base["persistence"]["nrmse_pct"]), 2
-    )
     per_lead = []
     step = 1 if s["lead"].max() <= 48 else 6
     for lead, g in s.groupby("lead"):
@@ -258,14 +315,24 @@ def summarise_renewables(
             continue
         ga = g["actual"].to_numpy() / capacity
         per_lead.append(
-            {
-                "lead_h": int(lead),
-                "nmae_pct": round(100 * metrics.mae(ga, g["forecast"].to_numpy() / capacity), 3),
-                "persistence_nmae_pct": round(
-                    100 * metrics.mae(ga, g["persistence"].to_numpy() / capacity), 3
-                ),
-                "coverage_80_pct": round(metrics.coverage(ga, g["q0.1"] / capacity, g["q0.9"] / capacity), 1),
-            }
+            RenewableLeadScore(
+                lead_h=int(lead),
+                nmae_pct=round(100 * metrics.mae(ga, g["forecast"].to_numpy() / capacity), 3),
+                persistence_nmae_pct=round(100 * metrics.mae(ga, g["persistence"].to_numpy() / capacity), 3),
+                coverage_80_pct=round(metrics.coverage(ga, g["q0.1"] / capacity, g["q0.9"] / capacity), 1),
+            )
         )
-    out["per_lead"] = per_lead
-    return out
+    return RenewableScores(
+        nmae_pct=nmae_pct,
+        nrmse_pct=nrmse_pct,
+        coverage_80_pct=round(metrics.coverage(a, s["q0.1"] / capacity, s["q0.9"] / capacity), 2),
+        coverage_90_pct=round(metrics.coverage(a, s["q0.05"] / capacity, s["q0.95"] / capacity), 2),
+        pinball=round(metrics.pinball(a, s[qcols].to_numpy() / capacity, np.array(levels)), 5),
+        width_80_pct=round(100.0 * metrics.mean_width(s["q0.1"] / capacity, s["q0.9"] / capacity), 3),
+        n_scored=int(len(s)),
+        baselines=base,
+        skill_vs_persistence_pct=round(100 * metrics.skill(nmae_pct, base["persistence"].nmae_pct), 2),
+        skill_vs_climatology_pct=round(100 * metrics.skill(nmae_pct, base["climatology"].nmae_pct), 2),
+        skill_rmse_vs_persistence_pct=round(100 * metrics.skill(nrmse_pct, base["persistence"].nrmse_pct), 2),
+        per_lead=tuple(per_lead),
+    )

@@ -10,7 +10,7 @@ headline figures.
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 
 import numpy as np
 import pandas as pd
@@ -291,45 +291,114 @@ def _grid_catalog(sgen: pd.DataFrame, tech: np.ndarray) -> dict[str, list]:
     return cat
 
 
-def forecast_summary(ds: xr.Dataset) -> dict[str, object]:
+@dataclass(frozen=True)
+class SeriesOutlook:
+    """Headline figures of one forecast series (the system or a generator type) over the horizon.
+
+    Attributes
+    ----------
+    installed_mw : float
+        Installed capacity [MW].
+    energy_mwh : float
+        Forecast energy over the horizon [MWh] (hourly values summed).
+    peak_mw : float
+        Highest point forecast [MW].
+    peak_time : str
+        Its hour, ISO 8601 UTC.
+    p10_at_peak_mw, p90_at_peak_mw : float
+        The 10 % and 90 % quantiles at that hour [MW].
+    calibration_nmae_pct, persistence_nmae_pct : float
+        Out-of-sample nMAE of the model and of persistence over the calibration origins [% of capacity].
+    """
+
+    installed_mw: float
+    energy_mwh: float
+    peak_mw: float
+    peak_time: str
+    p10_at_peak_mw: float
+    p90_at_peak_mw: float
+    calibration_nmae_pct: float
+    persistence_nmae_pct: float
+
+
+@dataclass(frozen=True)
+class RenewableForecastSummary:
+    """Headline figures of a grid renewable forecast (:func:`forecast_summary`).
+
+    Attributes
+    ----------
+    issue_time : str
+        ISO 8601 UTC.
+    horizon_h : int
+        [h]
+    generators : int
+        Static generators forecast.
+    series : int
+        Series in the forecast (generators, types, the system).
+    quantiles : list of float
+    location_lat_lon_deg : list of float
+        Latitude and longitude of the grid used for the sun's position [deg].
+    system : SeriesOutlook
+    types : dict of str to SeriesOutlook
+        Per generator type (``PV_MV``, ``Wind_MV``, ...).
+    model_seconds : float
+        Time the forecast took [s].
+    """
+
+    issue_time: str
+    horizon_h: int
+    generators: int
+    series: int
+    quantiles: list[float]
+    location_lat_lon_deg: list[float]
+    system: SeriesOutlook
+    types: dict[str, SeriesOutlook]
+    model_seconds: float
+
+    def to_dict(self) -> dict[str, object]:
+        """The figures as JSON-ready plain data, as the CLI prints them."""
+        return asdict(self)
+
+
+def forecast_summary(ds: xr.Dataset) -> RenewableForecastSummary:
     """Headline figures of a grid renewable forecast (:func:`forecast_grid_renewables`).
 
     Returns
     -------
-    dict
+    RenewableForecastSummary
         ``issue_time``, ``horizon_h``, ``generators``, ``series``, ``quantiles``, ``system`` and
-        ``types`` (per type): ``installed_mw``, ``energy_mwh``, ``peak_mw``, ``peak_time``,
-        ``p10_at_peak_mw``,
-        ``p90_at_peak_mw`` [MW, MWh], ``calibration_nmae_pct``, ``persistence_nmae_pct``.
+        ``types`` (per type, :class:`SeriesOutlook`): ``installed_mw``, ``energy_mwh``, ``peak_mw``,
+        ``peak_time``, ``p10_at_peak_mw``, ``p90_at_peak_mw`` [MW, MWh], ``calibration_nmae_pct``,
+        ``persistence_nmae_pct``.
     """
     target = pd.DatetimeIndex(ds["target_time"].values[0])
     q = [float(v) for v in ds["quantile"].values]
     lo, hi = q.index(0.1), q.index(0.9)
 
-    def one(series: str) -> dict[str, object]:
+    def one(series: str) -> SeriesOutlook:
         p = ds["point_mw"].sel(series=series).values[0].astype(float)
         qs = ds["quantile_mw"].sel(series=series).values[0].astype(float)
         k = int(np.argmax(p))
-        return {
-            "installed_mw": round(float(ds["p_installed_mw"].sel(series=series)), 4),
-            "energy_mwh": round(float(p.sum()), 3),
-            "peak_mw": round(float(p[k]), 4),
-            "peak_time": f"{target[k]:%Y-%m-%dT%H:%MZ}",
-            "p10_at_peak_mw": round(float(qs[k, lo]), 4),
-            "p90_at_peak_mw": round(float(qs[k, hi]), 4),
-            "calibration_nmae_pct": float(ds["calibration_nmae_pct"].sel(series=series)),
-            "persistence_nmae_pct": float(ds["persistence_nmae_pct"].sel(series=series)),
-        }
+        return SeriesOutlook(
+            installed_mw=round(float(ds["p_installed_mw"].sel(series=series)), 4),
+            energy_mwh=round(float(p.sum()), 3),
+            peak_mw=round(float(p[k]), 4),
+            peak_time=f"{target[k]:%Y-%m-%dT%H:%MZ}",
+            p10_at_peak_mw=round(float(qs[k, lo]), 4),
+            p90_at_peak_mw=round(float(qs[k, hi]), 4),
+            calibration_nmae_pct=float(ds["calibration_nmae_pct"].sel(series=series)),
+            persistence_nmae_pct=float(ds["persistence_nmae_pct"].sel(series=series)),
+        )
 
     kinds = ds["kind"].values
-    return {
-        "issue_time": ds.attrs["issue_time"],
-        "horizon_h": int(ds.attrs["horizon_h"]),
-        "generators": int((kinds == "sgen").sum()),
-        "series": int(ds.sizes["series"]),
-        "quantiles": q,
-        "location_lat_lon_deg": list(ds.attrs["location_lat_lon_deg"]),
-        "system": one("system"),
-        "types": {str(s)[5:]: one(str(s)) for s in ds["series"].values[kinds == "type"]},
-        "model_seconds": ds.attrs["seconds"],
-    }
+    return RenewableForecastSummary(
+        issue_time=ds.attrs["issue_time"],
+        horizon_h=int(ds.attrs["horizon_h"]),
+        generators=int((kinds == "sgen").sum()),
+        series=int(ds.sizes["series"]),
+        quantiles=q,
+        location_lat_lon_deg=[float(v) for v in ds.attrs["location_lat_lon_deg"]],
+        system=one("system"),
+        types={str(s)[5:]: one(str(s)) for s in ds["series"].values[kinds == "type"]},
+        model_seconds=ds.attrs["seconds"],
+    )

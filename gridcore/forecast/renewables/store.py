@@ -3,8 +3,8 @@
 The compute modules of :mod:`gridcore.forecast.renewables` take data and return data; this module is where a
 file becomes data: :func:`renewable_forecaster` detects the format
 (:func:`gridcore.forecast.renewables_store.detect_kind`), reads it
-(:func:`gridcore.forecast.solar.read_solar`, :func:`gridcore.forecast.wind.read_wind`) and wraps it in its
-forecaster. The grid's renewable forecast is written to the results store by
+(:func:`gridcore.forecast.renewables_store.read_solar`, :func:`gridcore.forecast.renewables_store.read_wind`)
+and wraps it in its forecaster. The grid's renewable forecast is written to the results store by
 :func:`gridcore.forecast.store.write_renewable_forecast`.
 """
 
@@ -12,9 +12,9 @@ from __future__ import annotations
 
 from gridcore.errors import InputError
 from gridcore.forecast.renewables.forecaster import Forecaster
-from gridcore.forecast.renewables_store import detect_kind
-from gridcore.forecast.solar import SolarForecaster, read_solar
-from gridcore.forecast.wind import WindForecaster, read_wind
+from gridcore.forecast.renewables_store import detect_kind, read_solar, read_wind
+from gridcore.forecast.solar import SolarForecaster
+from gridcore.forecast.wind import WindForecaster
 
 
 def renewable_forecaster(

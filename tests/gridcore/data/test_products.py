@@ -43,6 +43,11 @@ def test_land_hour_writes_readings_loads_and_quality(tmp_path, system, hour) -> 
     assert int(q["quarantined"].sum()) == res.readings_in - res.readings_valid
     quarantine = st.read("quarantine").load()
     assert quarantine.sizes["record"] == res.readings_in - res.readings_valid
+    s = run_summary(res, system.feeders.feeders, loads)
+    expected_mw = float(loads["p_mw"].sum("feeder").mean())  # the mean system load of the hour [MW]
+    assert s.system_p_mw == pytest.approx(expected_mw, abs=1e-4) and 0 < s.system_p_mw < 20
+    assert s.coverage_pct_min == pytest.approx(float(loads["coverage_pct"].min()), abs=1e-3)
+    assert s.to_dict()["system_p_mw"] == s.system_p_mw and 90 < s.to_dict()["coverage_pct_min"] <= 100
     assert set(quarantine["contract"].values) == {"meter_readings"}
     assert products.incomplete_hours(st, hour.floor("D")) == [
         h for h in pd.date_range(hour.floor("D"), periods=24, freq="1h") if h != hour
@@ -96,7 +101,10 @@ def test_quality_tables_and_summaries(system, hour) -> None:
     assert t["reason"].values.tolist() == all_reasons()
     assert np.isnat(t["hour"].values[0])
     s = run_summary(res, system.feeders.feeders, None)
-    assert s["readings_in"] == res.readings_in and "system_p_mw" not in s
+    assert s.readings_in == res.readings_in and s.system_p_mw is None
+    d = s.to_dict()
+    assert list(d) == ["readings_in", "readings_valid", "quarantined", "out_of_order", "feeders"]
+    assert d["readings_valid"] + sum(d["quarantined"].values()) == d["readings_in"] and d["feeders"] == 10
     md = summary_markdown("Run", s)
     assert md.startswith("# Run") and "kwh_missing" in md
     assert "none" in summary_markdown("Run", {"quarantined": {}})

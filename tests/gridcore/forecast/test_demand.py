@@ -197,6 +197,11 @@ def test_registry_versions_status_and_roundtrip(tmp_path) -> None:
     loaded = reg.load(reg.champion("MV2 Line 1"))
     rows_eval = evaluate(loaded, hist, temp, at, 5, 24, TZ, ObservedWeather())
     assert rows_eval == evaluate(model, hist, temp, at, 5, 24, TZ, ObservedWeather())
+    assert rows_eval.n_origins == 5 and rows_eval.horizon_h == 24
+    d = rows_eval.to_dict()
+    first, last = at - pd.Timedelta(days=5), at - pd.Timedelta(hours=1)
+    assert d["window"] == [f"{first:%Y-%m-%dT%H:%MZ}", f"{last:%Y-%m-%dT%H:%MZ}"]
+    assert 0 < d["mape_pct"] < d["naive_mape_pct"]  # the fitted model beats the naive on this history
     assert slug("MV2 Line 1") == "MV2_Line_1"
     meta = json.loads((tmp_path / "models" / "MV2_Line_1" / "v0002" / "meta.json").read_text())
     assert meta["train_end"].endswith("Z") and meta["created"] == f"{at:%Y-%m-%dT%H:%MZ}"
@@ -219,14 +224,17 @@ def test_level_shift_triggers_retraining_and_accuracy_recovers(tmp_path) -> None
         return hist.index[24 * day]
 
     first = retrain_group("g", hist, temp, at(shift - 1), reg, policy, TZ, weather)
-    assert first["action"] == "first_model"
+    assert first.action == "first_model"
     registered = reg.champion("g")["metrics"]["mape_pct"]
     calm = retrain_group("g", hist, temp, at(shift), reg, policy, TZ, weather)
-    assert calm["action"] == "kept" and calm["reasons"] == []
+    assert calm.action == "kept" and calm.reasons == ()
+    base = {"group", "at", "policy", "action", "reasons"}  # the JSON's keys on each path, as before
+    assert set(first.to_dict()) == base | {"champion", "champion_eval"}
+    assert set(calm.to_dict()) == base | {"champion", "recent"}
     # a week after the shift the champion's recent error has drifted: retraining is triggered
     hit = retrain_group("g", hist, temp, at(shift + 6), reg, policy, TZ, weather)
-    assert any("recent day-ahead MAPE" in r for r in hit["reasons"]), hit
-    assert hit["action"] in {"promoted", "rejected"} and hit["recent"]["mape_pct"] > 1.3 * registered
+    assert any("recent day-ahead MAPE" in r for r in hit.reasons), hit
+    assert hit.action in {"promoted", "rejected"} and hit.recent.mape_pct > 1.3 * registered
     # five weeks on, a retrained model has seen the new level; the champion in force is back to its
     # pre-shift accuracy on the latest week
     later = retrain_group(
@@ -239,14 +247,16 @@ def test_level_shift_triggers_retraining_and_accuracy_recovers(tmp_path) -> None
         TZ,
         weather,
     )
-    assert later["action"] in {"promoted", "rejected"} and "age" in later["reasons"][0]
+    assert later.action in {"promoted", "rejected"} and "age" in later.reasons[0]
     champion = reg.load(reg.champion("g"))
     recovered = evaluate(champion, hist, temp, at(shift + 42), 7, 24, TZ, weather)
-    assert recovered["mape_pct"] < 1.3 * registered
-    assert recovered["mape_pct"] < hit["recent"]["mape_pct"] / 2
+    assert recovered.mape_pct < 1.3 * registered
+    assert recovered.mape_pct < hit.recent.mape_pct / 2
     decisions = sorted((tmp_path / "models" / "g" / "decisions").glob("*.json"))
     assert len(decisions) == 4
-    assert json.loads(decisions[2].read_text())["action"] == hit["action"]
+    assert json.loads(decisions[2].read_text()) == hit.to_dict()  # the decision as written to the registry
+    retrained = {"champion", "recent", "challenger", "challenger_eval", "champion_eval"}
+    assert set(hit.to_dict()) == base | retrained
 
 
 def test_challenger_is_promoted_only_when_it_wins(tmp_path) -> None:
@@ -256,18 +266,19 @@ def test_challenger_is_promoted_only_when_it_wins(tmp_path) -> None:
     policy = RetrainPolicy(horizon=24, train_days=90, eval_days=14, max_age_days=0)
     # a weak first model (2 trees) loses to the seasonal naive: registered, never crowned
     weak = retrain_group("g", hist, temp, hist.index[24 * 120], reg, policy, TZ, weather, {"n_estimators": 2})
-    assert weak["action"] == "first_model_rejected" and reg.champion("g") is None
-    assert "not below the seasonal naive" in weak["reasons"][1]
+    assert weak.action == "first_model_rejected" and reg.champion("g") is None
+    assert weak.challenger == 1 and weak.champion is None and "champion" not in weak.to_dict()
+    assert "not below the seasonal naive" in weak.reasons[1]
     fair = {"n_estimators": 100, "num_leaves": 3}
     first = retrain_group("g", hist, temp, hist.index[24 * 125], reg, policy, TZ, weather, fair)
-    assert first["action"] == "first_model", first
+    assert first.action == "first_model", first
     # a proper challenger replaces the weaker champion
     won = retrain_group("g", hist, temp, hist.index[24 * 130], reg, policy, TZ, weather)
-    assert won["action"] == "promoted"
-    assert won["challenger_eval"]["mape_pct"] < won["champion_eval"]["mape_pct"]
+    assert won.action == "promoted"
+    assert won.challenger_eval.mape_pct < won.champion_eval.mape_pct
     # a weak challenger does not replace a good champion
     lost = retrain_group("g", hist, temp, hist.index[24 * 140], reg, policy, TZ, weather, {"n_estimators": 2})
-    assert lost["action"] == "rejected"
+    assert lost.action == "rejected"
     statuses = [v["status"] for v in reg.versions("g")]
     assert statuses == ["challenger", "retired", "champion", "retired"]
 

@@ -21,15 +21,17 @@ from gridcore.forecast.renewables import (
     persistence_forecast,
     renewable_actuals,
     renewable_forecaster,
+    summarise_renewables,
     technology,
 )
-from gridcore.forecast.solar import SolarData, SolarForecaster, clear_sky, infer_location, read_solar
+from gridcore.forecast.renewables_store import read_solar, read_wind
+from gridcore.forecast.solar import SolarData, SolarForecaster, clear_sky, infer_location
 from gridcore.forecast.store import (
     read_renewable_forecast,
     write_renewable_backtest,
     write_renewable_forecast,
 )
-from gridcore.forecast.wind import WindForecaster, read_wind
+from gridcore.forecast.wind import WindForecaster
 
 DATA = Path(__file__).parents[2] / "data" / "renewables"
 SOLAR = DATA / "gefcom2014_solar_slice.csv.gz"
@@ -397,7 +399,7 @@ def test_grid_forecast_store_round_trip_and_summary(grid_fc, tmp_path: Path) -> 
     assert read_renewable_forecast(str(tmp_path))["series"].size == grid_fc["series"].size
     with pytest.raises(FileNotFoundError, match="no renewable forecast"):
         read_renewable_forecast(str(tmp_path), pd.Timestamp("2016-07-02T00:00Z"))
-    s = forecast_summary(grid_fc)
+    s = forecast_summary(grid_fc).to_dict()
     assert s["issue_time"] == "2016-07-01T00:00Z" and set(s["types"]) == {
         "PV_MV",
         "Wind_MV",
@@ -406,6 +408,12 @@ def test_grid_forecast_store_round_trip_and_summary(grid_fc, tmp_path: Path) -> 
         "Hydro_MV",
     }
     assert s["system"]["p10_at_peak_mw"] <= s["system"]["peak_mw"] <= s["system"]["p90_at_peak_mw"] + 1e-6
+    # the system's energy is the sum of its types' (every generator belongs to one type) [MWh]
+    types_mwh = sum(t["energy_mwh"] for t in s["types"].values())
+    assert s["system"]["energy_mwh"] == pytest.approx(types_mwh, abs=0.01)
+    point = grid_fc["point_mw"].sel(series="system").values[0]
+    assert s["system"]["peak_mw"] == pytest.approx(float(point.max()), abs=1e-4)
+    json.dumps(s)  # plain data
 
 
 def test_grid_forecast_bad_input(grid) -> None:
@@ -457,3 +465,36 @@ def test_backtest_store_writer(wind, wind_bt, tmp_path: Path) -> None:
     assert stored["skill_vs_persistence_pct"] == pytest.approx(100 * (1 - nmae / p_nmae), abs=0.01)
     inside = (a >= ds["q0.1"].values) & (a <= ds["q0.9"].values)
     assert stored["coverage_80_pct"] == pytest.approx(100 * inside[ok].mean(), abs=0.01)
+
+
+def test_summarise_renewables_scores_a_hand_worked_frame() -> None:
+    # capacity 2: errors 0.2 and 0 on actuals of 1 -> nMAE 5 % of capacity; persistence off by 0.4 everywhere
+    t = pd.date_range("2016-07-01", periods=2, freq="1h", tz="UTC")
+    f = pd.DataFrame(
+        {
+            "origin": t[[0, 0]],
+            "series": "a",
+            "target": t,
+            "lead": [1, 2],
+            "actual": [1.0, 1.0],
+            "forecast": [1.2, 1.0],
+            "persistence": [1.4, 0.6],
+            "climatology": [1.2, 0.8],
+            "q0.05": 0.5,
+            "q0.1": [0.9, 1.1],  # the second actual below its 80 % band
+            "q0.5": 1.0,
+            "q0.9": 1.3,
+            "q0.95": 1.5,
+        }
+    )
+    s = summarise_renewables(f, capacity=2.0, levels=(0.05, 0.1, 0.5, 0.9, 0.95))
+    assert s.nmae_pct == 5.0 and s.coverage_80_pct == 50.0 and s.coverage_90_pct == 100.0
+    assert s.baselines["persistence"].nmae_pct == 20.0 and s.baselines["climatology"].nmae_pct == 10.0
+    assert s.skill_vs_persistence_pct == 75.0 and s.skill_vs_climatology_pct == 50.0  # 1 - 5 / 20, 1 - 5 / 10
+    d = s.to_dict()
+    assert d["baselines"]["persistence"] == {"nmae_pct": 20.0, "nrmse_pct": 20.0}
+    assert d["per_lead"] == [
+        {"lead_h": 1, "nmae_pct": 10.0, "persistence_nmae_pct": 20.0, "coverage_80_pct": 100.0},
+        {"lead_h": 2, "nmae_pct": 0.0, "persistence_nmae_pct": 20.0, "coverage_80_pct": 0.0},
+    ]
+    assert json.loads(json.dumps(d)) == d
