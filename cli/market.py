@@ -60,6 +60,20 @@ def parse_weights(text: str | None):  # noqa: ANN201 (Weights | None)
     return Weights(**{"bill": 0.0, **values}) if "bill" not in values else Weights(**values)
 
 
+def _check_choices(scheme: str | None, model: str, peak_price: float | None) -> None:
+    """Refuse an unknown scheme or model and a peak price of 0 before any data is loaded."""
+    from gridcore.errors import InputError
+    from gridcore.market.response import MODELS
+    from gridcore.market.signals import SCHEMES
+
+    if scheme is not None and scheme not in SCHEMES:
+        raise InputError(f"--scheme must be one of {', '.join(SCHEMES)}, not {scheme!r}", field="--scheme")
+    if model not in MODELS:
+        raise InputError(f"--model must be one of {', '.join(MODELS)}, not {model!r}", field="--model")
+    if peak_price is not None and not peak_price > 0:
+        raise InputError(f"--peak-price must be above 0 EUR/kWh, got {peak_price}", field="--peak-price")
+
+
 def _issue(at: str | None):  # noqa: ANN202 (pd.Timestamp)
     import pandas as pd
 
@@ -166,9 +180,15 @@ def market_price(
 ) -> None:
     """A price signal from the forecast net load (TOU, CPP, RTP; optimized; per feeder), to the store."""
     t0 = time.perf_counter()
+    from gridcore.errors import InputError
     from gridcore.market.store import write_prices
     from gridcore.market.whatif import whatif
 
+    _check_choices(None if optimize else scheme, model, peak_price)
+    if not optimize and (weights is not None or frontier is not None):
+        flag = "--weights" if weights is not None else "--frontier"
+        raise InputError(f"{flag} goes with --optimize", field=flag)
+    chosen = parse_weights(weights)
     inputs, root = _inputs(at, horizon, grid, store)
     out: dict[str, object]
     if optimize:
@@ -181,9 +201,16 @@ def market_price(
         opt = optimize_signal(
             inputs,
             target_peak_reduction,
-            weights=parse_weights(weights),
+            weights=chosen,
             extra_levels_per_kwh=(float(p["peak_per_kwh"]), float(p["offpeak_per_kwh"])),  # type: ignore[arg-type]
         )
+        if not opt.solved:
+            raise InputError(
+                f"--target-peak-reduction {target_peak_reduction:g}: no price signal cuts the net-load peak "
+                f"that much over these {horizon} h (solver: {opt.status}; the CPP at "
+                f"{float(p['peak_per_kwh']):g} EUR/kWh cuts {cpp.metrics['net_peak_reduction_pct']} %)",
+                field="--target-peak-reduction",
+            )
         result = opt.result
         out = opt.to_dict()
         cm = cpp.metrics
@@ -195,7 +222,10 @@ def market_price(
             "params": cpp.signal.params,
         }
         out["bill_impact_pct"] = round(bill_impact_pct(result.metrics["bill_change_pct"]), 4)  # type: ignore[arg-type]
-        out["beats_cpp"] = bool(out["bill_impact_pct"] <= out["cpp_at_target"]["bill_impact_pct"])  # type: ignore[index,operator]
+        # a signal that misses the target beats nothing; one that reaches it beats a CPP that does not
+        out["beats_cpp"] = bool(
+            opt.reached and (not reached or out["bill_impact_pct"] <= out["cpp_at_target"]["bill_impact_pct"])  # type: ignore[index,operator]
+        )
         if frontier is not None:
             from gridcore.market.objectives import frontier as sweep
             from gridcore.market.plot import plot_frontier
@@ -257,6 +287,7 @@ def market_whatif(
     from gridcore.market.plot import plot_whatif
     from gridcore.market.whatif import whatif
 
+    _check_choices(scheme, model, peak_price)
     inputs, root = _inputs(at, horizon, grid, store)
     kwargs: dict[str, object] = {}
     if peak_price is not None:
@@ -299,6 +330,8 @@ def market_evaluate(
     t0 = time.perf_counter()
     from gridcore.market.evaluate import evaluate_months
     from gridcore.network.grid_spec import grid_model
+
+    _check_choices(None, model, None)
 
     table = evaluate_months(
         grid_model(grid), {"summer": summer, "winter": winter}, target_peak_reduction, model

@@ -35,7 +35,13 @@ def _spec(name: str | None, file: Path | None):  # noqa: ANN202
     from gridcore.scenarios import load_scenario, read_scenario
 
     if file is not None:
-        return read_scenario(file)
+        spec = read_scenario(file)
+        if name is not None and name != spec.name:
+            raise InputError(
+                f"NAME {name!r} and --file {file} (scenario {spec.name!r}) disagree: give one of them",
+                field="NAME",
+            )
+        return spec
     if name is None:
         raise InputError("give a scenario NAME (see `gridflow scenario list`) or --file", field="NAME")
     return load_scenario(name)
@@ -54,7 +60,10 @@ def _running(label: str, as_json: bool):  # noqa: ANN202
 
 def _folder(out: Path | None, store: Path | None, name: str) -> Path:
     from gridcore.checks import store_path
+    from gridcore.errors import InputError
 
+    if out is not None and out.exists() and not out.is_dir():
+        raise InputError(f"--out {out}: is a file, not a folder", field="--out")
     return out if out is not None else Path(store_path(str(store) if store else None)) / "scenarios" / name
 
 
@@ -88,8 +97,9 @@ def scenario_run(
 
     t0 = time.perf_counter()
     spec = _spec(name, file)
+    folder = _folder(out, store, spec.name)
     with _running(f"scenario {spec.name}: forecast, power flow, prices, batteries, shedding ...", as_json):
-        result = run_scenario(spec, grid=grid, out_dir=_folder(out, store, spec.name))
+        result = run_scenario(spec, grid=grid, out_dir=folder)
     figures = result.to_dict()
     figures["seconds"] = round(time.perf_counter() - t0, 3)
     if as_json:

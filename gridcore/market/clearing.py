@@ -188,14 +188,36 @@ def read_book(path: str | Path, side: str) -> pd.DataFrame:
     Raises
     ------
     InputError
-        The file cannot be read as a table, or a column is missing or holds a bad value (row named).
+        The file cannot be read as a table, a column is missing or holds a bad value, or an order id is
+        empty or given twice (row named).
+
+    Notes
+    -----
+    Blanks around the header names and the values (``id, price_per_mwh, quantity_mw``) are ignored.
     """
     try:
-        book = pd.read_csv(path)
+        book = pd.read_csv(path, skipinitialspace=True)
     except (OSError, ValueError, pd.errors.ParserError) as exc:
         raise InputError(f"--{side} {path}: cannot be read as CSV ({exc})", field=f"--{side}") from exc
+    book.columns = [str(c).strip() for c in book.columns]
     missing = [c for c in BOOK_COLUMNS if c not in book.columns]
     if missing:
         raise InputError(f"--{side} {path}: no column {', '.join(missing)}", field=missing[0])
+    ids = book["id"].astype("string").str.strip()
+    empty = np.flatnonzero((ids.isna() | (ids == "")).to_numpy())
+    if len(empty):
+        r = int(empty[0])
+        raise InputError(f"{side}.id: empty at row {r}", field="id", row=r)
+    again = np.flatnonzero(ids.duplicated().to_numpy())
+    if len(again):
+        r = int(again[0])
+        raise InputError(
+            f"{side}.id: {ids.iloc[r]!r} at row {r} is already the id of row "
+            f"{int(np.flatnonzero((ids == ids.iloc[r]).to_numpy())[0])}",
+            field="id",
+            row=r,
+            element=str(ids.iloc[r]),
+        )
+    book["id"] = ids.astype(str)
     check_book(book, side)
     return book

@@ -91,12 +91,29 @@ class Optimized:
     rounds: int
     target_pct: float | None
 
+    @property
+    def solved(self) -> bool:
+        """Whether the solver found a signal (``optimal`` or ``feasible``)."""
+        return self.status in ("optimal", "feasible")
+
+    @property
+    def reached(self) -> bool | None:
+        """Whether the signal cuts the net-load peak by the target (within 0.01 points); None without one.
+
+        False when the program had no solution: the result is then the flat tariff, not a signal.
+        """
+        if self.target_pct is None:
+            return None
+        got = float(self.result.metrics["net_peak_reduction_pct"])  # type: ignore[arg-type]
+        return bool(self.solved and got >= self.target_pct - 0.01)
+
     def to_dict(self) -> dict[str, object]:
-        """JSON figures: the what-if's plus the solve."""
+        """JSON figures: the what-if's plus the solve (``reached``: the target was met)."""
         return {
             **self.result.to_dict(),
             "optimization": {
                 "status": self.status,
+                "reached": self.reached,
                 "seconds": round(self.seconds, 3),
                 "rounds": self.rounds,
                 "target_peak_reduction_pct": self.target_pct,

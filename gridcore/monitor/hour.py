@@ -19,6 +19,7 @@ import numpy as np
 import pandas as pd
 import xarray as xr
 
+from gridcore.errors import InputError
 from gridcore.monitor.forecasts import forecast_errors, model_drift
 from gridcore.monitor.network import excursions
 from gridcore.monitor.report import MonitorReport, concat
@@ -112,6 +113,15 @@ def _system(store: Store, grid: str | None) -> object:
 
     if store.exists("readings"):
         attrs = xr.open_zarr(store.path("readings"), consolidated=True).attrs
+        made_on = str(attrs["grid"]) if attrs.get("grid") else None
+        if grid and made_on and grid != made_on:
+            # another grid's loads would give the meters the wrong peers: every check would be off
+            raise InputError(
+                f"--grid {grid}: the store's meter readings were made on {made_on} "
+                f"(monitor it with --grid {made_on}, or use one store per grid)",
+                field="--grid",
+                element=grid,
+            )
         return default_system(
             int(attrs.get("meters", DEFAULT_METERS)),
             int(attrs.get("fleet_seed", DEFAULT_SEED)),

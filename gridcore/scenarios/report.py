@@ -119,8 +119,12 @@ def plot_remedies(result: ScenarioResult, path: Path) -> None:
         t2 = ax.twinx()
         t2.plot(times, series["soc_mwh"], color="tab:cyan", linestyle="--", label="fleet SoC [MWh]")
         t2.set_ylabel("fleet state of charge [MWh]")
-    ax.legend(loc="upper left", fontsize=8)
-    ax.set_title(f"{result.spec.name}: what the remedies did ({' -> '.join(result.spec.order)})")
+    if ax.get_legend_handles_labels()[0]:
+        ax.legend(loc="upper left", fontsize=8)
+    else:  # no remedy in the file's order: say so on the figure, not with a warning on stderr
+        ax.text(0.5, 0.5, "no remedy applied", transform=ax.transAxes, ha="center", color="0.4")
+    order = " -> ".join(result.spec.order) or "none"
+    ax.set_title(f"{result.spec.name}: what the remedies did ({order})")
     fig.autofmt_xdate()
     fig.tight_layout()
     fig.savefig(path, dpi=90)

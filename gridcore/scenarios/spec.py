@@ -55,6 +55,7 @@ naming the key (``field``), e.g. ``supply.import_limit_mw``.
 
 from __future__ import annotations
 
+import math
 import tomllib
 from dataclasses import dataclass, field
 from importlib import resources
@@ -220,6 +221,8 @@ def _number(
     if isinstance(value, bool) or not isinstance(value, int | float):
         raise _fail(where, key, f"must be a number, got {value!r}")
     x = float(value)
+    if not math.isfinite(x):
+        raise _fail(where, key, f"= {value} is not a finite number")
     if (low is not None and x < low) or (high is not None and x > high):
         span = f"{'-inf' if low is None else low}..{'inf' if high is None else high}"
         raise _fail(where, key, f"= {value} is outside {span}")
@@ -292,6 +295,13 @@ def parse_scenario(data: dict[str, Any], source: str = "dict") -> ScenarioSpec:
     grid = data.get("grid")
     if grid is not None and (not isinstance(grid, str) or not grid.strip()):
         raise _fail(where, "grid", "must be a SimBench code")
+    if grid is not None:
+        from gridcore.network.grid_spec import parse_grid
+
+        try:
+            parse_grid(grid, "grid")
+        except InputError as err:
+            raise InputError(f"{where}: {err}", field="grid") from None
     ev, we, de = data.get("event", {}), data.get("weather", {}), data.get("demand", {})
     ge, su, li = data.get("generation", {}), data.get("supply", {}), data.get("lines", {})
     ma, re, ob = data.get("maintenance", {}), data.get("remedies", {}), data.get("objectives", {})
@@ -351,7 +361,9 @@ def parse_scenario(data: dict[str, Any], source: str = "dict") -> ScenarioSpec:
 def builtin_files() -> dict[str, Path]:
     """The shipped scenario files by scenario name (the file's stem), sorted by name."""
     folder = resources.files(_DATA)
-    files = sorted((p for p in folder.iterdir() if p.name.endswith(".toml")), key=lambda p: p.name)
+    files = sorted(
+        (p for p in folder.iterdir() if p.name.endswith(".toml")), key=lambda p: p.name.removesuffix(".toml")
+    )
     return {p.name.removesuffix(".toml"): Path(str(p)) for p in files}
 
 
@@ -369,6 +381,11 @@ def read_scenario(path: str | Path, source: str | None = None) -> ScenarioSpec:
         text = file.read_text(encoding="utf-8")
     except FileNotFoundError:
         raise InputError(f"scenario file {file}: not found", field="--file") from None
+    except IsADirectoryError:
+        raise InputError(f"scenario file {file}: is a folder, not a file", field="--file") from None
+    except (OSError, UnicodeDecodeError) as err:
+        message = f"scenario file {file}: cannot be read as UTF-8 text ({err})"
+        raise InputError(message, field="--file") from None
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as err:

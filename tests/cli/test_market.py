@@ -150,6 +150,11 @@ def test_price_locational_on_the_congested_grid(tmp_path) -> None:
         (["market", "clear", "--offers", "missing.csv"], "missing.csv"),
         (["market", "price", "--model", "linear", "--at", "2016-07-01T00:00Z"], "model must be one of"),
         (["market", "evaluate", "--summer", "July"], "YYYY-MM"),
+        (["market", "whatif", "--scheme", "cpp", "--peak-price", "0"], "--peak-price must be above 0"),
+        (["market", "price", "--scheme", "foo"], "--scheme must be one of"),
+        (["market", "evaluate", "--model", "linear"], "--model must be one of"),
+        (["market", "price", "--frontier", "f.png"], "--frontier goes with --optimize"),
+        (["market", "price", "--weights", "bill=1"], "--weights goes with --optimize"),
     ],
 )
 def test_bad_input_is_one_line_and_exit_1(args: list[str], message: str) -> None:
@@ -180,3 +185,30 @@ def test_price_optimize_with_named_weights(tmp_path) -> None:
         app, ["market", "price", "--optimize", "--weights", "bill=x", "--at", "2016-07-04T00:00Z"]
     )
     assert result.exit_code == 1 and "not a number" in result.output
+
+
+def test_checks_refuse_before_any_data_is_loaded(monkeypatch) -> None:
+    import cli.market
+
+    def boom(*_a: object, **_k: object) -> None:
+        raise AssertionError("inputs loaded before the arguments were checked")
+
+    monkeypatch.setattr(cli.market, "_inputs", boom)
+    for args in (
+        ["market", "whatif", "--scheme", "dynamic"],
+        ["market", "whatif", "--peak-price", "0"],
+        ["market", "price", "--model", "linear"],
+        ["market", "price", "--frontier", "f.png"],
+    ):
+        result = runner.invoke(app, args)
+        assert result.exit_code == 1, (args, result.output)
+        assert len(result.stderr.strip().splitlines()) == 1 and result.stdout == ""
+
+
+def test_price_optimize_refuses_an_unreachable_target(tmp_path) -> None:
+    args = ["market", "price", "--at", "2016-07-01T00:00Z", "--horizon", "48", "--optimize"]
+    result = runner.invoke(app, [*args, "--target-peak-reduction", "90", "--store", str(tmp_path), "--json"])
+    assert result.exit_code == 1 and result.stdout == ""
+    line = result.stderr.strip()
+    assert "--target-peak-reduction 90: no price signal cuts" in line and len(line.splitlines()) == 1
+    assert not (tmp_path / "market" / "prices").exists()  # nothing written as if it were a signal

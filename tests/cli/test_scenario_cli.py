@@ -70,3 +70,13 @@ def test_bad_input_is_one_line(tmp_path: Path) -> None:
     assert "NAME" in _error(["scenario", "run", "--json"])
     bad = _copy(tmp_path, "plant-outage", **{"import_limit_mw = 24.0": "import_limit_mw = -5"})
     assert "supply.import_limit_mw" in _error(["scenario", "run", "--file", str(bad), "--json"])
+
+
+def test_name_and_file_must_agree_and_out_must_be_a_folder(tmp_path: Path) -> None:
+    heat = _copy(tmp_path, "heat-wave")
+    line = _error(["scenario", "run", "maintenance", "--file", str(heat), "--json"])
+    assert "NAME 'maintenance'" in line and "'heat-wave'" in line and "disagree" in line
+    afile = tmp_path / "report.txt"
+    afile.write_text("x", encoding="utf-8")
+    assert "--out" in _error(["scenario", "run", "plant-outage", "--out", str(afile), "--json"])
+    assert "--out" in _error(["scenario", "compare", "heat-wave", "maintenance", "--out", str(afile)])

@@ -111,3 +111,19 @@ def test_bad_books_name_the_row_and_order(tmp_path) -> None:
     assert len(read_book(path, "offers")) == 1
     with pytest.raises(InputError, match="cannot be read"):
         read_book(tmp_path / "missing.csv", "offers")
+
+
+def test_read_book_ignores_blanks_and_refuses_empty_or_repeated_ids(tmp_path) -> None:  # noqa: ANN001
+    path = tmp_path / "offers.csv"
+    path.write_text("id, price_per_mwh, quantity_mw\nA, 10, 5\nB , 30 ,5\n")
+    got = read_book(path, "offers")
+    assert list(got["id"]) == ["A", "B"]
+    assert_allclose(got["quantity_mw"].astype(float), [5.0, 5.0])
+    path.write_text("id,price_per_mwh,quantity_mw\nA,10,5\n,20,5\n")
+    with pytest.raises(InputError, match=r"offers\.id: empty at row 1") as err:
+        read_book(path, "offers")
+    assert err.value.row == 1
+    path.write_text("id,price_per_mwh,quantity_mw\nA,10,5\nB,20,5\nA,30,5\n")
+    with pytest.raises(InputError, match=r"'A' at row 2 is already the id of row 0") as err:
+        read_book(path, "bids")
+    assert (err.value.row, err.value.element) == (2, "A")

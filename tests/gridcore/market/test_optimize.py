@@ -25,6 +25,7 @@ def test_optimized_signal_reaches_10_pct_with_less_bill_impact_than_cpp(summer_w
     assert ours < theirs
     d = opt.to_dict()
     assert d["scheme"] == "optimized" and d["optimization"]["target_peak_reduction_pct"] == 10.0
+    assert opt.solved and opt.reached is True and d["optimization"]["reached"] is True
 
 
 def test_weights_trade_bill_impact_for_peak(two_days) -> None:
@@ -42,6 +43,10 @@ def test_unreachable_target_and_bad_target(two_days) -> None:
     assert not reached and cpp.metrics["net_peak_reduction_pct"] < 60.0
     with pytest.raises(InputError, match="target peak reduction"):
         optimize_signal(two_days, 120.0)
+    opt = optimize_signal(two_days, 60.0)
+    assert not opt.solved and opt.reached is False
+    assert opt.to_dict()["optimization"]["reached"] is False
+    assert optimize_signal(two_days, None).reached is None
 
 
 def test_evaluate_months_tabulates_every_strategy(two_days) -> None:

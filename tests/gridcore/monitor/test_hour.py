@@ -172,3 +172,18 @@ def test_the_system_comes_from_the_store(store, system):
     assert report.checked["meters"] == len(system.fleet)
     other = monitor_store_hour(store, AT, system=default_system(1_000))
     assert any("1000" in m and "2000" in m for m in other.missing)
+
+
+def test_another_grid_than_the_readings_is_refused(store, system):
+    import xarray as xr
+
+    from gridcore.errors import InputError
+
+    made_on = xr.open_zarr(Store(store).path("readings"), consolidated=True).attrs["grid"]
+    assert made_on == system.grid.code
+    same = monitor_store_hour(store, AT, grid=made_on)
+    assert same.checked["meters"] == len(system.fleet)
+    told = f"--grid 1-MV-semiurb--2-sw: the store's meter readings were made on {made_on}"
+    with pytest.raises(InputError, match=told) as err:
+        monitor_store_hour(store, AT, grid="1-MV-semiurb--2-sw")
+    assert err.value.field == "--grid"

@@ -191,3 +191,16 @@ def test_critical_customers_are_spared_even_when_supply_is_almost_gone() -> None
     # what only critical customers could have covered is left unserved, and said so
     assert s["constraints_after"]["shortfall"] == 1 and s["constraints_resolved"] == 0
     assert s["unserved_mwh"] > spared.shedding["shed_mwh"] + 0.1
+
+
+def test_no_remedy_draws_without_a_warning(heat, tmp_path: Path) -> None:
+    import warnings
+
+    from gridcore.scenarios.report import plot_remedies
+
+    bare = dataclasses.replace(heat, spec=dataclasses.replace(heat.spec, order=()), steps=[])
+    png = tmp_path / "remedies.png"
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # matplotlib's "No artists with labels" would be one
+        plot_remedies(bare, png)
+    assert png.read_bytes()[:4] == b"\x89PNG"

@@ -79,6 +79,9 @@ def test_defaults_and_event_window() -> None:
         (_base(demand={"growth": 2.0, "design_load_pct": 90.0}), "demand.design_load_pct"),
         (_base(objectives={"cost": -1}), "objectives.cost"),
         (_base(weather={"temperature_shift_c": 99}), "weather.temperature_shift_c"),
+        (_base(weather={"temperature_shift_c": float("nan")}), "weather.temperature_shift_c"),
+        (_base(supply={"import_limit_mw": float("inf")}), "supply.import_limit_mw"),
+        (_base(grid="XX-nope"), "grid"),
     ],
 )
 def test_bad_keys_are_named(data: dict[str, object], field: str) -> None:
@@ -98,6 +101,23 @@ def test_files_and_names(tmp_path: Path) -> None:
     with pytest.raises(InputError, match="known: .*heat-wave") as err:
         load_scenario("heatwave")
     assert err.value.field == "NAME"
+    with pytest.raises(InputError, match="is a folder, not a file"):
+        read_scenario(tmp_path)
+    binary = tmp_path / "binary.toml"
+    binary.write_bytes(b"\xff\xfe name")
+    with pytest.raises(InputError, match=f"scenario file {binary}: cannot be read as UTF-8"):
+        read_scenario(binary)
+    nan = tmp_path / "nan.toml"
+    head = 'name = "x"\nstart = "2016-07-01T00:00Z"\nhours = 24\n'
+    nan.write_text(head + "[weather]\ntemperature_shift_c = nan\n")
+    with pytest.raises(InputError, match=r"weather.temperature_shift_c = nan is not a finite number"):
+        read_scenario(nan)
+
+
+def test_shipped_names_are_listed_in_name_order() -> None:
+    names = list(builtin_files())
+    assert names == sorted(names)
+    assert names.index("evening-ramp") < names.index("evening-ramp-storage-first")
 
 
 def test_shipped_files_use_only_known_keys() -> None:
