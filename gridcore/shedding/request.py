@@ -191,7 +191,13 @@ def make_plan(
     dict
         The plan's JSON: :func:`gridcore.shedding.plan.plan_figures` plus ``grid``, ``at``, ``hours``,
         ``study_case``, ``shortfall_mw``, ``elements``, ``constraints_before``, ``remaining_constraints``,
-        ``power_flows``, ``priorities``, ``batteries_from``, ``seconds``, ``setup_seconds``.
+        ``power_flows``, ``priorities``, ``batteries_from``, ``seconds``, ``setup_seconds``. A network
+        plan adds ``per_hour`` (per slot: ``start``, ``hours``, ``constraints_before`` and
+        ``remaining_constraints`` (counts), ``shed_mw``, ``dimmed_mw``, ``battery_mw``, ``curtailed_mw``);
+        its constraint lists give each element and kind once, worst value, with the slot ``starts``. When it
+        curtails, ``export`` holds ``curtailed_mw`` (largest over the slots), ``generators`` (id -> largest
+        MW curtailed), ``slots_mw`` (id -> MW curtailed per slot) and ``setpoints_mw`` (id -> output kept
+        per slot) [MW].
     """
     t0 = perf_counter()
     s = setting
@@ -247,6 +253,7 @@ def make_plan(
             curtail = {
                 "curtailed_mw": round(float(curtail_mw.sum(axis=1).max()), 6),
                 "generators": {ids[i]: round(float(curtail_mw[:, i].max()), 6) for i in used},
+                "slots_mw": {ids[i]: [round(float(x), 6) for x in curtail_mw[:, i]] for i in used},
                 "setpoints_mw": {
                     ids[i]: [round(float(x), 6) for x in gen_p[:, i] - curtail_mw[:, i]] for i in used
                 },
