@@ -94,3 +94,30 @@ def test_least_edges():
     assert 0.6 - 1e-9 <= x <= 0.6 + CURTAIL_TOL_MW
     # and when nothing clears it, the targets' least is kept
     assert _least_of(lambda x: 0.3 - x, lambda x: False) == pytest.approx(0.3, abs=CURTAIL_TOL_MW)
+
+
+def test_battery_commands_reach_a_real_bms_over_modbus(tmp_path):
+    from gridcore.interfaces.brokers import free_port
+    from gridcore.interfaces.commands import parse_commands
+    from gridcore.interfaces.control import execute
+    from gridcore.interfaces.modbus import BmsSimulator, ModbusLink
+    from gridcore.interfaces.outbox import Backoff, Outbox, outbox_path
+
+    now = pd.DatetimeIndex([pd.Timestamp.now(tz="UTC").floor("min")])
+    cmds = battery_commands(["battery:B1"], np.array([0.01]), np.array([[0.05]]), now, HOUR, EXPIRY)
+    sim = BmsSimulator(free_port(), limit_kw=100.0).start()
+    try:
+        link = ModbusLink({"battery:B1": f"127.0.0.1:{sim.port}/1"})
+        with Outbox(outbox_path(tmp_path)) as outbox:
+            result = execute(
+                outbox,
+                parse_commands([c.to_dict() for c in cmds]),
+                [link],
+                backoff=Backoff(base_s=0.2),
+                timeout_s=10,
+            )
+        link.close()
+    finally:
+        sim.stop()
+    assert result["counts"]["acknowledged"] == 2
+    assert sim.writes == [60.0, 0.0]  # kW: 10 scheduled + 50 from the plan, then back
