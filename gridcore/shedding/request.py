@@ -62,6 +62,8 @@ class Setting:
     setup_seconds : float
     sgen_slots_mw : np.ndarray, shape (slots, sgens), optional
         Generation per slot [MW] (the first slot's in every slot when None).
+    load_q_mvar : np.ndarray, shape (slots, loads), optional
+        Load reactive power per slot [MVAr] (scaled with the active power when None).
     """
 
     label: str
@@ -77,6 +79,7 @@ class Setting:
     study_case: str | None
     setup_seconds: float
     sgen_slots_mw: np.ndarray | None = None
+    load_q_mvar: np.ndarray | None = None
 
 
 def prepare(
@@ -136,12 +139,14 @@ def prepare(
         load_p = np.tile(net.load["p_mw"].to_numpy(dtype=np.float64), (len(starts), 1))
         sgen_p = net.sgen["p_mw"].to_numpy(dtype=np.float64).copy()
         sgen_slots = np.tile(sgen_p, (len(starts), 1))
+        load_q = np.tile(net.load["q_mvar"].to_numpy(dtype=np.float64), (len(starts), 1))
     else:
         if net is not None:
             set_loads_at(net, model, start)
         rows = model.profile_index(starts)
         load_p = model.load_p_mw[rows]
         sgen_slots = model.sgen_p_mw[rows]
+        load_q = model.load_q_mvar[rows]
         sgen_p = sgen_slots[0].copy()
     fleet = build_fleet(model, meters or default_meters(model.load, model.bus))
     blocks = build_blocks(model.load, fleet, priorities)
@@ -162,6 +167,7 @@ def prepare(
         study_case=event.study_case,
         setup_seconds=perf_counter() - t0,
         sgen_slots_mw=sgen_slots,
+        load_q_mvar=load_q,
     )
 
 
@@ -212,7 +218,8 @@ def make_plan(
     curtail: dict[str, object] | None = None
     if elements:
         battery = (s.headroom.bus, s.headroom.discharge_mw) if priorities.batteries_first else None
-        results, gen_p = _plan_hours(s, elements, battery, loading_limit_pct, priorities)
+        results, gen_p, load_p = _plan_hours(s, elements, battery, loading_limit_pct, priorities)
+        p = blocks.p_mw(load_p)  # the loads planned on (the net's, which a caller may have changed)
         eligible = np.any([r.eligible for r in results], axis=0)
         extra = {
             "constraints_before": _merge([r.before for r in results], s.starts),
@@ -342,11 +349,11 @@ def _plan_hours(
     loading_limit_pct: float,
     priorities: Priorities,
     budget_s: float = 8.0,
-) -> tuple[list[NetworkPlan], np.ndarray]:
-    """A network plan for each slot with that slot's loads and generation, and each slot's generation.
+) -> tuple[list[NetworkPlan], np.ndarray, np.ndarray]:
+    """A network plan for each slot with that slot's loads and generation, and those loads and generation.
 
-    A slot with the same loads and generation as the one before shares its plan. The generation is
-    returned per slot [MW], shape (slots, sgens).
+    A slot with the same loads and generation as the one before shares its plan. The generation and the
+    loads are returned per slot [MW], shapes (slots, sgens) and (slots, loads).
 
     The net's loads and generation (the first slot's, maybe changed by the caller) are scaled, element by
     element, by the profiles' change from the first slot; the net is left as it was.
@@ -361,6 +368,12 @@ def _plan_hours(
     load_f = _scale(s.load_p_mw, s.load_p_mw[0])
     gen_f = _scale(gen_slots, gen_slots[0])
     gen_p = np.where(np.isnan(gen_f), gen_slots, base_g * np.nan_to_num(gen_f))
+    load_p = np.where(np.isnan(load_f), s.load_p_mw, base_p * np.nan_to_num(load_f))
+    if s.load_q_mvar is not None:
+        q_f = _scale(s.load_q_mvar, s.load_q_mvar[0])
+        load_q = np.where(np.isnan(q_f), s.load_q_mvar, base_q * np.nan_to_num(q_f))
+    else:
+        load_q = base_q * np.nan_to_num(load_f, nan=1.0)
     out: list[NetworkPlan] = []
     t0 = perf_counter()
     try:
@@ -369,9 +382,8 @@ def _plan_hours(
             if k and np.array_equal(s.load_p_mw[k], s.load_p_mw[j]) and np.array_equal(gen_p[k], gen_p[j]):
                 out.append(out[-1])
                 continue
-            load = np.where(np.isnan(load_f[k]), s.load_p_mw[k], base_p * np.nan_to_num(load_f[k]))
-            net.load["p_mw"] = load
-            net.load["q_mvar"] = base_q * np.nan_to_num(load_f[k], nan=1.0)
+            net.load["p_mw"] = load_p[k]
+            net.load["q_mvar"] = load_q[k]
             net.sgen["p_mw"] = gen_p[k]
             left = max((budget_s - (perf_counter() - t0)) / (len(s.starts) - k), 0.5)
             out.append(
@@ -389,7 +401,7 @@ def _plan_hours(
         net.load["p_mw"] = base_p
         net.load["q_mvar"] = base_q
         net.sgen["p_mw"] = base_g
-    return out, gen_p
+    return out, gen_p, load_p
 
 
 def _scale(values: np.ndarray, first: np.ndarray) -> np.ndarray:

@@ -246,3 +246,48 @@ def test_bisect_finds_the_shortest_prefix_even_when_all_of_it_overshoots():
     assert _bisect(actions, lambda a: False, perf_counter(), 10.0) == 40
     assert _bisect(actions, lambda a: True, perf_counter(), 10.0) == 0
     assert _bisect([], lambda a: False, perf_counter(), 10.0) == 0
+
+
+def test_import_event_hour_by_hour_each_hour_cleared_at_its_own_loads(rules):
+    import pandapower as pp
+
+    from gridcore.network.powerflow import set_loads_at
+
+    ev = Event(pd.Timestamp("2016-01-15T16:00Z"), 2.0, elements=["trafo:0"])
+    s = prepare(ev, rules, LV)
+    # a winter evening with ten times the load (trafo at 137 %), in the net and in the slots' profiles
+    s.net.load[["p_mw", "q_mvar"]] *= 10
+    s.load_p_mw *= 10
+    s.load_q_mvar *= 10
+    plan = make_plan(s, ev, rules)
+    hours = plan["per_hour"]
+    assert all(h["constraints_before"] > 0 and h["remaining_constraints"] == 0 for h in hours)
+    assert hours[0]["shed_mw"] != hours[1]["shed_mw"]  # each hour with its own loads
+    assert plan["critical_affected"] == 0
+    b = s.blocks
+    for k, start in enumerate(s.starts):
+        net = copy.deepcopy(s.net)
+        set_loads_at(net, s.model, start)
+        net.load[["p_mw", "q_mvar"]] *= 10
+        p = b.p_mw(net.load["p_mw"].to_numpy())
+        shed = np.isin(b.block_id.astype(str), _out_at(plan["commands"], "shed", start))
+        assert p[shed].sum() == pytest.approx(hours[k]["shed_mw"], abs=1e-6)
+        dim = np.isin(b.block_id.astype(str), _out_at(plan["commands"], "dim", start)) & ~shed
+        off = np.where(shed, p, np.where(dim, b.dimmable_mw(p), 0.0))
+        load = net.load["p_mw"].to_numpy()
+        cut = np.bincount(b.load, weights=off, minlength=len(net.load))
+        ratio = 1 - np.divide(cut, load, out=np.zeros_like(load), where=load > 0)
+        net.load["p_mw"] *= ratio
+        net.load["q_mvar"] *= ratio
+        pp.runpp(net, lightsim2grid=False)
+        assert net.res_trafo.loading_percent.max() <= 100.0 + 1e-6
+        assert net.res_bus.vm_pu.min() >= 0.95 - 1e-9
+
+
+def _out_at(commands, action, at):
+    """Devices a plan's ``action`` commands hold at time ``at``."""
+    return [
+        c["device"]
+        for c in commands
+        if c["action"] == action and pd.Timestamp(c["start"]) <= at < pd.Timestamp(c["end"])
+    ]
