@@ -7,10 +7,11 @@ several grid segments at once) the planner lists the actions in reach in the ord
 give: batteries with headroom first, then dimming controllable devices, then cutting blocks tier by tier,
 within a tier the blocks that relieve the element's constraints most first, then the cheapest. An
 export-side constraint (overvoltage, or an overloaded branch whose downstream area feeds power back) gets
-the mirror: generators downstream are curtailed in the priority file's order of types (largest first
-within a type), partially: the least MW that clears, first estimated from the sensitivity of the
+the mirror: constraint by constraint, the worst first, generators downstream that relieve it are curtailed
+in the priority file's order of types (within a type those on more of its path first, then the largest),
+partially: the least MW that clears it, first estimated from the sensitivity of the
 constraint's margin to the curtailed in-feed (a secant between power flows, regula falsi), then refined
-by power flow to within :data:`CURTAIL_TOL_MW`, each generator left at a set-point. For load it then
+by power flow to within :data:`CURTAIL_TOL_MW`, each generator left at a set-point. For load it
 finds, by bisection with an AC power flow (pandapower Newton-Raphson) at each step, the shortest prefix of
 that list after which no constraint of the element's area (the element and everything downstream of it)
 remains. Elements are taken one after the other on top of the plan so far. A final power flow with the
@@ -208,7 +209,8 @@ def plan_network(
 
     def curtail_least(st: State, scope: set[str], targets: list[dict[str, object]], element: str) -> State:
         """``st`` with the least in-feed downstream of ``element`` curtailed that clears ``scope``."""
-        pos = _export_order(net, tree.sgens(element), base_g - st.curtail, curtail_order)
+        score = _relief(tree, net.sgen["bus"].to_numpy(), targets)
+        pos = _export_order(net, tree.sgens(element), base_g - st.curtail, curtail_order, score)
         avail = (base_g - st.curtail)[pos]
         before_i = np.cumsum(avail) - avail
 
@@ -225,6 +227,29 @@ def plan_network(
             return not any(v["element"] in scope for v in solve(at(x)))
 
         return at(_least(margin, clears, float(avail.sum()), t0, time_budget_s) if len(pos) else 0.0)
+
+    def export_side(violations: list[dict[str, object]], scope: set[str]) -> list[dict[str, object]]:
+        """Overvoltages and overloads of branches that feed back, in ``scope``."""
+        return [
+            v
+            for v in violations
+            if v["element"] in scope
+            and (v["kind"] == "overvoltage" or (v["kind"] == "overload" and exporting(str(v["element"]))))
+        ]
+
+    def curtail_each(st: State, scope: set[str], element: str) -> State:
+        """Constraint by constraint, the worst first, the least in-feed that clears it; then the rest."""
+        for _ in range(len(scope)):
+            left = export_side(solve(st), scope)
+            if not left:
+                return st
+            worst = max(left, key=lambda v: _worst([v], {str(v["element"])}))
+            new = curtail_least(st, {str(worst["element"])}, [worst], element)
+            if new.curtail.sum() <= st.curtail.sum() + 1e-9:
+                break
+            st = new
+        left = export_side(solve(st), scope)
+        return curtail_least(st, scope, left, element) if left else st
 
     unhelpful: set[str] = set()
     upstream_of: set[str] = set()
@@ -256,7 +281,7 @@ def plan_network(
             if not targets:
                 continue
             if any(v["kind"] == "overvoltage" for v in targets) or exporting(element):
-                state = curtail_least(state, scope, targets, element)
+                state = curtail_each(state, scope, element)
                 targets = [v for v in solve(state) if v["element"] in scope]
                 if not targets or any(v["kind"] == "overvoltage" for v in targets):
                     continue
@@ -337,19 +362,25 @@ class State:
 
 
 def _export_order(
-    net: pandapowerNet, sgens: pd.Index, available_mw: np.ndarray, type_order: tuple[str, ...]
+    net: pandapowerNet,
+    sgens: pd.Index,
+    available_mw: np.ndarray,
+    type_order: tuple[str, ...],
+    score: np.ndarray,
 ) -> np.ndarray:
-    """Positions of the generators downstream with output left, in the order to curtail them.
+    """Positions of the generators downstream that relieve the targets, in the order to curtail them.
 
-    The priority file's order of types, largest first within a type.
+    The priority file's order of types; within a type those that relieve the targets most first (``score``,
+    by position in ``net.sgen``: :func:`_relief`), then the largest. Generators with no output left or no
+    relief (off the constrained bus's path) are left out.
     """
     pos = net.sgen.index.get_indexer(sgens)
     pos = pos[pos >= 0]
-    pos = pos[available_mw[pos] > 0]
+    pos = pos[(available_mw[pos] > 0) & (score[pos] > 0)]
     p = available_mw[pos]
     types = net.sgen["type"].astype(str).to_numpy()[pos]
     rank = np.array([next((k for k, t in enumerate(type_order) if x.startswith(t)), 99) for x in types])
-    return pos[np.lexsort((-p, rank))] if len(pos) else pos
+    return pos[np.lexsort((-p, -np.round(score[pos], 2), rank))] if len(pos) else pos
 
 
 def _margin(net: pandapowerNet, targets: list[dict[str, object]]) -> float:
@@ -426,7 +457,7 @@ def _actions(
     scope: set[str],
 ) -> list[Action]:
     """Batteries in reach, then dims (largest first), then cuts (tier, relief, cost, size)."""
-    score = _relief(tree, blocks, targets)
+    score = _relief(tree, blocks.bus, targets)
     out: list[Action] = [("battery", int(i)) for i in range(len(bat_bus)) if f"bus:{bat_bus[i]}" in scope]
     in_reach = in_reach & (p_block > 0)
     dims = np.flatnonzero(in_reach & (dimmable > TOL_MW))
@@ -437,14 +468,13 @@ def _actions(
     return out
 
 
-def _relief(tree: RadialTree, blocks: Blocks, targets: list[dict[str, object]]) -> np.ndarray:
-    """How much each block relieves the target constraints (sum over them, each in [0, 1]).
+def _relief(tree: RadialTree, buses: np.ndarray, targets: list[dict[str, object]]) -> np.ndarray:
+    """How much a block or generator at each of ``buses`` relieves the targets (sum, each in [0, 1]).
 
     A branch: 1 for blocks it feeds. A bus: the share of the bus's path from the slack that the block's
     path shares (a load's effect on a bus's voltage grows with the impedance their paths share).
     """
-    score = np.zeros(len(blocks))
-    buses = blocks.bus
+    score = np.zeros(len(buses))
     for v in targets:
         kind, _, index = str(v["element"]).partition(":")
         if kind == "bus":

@@ -132,12 +132,13 @@ def test_curtailment_is_the_least_that_clears(pv_noon):
     assert res.remaining == [] and res.shed.sum() == 0
     gen = pv_noon.net.sgen["p_mw"].to_numpy()
     partial = np.flatnonzero((res.curtail > 0) & (res.curtail < gen - 1e-9))
-    assert len(partial) == 1  # the last generator in the order keeps a set-point
+    assert len(partial) >= 1  # generators kept at a set-point, not switched off
     assert res.curtailed_mw == pytest.approx(res.curtail.sum())
     vm, loading = _pf(pv_noon.net, res.curtail)  # an independent power flow
     assert vm <= 1.05 + 1e-9 and loading <= 100.0 + 1e-6
+    assert vm > 1.05 - 0.002 or loading > 99.5  # binding: not more than needed
     less = res.curtail.copy()
-    less[partial] -= 2 * CURTAIL_TOL_MW  # 2 kW less in-feed curtailed no longer clears
+    less[partial] -= 2 * CURTAIL_TOL_MW  # 2 kW less at each partly curtailed generator no longer clears
     vm, loading = _pf(pv_noon.net, less)
     assert vm > 1.05 or loading > 100.0
 
@@ -291,3 +292,16 @@ def _out_at(commands, action, at):
         for c in commands
         if c["action"] == action and pd.Timestamp(c["start"]) <= at < pd.Timestamp(c["end"])
     ]
+
+
+def test_mv_export_plan_curtails_about_what_the_constraint_needs(rules):
+    """1-MV-semiurb--2-sw at its low-load, high-wind case: trafo at 111 %, line:3 at 132 %, overvoltages."""
+    ev = Event(None, study_case="lW", elements=["trafo:0"])
+    s = prepare(ev, rules, "1-MV-semiurb--2-sw", meters=5_000)
+    plan = make_plan(s, ev, rules)
+    assert {c["kind"] for c in plan["constraints_before"]} == {"overload", "overvoltage"}
+    assert plan["remaining_constraints"] == [] and plan["shed_mw"] == 0
+    # `grid constraints` estimates 9.42 MW of generation to come off behind trafo:0; curtailing by type order
+    # alone, whatever the place, took 44.5 MW
+    assert 8.0 < plan["curtailed_mw"] < 10.5
+    assert plan["seconds"] < 10
