@@ -1,7 +1,7 @@
 """Bench: the shedding planners. Greedy at 100,000 customers, greedy against the CP-SAT optimum on 1,000- and
 10,000-block cases, and a network plan with power-flow verification on the congested LV grid.
 
-    uv run python bench/bench_shedding.py [--repeat 5] [--exact-limit 120]
+    uv run python bench/bench_shedding.py [--repeat 5] [--exact-limit 120] [--only greedy,network,curtail]
 
 Writes bench/out/shedding.json.
 
@@ -15,6 +15,10 @@ Writes bench/out/shedding.json.
 * network: ``1-LV-rural2--2-sw`` at SimBench's high-load case, a plan for ``trafo:0`` checked by AC power
   flows (pandapower Newton-Raphson), median wall time; the peer is one power flow of the same grid with the
   same engine (``gridcore.network.powerflow.run_powerflow``).
+* curtail: the same LV grid on 2016-06-21 10:00-13:00Z with eight times its PV and the slack at 1.03 p.u.
+  (up to 1.07 p.u., transformer at 113 %), a 3-hour export event at ``trafo:0`` planned hour by hour; the
+  least MW curtailed each hour (partial curtailment), against its peer, whole generators off in the same
+  order (the generators the plan touches, at their full output), and the planning time.
 """
 
 from __future__ import annotations
@@ -159,32 +163,80 @@ def bench_network(repeat: int) -> dict[str, object]:
     }
 
 
+def bench_curtail(repeat: int) -> dict[str, object]:
+    from gridcore.shedding.events import Event
+    from gridcore.shedding.priorities import load_priorities
+    from gridcore.shedding.request import make_plan, prepare
+
+    rules = load_priorities()
+    ev = Event(pd.Timestamp("2016-06-21T10:00Z"), 3.0, elements=["trafo:0"])
+    setting = prepare(ev, rules, "1-LV-rural2--2-sw")
+    setting.net.ext_grid["vm_pu"] = 1.03
+    setting.net.sgen["p_mw"] *= 8
+    t_plan, plan = _median_time(lambda: make_plan(setting, ev, rules), repeat)
+    setpoints = plan["export"]["setpoints_mw"]
+    hours = []
+    for k, h in enumerate(plan["per_hour"]):
+        cut = plan["export"]["slots_mw"]
+        whole = sum(sp[k] + cut[g][k] for g, sp in setpoints.items() if cut[g][k] > 0)
+        hours.append({**h, "whole_generators_mw": round(whole, 6)})
+    least = sum(h["curtailed_mw"] for h in hours)
+    whole = sum(h["whole_generators_mw"] for h in hours)
+    return {
+        "grid": "1-LV-rural2--2-sw",
+        "hours": hours,
+        "curtailed_mwh": round(least, 4),
+        "whole_generators_mwh": round(whole, 4),
+        "ratio_to_whole_generators": round(least / whole, 3) if whole else None,
+        "remaining": len(plan["remaining_constraints"]),
+        "power_flows": plan["power_flows"],
+        "plan_s": round(t_plan, 3),
+    }
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--repeat", type=int, default=5)
     parser.add_argument("--exact-limit", type=float, default=120.0)
     parser.add_argument("--sizes", default="1000,10000")
+    parser.add_argument("--only", default="greedy,exact,network,curtail", help="parts to run")
     args = parser.parse_args()
-    greedy = bench_greedy(args.repeat)
-    print("greedy:", greedy, flush=True)
-    exact = bench_exact([int(s) for s in args.sizes.split(",")], args.exact_limit)
-    network = bench_network(args.repeat)
-    print("network:", network, flush=True)
-    OUT.mkdir(exist_ok=True)
-    (OUT / "shedding.json").write_text(
-        json.dumps({"greedy": greedy, "exact": exact, "network": network}, indent=1)
-    )
-    print(
-        f"greedy 100,000 customers: {greedy['plan_s'] * 1000:.1f} ms ({greedy['blocks']} blocks), "
-        f"{greedy['per_meter_greedy_s'] * 1000:.1f} ms (100,000 per-meter blocks); "
-        + "; ".join(
+    parts = set(args.only.split(","))
+    out: dict[str, object] = {}
+    lines = []
+    if "greedy" in parts:
+        greedy = out["greedy"] = bench_greedy(args.repeat)
+        print("greedy:", greedy, flush=True)
+        lines.append(
+            f"greedy 100,000 customers: {greedy['plan_s'] * 1000:.1f} ms ({greedy['blocks']} blocks), "
+            f"{greedy['per_meter_greedy_s'] * 1000:.1f} ms (100,000 per-meter blocks)"
+        )
+    if "exact" in parts:
+        exact = out["exact"] = bench_exact([int(s) for s in args.sizes.split(",")], args.exact_limit)
+        lines += [
             f"{r['blocks']} blocks: gap {r['gap_pct']:.3f} % ({r['exact_status']}), exact {r['exact_s']} s, "
             f"ratio {r['ratio_exact_to_greedy_time']}"
             for r in exact
+        ]
+    if "network" in parts:
+        network = out["network"] = bench_network(args.repeat)
+        print("network:", network, flush=True)
+        lines.append(
+            f"network plan {network['plan_s']} s ({network['power_flows']} power flows, "
+            f"ratio to one power flow {network['ratio_plan_to_one_power_flow']})"
         )
-        + f"; network plan {network['plan_s']} s ({network['power_flows']} power flows, "
-        f"ratio to one power flow {network['ratio_plan_to_one_power_flow']})"
-    )
+    if "curtail" in parts:
+        curtail = out["curtail"] = bench_curtail(args.repeat)
+        print("curtail:", curtail, flush=True)
+        lines.append(
+            f"3 h export event: {curtail['curtailed_mwh']} MWh curtailed, whole generators "
+            f"{curtail['whole_generators_mwh']} MWh, ratio {curtail['ratio_to_whole_generators']}, "
+            f"{curtail['remaining']} left, {curtail['plan_s']} s ({curtail['power_flows']} power flows)"
+        )
+    OUT.mkdir(exist_ok=True)
+    name = "shedding.json" if parts >= {"greedy", "exact", "network", "curtail"} else "shedding-partial.json"
+    (OUT / name).write_text(json.dumps(out, indent=1))
+    print("; ".join(lines))
 
 
 if __name__ == "__main__":

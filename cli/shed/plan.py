@@ -152,6 +152,7 @@ def _summary(plan: dict[str, object]) -> dict[str, object]:
         "fairness",
         "remaining_constraints",
         "power_flows",
+        "per_hour",
         "seconds",
         "out",
     )

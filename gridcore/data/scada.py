@@ -4,7 +4,8 @@ The registry follows what an MV substation measures: active and reactive power a
 every feeder, active and reactive power of each HV/MV transformer, the busbar voltage, and the state of
 every switch. Values come from the same SimBench profiles as the meters, by power balance: a feeder's
 head flow is the sum of its loads minus its generation (line losses, about 1-2 % in MV, are neglected), a
-current is ``|S| / (sqrt(3) * V)``. Voltages along the feeders need a power flow and come with the grid
+current is ``|S| / (sqrt(3) * V)`` with ``V`` the nominal voltage of the head line's bus (20 kV on an MV grid,
+0.4 kV on an LV grid). Voltages along the feeders need a power flow and come with the grid
 model (power flow issue); the busbar voltage here is the substation's regulated set point with noise.
 """
 
@@ -21,6 +22,23 @@ from gridcore.network.grid import GridModel
 
 #: Regulated busbar voltage of the HV/MV substation [p.u.].
 BUSBAR_VM_PU = 1.0
+
+
+def head_kv(grid: GridModel, line: int) -> float:
+    """Nominal voltage at the head of a feeder: that of its head line's from bus [kV].
+
+    Parameters
+    ----------
+    grid : GridModel
+    line : int
+        Head line id.
+
+    Returns
+    -------
+    float
+        Line-to-line voltage [kV].
+    """
+    return float(grid.bus.at[grid.line.at[line, "from_bus"], "vn_kv"])
 
 
 def sensor_registry(grid: GridModel, feeders: FeederMap) -> pd.DataFrame:
@@ -40,7 +58,7 @@ def sensor_registry(grid: GridModel, feeders: FeederMap) -> pd.DataFrame:
     rows = []
     for feeder, line in feeders.head_line.items():
         max_i = float(grid.line.at[line, "max_i_ka"])
-        s_max = np.sqrt(3) * 20.0 * 3 * max_i
+        s_max = np.sqrt(3) * head_kv(grid, line) * 3 * max_i
         rows += [
             (f"P:{feeder}", "p_mw", "line", line, feeder, -s_max, s_max),
             (f"Q:{feeder}", "q_mvar", "line", line, feeder, -s_max, s_max),
@@ -123,14 +141,12 @@ def sensor_readings(
     n_trafo = max(len(grid.trafo), 1)
     vm = BUSBAR_VM_PU + 0.002 * rng.standard_normal(len(starts))
     values = np.empty((len(registry), len(starts)))
-    for i, (quantity, etype, feeder) in enumerate(
-        zip(registry["quantity"], registry["element_type"], registry["feeder"], strict=True)
-    ):
+    columns = (registry[c] for c in ("quantity", "element_type", "element", "feeder"))
+    for i, (quantity, etype, element, feeder) in enumerate(zip(*columns, strict=True)):
         if etype == "line":
             s = np.hypot(p[feeder], q[feeder])
-            values[i] = {"p_mw": p[feeder], "q_mvar": q[feeder], "i_ka": s / (np.sqrt(3) * 20.0 * vm)}[
-                quantity
-            ]
+            kv = head_kv(grid, int(element))
+            values[i] = {"p_mw": p[feeder], "q_mvar": q[feeder], "i_ka": s / (np.sqrt(3) * kv * vm)}[quantity]
         elif etype == "trafo":
             values[i] = (total_p if quantity == "p_mw" else total_q) / n_trafo
         elif etype == "bus":

@@ -30,6 +30,10 @@ class Headroom:
         Energy available for the extra discharge, room for the extra charge [MWh].
     source : str
         The schedule's issue time, or ``none``.
+    battery : np.ndarray, optional
+        Battery ids (positions when None).
+    scheduled_mw : np.ndarray, optional
+        Scheduled net output at the hour [MW], positive discharging (0 when None).
     """
 
     bus: np.ndarray
@@ -38,6 +42,8 @@ class Headroom:
     discharge_mwh: np.ndarray
     charge_mwh: np.ndarray
     source: str
+    battery: np.ndarray | None = None
+    scheduled_mw: np.ndarray | None = None
 
     def total(self, buses: np.ndarray | None = None) -> tuple[float, float, float, float]:
         """Sums over batteries at ``buses`` (all by default): discharge MW, MWh, charge MW, MWh."""
@@ -94,4 +100,6 @@ def headroom_from_schedule(ds: object, at: pd.Timestamp) -> Headroom:
         discharge_mwh=np.maximum(soc - lo, 0.0) * eta_d,
         charge_mwh=np.maximum(hi - soc, 0.0) / eta_c,
         source=str(ds.attrs.get("issue_time", "stored")),  # type: ignore[attr-defined]
+        battery=np.asarray(ds["battery"].values).astype(str),  # type: ignore[index]
+        scheduled_mw=discharge - charge,
     )

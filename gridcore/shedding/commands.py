@@ -1,11 +1,14 @@
 """The commands a plan sends to the loads: the format ``shed execute`` reads.
 
 One command per block and action, keyed by a UUID that is its idempotency key:
-``{"command_id", "device" (block id), "action" ("shed" | "dim" | "curtail" | "restore"), "setpoint_kw"
-(the power the device may keep for ``dim`` and ``curtail`` [kW], else null), "start", "end", "not_after"
+``{"command_id", "device" (block id, ``switch:<i>``, ``sgen:<i>``, ``battery:<id>``), "action" ("shed" |
+"dim" | "curtail" | "charge" | "discharge" | "restore"), "setpoint_kw" (the power the device may keep for
+``dim`` and ``curtail``, the power a battery holds for ``charge`` and ``discharge`` [kW], else null),
+"start", "end", "not_after"
 (ISO 8601 UTC; a command not executed by ``not_after`` has expired), "load_kw" (optional: the load the
 command takes off, or a restore brings back [kW]; ``shed restore`` stages cold-load pickup with it)}``. In
-a plan's JSON under ``"commands"``.
+a plan's JSON under ``"commands"``. A battery's ``restore`` hands it back to its stored schedule; ``shed
+execute`` sends battery commands over Modbus TCP to the devices its ``--bms`` file lists.
 """
 
 from __future__ import annotations
@@ -13,9 +16,10 @@ from __future__ import annotations
 import uuid
 from dataclasses import asdict, dataclass
 
+import numpy as np
 import pandas as pd
 
-ACTIONS = ("shed", "dim", "curtail", "restore")
+ACTIONS = ("shed", "dim", "curtail", "charge", "discharge", "restore")
 
 
 @dataclass(frozen=True)
@@ -132,8 +136,6 @@ def interval_commands(
     -------
     list of ShedCommand
     """
-    import numpy as np
-
     grid = np.asarray(shed, dtype=bool)
     out: list[ShedCommand] = []
     for b in np.flatnonzero(grid.any(axis=0)):
@@ -145,4 +147,87 @@ def interval_commands(
             kw = None if loads_kw is None else float(np.asarray(loads_kw)[s:e, b].max())
             out.append(command(block_ids[b], action, start, end, expiry, sp, kw))
             out.append(command(block_ids[b], "restore", end, end, expiry, None, kw))
+    return out
+
+
+def setpoint_commands(
+    devices: list[str],
+    setpoint_mw: np.ndarray,
+    taken_mw: np.ndarray,
+    starts: pd.DatetimeIndex,
+    period: pd.Timedelta,
+    expiry: pd.Timedelta,
+    action: str = "curtail",
+) -> list[ShedCommand]:
+    """Set-point commands per slot for devices whose set-point changes slot by slot (curtailed generators).
+
+    Parameters
+    ----------
+    devices : list of str
+    setpoint_mw : np.ndarray, shape (slots, devices)
+        Power each device may keep in each slot [MW].
+    taken_mw : np.ndarray, shape (slots, devices)
+        Power the action takes off in each slot [MW]; no command where 0.
+    starts : pd.DatetimeIndex
+        UTC slot starts; each lasts ``period``.
+    period, expiry : pd.Timedelta
+    action : str
+
+    Returns
+    -------
+    list of ShedCommand
+        One ``action`` per slot with the set-point [kW], one ``restore`` after each run of slots.
+    """
+    on = np.asarray(taken_mw) > 1e-9
+    out: list[ShedCommand] = []
+    for d in np.flatnonzero(on.any(axis=0)):
+        for k in np.flatnonzero(on[:, d]):
+            start, end = starts[k], starts[k] + period
+            kw = float(taken_mw[k, d]) * 1000
+            out.append(command(devices[d], action, start, end, expiry, float(setpoint_mw[k, d]) * 1000, kw))
+            if k + 1 == len(starts) or not on[k + 1, d]:
+                out.append(command(devices[d], "restore", end, end, expiry, None, kw))
+    return out
+
+
+def battery_commands(
+    devices: list[str],
+    scheduled_mw: np.ndarray,
+    extra_mw: np.ndarray,
+    starts: pd.DatetimeIndex,
+    period: pd.Timedelta,
+    expiry: pd.Timedelta,
+) -> list[ShedCommand]:
+    """Set-point commands for batteries a plan uses beyond their stored schedule.
+
+    Parameters
+    ----------
+    devices : list of str
+        ``battery:<id>`` per battery.
+    scheduled_mw : np.ndarray
+        Each battery's scheduled net output [MW], positive discharging.
+    extra_mw : np.ndarray, shape (slots, batteries)
+        What the plan adds in each slot [MW], positive discharging, negative charging.
+    starts : pd.DatetimeIndex
+        UTC slot starts; each lasts ``period``.
+    period, expiry : pd.Timedelta
+
+    Returns
+    -------
+    list of ShedCommand
+        Per slot a ``discharge`` or ``charge`` whose ``setpoint_kw`` is the power to hold (scheduled plus
+        extra) [kW], ``load_kw`` the extra [kW]; after each run of slots a ``restore`` (back to the schedule).
+    """
+    extra = np.asarray(extra_mw, dtype=np.float64)
+    on = np.abs(extra) > 1e-9
+    out: list[ShedCommand] = []
+    for b in np.flatnonzero(on.any(axis=0)):
+        for k in np.flatnonzero(on[:, b]):
+            start, end = starts[k], starts[k] + period
+            hold = float(scheduled_mw[b] + extra[k, b])
+            action = "discharge" if hold >= 0 else "charge"
+            kw = abs(float(extra[k, b])) * 1000
+            out.append(command(devices[b], action, start, end, expiry, abs(hold) * 1000, kw))
+            if k + 1 == len(starts) or not on[k + 1, b]:
+                out.append(command(devices[b], "restore", end, end, expiry, None, kw))
     return out

@@ -7,7 +7,11 @@ several grid segments at once) the planner lists the actions in reach in the ord
 give: batteries with headroom first, then dimming controllable devices, then cutting blocks tier by tier,
 within a tier the blocks that relieve the element's constraints most first, then the cheapest. An
 export-side constraint (overvoltage, or an overloaded branch whose downstream area feeds power back) gets
-the mirror: generators downstream are curtailed in the priority file's order of types. It then
+the mirror: constraint by constraint, the worst first, generators downstream that relieve it are curtailed
+in the priority file's order of types (within a type those on more of its path first, then the largest),
+partially: the least MW that clears it, first estimated from the sensitivity of the
+constraint's margin to the curtailed in-feed (a secant between power flows, regula falsi), then refined
+by power flow to within :data:`CURTAIL_TOL_MW`, each generator left at a set-point. For load it
 finds, by bisection with an AC power flow (pandapower Newton-Raphson) at each step, the shortest prefix of
 that list after which no constraint of the element's area (the element and everything downstream of it)
 remains. Elements are taken one after the other on top of the plan so far. A final power flow with the
@@ -25,6 +29,9 @@ import pandas as pd
 
 from gridcore.shedding.blocks import Blocks
 from gridcore.shedding.greedy import TOL_MW
+
+#: Curtailment is refined by power flow to within this of the least that clears [MW] (1 kW).
+CURTAIL_TOL_MW = 1e-3
 
 if TYPE_CHECKING:
     from pandapower.auxiliary import pandapowerNet
@@ -44,10 +51,13 @@ class NetworkPlan:
         Devices dimmed.
     battery_mw : float
         Extra battery discharge [MW].
-    curtail : np.ndarray of bool
-        Static generators curtailed (to 0), by position in ``net.sgen``.
+    battery : np.ndarray of bool
+        Batteries discharged (their whole extra headroom), by position in the ``battery`` argument.
+    curtail : np.ndarray of float
+        Generation curtailed per static generator, by position in ``net.sgen`` [MW] (0: not curtailed;
+        the generator keeps its output less this).
     curtailed_mw : float
-        Generation curtailed [MW].
+        Generation curtailed in all [MW].
     eligible : np.ndarray of bool
         Blocks downstream of some constrained element.
     before : list of dict
@@ -61,6 +71,7 @@ class NetworkPlan:
     shed: np.ndarray
     dim: np.ndarray
     battery_mw: float
+    battery: np.ndarray
     curtail: np.ndarray
     curtailed_mw: float
     eligible: np.ndarray
@@ -156,7 +167,7 @@ def plan_network(
         np.zeros(n, dtype=bool),
         np.zeros(n, dtype=bool),
         np.zeros(len(bat_mw), dtype=bool),
-        np.zeros(len(base_g), dtype=bool),
+        np.zeros(len(base_g)),
     )
     at_bus = net.load["bus"].to_numpy()
     runs = 0
@@ -176,7 +187,7 @@ def plan_network(
         ratio = np.divide(p, base_p, out=np.ones_like(p), where=np.abs(base_p) > 1e-12)
         net.load["p_mw"] = p
         net.load["q_mvar"] = base_q * np.clip(ratio, 0.0, None)
-        net.sgen["p_mw"] = np.where(st.curtail, 0.0, base_g)
+        net.sgen["p_mw"] = base_g - st.curtail
 
     def solve(st: State) -> list[dict[str, object]]:
         nonlocal runs
@@ -195,6 +206,50 @@ def plan_network(
         loads = net.load["p_mw"].reindex(tree.loads(element)).sum()
         gen = net.sgen["p_mw"].reindex(tree.sgens(element)).sum()
         return bool(gen > loads)
+
+    def curtail_least(st: State, scope: set[str], targets: list[dict[str, object]], element: str) -> State:
+        """``st`` with the least in-feed downstream of ``element`` curtailed that clears ``scope``."""
+        score = _relief(tree, net.sgen["bus"].to_numpy(), targets)
+        pos = _export_order(net, tree.sgens(element), base_g - st.curtail, curtail_order, score)
+        avail = (base_g - st.curtail)[pos]
+        before_i = np.cumsum(avail) - avail
+
+        def at(x: float) -> State:
+            mw = st.curtail.copy()
+            mw[pos] += np.clip(x - before_i, 0.0, avail)
+            return State(st.shed, st.dim, st.battery, mw)
+
+        def margin(x: float) -> float:
+            solve(at(x))
+            return _margin(net, targets)
+
+        def clears(x: float) -> bool:
+            return not any(v["element"] in scope for v in solve(at(x)))
+
+        return at(_least(margin, clears, float(avail.sum()), t0, time_budget_s) if len(pos) else 0.0)
+
+    def export_side(violations: list[dict[str, object]], scope: set[str]) -> list[dict[str, object]]:
+        """Overvoltages and overloads of branches that feed back, in ``scope``."""
+        return [
+            v
+            for v in violations
+            if v["element"] in scope
+            and (v["kind"] == "overvoltage" or (v["kind"] == "overload" and exporting(str(v["element"]))))
+        ]
+
+    def curtail_each(st: State, scope: set[str], element: str) -> State:
+        """Constraint by constraint, the worst first, the least in-feed that clears it; then the rest."""
+        for _ in range(len(scope)):
+            left = export_side(solve(st), scope)
+            if not left:
+                return st
+            worst = max(left, key=lambda v: _worst([v], {str(v["element"])}))
+            new = curtail_least(st, {str(worst["element"])}, [worst], element)
+            if new.curtail.sum() <= st.curtail.sum() + 1e-9:
+                break
+            st = new
+        left = export_side(solve(st), scope)
+        return curtail_least(st, scope, left, element) if left else st
 
     unhelpful: set[str] = set()
     upstream_of: set[str] = set()
@@ -226,12 +281,11 @@ def plan_network(
             if not targets:
                 continue
             if any(v["kind"] == "overvoltage" for v in targets) or exporting(element):
-                actions = _export_actions(net, tree.sgens(element), state.curtail, curtail_order)
-                state = state.after(actions[: _bisect(actions, clear(scope, state), t0, time_budget_s)])
+                state = curtail_each(state, scope, element)
                 targets = [v for v in solve(state) if v["element"] in scope]
                 if not targets or any(v["kind"] == "overvoltage" for v in targets):
                     continue
-                # whole generators off may turn the flow round: what remains is on the import side
+                # curtailing may turn the flow round: what remains is on the import side
             actions = _actions(
                 tree,
                 blocks,
@@ -276,8 +330,9 @@ def plan_network(
         shed=state.shed,
         dim=state.dim,
         battery_mw=float(bat_mw[state.battery].sum()),
+        battery=state.battery,
         curtail=state.curtail,
-        curtailed_mw=float(base_g[state.curtail].sum()),
+        curtailed_mw=float(state.curtail.sum()),
         eligible=eligible,
         before=before,
         remaining=remaining,
@@ -285,13 +340,13 @@ def plan_network(
     )
 
 
-#: An action: ("battery", index), ("dim", block), ("shed", block) or ("curtail", sgen position).
+#: An action: ("battery", index), ("dim", block) or ("shed", block).
 Action = tuple[str, int]
 
 
 @dataclass(frozen=True)
 class State:
-    """What a network plan has done so far: blocks cut and dimmed, batteries used, generators curtailed."""
+    """What a network plan has done: blocks cut and dimmed, batteries used, MW curtailed per generator."""
 
     shed: np.ndarray
     dim: np.ndarray
@@ -306,19 +361,89 @@ class State:
         return new
 
 
-def _export_actions(
-    net: pandapowerNet, sgens: pd.Index, curtailed: np.ndarray, type_order: tuple[str, ...]
-) -> list[Action]:
-    """Generators downstream, in the priority file's order of types, largest first within a type."""
+def _export_order(
+    net: pandapowerNet,
+    sgens: pd.Index,
+    available_mw: np.ndarray,
+    type_order: tuple[str, ...],
+    score: np.ndarray,
+) -> np.ndarray:
+    """Positions of the generators downstream that relieve the targets, in the order to curtail them.
+
+    The priority file's order of types; within a type those that relieve the targets most first (``score``,
+    by position in ``net.sgen``: :func:`_relief`), then the largest. Generators with no output left or no
+    relief (off the constrained bus's path) are left out.
+    """
     pos = net.sgen.index.get_indexer(sgens)
     pos = pos[pos >= 0]
-    pos = pos[~curtailed[pos]]
-    p = net.sgen["p_mw"].to_numpy(dtype=np.float64)[pos]
+    pos = pos[(available_mw[pos] > 0) & (score[pos] > 0)]
+    p = available_mw[pos]
     types = net.sgen["type"].astype(str).to_numpy()[pos]
     rank = np.array([next((k for k, t in enumerate(type_order) if x.startswith(t)), 99) for x in types])
-    keep = p > 0
-    pos, p, rank = pos[keep], p[keep], rank[keep]
-    return [("curtail", int(i)) for i in pos[np.lexsort((-p, rank))]]
+    return pos[np.lexsort((-p, -np.round(score[pos], 2), rank))] if len(pos) else pos
+
+
+def _margin(net: pandapowerNet, targets: list[dict[str, object]]) -> float:
+    """How far the solved net is beyond the limits of export-side ``targets`` (relative; < 0: within).
+
+    Overvoltage at buses and overloads of branches count; other kinds do not move with curtailment.
+    """
+    out = -np.inf
+    for v in targets:
+        kind, _, index = str(v["element"]).partition(":")
+        limit = float(v["limit"])  # type: ignore[arg-type]
+        if v["kind"] == "overvoltage" and kind == "bus":
+            out = max(out, float(net.res_bus.at[int(index), "vm_pu"]) / limit - 1)
+        elif v["kind"] == "overload" and kind in ("line", "trafo"):
+            out = max(out, float(net[f"res_{kind}"].at[int(index), "loading_percent"]) / limit - 1)
+    return float(out) if np.isfinite(out) else 0.0
+
+
+def _least(margin, clears, total: float, t0: float, budget_s: float, probes: int = 8) -> float:  # noqa: ANN001
+    """The least MW ``x`` in ``[0, total]`` with ``margin(x) <= 0``, to within :data:`CURTAIL_TOL_MW`.
+
+    Regula falsi (Illinois): each step takes the root of the secant through the bracket's ends, i.e. the
+    MW the margin's sensitivity to curtailment says is needed, and the power flow there narrows the
+    bracket. When curtailing all of it does not clear (the flow turns round), ``probes`` evenly spaced
+    amounts are tried first. The result is checked with ``clears`` (a power flow: nothing left in scope)
+    and raised by bisection towards ``total`` if something else in scope is still violated.
+    """
+    lo, m_lo = 0.0, margin(0.0)
+    if m_lo <= 0:
+        return 0.0
+    hi, m_hi = total, margin(total)
+    if m_hi > 0:
+        for j in range(1, probes):
+            x = total * j / probes
+            m = margin(x)
+            if m <= 0:
+                hi, m_hi = x, m
+                break
+            lo, m_lo = x, m
+        else:
+            return total
+    side = 0
+    while hi - lo > CURTAIL_TOL_MW and m_hi < -1e-4 and perf_counter() - t0 < budget_s:
+        x = hi - m_hi * (hi - lo) / (m_hi - m_lo)
+        x = min(max(x, lo + CURTAIL_TOL_MW / 2), hi - CURTAIL_TOL_MW / 2)
+        m = margin(x)
+        if m > 0:
+            lo, m_lo = x, m
+            if side == 1:
+                m_hi /= 2
+            side = 1
+        else:
+            hi, m_hi = x, m
+            if side == -1:
+                m_lo /= 2
+            side = -1
+    if clears(hi) or not clears(total):
+        return hi
+    lo, hi = hi, total
+    while hi - lo > CURTAIL_TOL_MW and perf_counter() - t0 < budget_s:
+        mid = (lo + hi) / 2
+        lo, hi = (lo, mid) if clears(mid) else (mid, hi)
+    return hi
 
 
 def _actions(
@@ -332,7 +457,7 @@ def _actions(
     scope: set[str],
 ) -> list[Action]:
     """Batteries in reach, then dims (largest first), then cuts (tier, relief, cost, size)."""
-    score = _relief(tree, blocks, targets)
+    score = _relief(tree, blocks.bus, targets)
     out: list[Action] = [("battery", int(i)) for i in range(len(bat_bus)) if f"bus:{bat_bus[i]}" in scope]
     in_reach = in_reach & (p_block > 0)
     dims = np.flatnonzero(in_reach & (dimmable > TOL_MW))
@@ -343,14 +468,13 @@ def _actions(
     return out
 
 
-def _relief(tree: RadialTree, blocks: Blocks, targets: list[dict[str, object]]) -> np.ndarray:
-    """How much each block relieves the target constraints (sum over them, each in [0, 1]).
+def _relief(tree: RadialTree, buses: np.ndarray, targets: list[dict[str, object]]) -> np.ndarray:
+    """How much a block or generator at each of ``buses`` relieves the targets (sum, each in [0, 1]).
 
     A branch: 1 for blocks it feeds. A bus: the share of the bus's path from the slack that the block's
     path shares (a load's effect on a bus's voltage grows with the impedance their paths share).
     """
-    score = np.zeros(len(blocks))
-    buses = blocks.bus
+    score = np.zeros(len(buses))
     for v in targets:
         kind, _, index = str(v["element"]).partition(":")
         if kind == "bus":

@@ -3,8 +3,11 @@
 :func:`prepare` loads the grid (a SimBench code or a case file), builds its meter fleet and the switchable
 blocks, and puts loads and generation at the event's time (the SimBench profiles) or at a study case.
 :func:`make_plan` plans the event on it: network constraints first (downstream of each element, checked by
-power flow), then a supply shortfall with the blocks left, or the export-side mirror. ``seconds`` is the
-planning time once the grid is loaded (``setup_seconds`` the loading).
+power flow), then a supply shortfall with the blocks left, or the export-side mirror. A network event is
+planned hour by hour (slots of an hour, or of the rotation period when shorter), each hour with that
+hour's loads and generation and checked by its own power flow; the plan reports each hour (``per_hour``).
+Batteries the plan uses get set-point commands (``charge`` / ``discharge``) beside the load commands.
+``seconds`` is the planning time once the grid is loaded (``setup_seconds`` the loading).
 """
 
 from __future__ import annotations
@@ -29,6 +32,7 @@ if TYPE_CHECKING:
     from pandapower.auxiliary import pandapowerNet
 
     from gridcore.network.grid import GridModel
+    from gridcore.shedding.network import NetworkPlan
 
 
 @dataclass
@@ -41,6 +45,7 @@ class Setting:
         The grid's name.
     net : pandapowerNet or None
         Loads and generation at the event's first slot (or the study case); None for a supply shortfall.
+        Later slots of a network plan scale its loads and generation by the profiles' change.
     model : GridModel
     fleet : pd.DataFrame
     blocks : Blocks
@@ -55,6 +60,10 @@ class Setting:
     headroom : Headroom
     study_case : str or None
     setup_seconds : float
+    sgen_slots_mw : np.ndarray, shape (slots, sgens), optional
+        Generation per slot [MW] (the first slot's in every slot when None).
+    load_q_mvar : np.ndarray, shape (slots, loads), optional
+        Load reactive power per slot [MVAr] (scaled with the active power when None).
     """
 
     label: str
@@ -69,6 +78,8 @@ class Setting:
     headroom: Headroom
     study_case: str | None
     setup_seconds: float
+    sgen_slots_mw: np.ndarray | None = None
+    load_q_mvar: np.ndarray | None = None
 
 
 def prepare(
@@ -107,7 +118,9 @@ def prepare(
     if event.start is None and event.study_case is None:
         raise InputError("give the event's time (--at) or a study case (--study-case)", field="--at")
     start = event.start if event.start is not None else pd.Timestamp("2016-01-01T00:00Z")
-    starts, period_h = event_slots(start, event.hours, priorities.rotation_period_h)
+    hourly = bool(event.elements or event.export) and network is not False
+    period = min(1.0, priorities.rotation_period_h) if hourly else priorities.rotation_period_h
+    starts, period_h = event_slots(start, event.hours, period)
     net = None
     if network or (network is None and (event.elements or event.study_case is not None)):
         resolved = resolve_grid(grid)
@@ -125,12 +138,16 @@ def prepare(
         apply_study_case(net, event.study_case)
         load_p = np.tile(net.load["p_mw"].to_numpy(dtype=np.float64), (len(starts), 1))
         sgen_p = net.sgen["p_mw"].to_numpy(dtype=np.float64).copy()
+        sgen_slots = np.tile(sgen_p, (len(starts), 1))
+        load_q = np.tile(net.load["q_mvar"].to_numpy(dtype=np.float64), (len(starts), 1))
     else:
         if net is not None:
             set_loads_at(net, model, start)
         rows = model.profile_index(starts)
         load_p = model.load_p_mw[rows]
-        sgen_p = model.sgen_p_mw[rows[0]].copy()
+        sgen_slots = model.sgen_p_mw[rows]
+        load_q = model.load_q_mvar[rows]
+        sgen_p = sgen_slots[0].copy()
     fleet = build_fleet(model, meters or default_meters(model.load, model.bus))
     blocks = build_blocks(model.load, fleet, priorities)
     headroom = NONE
@@ -149,6 +166,8 @@ def prepare(
         headroom=headroom,
         study_case=event.study_case,
         setup_seconds=perf_counter() - t0,
+        sgen_slots_mw=sgen_slots,
+        load_q_mvar=load_q,
     )
 
 
@@ -178,7 +197,13 @@ def make_plan(
     dict
         The plan's JSON: :func:`gridcore.shedding.plan.plan_figures` plus ``grid``, ``at``, ``hours``,
         ``study_case``, ``shortfall_mw``, ``elements``, ``constraints_before``, ``remaining_constraints``,
-        ``power_flows``, ``priorities``, ``batteries_from``, ``seconds``, ``setup_seconds``.
+        ``power_flows``, ``priorities``, ``batteries_from``, ``seconds``, ``setup_seconds``. A network
+        plan adds ``per_hour`` (per slot: ``start``, ``hours``, ``constraints_before`` and
+        ``remaining_constraints`` (counts), ``shed_mw``, ``dimmed_mw``, ``battery_mw``, ``curtailed_mw``);
+        its constraint lists give each element and kind once, worst value, with the slot ``starts``. When it
+        curtails, ``export`` holds ``curtailed_mw`` (largest over the slots), ``generators`` (id -> largest
+        MW curtailed), ``slots_mw`` (id -> MW curtailed per slot) and ``setpoints_mw`` (id -> output kept
+        per slot) [MW].
     """
     t0 = perf_counter()
     s = setting
@@ -192,45 +217,59 @@ def make_plan(
     elements = [*event.elements, *event.export]
     curtail: dict[str, object] | None = None
     if elements:
-        from gridcore.shedding.network import plan_network
-
         battery = (s.headroom.bus, s.headroom.discharge_mw) if priorities.batteries_first else None
-        result = plan_network(
-            s.net,
-            blocks,
-            elements,
-            battery,
-            loading_limit_pct,
-            curtail_order=priorities.curtail_type_order,
-        )
-        if result.curtail.any():
-            curtail = {
-                "curtailed_mw": round(result.curtailed_mw, 6),
-                "generators": [str(i) for i in s.net.sgen.index[result.curtail]],
-            }
-        eligible = result.eligible
+        results, gen_p, load_p = _plan_hours(s, elements, battery, loading_limit_pct, priorities)
+        p = blocks.p_mw(load_p)  # the loads planned on (the net's, which a caller may have changed)
+        eligible = np.any([r.eligible for r in results], axis=0)
         extra = {
-            "constraints_before": result.before,
-            "remaining_constraints": result.remaining,
-            "power_flows": result.power_flows,
+            "constraints_before": _merge([r.before for r in results], s.starts),
+            "remaining_constraints": _merge([r.remaining for r in results], s.starts),
+            "power_flows": sum(r.power_flows for r in {id(r): r for r in results}.values()),
+            "per_hour": [
+                {
+                    "start": f"{s.starts[k]:%Y-%m-%dT%H:%M}Z",
+                    "hours": round(s.period_h, 4),
+                    "constraints_before": len(r.before),
+                    "remaining_constraints": len(r.remaining),
+                    "shed_mw": round(float(p[k][r.shed].sum()), 6),
+                    "dimmed_mw": round(float(blocks.dimmable_mw(p[k])[r.dim & ~r.shed].sum()), 6),
+                    "battery_mw": round(r.battery_mw, 6),
+                    "curtailed_mw": round(r.curtailed_mw, 6),
+                }
+                for k, r in enumerate(results)
+            ],
         }
-        dimmable = blocks.dimmable_mw(p)
-        cut = np.where(result.shed, p, 0.0)
+        shed = np.array([r.shed for r in results])
+        dim = np.array([r.dim & ~r.shed for r in results])
+        cut = np.where(shed, p, 0.0)
         sched = Schedule(
-            shed=np.tile(result.shed, (slots, 1)),
-            dim=np.tile(result.dim & ~result.shed, (slots, 1)),
+            shed=shed,
+            dim=dim,
             shed_mw=cut.sum(axis=1),
-            dimmed_mw=np.where(result.dim & ~result.shed, dimmable, 0.0).sum(axis=1),
-            battery_mw=np.full(slots, result.battery_mw),
+            dimmed_mw=np.where(dim, blocks.dimmable_mw(p), 0.0).sum(axis=1),
+            battery_mw=np.array([r.battery_mw for r in results]),
             uncovered_mw=np.zeros(slots),
             cut_mw=cut,
             over_max=np.zeros(len(blocks), dtype=bool),
-            outage_h=np.where(result.shed, s.period_h * slots, 0.0),
+            outage_h=shed.sum(axis=0) * s.period_h,
         )
+        curtail_mw = np.array([r.curtail for r in results])
+        if (curtail_mw > 0).any():
+            ids = [str(i) for i in s.net.sgen.index]
+            used = np.flatnonzero((curtail_mw > 0).any(axis=0))
+            curtail = {
+                "curtailed_mw": round(float(curtail_mw.sum(axis=1).max()), 6),
+                "generators": {ids[i]: round(float(curtail_mw[:, i].max()), 6) for i in used},
+                "slots_mw": {ids[i]: [round(float(x), 6) for x in curtail_mw[:, i]] for i in used},
+                "setpoints_mw": {
+                    ids[i]: [round(float(x), 6) for x in gen_p[:, i] - curtail_mw[:, i]] for i in used
+                },
+            }
+        battery_used = np.array([r.battery for r in results])
         need = sched.shed_mw + sched.dimmed_mw
         if event.shortfall_mw > 0:
             rest = np.maximum(event.shortfall_mw - need - sched.battery_mw, 0.0)
-            more = rotate(blocks, np.where(result.shed, 0.0, p), rest, s.period_h, 0.0, np.inf, ~result.shed)
+            more = rotate(blocks, np.where(shed, 0.0, p), rest, s.period_h, 0.0, np.inf, ~shed.any(axis=0))
             sched = _combine(sched, more)
             need = need + rest
         figures = plan_figures(blocks, sched, p, s.starts, s.period_h, need, priorities)
@@ -239,25 +278,29 @@ def make_plan(
         )
         if (sched.shed == sched.shed[0]).all():
             _switch_sections(s, sched.shed[0], figures, priorities)
+        expiry = pd.Timedelta(minutes=priorities.command_expiry_min)
+        period = pd.Timedelta(hours=s.period_h)
         if curtail is not None:
-            from gridcore.shedding.commands import command
+            from gridcore.shedding.commands import setpoint_commands
 
-            expiry = pd.Timedelta(minutes=priorities.command_expiry_min)
-            end = s.starts[-1] + pd.Timedelta(hours=s.period_h)
             figures["curtailed_mw"] = curtail["curtailed_mw"]
             figures["export"] = curtail
+            sgen_ids = [f"sgen:{i}" for i in s.net.sgen.index]
             figures["commands"] += [  # type: ignore[operator]
                 c.to_dict()
-                for g in curtail["generators"]  # type: ignore[attr-defined]
-                for c in (
-                    command(f"sgen:{g}", "curtail", s.starts[0], end, expiry, 0.0),
-                    command(f"sgen:{g}", "restore", end, end, expiry),
-                )
+                for c in setpoint_commands(sgen_ids, gen_p - curtail_mw, curtail_mw, s.starts, period, expiry)
             ]
+        if battery_used.any():
+            extra_mw = np.where(battery_used, s.headroom.discharge_mw, 0.0)
+            figures["commands"] += _battery_commands(s, extra_mw, expiry)  # type: ignore[operator]
     elif event.shortfall_mw >= 0:
-        _, figures = plan_shortfall(
+        sched, figures = plan_shortfall(
             blocks, s.load_p_mw, s.starts, s.period_h, event.shortfall_mw, priorities, bat_mw, bat_mwh
         )
+        if sched.battery_mw.any():
+            share = s.headroom.discharge_mw / max(bat_mw, 1e-12)
+            expiry = pd.Timedelta(minutes=priorities.command_expiry_min)
+            figures["commands"] += _battery_commands(s, np.outer(sched.battery_mw, share), expiry)  # type: ignore[operator]
     else:
         figures = plan_figures(
             blocks,
@@ -272,6 +315,11 @@ def make_plan(
         exp = plan_export(s.model.sgen, s.sgen_p_mw, max(-event.shortfall_mw, 0.0), priorities, charge_mw)
         figures["curtailed_mw"] = exp["curtailed_mw"]
         figures["export"] = exp
+        if exp["battery_mw"]:
+            share = s.headroom.charge_mw / max(charge_mw, 1e-12)
+            charge = -float(exp["battery_mw"]) * np.tile(share, (slots, 1))  # type: ignore[arg-type]
+            expiry = pd.Timedelta(minutes=priorities.command_expiry_min)
+            figures["commands"] += _battery_commands(s, charge, expiry)  # type: ignore[operator]
     # needed_mw: what cutting load must cover (the shortfall less batteries and dimming)
     total = figures["needed_mw"]
     figures["shortfall_mw"] = round(event.shortfall_mw, 6)
@@ -292,6 +340,113 @@ def make_plan(
         "seconds": round(seconds, 4),
         "setup_seconds": round(s.setup_seconds, 3),
     }
+
+
+def _plan_hours(
+    s: Setting,
+    elements: list[str],
+    battery: tuple[np.ndarray, np.ndarray] | None,
+    loading_limit_pct: float,
+    priorities: Priorities,
+    budget_s: float = 8.0,
+) -> tuple[list[NetworkPlan], np.ndarray, np.ndarray]:
+    """A network plan for each slot with that slot's loads and generation, and those loads and generation.
+
+    A slot with the same loads and generation as the one before shares its plan. The generation and the
+    loads are returned per slot [MW], shapes (slots, sgens) and (slots, loads).
+
+    The net's loads and generation (the first slot's, maybe changed by the caller) are scaled, element by
+    element, by the profiles' change from the first slot; the net is left as it was.
+    """
+    from gridcore.shedding.network import plan_network
+
+    net = s.net
+    base_p = net.load["p_mw"].to_numpy(dtype=np.float64).copy()
+    base_q = net.load["q_mvar"].to_numpy(dtype=np.float64).copy()
+    base_g = net.sgen["p_mw"].to_numpy(dtype=np.float64).copy()
+    gen_slots = s.sgen_slots_mw if s.sgen_slots_mw is not None else np.tile(s.sgen_p_mw, (len(s.starts), 1))
+    load_f = _scale(s.load_p_mw, s.load_p_mw[0])
+    gen_f = _scale(gen_slots, gen_slots[0])
+    gen_p = np.where(np.isnan(gen_f), gen_slots, base_g * np.nan_to_num(gen_f))
+    load_p = np.where(np.isnan(load_f), s.load_p_mw, base_p * np.nan_to_num(load_f))
+    if s.load_q_mvar is not None:
+        q_f = _scale(s.load_q_mvar, s.load_q_mvar[0])
+        load_q = np.where(np.isnan(q_f), s.load_q_mvar, base_q * np.nan_to_num(q_f))
+    else:
+        load_q = base_q * np.nan_to_num(load_f, nan=1.0)
+    out: list[NetworkPlan] = []
+    t0 = perf_counter()
+    try:
+        for k in range(len(s.starts)):
+            j = max(k - 1, 0)
+            if k and np.array_equal(s.load_p_mw[k], s.load_p_mw[j]) and np.array_equal(gen_p[k], gen_p[j]):
+                out.append(out[-1])
+                continue
+            net.load["p_mw"] = load_p[k]
+            net.load["q_mvar"] = load_q[k]
+            net.sgen["p_mw"] = gen_p[k]
+            left = max((budget_s - (perf_counter() - t0)) / (len(s.starts) - k), 0.5)
+            out.append(
+                plan_network(
+                    net,
+                    s.blocks,
+                    elements,
+                    battery,
+                    loading_limit_pct,
+                    time_budget_s=left,
+                    curtail_order=priorities.curtail_type_order,
+                )
+            )
+    finally:
+        net.load["p_mw"] = base_p
+        net.load["q_mvar"] = base_q
+        net.sgen["p_mw"] = base_g
+    return out, gen_p, load_p
+
+
+def _scale(values: np.ndarray, first: np.ndarray) -> np.ndarray:
+    """Each slot's values over the first slot's (NaN where the first is 0)."""
+    ok = np.abs(first) > 1e-12
+    return np.where(ok, values / np.where(ok, first, 1.0), np.nan)
+
+
+def _merge(lists: list[list[dict[str, object]]], starts: pd.DatetimeIndex) -> list[dict[str, object]]:
+    """Constraints of each slot as one list, one entry per element and kind.
+
+    Each entry keeps the worst value over the slots and lists the slot starts (``starts``, UTC) where it
+    holds.
+    """
+    out: dict[tuple[str, str], dict[str, object]] = {}
+    for k, items in enumerate(lists):
+        for v in items:
+            key = (str(v["element"]), str(v["kind"]))
+            at = f"{starts[k]:%Y-%m-%dT%H:%M}Z"
+            if key not in out:
+                out[key] = {**v, "starts": [at]}
+                continue
+            entry = out[key]
+            entry["starts"].append(at)  # type: ignore[attr-defined]
+            if v["value"] is None or not v["limit"] or entry["value"] is None:
+                continue
+            limit = float(v["limit"])  # type: ignore[arg-type]
+            if abs(float(v["value"]) / limit - 1) > abs(float(entry["value"]) / limit - 1):  # type: ignore[arg-type]
+                entry["value"] = v["value"]
+    return list(out.values())
+
+
+def _battery_commands(s: Setting, extra_mw: np.ndarray, expiry: pd.Timedelta) -> list[dict[str, object]]:
+    """Set-point commands for the batteries a plan uses.
+
+    ``extra_mw`` (slots, batteries) is what the plan adds to each one's stored schedule [MW], positive
+    discharging.
+    """
+    from gridcore.shedding.commands import battery_commands
+
+    h = s.headroom
+    ids = [f"battery:{i}" for i in (h.battery if h.battery is not None else range(len(h.bus)))]
+    scheduled = h.scheduled_mw if h.scheduled_mw is not None else np.zeros(len(h.bus))
+    cmds = battery_commands(ids, scheduled, extra_mw, s.starts, pd.Timedelta(hours=s.period_h), expiry)
+    return [c.to_dict() for c in cmds]
 
 
 def _switch_sections(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
+import pytest
 
 from gridcore.data.scada import sensor_dataset, sensor_readings, sensor_registry, validate_sensors
 from gridcore.data.synthetic import FaultRates, load_power, quarter_hours
@@ -105,3 +106,28 @@ def test_bad_weather_rows(hour) -> None:
         "temperature_out_of_range": 1,
     }
     assert res.readings_valid == 1
+
+
+def test_lv_feeder_currents_use_the_head_bus_voltage() -> None:
+    from gridcore.data.scada import head_kv
+    from gridcore.network.feeders import derive_feeders
+    from gridcore.network.grid_spec import grid_model
+
+    grid = grid_model("1-LV-rural2--2-sw")
+    feeders = derive_feeders(grid)
+    reg = sensor_registry(grid, feeders)
+    hour = pd.Timestamp("2016-01-15T17:00Z")
+    raw = sensor_readings(grid, feeders, reg, hour, noise=0.0, faults=FaultRates.none())
+    end = hour + pd.Timedelta(hours=1)
+    res = validate_sensors(raw, reg, end, end)
+    assert res.readings_valid == res.readings_in
+    first = raw[raw["timestamp"] == hour].set_index("sensor_id")["value"]
+    for feeder, line in feeders.head_line.items():
+        assert head_kv(grid, line) == pytest.approx(0.4)
+        s_mva = np.hypot(first[f"P:{feeder}"], first[f"Q:{feeder}"])
+        # |S| = sqrt(3) V I at 0.4 kV (busbar at 1 +- 0.01 p.u.); at 20 kV the current would be 50x smaller
+        assert first[f"I:{feeder}"] == pytest.approx(s_mva / (np.sqrt(3) * 0.4), rel=0.01)
+        p_max = reg.at[f"P:{feeder}", "value_max"]
+        assert p_max == pytest.approx(np.sqrt(3) * 0.4 * reg.at[f"I:{feeder}", "value_max"])
+    # the largest feeder's head current is tens of amperes, as an LV feeder at winter peak carries
+    assert 0.01 < first.filter(like="I:").max() < 1.0

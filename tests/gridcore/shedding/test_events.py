@@ -136,6 +136,8 @@ def test_battery_headroom_from_a_schedule():
     np.testing.assert_allclose(h.charge_mwh, [1.3, 0.8])
     assert h.total(np.array([4])) == pytest.approx((1.5, 0.8, 0.5, 0.8))
     assert h.source.startswith("2016-07-01")
+    assert h.battery.tolist() == ["B1", "B2"]
+    np.testing.assert_allclose(h.scheduled_mw, [0.2, -0.5])  # net output as scheduled, + discharging
     assert headroom_from_schedule(_schedule(), pd.Timestamp("2016-07-02T00:00Z")) is NONE
     assert headroom_from_schedule(_schedule().drop_vars("bus"), pd.Timestamp("2016-07-01T01:00Z")) is NONE
     assert NONE.total() == (0.0, 0.0, 0.0, 0.0)

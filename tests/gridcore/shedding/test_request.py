@@ -58,6 +58,32 @@ def test_batteries_from_a_stored_schedule_go_first(rules, tmp_path, monkeypatch)
     plan = make_plan(prepare(ev, rules, meters=2000, store=tmp_path), ev, rules)
     assert plan["battery_mw"] == pytest.approx(0.4) and plan["batteries_from"] == "x"
     assert plan["needed_mw"] == pytest.approx(0.6) and plan["shed_mw"] >= 0.6 - 1e-6
+    bat = [c for c in plan["commands"] if c["device"] == "battery:0"]
+    assert [c["action"] for c in bat] == ["discharge", "restore"]
+    assert bat[0]["setpoint_kw"] == pytest.approx(400.0) and bat[0]["end"] == "2016-07-01T19:00:00Z"
+
+
+def test_export_surplus_charges_batteries_with_commands(rules, monkeypatch):
+    import gridcore.shedding.request as request
+    from gridcore.shedding.batteries import Headroom
+
+    h = Headroom(
+        np.array([1]),
+        np.array([0.4]),
+        np.array([0.4]),
+        np.array([10.0]),
+        np.array([10.0]),
+        "x",
+        battery=np.array(["B7"]),
+        scheduled_mw=np.array([0.1]),
+    )
+    monkeypatch.setattr(request, "_stored_headroom", lambda store, at: h)
+    ev = Event(pd.Timestamp("2016-06-21T11:00Z"), 1.0, -0.5)
+    plan = make_plan(prepare(ev, rules, meters=2000, store="."), ev, rules)
+    assert plan["export"]["battery_mw"] == pytest.approx(0.4) and plan["curtailed_mw"] == pytest.approx(0.1)
+    bat = [c for c in plan["commands"] if c["device"] == "battery:B7"]
+    # 100 kW scheduled discharge, 400 kW more charging: hold 300 kW charging
+    assert [(c["action"], c["setpoint_kw"]) for c in bat] == [("charge", 300.0), ("restore", None)]
 
 
 def test_no_stored_schedule_means_no_battery(tmp_path):
