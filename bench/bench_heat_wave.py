@@ -7,7 +7,7 @@ world's scale, times 5 °C. The forecast: the system group of the default world 
 with the weather forecast as is and once with 5 °C added to every forecast hour of the issue (the
 calibration origins keep their weather).
 
-    uv run python bench/bench_heat_wave.py [--at 2016-07-01T00:00Z] [--delta 5]
+    uv run python bench/bench_heat_wave.py [--at 2016-07-01T00:00Z] [--delta 5] [--temperature-response]
 """
 
 from __future__ import annotations
@@ -49,6 +49,11 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--at", default="2016-07-01T00:00Z")
     parser.add_argument("--delta", type=float, default=5.0)
+    parser.add_argument(
+        "--temperature-response",
+        action="store_true",
+        help="the linear degree-hour response beside the trees (off in the grid forecasts by default)",
+    )
     args = parser.parse_args()
     at = pd.Timestamp(args.at)
     system = default_system()
@@ -66,8 +71,11 @@ def main() -> None:
     inputs = demand_inputs(system, at, 168)
     history = inputs.group(SYSTEM)
     t0 = time.perf_counter()
-    base = forecast_group(SYSTEM, history, inputs.temperature, at, 168)
-    hot = forecast_group(SYSTEM, history, inputs.temperature, at, 168, weather=HeatWave(at, args.delta))
+    params = {"temperature_response": True} if args.temperature_response else None
+    base = forecast_group(SYSTEM, history, inputs.temperature, at, 168, params=params)
+    hot = forecast_group(
+        SYSTEM, history, inputs.temperature, at, 168, weather=HeatWave(at, args.delta), params=params
+    )
     seconds = time.perf_counter() - t0
     hours = pd.date_range(at, periods=168, freq="1h")
     days = hours.tz_convert("Europe/Berlin").normalize()

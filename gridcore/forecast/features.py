@@ -148,6 +148,7 @@ def design(
     feats.update(temp)
     feats["dtemp_last_day"] = temp["temp"] - _temp_at(temperature, last_day)
     feats["dtemp_last_week"] = temp["temp"] - _temp_at(temperature, last_week)
+    feats.update(_level_degree_hours(np.asarray(temperature, dtype=float), o))
     cal_index = _calendar_of(index, tz)
     feats.update({k: v[t_c] for k, v in cal_index.items()})
     cal_all = cal_index["offday"]
@@ -167,6 +168,27 @@ def _temp_at(temperature: np.ndarray, pos: np.ndarray) -> np.ndarray:
     out = np.full(pos.shape, np.nan)
     good = (pos >= 0) & (pos < len(temperature))
     out[good] = temperature[pos[good]]
+    return out
+
+
+def _level_degree_hours(temperature: np.ndarray, o: np.ndarray) -> dict[str, np.ndarray]:
+    """Mean heating and cooling degree hours of the week before each row's origin [°C].
+
+    The week the ``level`` is the mean load of: a row's temperature against these says how much warmer
+    or colder the target is than the days its level was made of (observed weather, known at the origin).
+    """
+    n = len(temperature)
+    out = {}
+    for name, dh in (
+        ("hdh_level", np.maximum(BALANCE_TEMP_C - temperature, 0.0)),
+        ("cdh_level", np.maximum(temperature - BALANCE_TEMP_C, 0.0)),
+    ):
+        csum = np.concatenate([[0.0], np.nancumsum(dh)])
+        cnt = np.concatenate([[0], np.cumsum(np.isfinite(dh))])
+        hi = np.clip(o, 0, n)
+        lo = np.clip(o - 168, 0, n)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            out[name] = (csum[hi] - csum[lo]) / (cnt[hi] - cnt[lo])
     return out
 
 

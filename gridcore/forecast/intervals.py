@@ -15,6 +15,14 @@ and profile noise), so ``m`` is their effective number (:func:`effective_count`:
 from the intra-origin correlation), between the number of origins and the number of errors. Few errors
 or origins give visibly wider intervals instead of overconfident ones; with many the change is small
 (GEFCom2014-E, 28 origins: the 80 % interval's levels move from 0.1/0.9 to about 0.09/0.91).
+
+Errors of neighbouring origins are tied too: a weather regime lasts days, and lead day 2 of one origin
+is lead day 1 of the next (the same target hours). :func:`lead_bucket_quantiles` can count a week of
+origins as one cluster (``cluster_origins=7``); the grid forecasts do. On the default world's system
+(340 daily issue times of 2016, 56 calibration origins each) the 168 h after the issue fell inside the
+80 % band 77.8 % of the time with day clusters and 79.3 % with week clusters; a longer calibration window
+did not help (84 days: 77.3 %, 112: 76.9 %): what is missing is not more errors but the admission that
+they are fewer independent draws than they look.
 """
 
 from __future__ import annotations
@@ -82,6 +90,7 @@ def lead_bucket_quantiles(
     width: int = 24,
     finite_sample: bool = True,
     min_count: int = 10,
+    cluster_origins: int = 1,
 ) -> np.ndarray:
     """Quantiles of relative errors pooled over origins and a bucket of leads.
 
@@ -100,6 +109,10 @@ def lead_bucket_quantiles(
         Split-conformal levels for the number of pooled errors (see the module docstring).
     min_count : int
         Fewest errors a bucket needs; fewer give NaN.
+    cluster_origins : int
+        Consecutive origins whose errors count as one cluster for the effective number of errors (the
+        latest origins form the last cluster). 1: the hours of a day; 7: a week, as weather regimes
+        and the lead days of neighbouring origins (the same target hours) tie the errors of a week.
 
     Returns
     -------
@@ -108,6 +121,10 @@ def lead_bucket_quantiles(
     """
     e = np.asarray(errors, dtype=float)
     *lead_dims, n_o, horizon = e.shape
+    short = -n_o % cluster_origins
+    if short:  # unknown origins before the first, so that every cluster holds cluster_origins origins
+        e = np.concatenate([np.full((*lead_dims, short, horizon), np.nan), e], axis=-2)
+        n_o += short
     bucket = lead_buckets(horizon, width)
     n_b = int(bucket[-1]) + 1
     pad = n_b * width - horizon
@@ -115,7 +132,8 @@ def lead_bucket_quantiles(
     # (..., n_o, n_b, width) -> (..., n_b, n_o * width)
     pooled = np.moveaxis(padded.reshape(*lead_dims, n_o, n_b, width), -2, -3)
     pooled = pooled.reshape(-1, n_o * width)
-    q = _row_quantiles(pooled, np.asarray(levels, dtype=float), min_count, finite_sample, cluster=width)
+    levels_ = np.asarray(levels, dtype=float)
+    q = _row_quantiles(pooled, levels_, min_count, finite_sample, cluster=width * cluster_origins)
     return q.reshape(*lead_dims, n_b, len(levels))[..., bucket, :]
 
 

@@ -10,12 +10,14 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from gridcore.forecast.champion import mape_pct
 from gridcore.forecast.demand import (
     DEMAND_QUANTILES,
     SYSTEM,
     TopDown,
     _blocks,
     _cross_conformal_sets,
+    _screened_mstl,
     calibration_origins,
     clean_history,
     demand_history,
@@ -414,3 +416,21 @@ def test_a_feeder_group_gets_the_top_down_candidate_and_each_series_its_champion
     inputs = demand_inputs(default_system(), pd.Timestamp("2016-07-01T00:00Z"), 24, days=60)
     one = inputs.subset("system")
     assert list(one.history.columns) == ["system"] and list(one.catalog.index) == ["system"]
+
+
+def test_mstl_is_screened_out_when_clearly_dominated() -> None:
+    """MSTL is fitted on the last 7 origins of the window first; a candidate far better there ends it
+    (scored on those 7), otherwise it is fitted on the whole window."""
+    idx = pd.date_range("2016-01-01", periods=24 * 80, freq="1h", tz="UTC")
+    hour = idx.hour.to_numpy()
+    load = 5 + np.sin(2 * np.pi * hour / 24) + 0.3 * (idx.dayofweek.to_numpy() < 5)
+    load = load * (1 + np.random.default_rng(1).normal(0, 0.02, len(idx)))
+    last = np.arange(24 * 60, 24 * 70, 24)  # 10 origins
+    actual = np.stack([load[o : o + 24] for o in last])[None]
+    exact = {"oracle": [np.vstack([actual[0], np.zeros((1, 24))])]}
+    stat, n = _screened_mstl(load, last, idx, 24, actual, exact)
+    assert n == 7 and np.isnan(stat[:3]).all() and np.isfinite(stat[3:]).all()
+    poor = {"poor": [np.vstack([2 * actual[0], np.zeros((1, 24))])]}
+    stat, n = _screened_mstl(load, last, idx, 24, actual, poor)
+    assert n == 10 and np.isfinite(stat).all()
+    assert mape_pct(actual[0], stat)[0] < 5.0
