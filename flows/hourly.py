@@ -170,9 +170,9 @@ def hourly(
         chain.step("topology", topology_in_force, root, nxt)
         if forecast:
             demand = chain.step("demand_forecast", forecast_from_champions, nxt, root, needs=["topology"])
-            out["demand_forecast"] = demand if demand is not None else _skipped(chain, "demand_forecast")
+            out["demand_forecast"] = chain.result("demand_forecast", demand)
         check = chain.step("forecast_check", check_hour, root, hour, needs=["feeder_load"])
-        out["forecast_check"] = check if check is not None else _skipped(chain, "forecast_check")
+        out["forecast_check"] = chain.result("forecast_check", check)
         if constraints:
             _decide(chain, out, root, nxt, loading_limit_pct)
         out["steps"] = chain.to_dict()
@@ -193,12 +193,6 @@ def hourly(
     return out
 
 
-def _skipped(chain: Chain, step: str) -> dict[str, object]:
-    """A step's JSON when it did not complete: ``skipped`` (or ``failed``) with the reason."""
-    entry = chain.steps[step]
-    return {"failed" if entry["state"] == "Failed" else "skipped": entry.get("reason", "")}
-
-
 def _decide(chain: Chain, out: dict[str, object], root: str, issue: pd.Timestamp, limit: float) -> None:
     """The decision steps of the chain from ``issue`` (inside the flow): see the module docstring."""
     from flows.storage_schedule import schedule_fleet
@@ -213,7 +207,8 @@ def _decide(chain: Chain, out: dict[str, object], root: str, issue: pd.Timestamp
             issue,
             check["ratios"],
             needs=["forecast_check", "demand_forecast"],
-        ) or _skipped(chain, "replan")
+        )
+        out["replan"] = chain.result("replan", out["replan"])
     else:
         reason = check.get("reason") or check.get("skipped") or "no forecast check"
         chain.record("replan", SKIPPED, reason=str(reason))
@@ -233,9 +228,9 @@ def _decide(chain: Chain, out: dict[str, object], root: str, issue: pd.Timestamp
         False,
         needs=forecasts,
     )
-    out["constraints_found"] = found if found is not None else _skipped(chain, "constraints")
+    out["constraints_found"] = chain.result("constraints", found)
     batteries = chain.step("batteries", schedule_fleet, issue, horizon, root, "forecast", needs=forecasts)
-    out["batteries"] = batteries if batteries is not None else _skipped(chain, "batteries")
+    out["batteries"] = chain.result("batteries", batteries)
     remaining = chain.step(
         "constraints_remaining",
         update_constraints,
@@ -248,8 +243,8 @@ def _decide(chain: Chain, out: dict[str, object], root: str, issue: pd.Timestamp
         limit,
         needs=["constraints", "batteries"],
     )
-    out["constraints"] = remaining if remaining is not None else _skipped(chain, "constraints_remaining")
+    out["constraints"] = chain.result("constraints_remaining", remaining)
     shed = chain.step(
         "shedding", plan_shedding, root, issue, SHED_WINDOW_H, None, limit, needs=["constraints_remaining"]
     )
-    out["shedding"] = shed if shed is not None else _skipped(chain, "shedding")
+    out["shedding"] = chain.result("shedding", shed)

@@ -94,6 +94,13 @@ class Chain:
         self.record(name, SKIPPED if nothing else COMPLETED, time.perf_counter() - t0, nothing)
         return out
 
+    def result(self, name: str, value: Any) -> Any:
+        """The step's result when it completed; else ``{"skipped": reason}`` or ``{"failed": reason}``."""
+        if value is not None:
+            return value
+        entry = self.steps[name]
+        return {"failed" if entry["state"] == FAILED else "skipped": entry.get("reason", "")}
+
     def to_dict(self) -> dict[str, dict[str, object]]:
         """Every step in the order run: ``state``, ``reason`` (when not completed), ``seconds``."""
         return {k: dict(v) for k, v in self.steps.items()}
