@@ -1,7 +1,8 @@
 """The steps of one run of the chain: each step's state, reason and time, and what a failed step blocks.
 
 A flow runs its steps through :meth:`Chain.step`: a step whose upstream did not complete is not run, it is
-recorded ``Skipped`` with the reason (``needs constraints: Failed: ...``) and shows in the Prefect UI as a
+recorded ``Skipped`` with the reason (``needs renewables (failed): NotADirectoryError: ...``, the first
+cause of the chain of skips) and shows in the Prefect UI as a
 task run named ``skip-<step>-<hour>`` in state ``Skipped``; a step that raises is recorded ``Failed`` with
 the error in one line (its task run is Failed in the UI, with the traceback) and the run goes on with the
 steps that do not depend on it. A step that returns a dict with ``skipped`` (nothing to do: no champion
@@ -68,7 +69,8 @@ class Chain:
             if entry is None:
                 return f"needs {need}, which did not run"
             if entry["state"] != COMPLETED:
-                return f"needs {need}: {entry['state']}: {entry.get('reason', '')}".rstrip(": ")
+                cause = str(entry.get("cause", entry.get("reason", "")))
+                return f"needs {need} ({str(entry['state']).lower()}): {cause}".rstrip(": ")
         return None
 
     def ok(self, name: str) -> bool:
@@ -83,6 +85,7 @@ class Chain:
         if reason is not None:
             skipped_step(name, self.hour, reason)
             self.record(name, SKIPPED, reason=reason)
+            self.steps[name]["cause"] = reason.split("): ", 1)[-1]
             return None
         t0 = time.perf_counter()
         try:
@@ -103,4 +106,4 @@ class Chain:
 
     def to_dict(self) -> dict[str, dict[str, object]]:
         """Every step in the order run: ``state``, ``reason`` (when not completed), ``seconds``."""
-        return {k: dict(v) for k, v in self.steps.items()}
+        return {k: {f: x for f, x in v.items() if f != "cause"} for k, v in self.steps.items()}

@@ -390,12 +390,14 @@ def test_a_failing_step_skips_what_needs_it_with_the_reason(day_store: Path, seg
     assert steps["renewables"]["state"] == "Failed" and "renewable_forecast" in steps["renewables"]["reason"]
     for step in ("constraints", "batteries"):
         assert steps[step]["state"] == "Skipped" and steps[step]["reason"].startswith(
-            "needs renewables: Failed"
+            "needs renewables (failed): "
         ), step
     for step in ("constraints_remaining", "shedding"):
-        assert steps[step]["state"] == "Skipped" and "needs constraints: Skipped" in steps[step]["reason"], (
-            step
-        )
+        assert (
+            steps[step]["state"] == "Skipped"
+            and "(skipped): " in steps[step]["reason"]
+            and "renewable_forecast" in steps[step]["reason"]
+        ), step
     assert out["constraints"] == {"skipped": steps["constraints_remaining"]["reason"]}
     # the rest went on: the hour landed, the forecast was updated and checked, the report published
     for step in ("ingest", "feeder_load", "topology", "demand_forecast", "forecast_check", "report"):
