@@ -18,6 +18,8 @@ from cli.common import GridflowGroup
 from cli.forecast import forecast_app
 from cli.grid import grid_app
 from cli.ingest import ingest_app
+from cli.market import market_app
+from cli.monitor import monitor
 from cli.renewables import renewables_app
 from cli.run import run_app
 from cli.serve import serve
@@ -51,7 +53,9 @@ app.add_typer(grid_app, name="grid")
 app.add_typer(renewables_app, name="renewables")
 app.add_typer(storage_app, name="storage")
 app.add_typer(shed_app, name="shed")
+app.add_typer(market_app, name="market")
 app.command("serve")(serve)
+app.command("monitor")(monitor)
 
 
 def main() -> None:

@@ -137,6 +137,7 @@ def test_to_dict_is_the_commands_json_shape(case) -> None:
         "accuracy_out_of_sample",
         "calibration",
         "history_issues",
+        "champions",
         "peaks",
         "written",
         "seconds",
