@@ -6,9 +6,10 @@ the policy says and forecast the next 168 h, then the battery fleet: schedules f
 fleet's state of health (alarms below the threshold); the schedules are planned on the renewable and demand
 forecasts of the same issue time. Then the decision steps of the chain on the 168 h from the end of the day:
 the constraint periods before and after the batteries (the latter to the store and the artifact
-``constraint-periods``), shedding where a constraint remains in the first 24 h, and the run's report. Every
-step is recorded in the JSON's ``steps`` (:class:`tasks.chain.Chain`): one that fails or has nothing to do
-skips what needs it, with the reason, and the rest goes on.
+``constraint-periods``), prices (the market cleared over the 168 h), shedding where a constraint remains in
+the first 24 h, and the run's report. Every step is recorded in the JSON's ``steps``
+(:class:`tasks.chain.Chain`): one that fails or has nothing to do skips what needs it, with the reason, and
+the rest goes on.
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ import pandas as pd
 from prefect import get_run_logger
 
 from flows.demand import retrain_and_forecast
-from flows.hourly import hourly_cycle
+from flows.hourly import hourly_cycle, market_prices
 from gridcore.system import DEFAULT_METERS, DEFAULT_SEED
 from tasks.cache import drop_cached_results
 from tasks.chain import COMPLETED, Chain
@@ -189,6 +190,8 @@ def daily(
                 needs=[*forecasts, *(["batteries"] if storage else [])],
             )
             out["constraints"] = chain.result("constraints_remaining", remaining)
+            prices = chain.step("prices", market_prices, root, issue, LOOKAHEAD_H, needs=forecasts)
+            out["prices"] = chain.result("prices", prices)
             shed = chain.step(
                 "shedding",
                 plan_shedding,
@@ -221,4 +224,8 @@ def daily(
 
 def _headline(out: dict[str, object]) -> dict[str, object]:
     """The daily report's figures without the long lists (the chain's report has the steps)."""
-    return {k: v for k, v in out.items() if k not in ("steps", "report", "constraints_found", "shedding")}
+    return {
+        k: v
+        for k, v in out.items()
+        if k not in ("steps", "report", "constraints_found", "shedding", "prices")
+    }

@@ -4,7 +4,8 @@ ingest (AMI blocks and grid feeds, read and validated, fanned out) -> feeder loa
 force -> demand forecast (per feeder group, fanned out) and the check of the hour's forecast against what the
 meters said (a forecast that was wrong re-plans on a corrected one) -> renewables -> constraint periods on the
 forecasts -> battery schedules (per batch, fanned out) -> the constraints that remain with the schedules (to
-the store) -> shedding where a constraint remains (per event, fanned out) -> the run's report. Each step
+the store) -> prices (the market cleared over the horizon, its balance) -> shedding where a constraint remains
+(per event, fanned out) -> monitoring (the hour's anomalies) -> the run's report. Each step
 reads what the one before wrote to the store; a step that fails or has nothing to do skips what needs it,
 with the reason, and the rest goes on (:class:`tasks.chain.Chain`; the JSON's ``steps``).
 """
@@ -28,7 +29,9 @@ from tasks.constraints import update_constraints
 from tasks.hooks import record_failure
 from tasks.hourly import ami_block, grid_feeds, persist_hour
 from tasks.limits import hour_slot, store_slot
+from tasks.market import market_horizon
 from tasks.meters import publish_summary
+from tasks.monitor import monitor_hour
 from tasks.renewables import forecast_renewables
 from tasks.replan import check_hour, correct_demand
 from tasks.report import publish_run_report
@@ -175,6 +178,8 @@ def hourly(
         out["forecast_check"] = chain.result("forecast_check", check)
         if constraints:
             _decide(chain, out, root, nxt, loading_limit_pct)
+        monitor = chain.step("monitoring", monitor_report, root, hour, needs=["feeder_load"])
+        out["monitoring"] = chain.result("monitoring", monitor)
         out["steps"] = chain.to_dict()
         out["report"] = chain.step(
             "report",
@@ -244,7 +249,23 @@ def _decide(chain: Chain, out: dict[str, object], root: str, issue: pd.Timestamp
         needs=["constraints", "batteries"],
     )
     out["constraints"] = chain.result("constraints_remaining", remaining)
+    prices = chain.step("prices", market_prices, root, issue, horizon, needs=forecasts)
+    out["prices"] = chain.result("prices", prices)
     shed = chain.step(
         "shedding", plan_shedding, root, issue, SHED_WINDOW_H, None, limit, needs=["constraints_remaining"]
     )
     out["shedding"] = chain.result("shedding", shed)
+
+
+def market_prices(store: str, issue: pd.Timestamp, horizon_h: int) -> dict[str, object]:
+    """The prices step (inside a flow): the market cleared over the horizon; its figures and hourly prices."""
+    summary = market_horizon(store, issue, horizon_h, None, False)
+    prices = summary.frame["price_per_mwh"]
+    by_hour = {f"{pd.Timestamp(t):%Y-%m-%dT%H:%MZ}": round(float(p), 4) for t, p in prices.items()}
+    return {**summary.to_dict(), "price_per_mwh_by_hour": by_hour}
+
+
+def monitor_report(store: str, at: pd.Timestamp) -> dict[str, object]:
+    """The monitoring step (inside a flow): the hour's anomalies, the first 20 listed, ``high`` counted."""
+    report = monitor_hour(store, at)
+    return {**report.to_dict(limit=20), "high": len(report.high())}

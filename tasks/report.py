@@ -34,6 +34,8 @@ def _facts(out: dict[str, object]) -> list[tuple[str, object]]:
             if not isinstance(value, dict) or key not in value:
                 return
             value = value[key]
+        if isinstance(value, dict):
+            value = ", ".join(f"{v} {k}" for k, v in value.items() if v) or "none"
         facts.append((label, value))
 
     add("readings in", "readings_in")
@@ -50,6 +52,11 @@ def _facts(out: dict[str, object]) -> list[tuple[str, object]]:
     add("shed [MW]", "shedding", "shed_mw")
     add("critical customers affected", "shedding", "critical_affected")
     add("unserved energy [MWh]", "shedding", "unserved_mwh")
+    add("price mean [EUR/MWh]", "prices", "price_mean_per_mwh")
+    add("price max [EUR/MWh]", "prices", "price_max_per_mwh")
+    add("imbalance [MWh]", "prices", "imbalance_mwh")
+    add("anomalies", "monitoring", "total")
+    add("anomalies of high severity", "monitoring", "high")
     return facts
 
 
@@ -165,7 +172,7 @@ def _drawings(
 
     def prices(p: Path) -> str:
         market = out.get("prices")
-        series = market.get("price_eur_per_mwh") if isinstance(market, dict) else None
+        series = market.get("price_per_mwh_by_hour") if isinstance(market, dict) else None
         if not isinstance(series, dict) or not series:
             raise FileNotFoundError("no prices in this run")
         values = pd.Series({pd.Timestamp(k): float(v) for k, v in series.items()})

@@ -1,6 +1,6 @@
 """Prefect tasks of the chain's shedding step: a plan per constraint event that remains (no algorithm here).
 
-The events come from the stored constraint periods (:func:`gridcore.lookahead.remedies.shedding_events`:
+The events come from the stored constraint periods (:func:`gridcore.shedding.lookahead.shedding_events`:
 what starts in the same hour is relieved together, in every grid segment it lies in); each event is planned
 by :func:`gridcore.shedding.request.make_plan` (network plan checked by power flow, priorities from the
 default file), one task per event on the flow's task runner. The plans go to
@@ -16,8 +16,8 @@ import pandas as pd
 from prefect import get_run_logger, task
 
 from gridcore.lookahead import read_constraint_periods
-from gridcore.lookahead.remedies import plan_totals, shedding_events
 from gridcore.shedding.events import Event
+from gridcore.shedding.lookahead import plan_totals, shedding_events
 from gridcore.shedding.priorities import load_priorities
 from gridcore.shedding.request import make_plan, prepare
 from tasks.cache import hour_key
@@ -66,7 +66,7 @@ def plan_event(
 def write_shedding(store: str, issue: pd.Timestamp, plans: list[dict[str, object]]) -> dict[str, object]:
     """Write the plans of ``issue`` (``<store>/shedding_plan/<issue>.json``), emit one event per plan.
 
-    Returns :func:`gridcore.lookahead.remedies.plan_totals` with ``written`` and ``events_emitted``.
+    Returns :func:`gridcore.shedding.lookahead.plan_totals` with ``written`` and ``events_emitted``.
     """
     totals = plan_totals(plans)
     folder = Path(store) / PRODUCT

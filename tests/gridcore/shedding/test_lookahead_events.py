@@ -5,8 +5,8 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from gridcore.lookahead.remedies import plan_totals, shedding_events
 from gridcore.network.constraints import ConstraintPeriod
+from gridcore.shedding.lookahead import plan_totals, shedding_events
 
 T0 = pd.Timestamp("2016-07-02T14:00Z")
 

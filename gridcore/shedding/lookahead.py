@@ -1,4 +1,4 @@
-"""From the constraint periods that remain to shedding events, and the plans' totals.
+"""From the constraint periods that remain to shedding events, and the totals of a run's plans.
 
 The look-ahead lists a period per element and contiguous run of hours. A shedding plan is made per event:
 what must be relieved together. Constraints in force in the same hours are relieved together, whichever grid
