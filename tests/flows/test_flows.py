@@ -286,6 +286,7 @@ def test_the_daily_look_ahead_writes_its_constraint_periods_and_artifact(day, da
         "constraints",
         "batteries",
         "constraints_remaining",
+        "prices",
         "report",
     ]
     assert steps["shedding"] == {
@@ -295,7 +296,10 @@ def test_the_daily_look_ahead_writes_its_constraint_periods_and_artifact(day, da
     }
     report = Path(day["report"]["markdown"])
     assert report.exists() and "| constraints_remaining | Completed |" in report.read_text()
-    assert set(day["report"]["figures"]) == {"forecast_band", "soc", "loading_map"}
+    assert set(day["report"]["figures"]) == {"forecast_band", "soc", "prices", "loading_map"}
+    prices = day["prices"]
+    assert prices["horizon_h"] == 168 and len(prices["price_per_mwh_by_hour"]) == 168
+    assert prices["price_min_per_mwh"] <= prices["price_mean_per_mwh"] <= prices["price_max_per_mwh"]
     assert _artifact("chain-daily-2016-07-01") is not None
 
 
@@ -378,7 +382,10 @@ def test_constraints_in_several_grid_segments_at_the_same_hour_are_planned_toget
         if len(feeders(plan["elements"])) >= 2:
             left = {c["element"] for c in plan["remaining_constraints"]}
             assert not left & set(plan["elements"]), plan["remaining_constraints"]
-    assert "shed" in segments["report"]["figures"] and "loading_map" in segments["report"]["figures"]
+    assert {"shed", "loading_map", "prices", "soc", "forecast_band"} <= set(segments["report"]["figures"])
+    assert all(s["state"] in ("Completed", "Skipped") for s in segments["steps"].values())
+    assert segments["steps"]["prices"]["state"] == "Completed" and segments["prices"]["horizon_h"] == 24
+    assert segments["steps"]["monitoring"]["state"] == "Completed"
 
 
 def test_a_failing_step_skips_what_needs_it_with_the_reason(day_store: Path, segments, tmp_path) -> None:
@@ -400,8 +407,18 @@ def test_a_failing_step_skips_what_needs_it_with_the_reason(day_store: Path, seg
         ), step
     assert out["constraints"] == {"skipped": steps["constraints_remaining"]["reason"]}
     # the rest went on: the hour landed, the forecast was updated and checked, the report published
-    for step in ("ingest", "feeder_load", "topology", "demand_forecast", "forecast_check", "report"):
+    assert steps["prices"]["state"] == "Skipped" and steps["prices"]["reason"].startswith("needs renewables")
+    for step in (
+        "ingest",
+        "feeder_load",
+        "topology",
+        "demand_forecast",
+        "forecast_check",
+        "monitoring",
+        "report",
+    ):
         assert steps[step]["state"] == "Completed", step
+    assert out["monitoring"]["at"] == "2016-07-02T09:00:00Z" and out["monitoring"]["high"] >= 0
     assert out["readings_in"] >= 4 * METERS
     text = Path(out["report"]["markdown"]).read_text()
     assert "| renewables | Failed |" in text and "| shedding | Skipped |" in text
