@@ -18,12 +18,21 @@ from typing import Any
 
 import pandas as pd
 from prefect import get_run_logger, task
+from prefect.cache_policies import NONE as NO_CACHE
 from prefect.states import Completed
+
+from tasks.policy import TIMEOUT_REPORT_S
 
 COMPLETED, SKIPPED, FAILED = "Completed", "Skipped", "Failed"
 
 
-@task(task_run_name="skip-{step}-{hour:%Y%m%dT%H}Z", retries=0, cache_policy=None, persist_result=False)
+@task(
+    task_run_name="skip-{step}-{hour:%Y%m%dT%H}Z",
+    retries=0,
+    timeout_seconds=TIMEOUT_REPORT_S,
+    cache_policy=NO_CACHE,
+    persist_result=False,
+)
 def skipped_step(step: str, hour: pd.Timestamp, reason: str) -> Any:
     """A step not run: a task run in state ``Skipped`` (a Completed type) whose message is the reason."""
     return Completed(name=SKIPPED, message=reason)
