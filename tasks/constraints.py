@@ -14,6 +14,8 @@ from tasks.policy import store_task
 
 #: Event emitted per constraint period found (an automation can act on it).
 CONSTRAINT_FOUND = "gridflow.constraint.found"
+#: Most events emitted by one look-ahead (the periods with the most relief first).
+MAX_EVENTS = 200
 
 
 @task(
@@ -39,9 +41,9 @@ def update_constraints(
     :func:`gridcore.lookahead.constraint_lookahead`; ``batteries=False`` leaves the schedule out: the grid
     before its batteries act). Logs the counts per kind; with ``artifact``, publishes a markdown table (key
     ``constraint-periods``); with ``write``, writes the periods (``written``: the path). Emits one
-    ``gridflow.constraint.found`` event per period (resource ``gridflow.element.<element>``; payload: kind,
-    start, end, worst, relief [MW], issue). Returns the report's figures without the list of periods,
-    plus the five with the most relief (``top``).
+    ``gridflow.constraint.found`` event per period (at most :data:`MAX_EVENTS`, the most relief first;
+    resource ``gridflow.element.<element>``; payload: kind, start, end, worst, relief [MW], issue).
+    Returns the report's figures without the list of periods, plus the five with the most relief (``top``).
     """
     limits = Limits(loading_pct=loading_limit_pct)
     report = constraint_lookahead(
@@ -53,11 +55,12 @@ def update_constraints(
     if write:
         figures["written"] = write_constraint_periods(store, report)
     figures["loading_limit_pct"] = loading_limit_pct
-    figures["top"] = sorted(periods, key=lambda p: -abs(p["relief_mw"] or 0.0))[:5]
+    figures["top"] = sorted(periods, key=lambda p: -abs(p["relief_mw"] or 0.0))[:5]  # for the loading map
     figures["elements"] = sorted({p["element"] for p in periods})
+    ranked = sorted(periods, key=lambda p: -abs(p["relief_mw"] or 0.0))
     figures["events"] = sum(
         emit(CONSTRAINT_FOUND, f"gridflow.element.{p['element']}", {**p, "issue_time": figures["issue_time"]})
-        for p in periods
+        for p in ranked[:MAX_EVENTS]
     )
     get_run_logger().info(
         "constraint periods %s +%d h on %s%s: %s (loads from %s)",
