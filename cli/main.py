@@ -22,6 +22,7 @@ from cli.market import market_app
 from cli.monitor import monitor
 from cli.renewables import renewables_app
 from cli.run import run_app
+from cli.scenario import scenario_app
 from cli.serve import serve
 from cli.shed import shed_app
 from cli.storage import storage_app
@@ -54,6 +55,7 @@ app.add_typer(renewables_app, name="renewables")
 app.add_typer(storage_app, name="storage")
 app.add_typer(shed_app, name="shed")
 app.add_typer(market_app, name="market")
+app.add_typer(scenario_app, name="scenario")
 app.command("serve")(serve)
 app.command("monitor")(monitor)
 

@@ -38,6 +38,28 @@ BookOpt = Annotated[
 ]
 
 
+def parse_weights(text: str | None):  # noqa: ANN201 (Weights | None)
+    """``bill=1,peak=0.2`` as :class:`gridcore.market.optimize.Weights` (None when not given)."""
+    if not text:
+        return None
+    from gridcore.errors import InputError
+    from gridcore.market.optimize import Weights
+
+    values: dict[str, float] = {}
+    for part in text.split(","):
+        name, _, value = part.partition("=")
+        name = name.strip()
+        if name not in Weights.__dataclass_fields__:
+            raise InputError(
+                f"--weights: unknown objective {name!r} (bill, peak, cost, renewables)", field="--weights"
+            )
+        try:
+            values[name] = float(value)
+        except ValueError:
+            raise InputError(f"--weights: {name}={value!r} is not a number", field="--weights") from None
+    return Weights(**{"bill": 0.0, **values}) if "bill" not in values else Weights(**values)
+
+
 def _issue(at: str | None):  # noqa: ANN202 (pd.Timestamp)
     import pandas as pd
 
@@ -125,6 +147,18 @@ def market_price(
     loading_limit: Annotated[
         float, typer.Option("--loading-limit", help="Branch limit of --locational [% of rating].", min=1.0)
     ] = 100.0,
+    weights: Annotated[
+        str | None,
+        typer.Option(
+            "--weights",
+            help="With --optimize: objective weights, e.g. bill=1,peak=0.2,cost=0.05,renewables=0.05 "
+            "(default bill=1).",
+        ),
+    ] = None,
+    frontier: Annotated[
+        Path | None,
+        typer.Option("--frontier", help="With --optimize: PNG of the objectives' trade-off (frontier)."),
+    ] = None,
     model: ModelOpt = "saturating",
     store: StoreOpt = None,
     grid: GridOpt = None,
@@ -147,6 +181,7 @@ def market_price(
         opt = optimize_signal(
             inputs,
             target_peak_reduction,
+            weights=parse_weights(weights),
             extra_levels_per_kwh=(float(p["peak_per_kwh"]), float(p["offpeak_per_kwh"])),  # type: ignore[arg-type]
         )
         result = opt.result
@@ -161,6 +196,17 @@ def market_price(
         }
         out["bill_impact_pct"] = round(bill_impact_pct(result.metrics["bill_change_pct"]), 4)  # type: ignore[arg-type]
         out["beats_cpp"] = bool(out["bill_impact_pct"] <= out["cpp_at_target"]["bill_impact_pct"])  # type: ignore[index,operator]
+        if frontier is not None:
+            from gridcore.market.objectives import frontier as sweep
+            from gridcore.market.plot import plot_frontier
+
+            table = sweep(inputs)
+            out["frontier"] = table.to_dict(orient="records")
+            out["frontier_png"] = plot_frontier(
+                table,
+                frontier,
+                f"Objectives on {inputs.grid.code}, {horizon} h from {inputs.times[0]:%Y-%m-%d %H:%M}Z",
+            )
     else:
         kwargs: dict[str, object] = {}
         if peak_price is not None:
@@ -263,7 +309,7 @@ def market_evaluate(
         "model": model,
         "months": table.attrs.get("months"),
         "source": table.attrs.get("source"),
-        "strategies": table.to_dict(orient="records"),
+        "strategies": table.astype(object).where(table.notna(), None).to_dict(orient="records"),
         "command_seconds": round(time.perf_counter() - t0, 3),
     }
     if not as_json:

@@ -19,6 +19,9 @@ from gridcore.storage.fleet import default_fleet
 from tasks.cache import hour_key
 from tasks.policy import store_task
 
+#: Hours the day-ahead signal is built on (the week ahead; the first 24 are published).
+LOOKAHEAD_H = 168
+
 
 def _utc(at: pd.Timestamp | str) -> pd.Timestamp:
     ts = pd.Timestamp(at)
@@ -95,36 +98,39 @@ def publish_day_ahead(
 ) -> str:
     """Day-ahead prices of ``scheme`` for the 24 hours from ``day`` (UTC midnight), to the store.
 
-    Builds the signal from the forecast net load (stored forecast of that issue, else the default world),
-    with the response expected to it, writes ``<store>/market/prices/<day>.zarr`` and returns the
-    Markdown of the prices (published as artifact ``day-ahead-prices`` with ``artifact``).
+    The signal is built on the week ahead (so CPP events fall only on the forecast peak days of the week,
+    not on every day), from the stored forecasts of that issue where present, else the default world; its
+    first 24 hours, with the response expected to them, are written to ``<store>/market/prices/<day>.zarr``.
+    Returns the Markdown of the prices (published as artifact ``day-ahead-prices`` with ``artifact``).
     """
     start = _utc(day).floor("D")
-    inputs = market_inputs(grid_model(grid), start, 24, root=store)
+    inputs = market_inputs(grid_model(grid), start, LOOKAHEAD_H, root=store)
     result = whatif(inputs, scheme)
     sig = result.signal
-    metrics = result.metrics
+    day_h = slice(0, 24)
+    price, peak = sig.price_per_kwh[day_h], sig.peak_hours[day_h]
+    before, after = result.response.system_before_mw[day_h], result.response.system_after_mw[day_h]
     written = write_prices(
         store,
-        inputs.times,
-        sig.price_per_kwh,
-        sig.peak_hours,
-        result.response.system_before_mw,
-        result.response.system_after_mw,
+        inputs.times[day_h],
+        price,
+        peak,
+        before,
+        after,
         {"scheme": scheme, "grid": inputs.grid.code, "source": inputs.source, "params": sig.params},
     )
+    cut = 100.0 * (1.0 - after[peak].sum() / before[peak].sum()) if peak.any() else 0.0
     lines = [
         f"# Day-ahead prices {start:%Y-%m-%d} ({scheme}, {inputs.grid.code})",
-        f"Peak reduction expected {metrics['peak_reduction_pct']} % in {metrics['peak_hours']} peak hours; "
-        f"inputs {inputs.source}; written {written}.",
+        f"Peak-hour load expected {cut:.1f} % lower in {int(peak.sum())} peak hours; inputs {inputs.source}; "
+        f"written {written}.",
         "",
         "| hour (UTC) | price EUR/kWh | peak | demand MW | expected MW |",
         "|---|---:|---|---:|---:|",
     ]
-    for h, t in enumerate(inputs.times):
+    for h, t in enumerate(inputs.times[day_h]):
         lines.append(
-            f"| {t:%H:%M} | {sig.price_per_kwh[h]:.4f} | {'yes' if sig.peak_hours[h] else ''} | "
-            f"{result.response.system_before_mw[h]:.3f} | {result.response.system_after_mw[h]:.3f} |"
+            f"| {t:%H:%M} | {price[h]:.4f} | {'yes' if peak[h] else ''} | {before[h]:.3f} | {after[h]:.3f} |"
         )
     markdown = "\n".join(lines)
     get_run_logger().info("day-ahead %s prices %s written to %s", scheme, f"{start:%Y-%m-%d}", written)

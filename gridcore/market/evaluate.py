@@ -10,6 +10,8 @@ least-bill-impact signal reaching the target cut of the month's net-load peak
 
 from __future__ import annotations
 
+import re
+
 import pandas as pd
 
 from gridcore.errors import InputError
@@ -43,10 +45,9 @@ def month_hours(month: str) -> tuple[pd.Timestamp, int]:
     InputError
         Not a ``YYYY-MM`` month.
     """
-    try:
-        start = pd.Timestamp(f"{month}-01T00:00Z")
-    except ValueError:
-        raise InputError(f"month {month!r} is not YYYY-MM", field="month") from None
+    if not re.fullmatch(r"\d{4}-(0[1-9]|1[0-2])", month):
+        raise InputError(f"month {month!r} is not YYYY-MM", field="month")
+    start = pd.Timestamp(f"{month}-01T00:00Z")
     end = start + pd.offsets.MonthBegin(1)
     return start, int((end - start) / pd.Timedelta(hours=1))
 

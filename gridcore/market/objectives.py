@@ -22,7 +22,7 @@ from gridcore.market.whatif import WhatIf, respond_to
 
 #: The default sweep: bill impact against peak, with a little cost and renewables throughout.
 WEIGHTINGS: tuple[Weights, ...] = tuple(
-    Weights(bill=1.0 - w, peak=w, cost=0.05, renewables=0.05) for w in (0.0, 0.1, 0.2, 0.35, 0.5, 0.7, 0.9)
+    Weights(bill=1.0 - w, peak=w, cost=0.05, renewables=0.05) for w in (0.0, 0.02, 0.05, 0.08, 0.12, 0.2, 0.5)
 )
 
 

@@ -10,7 +10,8 @@ salience 1; below it, daily salience) is computed beforehand, so the program is 
 * load after ``a_t = b_t + sum_l x_tl * c_tl + rebound_t``, the rebound of hour t a fixed share of the
   cuts of the hours before it (each class's ``rebound`` over its ``rebound_h`` hours);
 * peak target: ``a_t - ren_t <= (1 - target) * max(b - ren)`` for every hour (net load);
-* bill of class k: ``B_k = sum_t sum_l x_tl * p_l * (b_tk + c_tlk)`` (rebound billed at the flat price);
+* bill of class k: ``B_k = sum_t sum_l x_tl * (p_l * (b_tk + c_tlk) + p_flat * rebound_k * cut_tlk)`` (the
+  rebound billed at the flat price);
   bill impact ``z >= |B_k / B0_k - 1|`` for every responsive class, ``B0`` the flat tariff on the baseline;
 * objective: the named weights of :class:`Weights` on bill impact, net peak, supply cost and renewable
   absorption, each normalised by its baseline value, plus a tie-break towards the flat price.
@@ -179,8 +180,10 @@ def _solve(
         b0 = float(base[:, c].sum()) * flat
         if name == "critical" or b0 <= 0:
             continue
+        # the energy bought at each level, and the rebound of its cuts billed at the flat price
         bill = solver.Sum(
-            float(levels[lv] * (base[t, c] + change[t, lv, c])) * x[t][lv]
+            float(levels[lv] * (base[t, c] + change[t, lv, c]) + flat * reb_share[c] * cut[t, lv, c])
+            * x[t][lv]
             for t in range(n_t)
             for lv in range(n_l)
         )
@@ -279,8 +282,8 @@ def optimize_signal(
         impact = bill_impact_pct(result.metrics["bill_change_pct"])  # type: ignore[arg-type]
         if got >= target - 1e-4 and (best is None or impact < best[0]):
             best = (impact, result, status)
-        if best is not None and abs(got - target) < 0.003:
-            break
+        if best is not None and (abs(got - target) < 0.003 or weights.peak > 0):
+            break  # on target, or the weights ask for more peak cut than the target anyway
         # the program's rebound is approximate: move its target by the miss and solve again
         aim = float(np.clip(aim + (target - got) + (0.001 if got < target else 0.0), 0.001, 0.95))  # type: ignore[operator]
     if best is None:

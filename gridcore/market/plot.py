@@ -111,7 +111,7 @@ def plot_frontier(table: pd.DataFrame, path: str | Path, title: str = "") -> str
         ax.annotate(str(row["label"]), (row["bill_impact_pct"], row["peak_reduction_pct"]), fontsize=7)
     fig.colorbar(sc, ax=ax, label="renewable absorbed [MWh]")
     ax.set_xlabel("bill impact: largest class bill change [%]")
-    ax.set_ylabel("system peak reduction [%]")
+    ax.set_ylabel("net-load peak reduction [%]")
     ax.set_title(title, fontsize=10)
     fig.tight_layout()
     out = Path(path)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import pandas as pd
-import pytest
 from prefect.logging import disable_run_logger
 
 from gridcore.market.store import read_clearing, read_prices
@@ -29,5 +28,19 @@ def test_day_ahead_prices_are_published_as_markdown(tmp_path) -> None:
     assert md.startswith("# Day-ahead prices 2016-07-01 (cpp")
     assert md.count("\n| ") == 25  # header + 24 hours
     ds = read_prices(tmp_path)
-    assert ds.sizes["time"] == 24 and ds["peak_hour"].sum() == 4
-    assert float(ds["price_per_kwh"].max()) == pytest.approx(0.60)
+    assert ds.sizes["time"] == 24
+    # 1 July 2016 is not among the week's forecast peak days: no CPP event, the discounted price all day
+    assert int(ds["peak_hour"].sum()) == 0 and float(ds["price_per_kwh"].max()) < 0.30
+    with disable_run_logger():
+        md = publish_day_ahead.fn(str(tmp_path), pd.Timestamp("2016-07-02T00:00Z"), artifact=False)
+    event = read_prices(tmp_path, pd.Timestamp("2016-07-02T00:00Z"))  # a peak day of its week: one event
+    assert int(event["peak_hour"].sum()) == 4 and float(event["price_per_kwh"].max()) == 0.60
+    assert "13.9 % lower in 4 peak hours" in md
+    with disable_run_logger():
+        tou = publish_day_ahead.fn(
+            str(tmp_path), pd.Timestamp("2016-07-03T00:00Z"), scheme="tou", artifact=False
+        )
+    assert (
+        "(tou," in tou
+        and int(read_prices(tmp_path, pd.Timestamp("2016-07-03T00:00Z"))["peak_hour"].sum()) == 4
+    )

@@ -1,0 +1,182 @@
+"""``gridflow market``: clear, price, what-if and evaluate through the real command line (empty store)."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from typer.testing import CliRunner
+
+from cli.main import app
+
+runner = CliRunner()
+
+
+def _json(args: list[str]) -> dict:
+    result = runner.invoke(app, args)
+    assert result.exit_code == 0, result.output
+    return json.loads(result.stdout)
+
+
+def test_clear_order_books_from_csv_with_a_hand_computed_answer(tmp_path) -> None:
+    (tmp_path / "offers.csv").write_text("id,price_per_mwh,quantity_mw\nA,10,50\nB,20,50\nC,40,50\n")
+    (tmp_path / "bids.csv").write_text("id,price_per_mwh,quantity_mw\nX,50,60\nY,30,30\nZ,15,40\n")
+    out = _json(
+        [
+            "market",
+            "clear",
+            "--offers",
+            str(tmp_path / "offers.csv"),
+            "--bids",
+            str(tmp_path / "bids.csv"),
+            "--json",
+        ]
+    )
+    assert out["price_per_mwh"] == 20.0 and out["matched_mw"] == 90.0
+    assert out["unmatched_supply_mw"] == 60.0 and out["unmatched_demand_mw"] == 40.0
+    assert out["price_rule"].startswith("midpoint")
+
+
+def test_clear_one_hour_of_the_default_world(tmp_path) -> None:
+    out = _json(["market", "clear", "--at", "2016-07-01T18:00Z", "--store", str(tmp_path / "s"), "--json"])
+    assert {"price_per_mwh", "matched_mw", "unmatched_supply_mw", "unmatched_demand_mw"} <= set(out)
+    assert out["source"] == {"load": "profiles", "generation": "profiles"}
+    assert out["imbalance_mw"] == 0.0
+    short = _json(["market", "clear", "--at", "2016-07-01T18:00Z", "--import-limit", "0", "--json"])
+    # no import: batteries (degradation cost + 80 EUR/MWh) and renewables set the price
+    assert short["price_per_mwh"] > 55 and short["matched_mw"] <= out["matched_mw"]
+
+
+def test_whatif_cpp_lands_in_the_published_band_and_draws_the_plot(tmp_path) -> None:
+    png = tmp_path / "whatif.png"
+    out = _json(
+        [
+            "market",
+            "whatif",
+            "--scheme",
+            "cpp",
+            "--peak-price",
+            "0.60",
+            "--at",
+            "2016-07-04T00:00Z",
+            "--out",
+            str(png),
+            "--json",
+        ]
+    )
+    for key in (
+        "peak_reduction_pct",
+        "peak_to_average",
+        "shifted_mwh",
+        "rebound_peak_mw",
+        "renewable_absorbed_mwh",
+        "bill_change_pct",
+        "revenue_change_pct",
+    ):
+        assert key in out
+    assert 13.0 <= out["peak_reduction_pct"] <= 20.0
+    assert png.read_bytes()[:4] == b"\x89PNG" and out["png"] == str(png)
+
+
+def test_price_tou_and_optimized_are_written_to_the_store(tmp_path) -> None:
+    store = tmp_path / "s"
+    tou = _json(
+        [
+            "market",
+            "price",
+            "--at",
+            "2016-07-04T00:00Z",
+            "--horizon",
+            "48",
+            "--scheme",
+            "tou",
+            "--store",
+            str(store),
+            "--json",
+        ]
+    )
+    assert 3.0 <= tou["peak_reduction_pct"] <= 6.0 and tou["written"].startswith(str(store))
+    opt = _json(
+        [
+            "market",
+            "price",
+            "--at",
+            "2016-07-04T00:00Z",
+            "--horizon",
+            "48",
+            "--optimize",
+            "--target-peak-reduction",
+            "10",
+            "--store",
+            str(store),
+            "--json",
+        ]
+    )
+    assert opt["net_peak_reduction_pct"] >= 10.0 - 1e-6
+    assert opt["beats_cpp"] and opt["bill_impact_pct"] <= opt["cpp_at_target"]["bill_impact_pct"]
+
+
+def test_price_locational_on_the_congested_grid(tmp_path) -> None:
+    out = _json(
+        [
+            "market",
+            "price",
+            "--grid",
+            "1-MV-semiurb--2-sw",
+            "--at",
+            "2016-07-05T00:00Z",
+            "--horizon",
+            "24",
+            "--scheme",
+            "cpp",
+            "--locational",
+            "--loading-limit",
+            "90",
+            "--store",
+            str(tmp_path),
+            "--json",
+        ]
+    )
+    loc = out["locational"]
+    assert len(loc["feeders"]) == 11 and loc["congested_branches"] >= 1
+    assert set(loc["balance"]) == {c["branch"] for c in loc["congestion"]}
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["market", "whatif", "--scheme", "dynamic"], "scheme must be one of"),
+        (["market", "whatif", "--at", "2016-07-01T00:00"], "--at"),
+        (["market", "clear", "--offers", "missing.csv"], "missing.csv"),
+        (["market", "price", "--model", "linear", "--at", "2016-07-01T00:00Z"], "model must be one of"),
+        (["market", "evaluate", "--summer", "July"], "YYYY-MM"),
+    ],
+)
+def test_bad_input_is_one_line_and_exit_1(args: list[str], message: str) -> None:
+    result = runner.invoke(app, args)
+    assert result.exit_code == 1 or result.exit_code == 2
+    assert message in result.output or message in (result.stderr or "")
+
+
+def test_price_optimize_with_named_weights(tmp_path) -> None:
+    out = _json(
+        [
+            "market",
+            "price",
+            "--at",
+            "2016-07-04T00:00Z",
+            "--horizon",
+            "48",
+            "--optimize",
+            "--weights",
+            "bill=0.5,peak=0.5",
+            "--store",
+            str(tmp_path),
+            "--json",
+        ]
+    )
+    assert out["net_peak_reduction_pct"] >= 10.0 and out["optimization"]["rounds"] == 1
+    result = runner.invoke(
+        app, ["market", "price", "--optimize", "--weights", "bill=x", "--at", "2016-07-04T00:00Z"]
+    )
+    assert result.exit_code == 1 and "not a number" in result.output
