@@ -57,6 +57,26 @@ def test_an_hourly_run_lands_its_readings_as_feeder_loads(hour_store) -> None:
     assert metered_mw == pytest.approx(out["system_p_mw"], rel=0.05)
 
 
+def test_on_a_fresh_store_the_decision_steps_skip_and_say_why(hour_store) -> None:
+    root, out = hour_store
+    steps = out["steps"]
+    assert [k for k, v in steps.items() if v["state"] == "Completed"] == [
+        "ingest",
+        "feeder_load",
+        "topology",
+        "monitoring",
+        "report",
+    ]
+    assert steps["forecast_check"]["reason"] == "no stored demand forecast covers 2016-07-01T14:00Z"
+    for step in ("renewables", "constraints", "batteries", "prices"):
+        assert steps[step]["reason"].startswith("needs demand_forecast (skipped): no champion model"), step
+    for step in ("constraints_remaining", "shedding"):
+        assert "(skipped): no champion model" in steps[step]["reason"], step
+    assert out["constraints"] == {"skipped": steps["constraints_remaining"]["reason"]}
+    text = Path(out["report"]["markdown"]).read_text()
+    assert out["report"]["figures"] == {} and "| batteries | Skipped |" in text and "| readings in |" in text
+
+
 def test_a_rerun_through_the_command_leaves_the_store_unchanged(hour_store, tmp_path) -> None:
     root, first = hour_store
     store = _copy(root, tmp_path)
