@@ -3,18 +3,22 @@
 The look-ahead lists a period per element and contiguous run of hours. A shedding plan is made per event:
 what must be relieved together. Constraints in force in the same hours are relieved together, whichever grid
 segment they lie in (:func:`shedding_events`): one plan reaches every one of them, each from the load
-downstream of it, instead of plans that each see the others as out of reach. :func:`plan_totals` adds up
-the plans of one run.
+downstream of it, instead of plans that each see the others as out of reach. :func:`on_forecasts` puts a
+prepared grid at the look-ahead's loads (the forecasts and schedules the periods were found on), and
+:func:`plan_totals` adds up the plans of one run.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import replace
 
 import pandas as pd
 
-from gridcore.network.constraints import ConstraintPeriod
+from gridcore.errors import InputError
+from gridcore.network.constraints import ConstraintPeriod, Injections
 from gridcore.shedding.events import Event, parse_event
+from gridcore.shedding.request import Setting
 
 
 def shedding_events(
@@ -95,3 +99,44 @@ def plan_totals(plans: Sequence[dict[str, object]]) -> dict[str, object]:
     out["customers_affected"] = customers
     out["remaining_constraints"] = [c for p in plans for c in p["remaining_constraints"]]  # type: ignore[attr-defined]
     return out
+
+
+def on_forecasts(setting: Setting, injections: Injections, times: pd.DatetimeIndex) -> Setting:
+    """A prepared grid at the look-ahead's loads and generation in the event's slots, not the profiles.
+
+    The constraint periods were found on the stored forecasts and battery schedules of their issue
+    (:func:`gridcore.lookahead.inputs.forecast_injections`); a plan for them is made on the same injections,
+    so that it relieves what the look-ahead found.
+
+    Parameters
+    ----------
+    setting : Setting
+        :func:`gridcore.shedding.request.prepare` for the event (its loads at the profiles).
+    injections : Injections
+        Per hour of ``times``, in the order of the grid's load and static generator tables [MW], [MVAr].
+    times : pd.DatetimeIndex
+        UTC hour starts of ``injections``.
+
+    Returns
+    -------
+    Setting
+        Its net (changed in place) at the injections of the first slot's hour; ``load_p_mw`` per slot and
+        ``sgen_p_mw`` of the first slot from the injections.
+
+    Raises
+    ------
+    InputError
+        When a slot's hour is not in ``times``.
+    """
+    rows = times.get_indexer(setting.starts.floor("h"))
+    if (rows < 0).any():
+        missing = setting.starts[rows < 0][0]
+        raise InputError(f"the look-ahead's injections do not cover {missing:%Y-%m-%dT%H:%MZ}", field="time")
+    first = int(rows[0])
+    if setting.net is not None:
+        setting.net.load["p_mw"] = injections.load_p_mw[first]
+        setting.net.load["q_mvar"] = injections.load_q_mvar[first]
+        setting.net.sgen["p_mw"] = injections.sgen_p_mw[first]
+    return replace(
+        setting, load_p_mw=injections.load_p_mw[rows].copy(), sgen_p_mw=injections.sgen_p_mw[first].copy()
+    )

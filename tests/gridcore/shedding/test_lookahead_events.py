@@ -70,3 +70,52 @@ def test_plan_totals() -> None:
     assert out["customers_affected"] == {"residential": 5, "critical": 1}
     assert out["remaining_constraints"] == [{"element": "line:1", "reason": "x"}]
     assert plan_totals([])["shed_mw"] == 0.0
+
+
+def _setting(starts: pd.DatetimeIndex):
+    from types import SimpleNamespace
+
+    import numpy as np
+
+    from gridcore.shedding.request import Setting
+
+    net = SimpleNamespace(
+        load=pd.DataFrame({"p_mw": [9.0, 9.0], "q_mvar": [9.0, 9.0]}), sgen=pd.DataFrame({"p_mw": [9.0]})
+    )
+    return Setting(
+        "t",
+        net,
+        None,
+        None,
+        None,
+        starts,
+        1.0,
+        np.full((len(starts), 2), 9.0),
+        np.full(1, 9.0),
+        None,
+        None,
+        0.0,
+    )
+
+
+def test_a_plan_is_made_on_the_look_aheads_injections() -> None:
+    import numpy as np
+
+    from gridcore.errors import InputError
+    from gridcore.network.constraints import Injections
+    from gridcore.shedding.lookahead import on_forecasts
+
+    times = pd.date_range(T0, periods=4, freq="h")
+    p = np.arange(8.0).reshape(4, 2)
+    inj = Injections(load_p_mw=p, load_q_mvar=p / 10, sgen_p_mw=np.arange(4.0)[:, None] + 100)
+    setting = on_forecasts(
+        _setting(pd.date_range(T0 + pd.Timedelta(hours=1), periods=2, freq="h")), inj, times
+    )
+    np.testing.assert_array_equal(setting.load_p_mw, [[2.0, 3.0], [4.0, 5.0]])  # the slots' hours
+    assert setting.net.load["p_mw"].tolist() == [2.0, 3.0] and setting.net.load["q_mvar"].tolist() == [
+        0.2,
+        0.3,
+    ]
+    assert setting.net.sgen["p_mw"].tolist() == [101.0] and setting.sgen_p_mw.tolist() == [101.0]
+    with pytest.raises(InputError, match="do not cover 2016-07-02T18:00Z"):
+        on_forecasts(_setting(pd.date_range(T0 + pd.Timedelta(hours=3), periods=2, freq="h")), inj, times)
