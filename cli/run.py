@@ -29,16 +29,30 @@ def run_hourly(
     forecast: Annotated[
         bool, typer.Option(help="Update the 168 h demand forecast with the registry's champion models.")
     ] = True,
+    loading_limit: Annotated[
+        float,
+        typer.Option(
+            "--loading-limit",
+            help="Thermal limit of lines and transformers for constraints and shedding [% of rating].",
+            min=1.0,
+        ),
+    ] = 100.0,
     grid: PipelineGridOpt = None,
     as_json: JsonOpt = False,
 ) -> None:
-    """One hourly operations cycle: AMI feed -> validation -> feeder loads -> store -> forecast update."""
+    """The hourly chain: meters, validation, feeder loads, forecasts, constraints, batteries, shedding."""
     _quiet_prefect(as_json)
     t0 = time.perf_counter()
     from flows.hourly import hourly
 
     def call() -> dict[str, object]:
-        out = hourly(at=at, store=str(store) if store else None, meters=meters, forecast=forecast)
+        out = hourly(
+            at=at,
+            store=str(store) if store else None,
+            meters=meters,
+            forecast=forecast,
+            loading_limit_pct=loading_limit,
+        )
         out["command_seconds"] = round(time.perf_counter() - t0, 3)
         return out
 
@@ -58,6 +72,14 @@ def run_daily(
     storage: Annotated[
         bool, typer.Option(help="Schedule the battery fleet for the next 168 h and update its health.")
     ] = True,
+    loading_limit: Annotated[
+        float,
+        typer.Option(
+            "--loading-limit",
+            help="Thermal limit of lines and transformers for constraints and shedding [% of rating].",
+            min=1.0,
+        ),
+    ] = 100.0,
     grid: PipelineGridOpt = None,
     as_json: JsonOpt = False,
 ) -> None:
@@ -71,7 +93,12 @@ def run_daily(
 
     _run(
         lambda: daily(
-            at=at, store=str(store) if store else None, meters=meters, forecast=forecast, storage=storage
+            at=at,
+            store=str(store) if store else None,
+            meters=meters,
+            forecast=forecast,
+            storage=storage,
+            loading_limit_pct=loading_limit,
         ),
         as_json,
         "gridflow run daily",

@@ -4,7 +4,12 @@ Catch up the hours of the day that are missing or incomplete in the store (after
 outage), publish the day's feeder report, then the model cycle: retrain and promote the demand models as
 the policy says and forecast the next 168 h, then the battery fleet: schedules for the next 168 h and the
 fleet's state of health (alarms below the threshold); the schedules are planned on the renewable and demand
-forecasts of the same issue time. Prices join here as their issue lands.
+forecasts of the same issue time. Then the decision steps of the chain on the 168 h from the end of the day:
+the constraint periods before and after the batteries (the latter to the store and the artifact
+``constraint-periods``), prices (the market cleared over the 168 h), shedding where a constraint remains in
+the first 24 h, and the run's report. Every step is recorded in the JSON's ``steps``
+(:class:`tasks.chain.Chain`): one that fails or has nothing to do skips what needs it, with the reason, and
+the rest goes on.
 """
 
 from __future__ import annotations
@@ -15,35 +20,41 @@ import pandas as pd
 from prefect import get_run_logger
 
 from flows.demand import retrain_and_forecast
-from flows.hourly import hourly_cycle
+from flows.hourly import hourly_cycle, market_prices
 from gridcore.system import DEFAULT_METERS, DEFAULT_SEED
 from tasks.cache import drop_cached_results
+from tasks.chain import COMPLETED, Chain
 from tasks.common import Count, UtcTime, artifact_key, flow, parse_hour, store_path
 from tasks.constraints import update_constraints
 from tasks.hooks import record_failure
 from tasks.limits import store_slot
 from tasks.meters import publish_report
+from tasks.renewables import forecast_renewables
+from tasks.report import publish_run_report
 from tasks.reports import day_report, missing_hours
 from tasks.runner import dask_runner
+from tasks.shedding import plan_shedding
 
 #: Longest a daily run may take before Prefect fails it [s] (catch-up of 24 hours, retraining, schedules).
 DAILY_TIMEOUT_S = 6 * 3600
+#: Hours the daily look-ahead covers [h].
+LOOKAHEAD_H = 168
+#: Hours ahead the daily flow plans shedding for (the hourly runs re-plan the hours as they come) [h].
+SHED_WINDOW_H = 24
 
 
 def plan_storage(issue: pd.Timestamp, root: str) -> dict[str, object]:
     """Day-ahead plan of the battery fleet at ``issue``; the figures that matter (called inside a flow).
 
-    The grid's renewable forecast (168 h, to the store), the fleet's schedules planned on it and on the
-    demand forecast of the same issue when stored (settled on the profiles for the figures), and the
+    The fleet's schedules planned on the renewable forecast of ``issue`` (the step before writes it) and on
+    the demand forecast of the same issue when stored (settled on the profiles for the figures), and the
     fleet's health: each a task.
     """
     from flows.storage_schedule import schedule_fleet
     from gridcore.network.grid import load_grid
     from gridcore.storage.fleet import default_fleet
-    from tasks.renewables import forecast_renewables
     from tasks.storage import update_storage_health
 
-    forecast_renewables(root, issue, 168)
     sched = schedule_fleet(issue, 168, root, inputs="forecast")
     health = update_storage_health(default_fleet(load_grid()), root, issue)
     return {
@@ -76,6 +87,8 @@ def daily(
     forecast: bool = True,
     storage: bool = True,
     constraints: bool = True,
+    loading_limit_pct: float = 100.0,
+    report: bool = True,
 ) -> dict[str, object]:
     """Run the daily flow for the UTC day containing ``at`` (yesterday when omitted).
 
@@ -95,18 +108,26 @@ def daily(
         the end of the day (:func:`plan_storage`), and update its state of health.
     constraints : bool
         Find the constraint periods of the 168 h from the end of the day on those forecasts and schedules
-        (:func:`tasks.constraints.update_constraints`): to the store and an artifact.
+        (:func:`tasks.constraints.update_constraints`): to the store and an artifact; the periods before
+        the batteries (``constraints_found``); shedding where one remains in the first ``SHED_WINDOW_H``.
+    loading_limit_pct : float
+        Thermal limit of lines and transformers for the constraints and the shedding plans [%].
+    report : bool
+        Draw the report's figures (the Markdown artifact and its table are always published).
 
     Returns
     -------
     dict
-        store, day, hours_caught_up, and the day's figures per feeder.
+        store, day, hours_caught_up, the day's figures per feeder, models, storage, constraints_found,
+        constraints, shedding, report, steps, seconds.
     """
     t0 = time.perf_counter()
     day = (parse_hour(at, "at") if at else pd.Timestamp.now(tz="UTC") - pd.Timedelta(days=1)).floor("D")
     root = store_path(store)
+    issue = day + pd.Timedelta(days=1)
     logger = get_run_logger()
     logger.info("daily planning of %s on %s", f"{day:%Y-%m-%d}", root)
+    chain = Chain(day)
     with store_slot(root):
         caught_up = []
         for hour in missing_hours(root, day):
@@ -114,22 +135,97 @@ def daily(
             caught_up.append(f"{hour:%H:%M}Z")
         if caught_up:
             logger.info("caught up %d hours: %s", len(caught_up), ", ".join(caught_up))
+        chain.record("catch_up", COMPLETED, time.perf_counter() - t0)
+        t1 = time.perf_counter()
         report = day_report(root, day)
+        chain.record("day_report", COMPLETED, time.perf_counter() - t1)
         out = {"store": root, "day": f"{day:%Y-%m-%d}", "hours_caught_up": caught_up, **report}
         if forecast:
-            out["models"] = retrain_and_forecast(day + pd.Timedelta(days=1), root)
-        if storage:
-            out["storage"] = plan_storage(day + pd.Timedelta(days=1), root)
-            logger.info(
-                "batteries: %s of %s units optimized, utilization %s %%, SoH mean %s %%, alarms %s",
-                out["storage"]["solved"],
-                out["storage"]["units"],
-                out["storage"]["utilization_pct"],
-                out["storage"]["soh_mean_pct"],
-                out["storage"]["alarms"] or "none",
+            models = chain.step("demand_forecast", retrain_and_forecast, issue, root)
+            out["models"] = chain.result("demand_forecast", models)
+        demand = ["demand_forecast"] if forecast else []
+        if storage or constraints:
+            chain.step("renewables", forecast_renewables, root, issue, LOOKAHEAD_H, needs=demand)
+        forecasts = [*demand, "renewables"]
+        if storage and constraints:
+            found = chain.step(
+                "constraints",
+                update_constraints,
+                root,
+                issue,
+                LOOKAHEAD_H,
+                None,
+                None,
+                False,
+                loading_limit_pct,
+                False,
+                False,
+                needs=forecasts,
             )
+            out["constraints_found"] = chain.result("constraints", found)
+        if storage:
+            out["storage"] = chain.step("batteries", plan_storage, issue, root, needs=forecasts)
+            if out["storage"] is None:
+                out["storage"] = chain.result("batteries", None)
+            else:
+                logger.info(
+                    "batteries: %s of %s units optimized, utilization %s %%, SoH mean %s %%, alarms %s",
+                    out["storage"]["solved"],
+                    out["storage"]["units"],
+                    out["storage"]["utilization_pct"],
+                    out["storage"]["soh_mean_pct"],
+                    out["storage"]["alarms"] or "none",
+                )
         if constraints:
-            out["constraints"] = update_constraints(root, day + pd.Timedelta(days=1), 168)
+            remaining = chain.step(
+                "constraints_remaining",
+                update_constraints,
+                root,
+                issue,
+                LOOKAHEAD_H,
+                None,
+                None,
+                True,
+                loading_limit_pct,
+                needs=[*forecasts, *(["batteries"] if storage else [])],
+            )
+            out["constraints"] = chain.result("constraints_remaining", remaining)
+            prices = chain.step("prices", market_prices, root, issue, LOOKAHEAD_H, needs=forecasts)
+            out["prices"] = chain.result("prices", prices)
+            shed = chain.step(
+                "shedding",
+                plan_shedding,
+                root,
+                issue,
+                SHED_WINDOW_H,
+                None,
+                loading_limit_pct,
+                needs=["constraints_remaining"],
+            )
+            out["shedding"] = chain.result("shedding", shed)
+        out["steps"] = chain.to_dict()
+        out["report"] = chain.step(
+            "report",
+            publish_run_report,
+            root,
+            artifact_key(f"chain-daily-{day:%Y-%m-%d}"),
+            f"Daily chain {day:%Y-%m-%d}",
+            issue,
+            out,
+            None,
+            loading_limit_pct,
+            report,
+        )
+        out["steps"] = chain.to_dict()
         out["seconds"] = round(time.perf_counter() - t0, 3)
-        publish_report(f"Daily report {day:%Y-%m-%d}", artifact_key(f"daily-{day:%Y-%m-%d}"), out)
+        publish_report(f"Daily report {day:%Y-%m-%d}", artifact_key(f"daily-{day:%Y-%m-%d}"), _headline(out))
     return out
+
+
+def _headline(out: dict[str, object]) -> dict[str, object]:
+    """The daily report's figures without the long lists (the chain's report has the steps)."""
+    return {
+        k: v
+        for k, v in out.items()
+        if k not in ("steps", "report", "constraints_found", "shedding", "prices")
+    }

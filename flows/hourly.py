@@ -1,7 +1,13 @@
-"""The hourly operations flow: ingest the AMI, SCADA and weather feeds, validate, aggregate, persist, report.
+"""The hourly operations flow: the chain from meters to decisions, one Prefect DAG, every step a task.
 
-Later steps of the design (topology update, forecasts, power flow, batteries, shedding, prices) slot in
-after ``persist_hour`` and read what it wrote.
+ingest (AMI blocks and grid feeds, read and validated, fanned out) -> feeder load (persisted) -> topology in
+force -> demand forecast (per feeder group, fanned out) and the check of the hour's forecast against what the
+meters said (a forecast that was wrong re-plans on a corrected one) -> renewables -> constraint periods on the
+forecasts -> battery schedules (per batch, fanned out) -> the constraints that remain with the schedules (to
+the store) -> prices (the market cleared over the horizon, its balance) -> shedding where a constraint remains
+(per event, fanned out) -> monitoring (the hour's anomalies) -> the run's report. Each step
+reads what the one before wrote to the store; a step that fails or has nothing to do skips what needs it,
+with the reason, and the rest goes on (:class:`tasks.chain.Chain`; the JSON's ``steps``).
 """
 
 from __future__ import annotations
@@ -17,18 +23,28 @@ from gridcore.data.quality import feed_summary
 from gridcore.data.synthetic import fleet_blocks
 from gridcore.system import DEFAULT_METERS, DEFAULT_SEED, default_system
 from tasks.cache import drop_cached_results
+from tasks.chain import COMPLETED, SKIPPED, Chain
 from tasks.common import Count, UtcTime, artifact_key, flow, hour_run_id, parse_hour, store_path
 from tasks.constraints import update_constraints
 from tasks.hooks import record_failure
 from tasks.hourly import ami_block, grid_feeds, persist_hour
 from tasks.limits import hour_slot, store_slot
+from tasks.market import market_horizon
 from tasks.meters import publish_summary
+from tasks.monitor import monitor_hour
+from tasks.renewables import forecast_renewables
+from tasks.replan import check_hour, correct_demand
+from tasks.report import publish_run_report
 from tasks.runner import dask_runner
+from tasks.shedding import plan_shedding
+from tasks.topology import topology_in_force
 
 #: Longest an hourly run may take before Prefect fails it [s] (a normal hour takes seconds).
 HOURLY_TIMEOUT_S = 3600
-#: Hours ahead the hourly flow updates the constraint periods for [h].
+#: Hours ahead the hourly flow updates the renewables, the constraint periods and the schedules for [h].
 CONSTRAINT_UPDATE_H = 24
+#: Hours ahead the hourly flow plans shedding for (later periods are re-planned by the next runs) [h].
+SHED_WINDOW_H = 6
 
 
 def submit_hour(hour: pd.Timestamp, meters: int, seed: int) -> tuple[list[PrefectFuture], PrefectFuture]:
@@ -105,8 +121,10 @@ def hourly(
     seed: int = DEFAULT_SEED,
     forecast: bool = True,
     constraints: bool = True,
+    loading_limit_pct: float = 100.0,
+    report: bool = True,
 ) -> dict[str, object]:
-    """Run the hourly operations cycle for the hour containing ``at`` (UTC).
+    """Run the hourly operations chain for the hour containing ``at`` (UTC).
 
     Parameters
     ----------
@@ -122,37 +140,132 @@ def hourly(
         Update the demand forecast from the next hour with the registry's champions (skipped, and said
         so, while there are none).
     constraints : bool
-        Update the constraint periods of the next ``CONSTRAINT_UPDATE_H`` hours on the latest forecasts
-        (:func:`tasks.constraints.update_constraints`), once the daily flow has written a look-ahead to
-        update (skipped, and said so, before: the bare hourly cycle stays free of the power flow).
+        Run the decision steps on the forecasts of the next ``CONSTRAINT_UPDATE_H`` hours: renewables,
+        constraint periods, battery schedules, the constraints that remain (to the store), shedding. They
+        need the demand forecast: without a champion model they are skipped, and said so (the bare hourly
+        cycle stays free of the power flow).
+    loading_limit_pct : float
+        Thermal limit of lines and transformers for the constraints and the shedding plans [% of rating]
+        (below 100 for lines derated by heat).
+    report : bool
+        Draw the report's figures (the Markdown artifact and its table are always published).
 
     Returns
     -------
     dict
-        store, hour, run_id, readings_in, readings_valid, quarantined, feeders, ..., seconds.
+        store, hour, run_id, readings_in, readings_valid, quarantined, feeders, ..., demand_forecast,
+        forecast_check, constraints_found, batteries, constraints, shedding, report, steps, seconds.
     """
     t0 = time.perf_counter()
     hour, root = parse_hour(at, "at"), store_path(store)
+    nxt = hour + pd.Timedelta(hours=1)
     logger = get_run_logger()
     logger.info("hourly cycle of %s into %s (%d meters)", f"{hour:%Y-%m-%dT%H:%M}Z", root, meters)
+    chain = Chain(hour)
     with store_slot(root):
-        out = hourly_cycle(hour, root, meters, seed)
+        futures = submit_hour(hour, meters, seed)
+        for future in [*futures[0], futures[1]]:
+            future.wait()
+        chain.record("ingest", COMPLETED, time.perf_counter() - t0)
+        t1 = time.perf_counter()
+        out = finish_hour(root, hour, futures, meters, seed)
+        chain.record("feeder_load", COMPLETED, time.perf_counter() - t1)
+        chain.step("topology", topology_in_force, root, nxt)
         if forecast:
-            out["demand_forecast"] = forecast_from_champions(hour + pd.Timedelta(hours=1), root)
-            skipped = out["demand_forecast"].get("skipped")
-            logger.info(
-                "demand forecast: %s",
-                f"skipped ({skipped})" if skipped else f"updated from {hour + pd.Timedelta(hours=1):%H:%M}Z",
-            )
+            demand = chain.step("demand_forecast", forecast_from_champions, nxt, root, needs=["topology"])
+            out["demand_forecast"] = chain.result("demand_forecast", demand)
+        check = chain.step("forecast_check", check_hour, root, hour, needs=["feeder_load"])
+        out["forecast_check"] = chain.result("forecast_check", check)
         if constraints:
-            from gridcore.lookahead import list_constraint_periods
-
-            if list_constraint_periods(root):
-                out["constraints"] = update_constraints(
-                    root, hour + pd.Timedelta(hours=1), CONSTRAINT_UPDATE_H, artifact=False
-                )
-            else:
-                out["constraints"] = {"skipped": "no look-ahead in the store yet (the daily flow writes it)"}
-                logger.info("constraint periods: skipped (no look-ahead in the store yet)")
+            _decide(chain, out, root, nxt, loading_limit_pct)
+        monitor = chain.step("monitoring", monitor_report, root, hour, needs=["feeder_load"])
+        out["monitoring"] = chain.result("monitoring", monitor)
+        out["steps"] = chain.to_dict()
+        out["report"] = chain.step(
+            "report",
+            publish_run_report,
+            root,
+            artifact_key(f"chain-{hour_run_id(hour)}"),
+            f"Hourly chain {hour_run_id(hour)}",
+            nxt,
+            out,
+            None,
+            loading_limit_pct,
+            report,
+        )
+    out["steps"] = chain.to_dict()
     out["seconds"] = round(time.perf_counter() - t0, 3)
     return out
+
+
+def _decide(chain: Chain, out: dict[str, object], root: str, issue: pd.Timestamp, limit: float) -> None:
+    """The decision steps of the chain from ``issue`` (inside the flow): see the module docstring."""
+    from flows.storage_schedule import schedule_fleet
+
+    horizon = CONSTRAINT_UPDATE_H
+    check = out.get("forecast_check", {})
+    if isinstance(check, dict) and check.get("replan"):
+        out["replan"] = chain.step(
+            "replan",
+            correct_demand,
+            root,
+            issue,
+            check["ratios"],
+            needs=["forecast_check", "demand_forecast"],
+        )
+        out["replan"] = chain.result("replan", out["replan"])
+    else:
+        reason = check.get("reason") or check.get("skipped") or "no forecast check"
+        chain.record("replan", SKIPPED, reason=str(reason))
+    forecasts = ["demand_forecast", "renewables"]
+    chain.step("renewables", forecast_renewables, root, issue, horizon, needs=["topology", "demand_forecast"])
+    found = chain.step(
+        "constraints",
+        update_constraints,
+        root,
+        issue,
+        horizon,
+        None,
+        None,
+        False,
+        limit,
+        False,
+        False,
+        needs=forecasts,
+    )
+    out["constraints_found"] = chain.result("constraints", found)
+    batteries = chain.step("batteries", schedule_fleet, issue, horizon, root, "forecast", needs=forecasts)
+    out["batteries"] = chain.result("batteries", batteries)
+    remaining = chain.step(
+        "constraints_remaining",
+        update_constraints,
+        root,
+        issue,
+        horizon,
+        None,
+        None,
+        False,
+        limit,
+        needs=["constraints", "batteries"],
+    )
+    out["constraints"] = chain.result("constraints_remaining", remaining)
+    prices = chain.step("prices", market_prices, root, issue, horizon, needs=forecasts)
+    out["prices"] = chain.result("prices", prices)
+    shed = chain.step(
+        "shedding", plan_shedding, root, issue, SHED_WINDOW_H, None, limit, needs=["constraints_remaining"]
+    )
+    out["shedding"] = chain.result("shedding", shed)
+
+
+def market_prices(store: str, issue: pd.Timestamp, horizon_h: int) -> dict[str, object]:
+    """The prices step (inside a flow): the market cleared over the horizon; its figures and hourly prices."""
+    summary = market_horizon(store, issue, horizon_h, None, False)
+    prices = summary.frame["price_per_mwh"]
+    by_hour = {f"{pd.Timestamp(t):%Y-%m-%dT%H:%MZ}": round(float(p), 4) for t, p in prices.items()}
+    return {**summary.to_dict(), "price_per_mwh_by_hour": by_hour}
+
+
+def monitor_report(store: str, at: pd.Timestamp) -> dict[str, object]:
+    """The monitoring step (inside a flow): the hour's anomalies, the first 20 listed, ``high`` counted."""
+    report = monitor_hour(store, at)
+    return {**report.to_dict(limit=20), "high": len(report.high())}

@@ -45,7 +45,7 @@ def _same_grid(ds: xr.Dataset, grid: GridModel) -> bool:
 
 
 def forecast_injections(
-    grid: GridModel, times: pd.DatetimeIndex, root: str | None = None
+    grid: GridModel, times: pd.DatetimeIndex, root: str | None = None, batteries: bool = True
 ) -> tuple[Injections, dict[str, str]]:
     """Loads, generation and battery power per hour for a constraint run.
 
@@ -57,6 +57,9 @@ def forecast_injections(
         UTC hour starts; ``times[0]`` is the issue time of the stored products looked up.
     root : str, optional
         Store folder; profiles only when None.
+    batteries : bool
+        Add the stored battery schedule of the issue (False: the grid before its batteries act, as the
+        chain's first look-ahead sees it).
 
     Returns
     -------
@@ -83,7 +86,7 @@ def forecast_injections(
                 else:
                     renew = _series(ds, "sgen:", times)
         try:
-            schedule = read_schedule(root, issue)
+            schedule = read_schedule(root, issue) if batteries else None
         except FileNotFoundError:
             schedule = None
     p, q, sgen, load_source = hourly_injections(grid, times, demand)

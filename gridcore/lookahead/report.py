@@ -107,6 +107,7 @@ def constraint_lookahead(
     supply_mw: float | None = None,
     study_case: str | None = None,
     engine: str = "power-grid-model",
+    batteries: bool = True,
 ) -> ConstraintReport:
     """Constraint periods ahead on a grid, or at one of its SimBench study cases.
 
@@ -128,6 +129,8 @@ def constraint_lookahead(
         ``hL``, ``n1``, ``hW``, ``hPV``, ``lW`` or ``lPV``: loads and generation at the case's values.
     engine : str
         Power-flow engine of the time series.
+    batteries : bool
+        Include the battery schedule stored for the issue (False: the constraints before the batteries).
 
     Returns
     -------
@@ -171,7 +174,7 @@ def constraint_lookahead(
     from gridcore.lookahead.inputs import forecast_injections
 
     times = pd.date_range(issue, periods=horizon_h, freq="1h", name="time")
-    inj, source = forecast_injections(g.model, times, root)
+    inj, source = forecast_injections(g.model, times, root, batteries)
     changes_at = None
     if root is not None and g.spec.code == DEFAULT_GRID:
         from gridcore.network.topology import ChangeLog

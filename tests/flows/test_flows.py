@@ -57,6 +57,26 @@ def test_an_hourly_run_lands_its_readings_as_feeder_loads(hour_store) -> None:
     assert metered_mw == pytest.approx(out["system_p_mw"], rel=0.05)
 
 
+def test_on_a_fresh_store_the_decision_steps_skip_and_say_why(hour_store) -> None:
+    root, out = hour_store
+    steps = out["steps"]
+    assert [k for k, v in steps.items() if v["state"] == "Completed"] == [
+        "ingest",
+        "feeder_load",
+        "topology",
+        "monitoring",
+        "report",
+    ]
+    assert steps["forecast_check"]["reason"] == "no stored demand forecast covers 2016-07-01T14:00Z"
+    for step in ("renewables", "constraints", "batteries", "prices"):
+        assert steps[step]["reason"].startswith("needs demand_forecast (skipped): no champion model"), step
+    for step in ("constraints_remaining", "shedding"):
+        assert "(skipped): no champion model" in steps[step]["reason"], step
+    assert out["constraints"] == {"skipped": steps["constraints_remaining"]["reason"]}
+    text = Path(out["report"]["markdown"]).read_text()
+    assert out["report"]["figures"] == {} and "| batteries | Skipped |" in text and "| readings in |" in text
+
+
 def test_a_rerun_through_the_command_leaves_the_store_unchanged(hour_store, tmp_path) -> None:
     root, first = hour_store
     store = _copy(root, tmp_path)
@@ -247,6 +267,189 @@ def test_the_daily_battery_plan_uses_the_days_forecasts(day, day_store: Path) ->
 
 def test_an_hourly_run_updates_the_forecast_from_the_champions(update) -> None:
     assert update["issue_time"] == "2016-07-02T06:00Z" and update["models"]["from_registry"] == 11
+
+
+def _artifact(key: str):
+    """The latest Prefect artifact of a key (from the harness's API)."""
+    from prefect.client.orchestration import get_client
+    from prefect.client.schemas.filters import ArtifactFilter, ArtifactFilterKey
+
+    with get_client(sync_client=True) as client:
+        found = client.read_artifacts(artifact_filter=ArtifactFilter(key=ArtifactFilterKey(any_=[key])))
+    return found[-1] if found else None
+
+
+def test_the_daily_look_ahead_writes_its_constraint_periods_and_artifact(day, day_store: Path) -> None:
+    from gridcore.lookahead import read_constraint_periods
+
+    look = day["constraints"]
+    assert look["issue_time"] == "2016-07-02T00:00:00Z" and look["horizon_h"] == 168
+    assert look["converged_hours"] == 168 and look["written"].endswith("20160702T0000Z.zarr")
+    # planned on the day's forecasts and with the schedules of the same issue
+    assert look["source"] == {
+        "load": "forecast",
+        "generation": "forecast",
+        "batteries": "schedule (1200 batteries)",
+    }
+    periods, attrs = read_constraint_periods(day_store, pd.Timestamp("2016-07-02T00:00Z"))
+    assert attrs["horizon_h"] == 168 and len(periods) == sum(look["counts"].values())
+    assert 0 < look["max_line_loading_pct"] < 100  # the default grid in July: no period at the 100 % limit
+    artifact = _artifact("constraint-periods")
+    assert artifact is not None and "Constraint periods from 2016-07-02T00:00:00Z (168 h" in artifact.data
+    # the chain's steps: every one completed, shedding skipped as nothing remains, with the reason
+    steps = day["steps"]
+    assert [k for k, v in steps.items() if v["state"] == "Completed"] == [
+        "catch_up",
+        "day_report",
+        "demand_forecast",
+        "renewables",
+        "constraints",
+        "batteries",
+        "constraints_remaining",
+        "prices",
+        "report",
+    ]
+    assert steps["shedding"] == {
+        "state": "Skipped",
+        "reason": "no constraint remains in the 24 h from 2016-07-02T00:00Z",
+        "seconds": steps["shedding"]["seconds"],
+    }
+    report = Path(day["report"]["markdown"])
+    assert report.exists() and "| constraints_remaining | Completed |" in report.read_text()
+    assert set(day["report"]["figures"]) == {"forecast_band", "soc", "prices", "loading_map"}
+    prices = day["prices"]
+    assert prices["horizon_h"] == 168 and len(prices["price_per_mwh_by_hour"]) == 168
+    assert prices["price_min_per_mwh"] <= prices["price_mean_per_mwh"] <= prices["price_max_per_mwh"]
+    assert _artifact("chain-daily-2016-07-01") is not None
+
+
+@pytest.fixture(scope="module")
+def wrong_forecast(day_store: Path, update) -> dict[str, object]:
+    """The actuals of 06:00 come in 15 % above its forecast (issued 06:00 by the update run): a re-plan.
+
+    The hour is landed first (its actuals are the feed's), then the stored forecast of 06:00 is set to the
+    actuals / 1.15 per feeder and for the system, and the hour runs again.
+    """
+    from gridcore.forecast.store import read_demand_forecast
+    from gridcore.store import issue_path, write_whole
+
+    at = pd.Timestamp("2016-07-02T06:00Z")
+    hourly(at="2016-07-02T06:00Z", store=str(day_store), meters=METERS, forecast=False, constraints=False)
+    actual = Store(day_store).read("feeder_load_hourly")["p_mw"].sel(time="2016-07-02T06:00").to_series()
+    ds = read_demand_forecast(str(day_store), at).load()
+    ratio = pd.Series(1.0, index=ds["series"].values)
+    ratio["system"] = (
+        float(actual.sum()) / 1.15 / float(ds["point_mw"].sel(series="system").isel(issue_time=0, lead=0))
+    )
+    for feeder, mw in actual.items():
+        name = f"feeder:{feeder}"
+        ratio[name] = mw / 1.15 / float(ds["point_mw"].sel(series=name).isel(issue_time=0, lead=0))
+    scale = xr.DataArray(ratio.to_numpy(), dims="series")
+    for var in ("point_mw", "quantile_mw"):
+        ds[var] = (ds[var] * scale).astype("float32")
+    write_whole(ds, issue_path(day_store, "demand_forecast", at))
+    return hourly(at="2016-07-02T06:00Z", store=str(day_store), meters=METERS)
+
+
+def test_a_wrong_forecast_makes_the_next_hourly_run_replan_and_say_so(
+    wrong_forecast, day_store: Path
+) -> None:
+    from gridcore.forecast.store import read_demand_forecast
+
+    check = wrong_forecast["forecast_check"]
+    assert check["issue_time"] == "2016-07-02T06:00Z" and check["replan"] is True and check["outside_band"]
+    assert check["error_pct"] == pytest.approx(15.0, abs=0.05)
+    assert "15.0 % above" in check["reason"] and "re-planned" in check["reason"]
+    steps = wrong_forecast["steps"]
+    assert steps["replan"]["state"] == "Completed"
+    assert wrong_forecast["replan"]["issue_time"] == "2016-07-02T07:00Z"
+    # the forecast the rest of the chain planned on is the corrected one: x1.15 at lead 1, fading
+    corrected = read_demand_forecast(str(day_store), pd.Timestamp("2016-07-02T07:00Z"))
+    assert "system x1.15" in corrected.attrs["corrected"]
+    for step in ("renewables", "constraints", "batteries", "constraints_remaining", "report"):
+        assert steps[step]["state"] == "Completed", step
+    assert wrong_forecast["batteries"]["inputs"]["demand"] == "forecast 2016-07-02T07:00Z"
+    text = Path(wrong_forecast["report"]["markdown"]).read_text()
+    assert "| replan | Completed |" in text and "re-planned on the forecast corrected by x1.15" in text
+
+
+@pytest.fixture(scope="module")
+def segments(day_store: Path, wrong_forecast) -> dict[str, object]:
+    """An afternoon hour with the lines derated to 10 % of their rating: overloads on two feeders at once."""
+    return hourly(at="2016-07-02T13:00Z", store=str(day_store), meters=METERS, loading_limit_pct=10.0)
+
+
+def test_constraints_in_several_grid_segments_at_the_same_hour_are_planned_together(segments) -> None:
+    from gridcore.network.feeders import derive_feeders
+    from gridcore.network.grid import load_grid
+
+    grid = load_grid()
+    feeder_of = derive_feeders(grid).bus_feeder
+    found = segments["constraints_found"]
+    assert found["counts"]["overload"] >= 2
+    shed = segments["shedding"]
+    assert segments["steps"]["shedding"]["state"] == "Completed" and shed["events"] >= 2
+    assert shed["written"].endswith("20160702T1400Z.json") and shed["events_emitted"] == shed["events"]
+
+    def feeders(elements: list[str]) -> set[str]:
+        lines = [int(e.split(":")[1]) for e in elements if e.startswith("line:")]
+        return {feeder_of[grid.line.loc[i, "from_bus"]] for i in lines}
+
+    together = [p for p in shed["plans"] if len(feeders(p["elements"])) >= 2]
+    assert together, shed["plans"]  # one plan reaches overloads on two feeders in the same hours
+    plans = json.loads(Path(shed["written"]).read_text())["plans"]
+    for plan in plans:
+        if len(feeders(plan["elements"])) >= 2:
+            left = {c["element"] for c in plan["remaining_constraints"]}
+            assert not left & set(plan["elements"]), plan["remaining_constraints"]
+    assert {"shed", "loading_map", "prices", "soc", "forecast_band"} <= set(segments["report"]["figures"])
+    assert all(s["state"] in ("Completed", "Skipped") for s in segments["steps"].values())
+    assert segments["steps"]["prices"]["state"] == "Completed" and segments["prices"]["horizon_h"] == 24
+    assert segments["steps"]["monitoring"]["state"] == "Completed"
+
+
+def test_a_failing_step_skips_what_needs_it_with_the_reason(day_store: Path, segments, tmp_path) -> None:
+    store = _copy(day_store, tmp_path)
+    shutil.rmtree(store / "renewable_forecast")
+    (store / "renewable_forecast").write_text("not a folder")  # the renewables step cannot write: bad input
+    out = hourly(at="2016-07-02T09:00Z", store=str(store), meters=METERS)
+    steps = out["steps"]
+    assert steps["renewables"]["state"] == "Failed" and "renewable_forecast" in steps["renewables"]["reason"]
+    for step in ("constraints", "batteries"):
+        assert steps[step]["state"] == "Skipped" and steps[step]["reason"].startswith(
+            "needs renewables (failed): "
+        ), step
+    for step in ("constraints_remaining", "shedding"):
+        assert (
+            steps[step]["state"] == "Skipped"
+            and "(skipped): " in steps[step]["reason"]
+            and "renewable_forecast" in steps[step]["reason"]
+        ), step
+    assert out["constraints"] == {"skipped": steps["constraints_remaining"]["reason"]}
+    # the rest went on: the hour landed, the forecast was updated and checked, the report published
+    assert steps["prices"]["state"] == "Skipped" and steps["prices"]["reason"].startswith("needs renewables")
+    for step in (
+        "ingest",
+        "feeder_load",
+        "topology",
+        "demand_forecast",
+        "forecast_check",
+        "monitoring",
+        "report",
+    ):
+        assert steps[step]["state"] == "Completed", step
+    assert out["monitoring"]["at"] == "2016-07-02T09:00:00Z" and out["monitoring"]["high"] >= 0
+    assert out["readings_in"] >= 4 * METERS
+    text = Path(out["report"]["markdown"]).read_text()
+    assert "| renewables | Failed |" in text and "| shedding | Skipped |" in text
+    from prefect.client.orchestration import get_client
+    from prefect.client.schemas.filters import TaskRunFilter, TaskRunFilterName
+
+    with get_client(sync_client=True) as client:
+        runs = client.read_task_runs(
+            task_run_filter=TaskRunFilter(name=TaskRunFilterName(any_=["skip-shedding-20160702T09Z"]))
+        )
+    assert runs and runs[-1].state.name == "Skipped" and "needs constraints" in runs[-1].state.message
 
 
 def test_grid_outage_switch_and_topology_commands(tmp_path) -> None:
