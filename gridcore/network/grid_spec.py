@@ -164,7 +164,12 @@ def resolve_grid(spec: str | Path | GridSpec | None = None, field: str = "--grid
         net = read_case(gs.path)
     except (FileNotFoundError, ValueError) as err:
         raise InputError(str(err), field=field) from err  # the message names the file, row and field
-    return Grid(gs, net, _model_from_net(gs.label, net))
+    from gridcore.network.grid import STEPS_PER_YEAR, weather_world
+
+    model = _model_from_net(gs.label, net)
+    if model is not None and len(model.load_p_mw) == STEPS_PER_YEAR:
+        model = weather_world(model)  # a SimBench net's file lives in the same default world as its code
+    return Grid(gs, net, model)
 
 
 def grid_model(spec: str | Path | GridSpec | None = None, field: str = "--grid") -> GridModel:

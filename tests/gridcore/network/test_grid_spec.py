@@ -58,8 +58,9 @@ def test_parse_imports_no_pandas() -> None:
 def test_simbench_codes_resolve_with_profiles(code: str) -> None:
     grid = resolve_grid(code)
     assert grid.label == code and grid.model is not None
-    assert grid.model.load_p_mw.shape == (STEPS_PER_YEAR, len(grid.net.load))
-    assert grid.model.sgen_p_mw.shape == (STEPS_PER_YEAR, len(grid.net.sgen))
+    # the default world: two years (2015-2016) of quarter hours
+    assert grid.model.load_p_mw.shape == (2 * STEPS_PER_YEAR - 96, len(grid.net.load))
+    assert grid.model.sgen_p_mw.shape == (2 * STEPS_PER_YEAR - 96, len(grid.net.sgen))
     assert list(grid.model.load.index) == list(grid.net.load.index)
     # profiles peak near the rated power of the loads (SimBench scales relative profiles by p_mw)
     assert np.nanmax(grid.model.load_p_mw.sum(axis=1)) <= grid.net.load["p_mw"].sum() * 1.0001

@@ -24,7 +24,9 @@ YEAR = pd.date_range("2016-01-01", periods=366 * 24, freq="h", tz="UTC")
 
 @pytest.fixture(scope="module")
 def grid():
-    return load_grid()
+    return load_grid(
+        demand="simbench"
+    )  # the references were measured on SimBench's published profiles, not the weather-driven world
 
 
 @pytest.fixture(scope="module")

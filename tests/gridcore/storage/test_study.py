@@ -41,7 +41,9 @@ YEAR = pd.date_range("2016-01-01", periods=8760, freq="h", tz="UTC")
 
 @pytest.fixture(scope="module")
 def grid() -> GridModel:
-    return load_grid()
+    return load_grid(
+        demand="simbench"
+    )  # the references were measured on SimBench's published profiles, not the weather-driven world
 
 
 @pytest.fixture(scope="module")
