@@ -333,11 +333,10 @@ def market_evaluate(
 
     _check_choices(None, model, None)
 
-    table = evaluate_months(
-        grid_model(grid), {"summer": summer, "winter": winter}, target_peak_reduction, model
-    )
+    grid_of = grid_model(grid)
+    table = evaluate_months(grid_of, {"summer": summer, "winter": winter}, target_peak_reduction, model)
     out: dict[str, object] = {
-        "grid": grid_model(grid).code if grid else table.attrs.get("grid"),
+        "grid": grid_of.code if grid else table.attrs.get("grid"),
         "target_peak_reduction_pct": target_peak_reduction,
         "model": model,
         "months": table.attrs.get("months"),

@@ -18,6 +18,17 @@ _fail = cli_common.fail
 _emit = cli_common.emit
 
 
+#: Thermal limit of lines and transformers the chain's constraints and shedding use [% of rating].
+LoadingLimitOpt = Annotated[
+    float,
+    typer.Option(
+        "--loading-limit",
+        help="Thermal limit of lines and transformers for constraints and shedding [% of rating].",
+        min=1.0,
+    ),
+]
+
+
 @run_app.command("hourly")
 def run_hourly(
     at: Annotated[
@@ -29,14 +40,7 @@ def run_hourly(
     forecast: Annotated[
         bool, typer.Option(help="Update the 168 h demand forecast with the registry's champion models.")
     ] = True,
-    loading_limit: Annotated[
-        float,
-        typer.Option(
-            "--loading-limit",
-            help="Thermal limit of lines and transformers for constraints and shedding [% of rating].",
-            min=1.0,
-        ),
-    ] = 100.0,
+    loading_limit: LoadingLimitOpt = 100.0,
     grid: PipelineGridOpt = None,
     as_json: JsonOpt = False,
 ) -> None:
@@ -72,14 +76,7 @@ def run_daily(
     storage: Annotated[
         bool, typer.Option(help="Schedule the battery fleet for the next 168 h and update its health.")
     ] = True,
-    loading_limit: Annotated[
-        float,
-        typer.Option(
-            "--loading-limit",
-            help="Thermal limit of lines and transformers for constraints and shedding [% of rating].",
-            min=1.0,
-        ),
-    ] = 100.0,
+    loading_limit: LoadingLimitOpt = 100.0,
     grid: PipelineGridOpt = None,
     as_json: JsonOpt = False,
 ) -> None:

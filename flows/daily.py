@@ -154,12 +154,10 @@ def daily(
                 root,
                 issue,
                 LOOKAHEAD_H,
-                None,
-                None,
-                False,
-                loading_limit_pct,
-                False,
-                False,
+                artifact=False,
+                loading_limit_pct=loading_limit_pct,
+                batteries=False,
+                write=False,
                 needs=forecasts,
             )
             out["constraints_found"] = chain.result("constraints", found)
@@ -183,10 +181,7 @@ def daily(
                 root,
                 issue,
                 LOOKAHEAD_H,
-                None,
-                None,
-                True,
-                loading_limit_pct,
+                loading_limit_pct=loading_limit_pct,
                 needs=[*forecasts, *(["batteries"] if storage else [])],
             )
             out["constraints"] = chain.result("constraints_remaining", remaining)

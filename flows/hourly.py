@@ -225,12 +225,10 @@ def _decide(chain: Chain, out: dict[str, object], root: str, issue: pd.Timestamp
         root,
         issue,
         horizon,
-        None,
-        None,
-        False,
-        limit,
-        False,
-        False,
+        artifact=False,
+        loading_limit_pct=limit,
+        batteries=False,
+        write=False,
         needs=forecasts,
     )
     out["constraints_found"] = chain.result("constraints", found)
@@ -242,10 +240,8 @@ def _decide(chain: Chain, out: dict[str, object], root: str, issue: pd.Timestamp
         root,
         issue,
         horizon,
-        None,
-        None,
-        False,
-        limit,
+        artifact=False,
+        loading_limit_pct=limit,
         needs=["constraints", "batteries"],
     )
     out["constraints"] = chain.result("constraints_remaining", remaining)
