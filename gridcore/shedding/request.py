@@ -273,7 +273,9 @@ def make_plan(
             need = need + rest
         figures = plan_figures(blocks, sched, p, s.starts, s.period_h, need, priorities, eligible)
         reach = np.any([r.battery_in_reach for r in results if r.battery_in_reach is not None], axis=0)
-        figures["batteries"] = _battery_report(s, bat_slots, reach if battery is not None else None, elements)
+        figures["batteries"], figures["battery_summary"] = _battery_report(
+            s, bat_slots, reach if battery is not None else None, elements
+        )
         figures["kept_reasons"] = kept_reasons(
             blocks, sched.shed.any(axis=0), eligible, "not downstream of " + ", ".join(elements)
         )
@@ -299,7 +301,9 @@ def make_plan(
         )
         share = s.headroom.discharge_mw / max(bat_mw, 1e-12)
         used = np.outer(sched.battery_mw, share)
-        figures["batteries"] = _battery_report(s, used, np.ones(len(share), dtype=bool), ["supply"])
+        figures["batteries"], figures["battery_summary"] = _battery_report(
+            s, used, np.ones(len(share), dtype=bool), ["supply"]
+        )
         if sched.battery_mw.any():
             expiry = pd.Timedelta(minutes=priorities.command_expiry_min)
             figures["commands"] += _battery_commands(s, used, expiry)  # type: ignore[operator]
@@ -475,35 +479,49 @@ def _merge(lists: list[list[dict[str, object]]], starts: pd.DatetimeIndex) -> li
 
 def _battery_report(
     s: Setting, used_mw: np.ndarray, reach: np.ndarray | None, relieves: list[str]
-) -> list[dict[str, object]]:
-    """What each battery of the stored schedule covered (one entry per battery).
+) -> tuple[list[dict[str, object]], dict[str, object]]:
+    """What each battery of the stored schedule covered: the batteries used, and a summary of all.
 
-    ``used_mw`` (slots, batteries) is each battery's extra discharge per slot [MW] (negative: extra
-    charge); ``reach`` says which batteries may help (downstream of the constrained elements; None: none
-    counted, the priority file puts batteries after cuts).
+    ``used_mw`` (slots, batteries) is each battery's extra discharge per slot [MW]; ``reach`` says which
+    batteries may help (downstream of the constrained elements; None: none counted, the priority file
+    puts batteries after cuts).
+
+    Returns
+    -------
+    tuple of (list of dict, dict)
+        Per battery used: ``battery``, ``bus``, ``relieves``, ``scheduled_mw``, ``headroom_mw``,
+        ``energy_mwh`` (above its minimum), ``covered_mw`` (largest over the slots), ``covered_mwh``,
+        ``slots_mw``. The summary: ``from`` (the schedule), ``stored``, ``in_reach``, ``used``,
+        ``covered_mwh``, ``out_of_reach`` (ids of batteries not downstream, at most 50).
     """
     h = s.headroom
     ids = h.battery if h.battery is not None else np.arange(len(h.bus)).astype(str)
     scheduled = h.scheduled_mw if h.scheduled_mw is not None else np.zeros(len(h.bus))
-    out = []
-    for i in range(len(h.bus)):
-        col = used_mw[:, i] if used_mw.size else np.zeros(len(s.starts))
-        in_reach = bool(reach[i]) if reach is not None and len(reach) == len(h.bus) else False
-        out.append(
-            {
-                "battery": str(ids[i]),
-                "bus": int(h.bus[i]),
-                "in_reach": in_reach,
-                "relieves": relieves if in_reach and col.any() else [],
-                "scheduled_mw": round(float(scheduled[i]), 6),
-                "headroom_mw": round(float(h.discharge_mw[i]), 6),
-                "energy_mwh": round(float(h.discharge_mwh[i]), 6),
-                "covered_mw": round(float(np.abs(col).max()), 6),
-                "covered_mwh": round(float(np.abs(col).sum() * s.period_h), 6),
-                "slots_mw": [round(float(x), 6) for x in col],
-            }
-        )
-    return out
+    ok = np.zeros(len(h.bus), dtype=bool) if reach is None or len(reach) != len(h.bus) else reach
+    used = used_mw if used_mw.size else np.zeros((len(s.starts), len(h.bus)))
+    out = [
+        {
+            "battery": str(ids[i]),
+            "bus": int(h.bus[i]),
+            "relieves": relieves,
+            "scheduled_mw": round(float(scheduled[i]), 6),
+            "headroom_mw": round(float(h.discharge_mw[i]), 6),
+            "energy_mwh": round(float(h.discharge_mwh[i]), 6),
+            "covered_mw": round(float(used[:, i].max()), 6),
+            "covered_mwh": round(float(used[:, i].sum() * s.period_h), 6),
+            "slots_mw": [round(float(x), 6) for x in used[:, i]],
+        }
+        for i in np.flatnonzero(used.any(axis=0))
+    ]
+    summary = {
+        "from": h.source,
+        "stored": len(h.bus),
+        "in_reach": int(ok.sum()),
+        "used": len(out),
+        "covered_mwh": round(float(used.sum() * s.period_h), 6),
+        "out_of_reach": [str(x) for x in ids[~ok][:50]] if reach is not None else [],
+    }
+    return out, summary
 
 
 def _battery_commands(s: Setting, extra_mw: np.ndarray, expiry: pd.Timedelta) -> list[dict[str, object]]:

@@ -127,13 +127,17 @@ def test_only_batteries_downstream_count_and_the_plan_says_what_each_covered(eve
     )
     plan = make_plan(replace(evening, headroom=h), EVENT, rules, loading_limit_pct=LIMIT)
     bats = {b["battery"]: b for b in plan["batteries"]}
-    assert bats["MV1"]["in_reach"] is False and bats["MV1"]["covered_mwh"] == 0.0
+    assert set(bats) == {"LV1"}
+    summary = plan["battery_summary"]
+    assert summary["stored"] == 2 and summary["in_reach"] == 1 and summary["used"] == 1
+    assert summary["out_of_reach"] == ["MV1"] and summary["from"] == "2016-01-20T00:00Z"
     assert not [c for c in plan["commands"] if c["device"] == "battery:MV1"]
     lv = bats["LV1"]
-    assert lv["in_reach"] is True and lv["relieves"] == ["trafo:0"]
+    assert lv["relieves"] == ["trafo:0"] and lv["bus"] == lv_bus
     # the first hour at full headroom, the second with the 1.5 kWh left, then empty
     assert lv["slots_mw"] == pytest.approx([0.003, 0.0015, 0.0, 0.0])
     assert lv["covered_mwh"] == pytest.approx(0.0045) and lv["covered_mw"] == pytest.approx(0.003)
+    assert summary["covered_mwh"] == pytest.approx(0.0045)
     per_hour = [x["battery_mw"] for x in plan["per_hour"]]
     assert per_hour == pytest.approx(lv["slots_mw"])
     assert all(x["remaining_constraints"] == 0 for x in plan["per_hour"])
