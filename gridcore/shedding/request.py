@@ -535,7 +535,9 @@ def _battery_commands(s: Setting, extra_mw: np.ndarray, expiry: pd.Timedelta) ->
     h = s.headroom
     ids = [f"battery:{i}" for i in (h.battery if h.battery is not None else range(len(h.bus)))]
     scheduled = h.scheduled_mw if h.scheduled_mw is not None else np.zeros(len(h.bus))
-    cmds = battery_commands(ids, scheduled, extra_mw, s.starts, pd.Timedelta(hours=s.period_h), expiry)
+    period = pd.Timedelta(hours=s.period_h)
+    back = h.scheduled_at(s.starts + period)
+    cmds = battery_commands(ids, scheduled, extra_mw, s.starts, period, expiry, back)
     return [c.to_dict() for c in cmds]
 
 

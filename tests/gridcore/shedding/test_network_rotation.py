@@ -124,6 +124,10 @@ def test_only_batteries_downstream_count_and_the_plan_says_what_each_covered(eve
         source="2016-01-20T00:00Z",
         battery=np.array(["LV1", "MV1"]),
         scheduled_mw=np.array([0.0, 0.0]),
+        schedule=pd.DataFrame(
+            {"LV1": [0.0, 0.0, -0.0012, 0.0], "MV1": 0.0},
+            index=pd.date_range(EVENT.start, periods=4, freq="h"),
+        ),
     )
     plan = make_plan(replace(evening, headroom=h), EVENT, rules, loading_limit_pct=LIMIT)
     bats = {b["battery"]: b for b in plan["batteries"]}
@@ -138,6 +142,11 @@ def test_only_batteries_downstream_count_and_the_plan_says_what_each_covered(eve
     assert lv["slots_mw"] == pytest.approx([0.003, 0.0015, 0.0, 0.0])
     assert lv["covered_mwh"] == pytest.approx(0.0045) and lv["covered_mw"] == pytest.approx(0.003)
     assert summary["covered_mwh"] == pytest.approx(0.0045)
+    # after its two hours the battery goes back to its stored schedule: charging 1.2 kW at 18:00
+    restore = [c for c in plan["commands"] if c["device"] == "battery:LV1" and c["action"] == "restore"]
+    assert [(c["start"], c["setpoint_kw"]) for c in restore] == [
+        ("2016-01-20T18:00:00Z", pytest.approx(-1.2))
+    ]
     per_hour = [x["battery_mw"] for x in plan["per_hour"]]
     assert per_hour == pytest.approx(lv["slots_mw"])
     assert all(x["remaining_constraints"] == 0 for x in plan["per_hour"])
