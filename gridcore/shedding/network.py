@@ -431,14 +431,18 @@ def _margin(net: pandapowerNet, targets: list[dict[str, object]]) -> float:
     return float(out) if np.isfinite(out) else 0.0
 
 
-def _least(margin, clears, total: float, t0: float, budget_s: float, probes: int = 8) -> float:  # noqa: ANN001
+def _least(  # noqa: ANN001
+    margin, clears, total: float, t0: float, budget_s: float, probes: int = 8, min_steps: int = 4
+) -> float:
     """The least MW ``x`` in ``[0, total]`` with ``margin(x) <= 0``, to within :data:`CURTAIL_TOL_MW`.
 
     Regula falsi (Illinois): each step takes the root of the secant through the bracket's ends, i.e. the
     MW the margin's sensitivity to curtailment says is needed, and the power flow there narrows the
     bracket. When curtailing all of it does not clear (the flow turns round), ``probes`` evenly spaced
     amounts are tried first. The result is checked with ``clears`` (a power flow: nothing left in scope)
-    and raised by bisection towards ``total`` if something else in scope is still violated.
+    and raised by bisection towards ``total`` if something else in scope is still violated. At least
+    ``min_steps`` secant steps are taken even when the time budget is spent (otherwise a search that starts
+    late would curtail everything it may).
     """
     lo, m_lo = 0.0, margin(0.0)
     if m_lo <= 0:
@@ -454,8 +458,9 @@ def _least(margin, clears, total: float, t0: float, budget_s: float, probes: int
             lo, m_lo = x, m
         else:
             return total
-    side = 0
-    while hi - lo > CURTAIL_TOL_MW and m_hi < -1e-4 and perf_counter() - t0 < budget_s:
+    side = steps = 0
+    while hi - lo > CURTAIL_TOL_MW and m_hi < -1e-4 and (perf_counter() - t0 < budget_s or steps < min_steps):
+        steps += 1
         x = hi - m_hi * (hi - lo) / (m_hi - m_lo)
         x = min(max(x, lo + CURTAIL_TOL_MW / 2), hi - CURTAIL_TOL_MW / 2)
         m = margin(x)
