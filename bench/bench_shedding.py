@@ -1,7 +1,7 @@
 """Bench: the shedding planners. Greedy at 100,000 customers, greedy against the CP-SAT optimum on 1,000- and
 10,000-block cases, and a network plan with power-flow verification on the congested LV grid.
 
-    uv run python bench/bench_shedding.py [--repeat 5] [--exact-limit 120] [--only greedy,network,curtail]
+    uv run python bench/bench_shedding.py [--repeat 5] [--exact-limit 120] [--only curtail,export24,mvlw]
 
 Writes bench/out/shedding.json.
 
@@ -19,6 +19,9 @@ Writes bench/out/shedding.json.
   (up to 1.07 p.u., transformer at 113 %), a 3-hour export event at ``trafo:0`` planned hour by hour; the
   least MW curtailed each hour (partial curtailment), against its peer, whole generators off in the same
   order (the generators the plan touches, at their full output), and the planning time.
+* export24: the same grid and settings for the whole of 2016-06-21 (24 hourly plans): the planning time.
+* mvlw: ``1-MV-semiurb--2-sw`` at SimBench's lW case, ``trafo:0``: MW curtailed against its peer, whole
+  generators off in the priority file's type order (largest first) until a power flow shows no violation.
 """
 
 from __future__ import annotations
@@ -194,12 +197,80 @@ def bench_curtail(repeat: int) -> dict[str, object]:
     }
 
 
+def bench_export_day(repeat: int) -> dict[str, object]:
+    """The 24-h export event: the same LV grid and settings as ``curtail``, the whole of 2016-06-21."""
+    from gridcore.shedding.events import Event
+    from gridcore.shedding.priorities import load_priorities
+    from gridcore.shedding.request import make_plan, prepare
+
+    rules = load_priorities()
+    ev = Event(pd.Timestamp("2016-06-21T00:00Z"), 24.0, elements=["trafo:0"])
+    setting = prepare(ev, rules, "1-LV-rural2--2-sw")
+    setting.net.ext_grid["vm_pu"] = 1.03
+    setting.net.sgen["p_mw"] *= 8
+    # no sun at midnight: the later hours take the profiles' generation, eight times over too
+    setting.sgen_slots_mw = setting.sgen_slots_mw * 8
+    setting.sgen_p_mw = setting.sgen_p_mw * 8
+    t_plan, plan = _median_time(lambda: make_plan(setting, ev, rules), repeat)
+    hours = plan["per_hour"]
+    return {
+        "grid": "1-LV-rural2--2-sw",
+        "hours_constrained": sum(h["constraints_before"] > 0 for h in hours),
+        "hours_curtailed": sum(h["curtailed_mw"] > 0 for h in hours),
+        "curtailed_mwh": round(sum(h["curtailed_mw"] for h in hours), 4),
+        "remaining": len(plan["remaining_constraints"]),
+        "power_flows": plan["power_flows"],
+        "plan_s": round(t_plan, 3),
+        "setup_s": setting.setup_seconds,
+    }
+
+
+def bench_mv_lw(repeat: int) -> dict[str, object]:
+    """``1-MV-semiurb--2-sw`` at SimBench's lW case, ``trafo:0``: least curtailment by place and sensitivity
+    against the peer, curtailing by type order alone (largest first) until the power flow clears."""
+    from gridcore.network.powerflow import run_powerflow
+    from gridcore.shedding.events import Event
+    from gridcore.shedding.priorities import load_priorities
+    from gridcore.shedding.request import make_plan, prepare
+
+    rules = load_priorities()
+    ev = Event(None, study_case="lW", elements=["trafo:0"])
+    setting = prepare(ev, rules, "1-MV-semiurb--2-sw", meters=5_000)
+    t_plan, plan = _median_time(lambda: make_plan(setting, ev, rules), repeat)
+    net = setting.net
+    base = net.sgen["p_mw"].to_numpy().copy()
+    types = net.sgen["type"].astype(str).to_numpy()
+    order = rules.curtail_type_order
+    rank = np.array([next((k for k, t in enumerate(order) if x.startswith(t)), 99) for x in types])
+    idx = np.lexsort((-base, rank))
+    idx = idx[base[idx] > 0]
+    # the peer: whole generators off in type order, largest first, until nothing is violated
+    lo, hi = 0, len(idx)
+    while hi - lo > 1:
+        mid = (lo + hi) // 2
+        net.sgen["p_mw"] = np.where(np.isin(np.arange(len(base)), idx[:mid]), 0.0, base)
+        ok = not run_powerflow(net).violations
+        lo, hi = (lo, mid) if ok else (mid, hi)
+    net.sgen["p_mw"] = base
+    peer = float(base[idx[:hi]].sum())
+    return {
+        "grid": "1-MV-semiurb--2-sw",
+        "study_case": "lW",
+        "curtailed_mw": plan["curtailed_mw"],
+        "type_order_whole_generators_mw": round(peer, 3),
+        "ratio": round(float(plan["curtailed_mw"]) / peer, 3) if peer else None,
+        "remaining": len(plan["remaining_constraints"]),
+        "power_flows": plan["power_flows"],
+        "plan_s": round(t_plan, 3),
+    }
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--repeat", type=int, default=5)
     parser.add_argument("--exact-limit", type=float, default=120.0)
     parser.add_argument("--sizes", default="1000,10000")
-    parser.add_argument("--only", default="greedy,exact,network,curtail", help="parts to run")
+    parser.add_argument("--only", default="greedy,exact,network,curtail,export24,mvlw", help="parts to run")
     args = parser.parse_args()
     parts = set(args.only.split(","))
     out: dict[str, object] = {}
@@ -232,6 +303,22 @@ def main() -> None:
             f"3 h export event: {curtail['curtailed_mwh']} MWh curtailed, whole generators "
             f"{curtail['whole_generators_mwh']} MWh, ratio {curtail['ratio_to_whole_generators']}, "
             f"{curtail['remaining']} left, {curtail['plan_s']} s ({curtail['power_flows']} power flows)"
+        )
+    if "export24" in parts:
+        day = out["export24"] = bench_export_day(args.repeat)
+        print("export24:", day, flush=True)
+        lines.append(
+            f"24 h export event: {day['hours_constrained']} h constrained, "
+            f"{day['curtailed_mwh']} MWh curtailed in {day['hours_curtailed']} h, "
+            f"{day['remaining']} left, {day['plan_s']} s "
+            f"({day['power_flows']} power flows)"
+        )
+    if "mvlw" in parts:
+        mv = out["mvlw"] = bench_mv_lw(args.repeat)
+        print("mvlw:", mv, flush=True)
+        lines.append(
+            f"MV lW: {mv['curtailed_mw']} MW curtailed against "
+            f"{mv['type_order_whole_generators_mw']} MW by type order, ratio {mv['ratio']}, {mv['plan_s']} s"
         )
     OUT.mkdir(exist_ok=True)
     name = "shedding.json" if parts >= {"greedy", "exact", "network", "curtail"} else "shedding-partial.json"

@@ -4,14 +4,11 @@ The events come from the stored constraint periods (:func:`gridcore.shedding.loo
 what is constrained in the same hours is relieved together, in every grid segment it lies in); each event is
 planned by :func:`gridcore.shedding.request.make_plan` on the loads the periods were found on (the stored
 forecasts and schedules of the issue; network plan checked by power flow, priorities from the default file),
-one task per event on the flow's task runner. The plans go to ``<store>/shedding_plan/<issue>.json`` and
-each one emits ``gridflow.shedding.planned``.
+one task per event on the flow's task runner. The plans go to ``<store>/shedding_plan/<issue>.json``
+(:func:`gridcore.shedding.store.write_plans`) and each one emits ``gridflow.shedding.planned``.
 """
 
 from __future__ import annotations
-
-import json
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -25,14 +22,14 @@ from gridcore.shedding.events import Event
 from gridcore.shedding.lookahead import on_forecasts, plan_totals, shedding_events
 from gridcore.shedding.priorities import load_priorities
 from gridcore.shedding.request import make_plan, prepare
+from gridcore.shedding.store import PRODUCT, write_plans
 from tasks.cache import hour_key
 from tasks.events import emit
 from tasks.policy import TIMEOUT_REPORT_S, TIMEOUT_SOLVE_S, compute_task, store_task
 
 #: Event emitted per shedding plan (an automation can act on it).
 SHEDDING_PLANNED = "gridflow.shedding.planned"
-#: Product folder of the plans.
-PRODUCT = "shedding_plan"
+__all__ = ["PRODUCT", "SHEDDING_PLANNED", "plan_event", "plan_shedding", "shedding_inputs", "write_shedding"]
 
 
 @task(
@@ -92,15 +89,7 @@ def write_shedding(store: str, issue: pd.Timestamp, plans: list[dict[str, object
     Returns :func:`gridcore.shedding.lookahead.plan_totals` with ``written`` and ``events_emitted``.
     """
     totals = plan_totals(plans)
-    folder = Path(store) / PRODUCT
-    folder.mkdir(parents=True, exist_ok=True)
-    path = folder / f"{issue:%Y%m%dT%H%MZ}.json"
-    tmp = path.with_suffix(".json.tmp")
-    tmp.write_text(
-        json.dumps({"issue_time": f"{issue:%Y-%m-%dT%H:%MZ}", **totals, "plans": plans}, default=str)
-    )
-    tmp.replace(path)
-    totals["written"] = str(path)
+    totals["written"] = str(write_plans(store, issue, plans, dict(totals)))
     totals["events_emitted"] = sum(
         emit(SHEDDING_PLANNED, f"gridflow.element.{'+'.join(p['elements']) or 'supply'}", _headline(p))  # type: ignore[arg-type]
         for p in plans

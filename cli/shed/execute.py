@@ -114,7 +114,10 @@ def _send(commands: list[Any], delivery: Delivery) -> dict[str, Any]:
             raise InputError(
                 f"--bms {d.bms}: expected an object of device id -> host:port/unit", field="--bms"
             )
-        links.append(ModbusLink(table))
+        from gridcore.shedding.batteries import stored_setpoints
+
+        store = d.store if d.store is not None else default_store_path()
+        links.append(ModbusLink(table, setpoints=stored_setpoints(store)))
     mqtt = MqttLink(url, prefix=d.prefix)
     links.append(mqtt)
     path = outbox_path(d.store if d.store is not None else default_store_path())

@@ -143,6 +143,7 @@ def _summary(plan: dict[str, object]) -> dict[str, object]:
         "shed_mw",
         "dimmed_mw",
         "battery_mw",
+        "battery_summary",
         "curtailed_mw",
         "uncovered_mw",
         "customers_affected",

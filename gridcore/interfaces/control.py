@@ -336,14 +336,17 @@ def restore_commands(
     steps : sequence of RestoreStep
         From :func:`restore_steps`.
     commands : sequence of Command
-        The plan's commands (the first command of a device names its restore command).
+        The plan's commands (the first command of a device names its restore command; a battery's
+        restore keeps the plan's ``setpoint_kw``, its stored schedule's set point).
     valid_min : float
         Expiry: a restore command not delivered within this long after its step's time expires [min].
     """
-    first = {}
+    first, back = {}, {}
     for c in commands:
         if c.action != "restore":
             first.setdefault(c.device, c)
+        elif c.setpoint_kw is not None:
+            back[c.device] = c.setpoint_kw
     out = []
     for step in steps:
         for device in step.devices:
@@ -353,7 +356,7 @@ def restore_commands(
                     command_id=str(uuid.uuid5(uuid.NAMESPACE_URL, f"gridflow:restore:{origin.command_id}")),
                     device=device,
                     action="restore",
-                    setpoint_kw=None,
+                    setpoint_kw=back.get(device),
                     start=step.at,
                     end=step.at,
                     not_after=step.at + pd.Timedelta(minutes=valid_min),

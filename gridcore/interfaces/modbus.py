@@ -13,7 +13,8 @@ address   type    meaning
 ========= ======= =============================================================================
 
 :class:`ModbusLink` is a link for :func:`gridcore.interfaces.control.execute`: a command's ``charge`` /
-``discharge`` action with ``setpoint_kw`` (or ``restore``: back to 0 kW) is written to the device's setpoint
+``discharge`` action with ``setpoint_kw`` (or ``restore``: back to the battery's stored schedule, see
+:func:`restore_setpoint`) is written to the device's setpoint
 register, read back, and acknowledged by the link itself when the read-back setpoint equals the one
 written and the status is ok; a BMS that does not answer leaves the command queued or sent, to be retried
 by the outbox. :class:`BmsSimulator` is the server side: a pymodbus TCP server whose battery follows the
@@ -25,15 +26,25 @@ from __future__ import annotations
 import asyncio
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+import pandas as pd
 from pymodbus.client import ModbusTcpClient
 from pymodbus.exceptions import ModbusException
 
 from gridcore.errors import InputError
 
-__all__ = ["BmsSimulator", "ModbusLink", "RegisterMap", "read_state", "setpoint_for", "write_setpoint"]
+__all__ = [
+    "BmsSimulator",
+    "ModbusLink",
+    "RegisterMap",
+    "read_state",
+    "restore_setpoint",
+    "setpoint_for",
+    "write_setpoint",
+]
 
 _SCALE = 10.0  # registers hold 0.1 kW and 0.1 %
 
@@ -62,8 +73,31 @@ def _from_int16(raw: int) -> float:
     return (raw - 0x10000 if raw & 0x8000 else raw) / _SCALE
 
 
-def setpoint_for(command: dict[str, Any]) -> float:
+#: Where a restore's set point comes from: a look-up ``(device, time) -> (kW, source)`` or None.
+Setpoints = Callable[[str, pd.Timestamp], "tuple[float, str] | None"]
+
+
+def restore_setpoint(command: dict[str, Any], setpoints: Setpoints | None = None) -> tuple[float, str]:
+    """The set point a ``restore`` returns a battery to [kW] (positive discharges), and where it comes from.
+
+    In this order: the stored schedule's set point for the hour of the command's ``start`` (``setpoints``,
+    e.g. :func:`gridcore.shedding.batteries.stored_setpoints`); the command's own ``setpoint_kw`` (the
+    plan's copy of the schedule, signed); 0 kW when neither is known, and the source says so.
+    """
+    if setpoints is not None and command.get("start"):
+        found = setpoints(str(command["device"]), pd.Timestamp(command["start"]))
+        if found is not None:
+            return float(found[0]), found[1]
+    kw = command.get("setpoint_kw")
+    if isinstance(kw, int | float) and not isinstance(kw, bool):
+        return float(kw), "the plan's copy of the stored schedule"
+    return 0.0, "no stored schedule for this battery and hour: 0 kW"
+
+
+def setpoint_for(command: dict[str, Any], setpoints: Setpoints | None = None) -> float:
     """The power setpoint a command asks of a battery [kW]: positive discharges, negative charges.
+
+    A ``restore`` returns the battery to its stored schedule (:func:`restore_setpoint`).
 
     Raises
     ------
@@ -72,7 +106,7 @@ def setpoint_for(command: dict[str, Any]) -> float:
     """
     action = command.get("action")
     if action == "restore":
-        return 0.0
+        return restore_setpoint(command, setpoints)[0]
     if action not in ("charge", "discharge"):
         raise InputError(f"a battery takes charge, discharge or restore, not {action!r}", field="action")
     kw = command.get("setpoint_kw")
@@ -139,12 +173,20 @@ class ModbusLink:
         The BMSs' register map.
     timeout_s : float
         Modbus request timeout [s].
+    setpoints : callable, optional
+        The stored schedules' set points, ``(device, time) -> (kW, source)`` or None: what ``restore``
+        returns a battery to (:func:`restore_setpoint`).
     """
 
     def __init__(
-        self, devices: dict[str, str], regs: RegisterMap = RegisterMap(), timeout_s: float = 1.0
+        self,
+        devices: dict[str, str],
+        regs: RegisterMap = RegisterMap(),
+        timeout_s: float = 1.0,
+        setpoints: Setpoints | None = None,
     ) -> None:
         self.regs = regs
+        self.setpoints = setpoints
         self.timeout_s = timeout_s
         self.devices = {d: self._address(d, a) for d, a in devices.items()}
         self._clients: dict[tuple[str, int], ModbusTcpClient] = {}
@@ -192,7 +234,9 @@ class ModbusLink:
         host, port, unit = self.devices[command["device"]]
         ack: dict[str, Any] = {"command_id": command["command_id"], "device": command["device"]}
         try:
-            kw = setpoint_for(command)
+            kw = setpoint_for(command, self.setpoints)
+            if command.get("action") == "restore":
+                ack["note"] = f"restored to {kw:g} kW: {restore_setpoint(command, self.setpoints)[1]}"
             _to_int16(kw)
         except InputError as exc:
             self._acks.append({**ack, "status": "rejected", "reason": str(exc), "at": time.time()})

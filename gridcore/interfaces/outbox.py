@@ -258,7 +258,9 @@ class Outbox:
         return out
 
     def acknowledge(self, acks: Iterable[dict[str, Any]], now: float | None = None) -> int:
-        """Record acknowledgements ``{"command_id", "status": "ok"|"rejected", "reason"?, "at"?}``.
+        """Record acknowledgements ``{"command_id", "status": "ok"|"rejected", "reason"?, "note"?, "at"?}``.
+
+        An acknowledged command keeps the device's ``note`` (what it did) as its reason.
 
         Parameters
         ----------
@@ -277,14 +279,14 @@ class Outbox:
         for ack in acks:
             at = float(ack.get("at", now))
             if ack.get("status", "ok") == "ok":
-                ok.append((at, ack["command_id"]))
+                ok.append((at, ack.get("note"), ack["command_id"]))
             else:
                 reason = f"rejected by the device: {ack.get('reason', 'no reason given')}"
                 rejected.append((at, reason, ack["command_id"]))
         changed = 0
         if ok:
             changed += self._write(
-                "UPDATE commands SET state = 'acknowledged', acked_at = ?, reason = NULL "
+                "UPDATE commands SET state = 'acknowledged', acked_at = ?, reason = ? "
                 "WHERE command_id = ? AND state != 'acknowledged'",
                 ok,
             )

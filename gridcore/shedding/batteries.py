@@ -10,7 +10,9 @@ know.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -34,6 +36,9 @@ class Headroom:
         Battery ids (positions when None).
     scheduled_mw : np.ndarray, optional
         Scheduled net output at the hour [MW], positive discharging (0 when None).
+    schedule : pd.DataFrame, optional
+        The whole stored schedule's net output [MW], positive discharging: UTC hours x battery ids
+        (what a battery returns to when a plan restores it).
     """
 
     bus: np.ndarray
@@ -44,6 +49,21 @@ class Headroom:
     source: str
     battery: np.ndarray | None = None
     scheduled_mw: np.ndarray | None = None
+    schedule: pd.DataFrame | None = None
+
+    def scheduled_at(self, times: pd.DatetimeIndex) -> np.ndarray:
+        """Scheduled net output of each battery in the hours of ``times`` [MW]; NaN where unknown.
+
+        Returns
+        -------
+        np.ndarray, shape (times, batteries)
+        """
+        out = np.full((len(times), len(self.bus)), np.nan)
+        if self.schedule is None or self.battery is None:
+            return out
+        hours = pd.DatetimeIndex(times).tz_convert("UTC").floor("h")
+        table = self.schedule.reindex(index=hours, columns=[str(b) for b in self.battery])
+        return table.to_numpy(dtype=np.float64)
 
     def total(self, buses: np.ndarray | None = None) -> tuple[float, float, float, float]:
         """Sums over batteries at ``buses`` (all by default): discharge MW, MWh, charge MW, MWh."""
@@ -102,4 +122,59 @@ def headroom_from_schedule(ds: object, at: pd.Timestamp) -> Headroom:
         source=str(ds.attrs.get("issue_time", "stored")),  # type: ignore[attr-defined]
         battery=np.asarray(ds["battery"].values).astype(str),  # type: ignore[index]
         scheduled_mw=discharge - charge,
+        schedule=net_output(ds),
     )
+
+
+def net_output(ds: object) -> pd.DataFrame:
+    """A stored fleet schedule's net output per hour and battery [MW], positive discharging.
+
+    Parameters
+    ----------
+    ds : xarray.Dataset
+        As :func:`gridcore.storage.store.read_schedule` returns (``charge_mw``, ``discharge_mw`` per
+        ``battery`` and ``time``).
+
+    Returns
+    -------
+    pd.DataFrame
+        Index UTC hours, columns battery ids (str).
+    """
+    net = ds["discharge_mw"].values - ds["charge_mw"].values  # type: ignore[index]
+    return pd.DataFrame(
+        net.T,
+        index=pd.DatetimeIndex(ds["time"].values).tz_localize("UTC"),  # type: ignore[index]
+        columns=np.asarray(ds["battery"].values).astype(str),  # type: ignore[index]
+    )
+
+
+def stored_setpoints(store: str | Path) -> Callable[[str, pd.Timestamp], tuple[float, str] | None]:
+    """A look-up of each battery's stored set point: ``(device, time) -> (kW, source)`` or None.
+
+    The latest stored schedule issued at or before ``time`` that covers its hour gives the battery's net
+    output there [kW], positive discharging; ``device`` is ``battery:<id>`` or the id. None when no stored
+    schedule covers the hour or names the battery.
+
+    Parameters
+    ----------
+    store : str or Path
+        Store root (``storage_schedule`` product).
+    """
+    from gridcore.storage.store import list_schedules, read_schedule
+
+    root = Path(store)
+    cache: dict[pd.Timestamp, pd.DataFrame] = {}
+
+    def lookup(device: str, at: pd.Timestamp) -> tuple[float, str] | None:
+        hour = pd.Timestamp(at).tz_convert("UTC").floor("h")
+        issues = [t for t in (list_schedules(root) if root.is_dir() else []) if t <= hour]
+        battery = device.removeprefix("battery:")
+        for issue in reversed(issues):
+            if issue not in cache:
+                cache[issue] = net_output(read_schedule(root, issue))
+            table = cache[issue]
+            if hour in table.index and battery in table.columns:
+                return float(table.at[hour, battery]) * 1000.0, f"stored schedule {issue:%Y-%m-%dT%H:%MZ}"
+        return None
+
+    return lookup

@@ -197,6 +197,7 @@ def battery_commands(
     starts: pd.DatetimeIndex,
     period: pd.Timedelta,
     expiry: pd.Timedelta,
+    restore_mw: np.ndarray | None = None,
 ) -> list[ShedCommand]:
     """Set-point commands for batteries a plan uses beyond their stored schedule.
 
@@ -211,12 +212,17 @@ def battery_commands(
     starts : pd.DatetimeIndex
         UTC slot starts; each lasts ``period``.
     period, expiry : pd.Timedelta
+    restore_mw : np.ndarray, shape (slots, batteries), optional
+        The stored schedule's net output in the hour each slot ends in [MW], positive discharging; NaN
+        where no stored schedule covers it.
 
     Returns
     -------
     list of ShedCommand
         Per slot a ``discharge`` or ``charge`` whose ``setpoint_kw`` is the power to hold (scheduled plus
-        extra) [kW], ``load_kw`` the extra [kW]; after each run of slots a ``restore`` (back to the schedule).
+        extra) [kW], ``load_kw`` the extra [kW]; after each run of slots a ``restore`` back to the
+        schedule: its ``setpoint_kw`` is the schedule's set point then [kW], signed (positive
+        discharging), or None when no stored schedule covers that hour (the device goes to 0 kW).
     """
     extra = np.asarray(extra_mw, dtype=np.float64)
     on = np.abs(extra) > 1e-9
@@ -229,5 +235,6 @@ def battery_commands(
             kw = abs(float(extra[k, b])) * 1000
             out.append(command(devices[b], action, start, end, expiry, abs(hold) * 1000, kw))
             if k + 1 == len(starts) or not on[k + 1, b]:
-                out.append(command(devices[b], "restore", end, end, expiry, None, kw))
+                back = None if restore_mw is None or np.isnan(restore_mw[k, b]) else restore_mw[k, b] * 1000
+                out.append(command(devices[b], "restore", end, end, expiry, back, kw))
     return out

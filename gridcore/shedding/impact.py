@@ -47,7 +47,9 @@ def gini(x: np.ndarray, weights: np.ndarray | None = None) -> float:
     return float(1 - 2 * area)
 
 
-def fairness(blocks: Blocks, outage_h: np.ndarray, shed_any: np.ndarray) -> dict[str, float]:
+def fairness(
+    blocks: Blocks, outage_h: np.ndarray, shed_any: np.ndarray, eligible: np.ndarray | None = None
+) -> dict[str, float]:
     """Jain and Gini of outage hours over the customers of the tiers the plan touched.
 
     Parameters
@@ -57,6 +59,8 @@ def fairness(blocks: Blocks, outage_h: np.ndarray, shed_any: np.ndarray) -> dict
         Outage hours of each block over the event [h].
     shed_any : np.ndarray of bool
         Blocks shed at least once.
+    eligible : np.ndarray of bool, optional
+        Blocks in reach (the population is limited to them; all blocks when None).
 
     Returns
     -------
@@ -65,6 +69,8 @@ def fairness(blocks: Blocks, outage_h: np.ndarray, shed_any: np.ndarray) -> dict
     """
     tiers = np.unique(blocks.order[shed_any])
     pop = np.isin(blocks.order, tiers) & ~blocks.never_shed
+    if eligible is not None:
+        pop &= eligible
     w = blocks.n_customers[pop]
     x = outage_h[pop]
     n = int(w.sum())

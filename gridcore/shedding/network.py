@@ -5,7 +5,10 @@ on its feeder, the more the more of the bus's path it shares
 (:class:`gridcore.network.downstream.RadialTree`). For each constrained element (one, or several in
 several grid segments at once) the planner lists the actions in reach in the order the priority rules
 give: batteries with headroom first, then dimming controllable devices, then cutting blocks tier by tier,
-within a tier the blocks that relieve the element's constraints most first, then the cheapest. An
+within a tier the blocks that took the least outage so far in the event first (``rotation``: the burden
+rotates), then those that relieve the element's constraints most, then the cheapest; blocks whose
+customers would exceed their maximum outage (``avoid``) come after every other non-critical block, and
+critical blocks after all of them. An
 export-side constraint (overvoltage, or an overloaded branch whose downstream area feeds power back) gets
 the mirror: constraint by constraint, the worst first, generators downstream that relieve it are curtailed
 in the priority file's order of types (within a type those on more of its path first, then the largest),
@@ -60,6 +63,10 @@ class NetworkPlan:
         Generation curtailed in all [MW].
     eligible : np.ndarray of bool
         Blocks downstream of some constrained element.
+    battery_in_reach : np.ndarray of bool
+        Batteries downstream of some constrained element (only those may discharge for it).
+    prefix : dict of str to int
+        Per element, how many of its actions the plan took (a hint for the next slot's search).
     before : list of dict
         Constraints before the plan (``element``, ``kind``, ``value``, ``limit``).
     remaining : list of dict
@@ -78,6 +85,8 @@ class NetworkPlan:
     before: list[dict[str, object]]
     remaining: list[dict[str, object]]
     power_flows: int
+    battery_in_reach: np.ndarray | None = None
+    prefix: dict[str, int] | None = None
 
 
 def _violations(net: pandapowerNet, loading_limit_pct: float, bands: dict | None) -> list[dict[str, object]]:
@@ -124,6 +133,9 @@ def plan_network(
     bands: dict | None = None,
     time_budget_s: float = 8.0,
     curtail_order: tuple[str, ...] = ("PV", "Wind"),
+    rotation: np.ndarray | None = None,
+    avoid: np.ndarray | None = None,
+    hints: dict[str, int] | None = None,
 ) -> NetworkPlan:
     """Plan for constrained elements of a network at its present loads (see the module docstring).
 
@@ -146,6 +158,16 @@ def plan_network(
     curtail_order : tuple of str
         Generation types, curtailed first to last, for export-side constraints (overvoltage, or an
         overloaded branch whose area feeds back).
+    rotation : np.ndarray, optional
+        Per block, the rotation key: within a tier, blocks with a smaller key are cut first (the outage
+        hours a block has taken so far in the event; negative to keep a block out within its rotation
+        period).
+    avoid : np.ndarray of bool, optional
+        Blocks cut only after every other non-critical block in reach (their customers would exceed
+        their maximum outage).
+    hints : dict of str to int, optional
+        Per element, the number of actions a similar plan took (the previous slot's ``prefix``): the
+        search starts there and gallops out from it, which saves power flows.
 
     Returns
     -------
@@ -162,6 +184,8 @@ def plan_network(
     dimmable = blocks.dimmable_mw(p_block)
     load_ids = net.load.index
     n = len(blocks)
+    rotation = np.zeros(n) if rotation is None else np.asarray(rotation, dtype=np.float64)
+    avoid = np.zeros(n, dtype=bool) if avoid is None else np.asarray(avoid, dtype=bool)
     bat_bus, bat_mw = battery if battery is not None else (np.zeros(0, np.int64), np.zeros(0))
     state = State(
         np.zeros(n, dtype=bool),
@@ -253,6 +277,7 @@ def plan_network(
 
     unhelpful: set[str] = set()
     upstream_of: set[str] = set()
+    taken: dict[str, int] = {}
     try:
         before = solve(state)
         eligible = np.zeros(n, dtype=bool)
@@ -295,8 +320,11 @@ def plan_network(
                 targets,
                 bat_bus,
                 scope,
+                rotation,
+                avoid,
             )
-            k = _bisect(actions, clear(scope, state), t0, time_budget_s)
+            k = _bisect(actions, clear(scope, state), t0, time_budget_s, hint=(hints or {}).get(element))
+            taken[element] = k
             if k == len(actions) and _worst(solve(state.after(actions)), scope) >= _worst(targets, scope):
                 unhelpful.add(element)  # all of it would not help (a meshed flow): shed nothing for it
                 continue
@@ -306,6 +334,8 @@ def plan_network(
         net.load["p_mw"] = base_p
         net.load["q_mvar"] = base_q
         net.sgen["p_mw"] = base_g
+    in_scope = [f"bus:{b}" for b in bat_bus]
+    bat_reach = np.array([any(x in reach[e] for e, _ in work) for x in in_scope], dtype=bool)
     remaining = []
     for v in after:
         owners = [e for e, sc in reach.items() if v["element"] in sc]
@@ -337,6 +367,8 @@ def plan_network(
         before=before,
         remaining=remaining,
         power_flows=runs,
+        battery_in_reach=bat_reach,
+        prefix=taken,
     )
 
 
@@ -399,14 +431,18 @@ def _margin(net: pandapowerNet, targets: list[dict[str, object]]) -> float:
     return float(out) if np.isfinite(out) else 0.0
 
 
-def _least(margin, clears, total: float, t0: float, budget_s: float, probes: int = 8) -> float:  # noqa: ANN001
+def _least(  # noqa: ANN001
+    margin, clears, total: float, t0: float, budget_s: float, probes: int = 8, min_steps: int = 4
+) -> float:
     """The least MW ``x`` in ``[0, total]`` with ``margin(x) <= 0``, to within :data:`CURTAIL_TOL_MW`.
 
     Regula falsi (Illinois): each step takes the root of the secant through the bracket's ends, i.e. the
     MW the margin's sensitivity to curtailment says is needed, and the power flow there narrows the
     bracket. When curtailing all of it does not clear (the flow turns round), ``probes`` evenly spaced
     amounts are tried first. The result is checked with ``clears`` (a power flow: nothing left in scope)
-    and raised by bisection towards ``total`` if something else in scope is still violated.
+    and raised by bisection towards ``total`` if something else in scope is still violated. At least
+    ``min_steps`` secant steps are taken even when the time budget is spent (otherwise a search that starts
+    late would curtail everything it may).
     """
     lo, m_lo = 0.0, margin(0.0)
     if m_lo <= 0:
@@ -422,8 +458,9 @@ def _least(margin, clears, total: float, t0: float, budget_s: float, probes: int
             lo, m_lo = x, m
         else:
             return total
-    side = 0
-    while hi - lo > CURTAIL_TOL_MW and m_hi < -1e-4 and perf_counter() - t0 < budget_s:
+    side = steps = 0
+    while hi - lo > CURTAIL_TOL_MW and m_hi < -1e-4 and (perf_counter() - t0 < budget_s or steps < min_steps):
+        steps += 1
         x = hi - m_hi * (hi - lo) / (m_hi - m_lo)
         x = min(max(x, lo + CURTAIL_TOL_MW / 2), hi - CURTAIL_TOL_MW / 2)
         m = margin(x)
@@ -455,15 +492,33 @@ def _actions(
     targets: list[dict[str, object]],
     bat_bus: np.ndarray,
     scope: set[str],
+    rotation: np.ndarray | None = None,
+    avoid: np.ndarray | None = None,
 ) -> list[Action]:
-    """Batteries in reach, then dims (largest first), then cuts (tier, relief, cost, size)."""
+    """Batteries in reach, then dims (largest first), then cuts.
+
+    Cuts: critical blocks last, before them blocks to ``avoid``; otherwise tier, ``rotation`` key,
+    relief, cost, size.
+    """
+    n = len(blocks)
+    rotation = np.zeros(n) if rotation is None else rotation
+    avoid = np.zeros(n, dtype=bool) if avoid is None else avoid
     score = _relief(tree, blocks.bus, targets)
     out: list[Action] = [("battery", int(i)) for i in range(len(bat_bus)) if f"bus:{bat_bus[i]}" in scope]
     in_reach = in_reach & (p_block > 0)
     dims = np.flatnonzero(in_reach & (dimmable > TOL_MW))
     out += [("dim", int(i)) for i in dims[np.lexsort((-dimmable[dims], -score[dims]))]]
     cuts = np.flatnonzero(in_reach)
-    keys = (-p_block[cuts], blocks.voll_eur_per_mwh[cuts], -np.round(score[cuts], 2), blocks.order[cuts])
+    critical = blocks.critical[cuts] > 0
+    keys = (
+        -p_block[cuts],
+        blocks.voll_eur_per_mwh[cuts],
+        -np.round(score[cuts], 2),
+        rotation[cuts],
+        blocks.order[cuts],
+        avoid[cuts] & ~critical,
+        critical,
+    )
     out += [("shed", int(i)) for i in cuts[np.lexsort(keys)]]
     return out
 
@@ -505,12 +560,15 @@ def _worst(violations: list[dict[str, object]], scope: set[str]) -> float:
     return out
 
 
-def _bisect(actions: list[Action], clears, t0: float, budget_s: float, probes: int = 8) -> int:  # noqa: ANN001
+def _bisect(  # noqa: ANN001
+    actions: list[Action], clears, t0: float, budget_s: float, probes: int = 8, hint: int | None = None
+) -> int:
     """Shortest prefix length of ``actions`` for which ``clears(prefix)`` holds (all of it if none does).
 
     Bisection when the whole list clears. When it does not (cutting all load behind a branch that also
     feeds back generation turns the flow round), ``probes`` evenly spaced prefixes are tried and the
-    bisection runs below the first that clears.
+    bisection runs below the first that clears. With a ``hint`` (the length a similar plan needed) the
+    bracket is found by galloping from it (steps 1, 2, 4, ...) before the bisection narrows it.
     """
     n = len(actions)
     if not actions:
@@ -518,7 +576,22 @@ def _bisect(actions: list[Action], clears, t0: float, budget_s: float, probes: i
     if clears([]):
         return 0
     lo, hi = 0, n  # clears(actions[:hi]) holds; clears(actions[:lo]) does not
-    if not clears(actions):
+    if hint is not None and 0 < hint < n:
+        step = 1
+        if clears(actions[:hint]):
+            hi = hint
+            while hi - step > 0 and clears(actions[: hi - step]):
+                hi, step = hi - step, step * 2
+            lo = max(hi - step, 0)
+        else:
+            lo = hint
+            while lo + step < n and not clears(actions[: lo + step]):
+                lo, step = lo + step, step * 2
+            if lo + step < n:
+                hi = lo + step
+            elif not clears(actions):
+                return _bisect(actions, clears, t0, budget_s, probes)
+    elif not clears(actions):
         points = sorted({max(1, round(n * j / probes)) for j in range(1, probes)})
         found = next((k for k in points if clears(actions[:k])), None)
         if found is None:

@@ -92,8 +92,12 @@ def plan_figures(
     period_h: float,
     needed_mw: np.ndarray,
     priorities: Priorities,
+    eligible: np.ndarray | None = None,
 ) -> dict[str, object]:
     """The plan's JSON figures (see the module docstring).
+
+    ``eligible`` (blocks in reach, e.g. downstream of the constrained elements) limits the fairness
+    figures to the customers that could have taken the outage.
 
     Returns
     -------
@@ -162,7 +166,7 @@ def plan_figures(
             "slots": slots,
             "max_outage_exceeded": [ids[i] for i in np.flatnonzero(sched.over_max)],
         },
-        "fairness": fairness(blocks, sched.outage_h, shed_any),
+        "fairness": fairness(blocks, sched.outage_h, shed_any, eligible),
         "blocks": listed,
         "kept_reasons": kept_reasons(blocks, shed_any, None),
         "commands": [c.to_dict() for c in commands],

@@ -218,7 +218,7 @@ def make_plan(
     curtail: dict[str, object] | None = None
     if elements:
         battery = (s.headroom.bus, s.headroom.discharge_mw) if priorities.batteries_first else None
-        results, gen_p, load_p = _plan_hours(s, elements, battery, loading_limit_pct, priorities)
+        results, gen_p, load_p, bat_slots = _plan_hours(s, elements, battery, loading_limit_pct, priorities)
         p = blocks.p_mw(load_p)  # the loads planned on (the net's, which a caller may have changed)
         eligible = np.any([r.eligible for r in results], axis=0)
         extra = {
@@ -250,7 +250,7 @@ def make_plan(
             battery_mw=np.array([r.battery_mw for r in results]),
             uncovered_mw=np.zeros(slots),
             cut_mw=cut,
-            over_max=np.zeros(len(blocks), dtype=bool),
+            over_max=shed.sum(axis=0) * s.period_h > blocks.max_outage_h + 1e-9,
             outage_h=shed.sum(axis=0) * s.period_h,
         )
         curtail_mw = np.array([r.curtail for r in results])
@@ -265,14 +265,17 @@ def make_plan(
                     ids[i]: [round(float(x), 6) for x in gen_p[:, i] - curtail_mw[:, i]] for i in used
                 },
             }
-        battery_used = np.array([r.battery for r in results])
         need = sched.shed_mw + sched.dimmed_mw
         if event.shortfall_mw > 0:
             rest = np.maximum(event.shortfall_mw - need - sched.battery_mw, 0.0)
             more = rotate(blocks, np.where(shed, 0.0, p), rest, s.period_h, 0.0, np.inf, ~shed.any(axis=0))
             sched = _combine(sched, more)
             need = need + rest
-        figures = plan_figures(blocks, sched, p, s.starts, s.period_h, need, priorities)
+        figures = plan_figures(blocks, sched, p, s.starts, s.period_h, need, priorities, eligible)
+        reach = np.any([r.battery_in_reach for r in results if r.battery_in_reach is not None], axis=0)
+        figures["batteries"], figures["battery_summary"] = _battery_report(
+            s, bat_slots, reach if battery is not None else None, elements
+        )
         figures["kept_reasons"] = kept_reasons(
             blocks, sched.shed.any(axis=0), eligible, "not downstream of " + ", ".join(elements)
         )
@@ -290,17 +293,20 @@ def make_plan(
                 c.to_dict()
                 for c in setpoint_commands(sgen_ids, gen_p - curtail_mw, curtail_mw, s.starts, period, expiry)
             ]
-        if battery_used.any():
-            extra_mw = np.where(battery_used, s.headroom.discharge_mw, 0.0)
-            figures["commands"] += _battery_commands(s, extra_mw, expiry)  # type: ignore[operator]
+        if bat_slots.any():
+            figures["commands"] += _battery_commands(s, bat_slots, expiry)  # type: ignore[operator]
     elif event.shortfall_mw >= 0:
         sched, figures = plan_shortfall(
             blocks, s.load_p_mw, s.starts, s.period_h, event.shortfall_mw, priorities, bat_mw, bat_mwh
         )
+        share = s.headroom.discharge_mw / max(bat_mw, 1e-12)
+        used = np.outer(sched.battery_mw, share)
+        figures["batteries"], figures["battery_summary"] = _battery_report(
+            s, used, np.ones(len(share), dtype=bool), ["supply"]
+        )
         if sched.battery_mw.any():
-            share = s.headroom.discharge_mw / max(bat_mw, 1e-12)
             expiry = pd.Timedelta(minutes=priorities.command_expiry_min)
-            figures["commands"] += _battery_commands(s, np.outer(sched.battery_mw, share), expiry)  # type: ignore[operator]
+            figures["commands"] += _battery_commands(s, used, expiry)  # type: ignore[operator]
     else:
         figures = plan_figures(
             blocks,
@@ -349,11 +355,22 @@ def _plan_hours(
     loading_limit_pct: float,
     priorities: Priorities,
     budget_s: float = 8.0,
-) -> tuple[list[NetworkPlan], np.ndarray, np.ndarray]:
-    """A network plan for each slot with that slot's loads and generation, and those loads and generation.
+    slot_s: float = 3.0,
+) -> tuple[list[NetworkPlan], np.ndarray, np.ndarray, np.ndarray]:
+    """A network plan for each slot with that slot's loads and generation, rotated over the slots.
 
-    A slot with the same loads and generation as the one before shares its plan. The generation and the
-    loads are returned per slot [MW], shapes (slots, sgens) and (slots, loads).
+    Rotation: within a rotation period the blocks cut in the slot before are cut first again (a block
+    stays out for the period); at the start of a period, within a tier, the blocks that took the least
+    outage so far are cut first, so the burden moves on to other blocks downstream of the same element.
+    A block whose customers would exceed their maximum outage is cut only after every other non-critical
+    block in reach. Batteries give at most the energy they hold over the event: in each slot a battery
+    offers the smaller of its headroom and its energy left over the slot.
+
+    A slot with the same loads and generation as the one before, within the same rotation period, shares
+    its plan. The search's time budget is ``budget_s``, or ``slot_s`` per plan made when that is more,
+    spread over the plans still to make. Returned with the plans: the generation and the loads per slot
+    [MW], shapes (slots, sgens) and (slots, loads), and the battery discharge per slot (slots, batteries)
+    [MW].
 
     The net's loads and generation (the first slot's, maybe changed by the caller) are scaled, element by
     element, by the profiles' change from the first slot; the net is left as it was.
@@ -374,34 +391,60 @@ def _plan_hours(
         load_q = np.where(np.isnan(q_f), s.load_q_mvar, base_q * np.nan_to_num(q_f))
     else:
         load_q = base_q * np.nan_to_num(load_f, nan=1.0)
+    blocks = s.blocks
+    out_h = np.zeros(len(blocks))
+    prev = np.zeros(len(blocks), dtype=bool)
+    per_period = max(int(round(priorities.rotation_period_h / s.period_h)), 1)
+    energy = s.headroom.discharge_mwh.astype(np.float64).copy() if battery is not None else np.zeros(0)
+    bat_slots = np.zeros((len(s.starts), len(energy)))
+    last_offer = np.zeros(len(energy))
+    fresh = [
+        k == 0
+        or k % per_period == 0
+        or not np.array_equal(s.load_p_mw[k], s.load_p_mw[k - 1])
+        or not np.array_equal(gen_p[k], gen_p[k - 1])
+        for k in range(len(s.starts))
+    ]
+    budget_s = max(budget_s, slot_s * sum(fresh))
     out: list[NetworkPlan] = []
     t0 = perf_counter()
     try:
         for k in range(len(s.starts)):
-            j = max(k - 1, 0)
-            if k and np.array_equal(s.load_p_mw[k], s.load_p_mw[j]) and np.array_equal(gen_p[k], gen_p[j]):
-                out.append(out[-1])
-                continue
-            net.load["p_mw"] = load_p[k]
-            net.load["q_mvar"] = load_q[k]
-            net.sgen["p_mw"] = gen_p[k]
-            left = max((budget_s - (perf_counter() - t0)) / (len(s.starts) - k), 0.5)
-            out.append(
-                plan_network(
+            boundary = k % per_period == 0
+            offer = None
+            if battery is not None:
+                offer = (battery[0], np.minimum(battery[1], np.maximum(energy, 0.0) / s.period_h))
+            if not fresh[k] and (offer is None or np.array_equal(offer[1], last_offer)):
+                plan = out[-1]
+            else:
+                net.load["p_mw"] = load_p[k]
+                net.load["q_mvar"] = load_q[k]
+                net.sgen["p_mw"] = gen_p[k]
+                left = max((budget_s - (perf_counter() - t0)) / max(sum(fresh[k:]), 1), 0.5)
+                plan = plan_network(
                     net,
-                    s.blocks,
+                    blocks,
                     elements,
-                    battery,
+                    offer,
                     loading_limit_pct,
                     time_budget_s=left,
                     curtail_order=priorities.curtail_type_order,
+                    rotation=np.where(prev & ~boundary, -1.0, out_h),
+                    avoid=out_h + s.period_h > blocks.max_outage_h + 1e-9,
+                    hints=out[-1].prefix if out else None,
                 )
-            )
+            out.append(plan)
+            if offer is not None:
+                last_offer = offer[1]
+                bat_slots[k] = np.where(plan.battery, offer[1], 0.0)
+                energy -= bat_slots[k] * s.period_h
+            prev = plan.shed
+            out_h += np.where(plan.shed, s.period_h, 0.0)
     finally:
         net.load["p_mw"] = base_p
         net.load["q_mvar"] = base_q
         net.sgen["p_mw"] = base_g
-    return out, gen_p, load_p
+    return out, gen_p, load_p, bat_slots
 
 
 def _scale(values: np.ndarray, first: np.ndarray) -> np.ndarray:
@@ -434,6 +477,53 @@ def _merge(lists: list[list[dict[str, object]]], starts: pd.DatetimeIndex) -> li
     return list(out.values())
 
 
+def _battery_report(
+    s: Setting, used_mw: np.ndarray, reach: np.ndarray | None, relieves: list[str]
+) -> tuple[list[dict[str, object]], dict[str, object]]:
+    """What each battery of the stored schedule covered: the batteries used, and a summary of all.
+
+    ``used_mw`` (slots, batteries) is each battery's extra discharge per slot [MW]; ``reach`` says which
+    batteries may help (downstream of the constrained elements; None: none counted, the priority file
+    puts batteries after cuts).
+
+    Returns
+    -------
+    tuple of (list of dict, dict)
+        Per battery used: ``battery``, ``bus``, ``relieves``, ``scheduled_mw``, ``headroom_mw``,
+        ``energy_mwh`` (above its minimum), ``covered_mw`` (largest over the slots), ``covered_mwh``,
+        ``slots_mw``. The summary: ``from`` (the schedule), ``stored``, ``in_reach``, ``used``,
+        ``covered_mwh``, ``out_of_reach`` (ids of batteries not downstream, at most 50).
+    """
+    h = s.headroom
+    ids = h.battery if h.battery is not None else np.arange(len(h.bus)).astype(str)
+    scheduled = h.scheduled_mw if h.scheduled_mw is not None else np.zeros(len(h.bus))
+    ok = np.zeros(len(h.bus), dtype=bool) if reach is None or len(reach) != len(h.bus) else reach
+    used = used_mw if used_mw.size else np.zeros((len(s.starts), len(h.bus)))
+    out = [
+        {
+            "battery": str(ids[i]),
+            "bus": int(h.bus[i]),
+            "relieves": relieves,
+            "scheduled_mw": round(float(scheduled[i]), 6),
+            "headroom_mw": round(float(h.discharge_mw[i]), 6),
+            "energy_mwh": round(float(h.discharge_mwh[i]), 6),
+            "covered_mw": round(float(used[:, i].max()), 6),
+            "covered_mwh": round(float(used[:, i].sum() * s.period_h), 6),
+            "slots_mw": [round(float(x), 6) for x in used[:, i]],
+        }
+        for i in np.flatnonzero(used.any(axis=0))
+    ]
+    summary = {
+        "from": h.source,
+        "stored": len(h.bus),
+        "in_reach": int(ok.sum()),
+        "used": len(out),
+        "covered_mwh": round(float(used.sum() * s.period_h), 6),
+        "out_of_reach": [str(x) for x in ids[~ok][:50]] if reach is not None else [],
+    }
+    return out, summary
+
+
 def _battery_commands(s: Setting, extra_mw: np.ndarray, expiry: pd.Timedelta) -> list[dict[str, object]]:
     """Set-point commands for the batteries a plan uses.
 
@@ -445,7 +535,9 @@ def _battery_commands(s: Setting, extra_mw: np.ndarray, expiry: pd.Timedelta) ->
     h = s.headroom
     ids = [f"battery:{i}" for i in (h.battery if h.battery is not None else range(len(h.bus)))]
     scheduled = h.scheduled_mw if h.scheduled_mw is not None else np.zeros(len(h.bus))
-    cmds = battery_commands(ids, scheduled, extra_mw, s.starts, pd.Timedelta(hours=s.period_h), expiry)
+    period = pd.Timedelta(hours=s.period_h)
+    back = h.scheduled_at(s.starts + period)
+    cmds = battery_commands(ids, scheduled, extra_mw, s.starts, period, expiry, back)
     return [c.to_dict() for c in cmds]
 
 

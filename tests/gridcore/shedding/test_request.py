@@ -61,6 +61,37 @@ def test_batteries_from_a_stored_schedule_go_first(rules, tmp_path, monkeypatch)
     bat = [c for c in plan["commands"] if c["device"] == "battery:0"]
     assert [c["action"] for c in bat] == ["discharge", "restore"]
     assert bat[0]["setpoint_kw"] == pytest.approx(400.0) and bat[0]["end"] == "2016-07-01T19:00:00Z"
+    assert [(b["battery"], b["covered_mwh"], b["relieves"]) for b in plan["batteries"]] == [
+        ("0", pytest.approx(0.4), ["supply"])
+    ]
+    assert plan["battery_summary"]["used"] == 1 and plan["battery_summary"]["in_reach"] == 1
+
+
+def test_batteries_that_cover_the_whole_shortfall_say_so(rules, monkeypatch):
+    """Enough stored headroom: nothing is cut, and the plan says which battery covered what."""
+    import gridcore.shedding.request as request
+    from gridcore.shedding.batteries import Headroom
+
+    h = Headroom(
+        np.array([1, 2]),
+        np.array([0.9, 0.6]),
+        np.array([0.9, 0.6]),
+        np.array([10.0, 10.0]),
+        np.array([10.0, 10.0]),
+        "2016-07-01T00:00Z",
+        battery=np.array(["A", "B"]),
+        scheduled_mw=np.array([0.1, -0.2]),
+    )
+    monkeypatch.setattr(request, "_stored_headroom", lambda store, at: h)
+    ev = Event(AT, 1.0, 1.0)
+    plan = make_plan(prepare(ev, rules, meters=2000, store="."), ev, rules)
+    assert plan["shortfall_mw"] == 1.0 and plan["battery_mw"] == pytest.approx(1.0)
+    assert plan["needed_mw"] == 0.0 and plan["shed_mw"] == 0.0 and plan["critical_affected"] == 0
+    covered = {b["battery"]: b["covered_mw"] for b in plan["batteries"]}
+    assert covered == {"A": pytest.approx(0.6), "B": pytest.approx(0.4)}  # shared by headroom
+    assert plan["battery_summary"]["covered_mwh"] == pytest.approx(1.0)
+    bat = {c["device"]: c["setpoint_kw"] for c in plan["commands"] if c["action"] == "discharge"}
+    assert bat == {"battery:A": pytest.approx(700.0), "battery:B": pytest.approx(200.0)}
 
 
 def test_export_surplus_charges_batteries_with_commands(rules, monkeypatch):
