@@ -9,14 +9,11 @@ from __future__ import annotations
 import json
 import time
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import Annotated
 
 import typer
 
 from cli.common import GridOpt, check_input_file, check_time
-
-if TYPE_CHECKING:
-    import pandas as pd
 
 grid_app = typer.Typer(
     help="The network: power flow, N-1, time series, switching, maps.", no_args_is_help=True
@@ -165,23 +162,11 @@ def _resolve(
             f"({resolved.label})"
         )
     from gridcore.network.powerflow import set_loads_at
+    from gridcore.times import to_utc
 
-    ts = _parse_time(at)
+    ts = to_utc(at, "--at", naive="error")
     set_loads_at(net, resolved.model, ts)
     return net, resolved.label, f"{ts:%Y-%m-%dT%H:%M}Z", resolved.model
-
-
-def _parse_time(at: str) -> pd.Timestamp:
-    """An ISO 8601 time with an offset, as UTC."""
-    import pandas as pd
-
-    try:
-        ts = pd.Timestamp(at)
-    except ValueError:
-        raise ValueError(f"--at {at!r} is not an ISO 8601 time (e.g. 2016-07-01T14:00Z)") from None
-    if ts.tzinfo is None:
-        raise ValueError(f"--at {at!r} has no UTC offset; write it as {at}Z")
-    return ts.tz_convert("UTC")
 
 
 def _bands(specs: list[str] | None) -> dict[str, tuple[float, float]] | None:
