@@ -8,6 +8,7 @@ and look at its processes and sockets with psutil.
 from __future__ import annotations
 
 import json
+import logging
 import os
 import re
 import signal
@@ -269,7 +270,7 @@ def _listening_sockets() -> list[tuple[str, int]]:
 
 
 @pytest.mark.parametrize("dashboard", [None, "127.0.0.1:0"], ids=["default", "dashboard-on-loopback"])
-def test_no_socket_beyond_loopback_during_a_flow(dashboard: str | None, monkeypatch) -> None:
+def test_no_socket_beyond_loopback_during_a_flow(dashboard: str | None, monkeypatch, caplog) -> None:
     if dashboard:
         monkeypatch.setenv("GRIDFLOW_DASK_DASHBOARD", dashboard)
 
@@ -277,9 +278,17 @@ def test_no_socket_beyond_loopback_during_a_flow(dashboard: str | None, monkeypa
     def probe() -> list[tuple[str, int]]:
         return _listening_sockets.submit().result()
 
-    sockets = probe()
+    with caplog.at_level(logging.INFO, logger="prefect.task_runner.dask"):
+        sockets = probe()
     assert sockets, "Dask's HTTP endpoints should be listening during the flow"
     assert {ip for ip, _ in sockets} <= {"127.0.0.1", "::1"}, sockets
+    # the run log names a dashboard only when there is one, and then where it listens
+    said = [r.getMessage() for r in caplog.records if "Dask dashboard" in r.getMessage()]
+    if dashboard is None:
+        assert said == []
+    else:
+        link = re.fullmatch(r"The Dask dashboard is available at http://127\.0\.0\.1:(\d+)/status", said[0])
+        assert len(said) == 1 and link and ("127.0.0.1", int(link[1])) in sockets, (said, sockets)
 
 
 # -- retries: transient failures retry, bad input does not ----------------------------------------------
