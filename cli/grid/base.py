@@ -14,6 +14,7 @@ from typing import Annotated
 import typer
 
 from cli.common import GridOpt, check_input_file, check_time
+from gridcore.errors import InputError
 
 grid_app = typer.Typer(
     help="The network: power flow, N-1, time series, switching, maps.", no_args_is_help=True
@@ -148,7 +149,7 @@ def _resolve(
 
     logging.getLogger("pandapower").setLevel(logging.ERROR)
     if case is not None and grid is not None:
-        raise ValueError("give the grid once: --case FILE or --grid CODE|FILE")
+        raise InputError("give the grid once: --case FILE or --grid CODE|FILE", field="--case")
     from gridcore.network.grid_spec import resolve_grid
 
     resolved = resolve_grid(case if case is not None else grid, "--case" if case is not None else "--grid")
@@ -157,9 +158,10 @@ def _resolve(
         return net, resolved.label, None, resolved.model
     if resolved.model is None:
         option = "--case" if case is not None else "--grid FILE"
-        raise ValueError(
+        raise InputError(
             f"--at sets the grid's profile values; it does not apply to {option} without profiles "
-            f"({resolved.label})"
+            f"({resolved.label})",
+            field="--at",
         )
     from gridcore.network.powerflow import set_loads_at
     from gridcore.times import to_utc
@@ -182,10 +184,13 @@ def _bands(specs: list[str] | None) -> dict[str, tuple[float, float]] | None:
         try:
             bands[level.strip()] = (float(low), float(high))
         except ValueError:
-            raise ValueError(f"--voltage-band {spec!r}: write LEVEL=LOW:HIGH, e.g. MV=0.97:1.03") from None
+            raise InputError(
+                f"--voltage-band {spec!r}: write LEVEL=LOW:HIGH, e.g. MV=0.97:1.03", field="--voltage-band"
+            ) from None
         if level.strip() not in DEFAULT_VOLTAGE_BANDS:
             levels = ", ".join(DEFAULT_VOLTAGE_BANDS)
-            raise ValueError(f"--voltage-band {spec!r}: unknown level {level!r}; use one of {levels}")
+            message = f"--voltage-band {spec!r}: unknown level {level!r}; use one of {levels}"
+            raise InputError(message, field="--voltage-band")
     return bands
 
 
