@@ -73,18 +73,12 @@ def report(exc: BaseException) -> None:
     typer.echo(f"gridflow: {error_line(exc, _debug)}", err=True)
 
 
-#: The start of prefect-dask's line naming the Dask dashboard's address.
-_DASHBOARD_LINE = "The Dask dashboard is available at"
-
-
 class _OneLineConsole(logging.Filter):
     """Prefect's console log without tracebacks and without its own report of a failed run.
 
     The failure is printed once, as one line, by :func:`report`; the server (and its UI) still receives
-    every log line with its traceback. Not installed under ``--debug``. Also left out: prefect-dask's
-    "The Dask dashboard is available at http://<host address>:<port>/status" while the dashboard is off
-    (no GRIDFLOW_DASK_DASHBOARD): that port is Dask's HTTP endpoints on 127.0.0.1, not a dashboard, and the
-    address it names is not where anything listens.
+    every log line with its traceback. Not installed under ``--debug``. (No Dask dashboard line to hide:
+    :class:`tasks.runner.GridflowCluster` names a dashboard only when there is one.)
     """
 
     def __init__(self) -> None:
@@ -98,8 +92,6 @@ class _OneLineConsole(logging.Filter):
             return True
         if record.pathname.startswith(self.prefect_dir):
             if record.levelno >= logging.ERROR or record.exc_info:
-                return False
-            if str(record.msg).startswith(_DASHBOARD_LINE) and not os.environ.get("GRIDFLOW_DASK_DASHBOARD"):
                 return False
             if str(record.msg).startswith("Finished in state") and (
                 "Failed" in record.getMessage() or "Crashed" in record.getMessage()

@@ -17,6 +17,7 @@ from gridcore.forecast.weather import (
     read_weather_forecasts,
 )
 from gridcore.interfaces.loadfile import read_load_file
+from gridcore.times import to_utc
 
 
 def weather_provider(weather: str, weather_forecasts: Path | None = None) -> WeatherProvider:
@@ -117,10 +118,7 @@ def run_plot(
 
     provider = weather_provider(weather)
     lf = read_load_file(csv)
-    origin = pd.Timestamp(at)
-    if origin.tzinfo is None:
-        raise InputError(f"time {at!r} has no UTC offset; write it as {at}Z", field="--at")
-    origin = origin.tz_convert("UTC").floor("D")
+    origin = to_utc(at, "--at", naive="error").floor("D")
     result = backtest(
         lf.frame,
         make_model(model),
@@ -161,10 +159,7 @@ def run_grid_plot(series: str, at: str, store: str, out: Path) -> dict[str, obje
     from gridcore.forecast.store import read_demand_forecast
     from gridcore.system import default_system
 
-    issue = pd.Timestamp(at)
-    if issue.tzinfo is None:
-        raise InputError(f"time {at!r} has no UTC offset; write it as {at}Z", field="--at")
-    ds = read_demand_forecast(store, issue.tz_convert("UTC"))
+    ds = read_demand_forecast(store, to_utc(at, "--at", naive="error"))
     if series not in set(ds["series"].values):
         raise InputError(
             f"series {series!r} is not in the forecast; e.g. {', '.join(ds['series'].values[:3])}",

@@ -127,13 +127,13 @@ def forecast_renewables(
     def call() -> dict[str, object]:
         import pandas as pd
 
-        from cli.grid.base import _parse_time
         from gridcore.checks import store_path
         from gridcore.forecast.renewables import forecast_grid_renewables, forecast_summary
         from gridcore.forecast.store import write_renewable_forecast
         from gridcore.network.grid_spec import grid_model
+        from gridcore.times import to_utc
 
-        issue = _parse_time(at) if at else pd.Timestamp.now(tz="UTC").ceil("h")
+        issue = to_utc(at, "--at", naive="error") if at else pd.Timestamp.now(tz="UTC").ceil("h")
         model = grid_model(grid)
         ds = forecast_grid_renewables(model, issue, horizon_h=horizon)
         ds.attrs["grid"] = model.code

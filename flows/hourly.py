@@ -95,8 +95,8 @@ def finish_hour(
         "hour": f"{hour:%Y-%m-%dT%H:%M:%S}Z",
         "run_id": run_id,
         **summary,
-        "sensors": feed_summary(scada),
-        "weather": feed_summary(weather),
+        "sensors": feed_summary(scada).to_dict(),
+        "weather": feed_summary(weather).to_dict(),
     }
 
 

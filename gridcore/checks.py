@@ -1,8 +1,9 @@
 """Checks of command and flow inputs: times with a UTC offset, input files, the store folder.
 
-Standard library only, so a command checks its arguments in milliseconds, before it imports pandas or
-starts Prefect; the flows run the same checks on the parameters a deployment run receives (from the UI
-or the API). A failed check raises :class:`InputError` with one line that names the option or field.
+Standard library only at import (pandas only once a time is read), so a command checks its arguments
+before it starts Prefect; the flows run the same checks on the parameters a deployment run receives
+(from the UI or the API). A failed check raises :class:`InputError` with one line that names the option
+or field.
 """
 
 from __future__ import annotations
@@ -10,7 +11,6 @@ from __future__ import annotations
 import os
 import re
 import stat
-from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -31,37 +31,38 @@ TIME_PATTERN = (
 _TIME = re.compile(TIME_PATTERN)
 
 
-def utc_time(value: str, name: str = "time") -> datetime:
-    """Parse an ISO 8601 time that carries its offset (``Z`` or ``+00:00``).
+def utc_time(value: str, name: str = "time") -> pd.Timestamp:
+    """Parse an ISO 8601 date and time that carries its offset (``Z`` or ``+00:00``), as UTC.
+
+    Read by :func:`gridcore.times.to_utc` (pandas is imported here, when a time is given), then held
+    to a calendar date with a time of day (:data:`TIME_PATTERN`), as options and parameters are written.
 
     Parameters
     ----------
     value : str
         The text, e.g. ``2016-07-01T14:00Z``.
     name : str
-        The option or parameter, for the message (``--at``, ``start``; empty: none).
+        The option or parameter, for the message and the error's ``field`` (``--at``, ``start``; empty:
+        none).
 
     Returns
     -------
-    datetime
-        Timezone-aware (the offset given; convert to UTC where needed).
+    pandas.Timestamp
+        Tz-aware UTC (a ``datetime``).
 
     Raises
     ------
     InputError
-        When the text is not ISO 8601, or has no offset (a naive time is an error, not a guess).
+        When the text is not ISO 8601, has no offset (a naive time is an error, not a guess), or is not a
+        date with a time of day.
     """
-    text = str(value).strip()
-    label = f"{name} {value!r}" if name else repr(value)
-    try:
-        when = datetime.fromisoformat(text)
-    except ValueError:
-        raise InputError(f"{label} is not an ISO 8601 time (e.g. {TIME_EXAMPLE})") from None
-    if when.tzinfo is None:
-        hint = f"{text}Z" if len(text) > 10 else f"{text}T00:00Z"
-        raise InputError(f"{label} has no UTC offset; write it as {hint}")
-    if not _TIME.match(text):
-        raise InputError(f"{label} is not an ISO 8601 date and time (e.g. {TIME_EXAMPLE})")
+    from gridcore.times import to_utc
+
+    when = to_utc(value, name, naive="error")
+    if not _TIME.match(str(value)):
+        label = f"{name} {value!r}" if name else repr(value)
+        message = f"{label} is not an ISO 8601 date and time (e.g. {TIME_EXAMPLE})"
+        raise InputError(message, field=name or None)
     return when
 
 

@@ -16,20 +16,12 @@ from gridcore.market.store import write_clearing, write_prices
 from gridcore.market.whatif import whatif
 from gridcore.network.grid_spec import grid_model
 from gridcore.storage.fleet import default_fleet
+from gridcore.times import to_utc
 from tasks.cache import hour_key
 from tasks.policy import store_task
 
 #: Hours the day-ahead signal is built on (the week ahead; the first 24 are published).
 LOOKAHEAD_H = 168
-
-
-def _utc(at: pd.Timestamp | str) -> pd.Timestamp:
-    ts = pd.Timestamp(at)
-    if ts.tz is None:
-        from gridcore.errors import InputError
-
-        raise InputError(f"time {at}: no offset; give UTC", field="issue_time")
-    return ts.tz_convert("UTC")
 
 
 @task(
@@ -47,7 +39,7 @@ def market_horizon(
     (key ``market-horizon``).
     """
     model = grid_model(grid)
-    inputs = market_inputs(model, _utc(issue_time), horizon_h, root=store)
+    inputs = market_inputs(model, to_utc(issue_time, "issue_time", naive="error"), horizon_h, root=store)
     summary = clear_horizon(inputs, batteries=default_fleet(model))
     written = write_clearing(store, summary)
     summary = MarketSummary(
@@ -103,7 +95,7 @@ def publish_day_ahead(
     first 24 hours, with the response expected to them, are written to ``<store>/market/prices/<day>.zarr``.
     Returns the Markdown of the prices (published as artifact ``day-ahead-prices`` with ``artifact``).
     """
-    start = _utc(day).floor("D")
+    start = to_utc(day, "day", naive="error").floor("D")
     inputs = market_inputs(grid_model(grid), start, LOOKAHEAD_H, root=store)
     result = whatif(inputs, scheme)
     sig = result.signal

@@ -121,3 +121,36 @@ def test_the_checker_finds_a_cycle(tmp_path, monkeypatch) -> None:
         test_no_import_cycle_between_modules()
     with pytest.raises(AssertionError, match="gridcore.c -> cli.main"):
         test_each_layer_imports_only_itself_and_the_layers_below()
+
+
+def _layout() -> str:
+    """The code block of the README's "Layout" section."""
+    text = (ROOT / "README.md").read_text(encoding="utf-8").split("\n## Layout\n", 1)[1]
+    return text.split("```", 2)[1]
+
+
+def _entry(layout: str, folder: str) -> set[str]:
+    """The words of one top-level entry of the layout (``flows/`` and its continuation lines)."""
+    lines = layout.splitlines()
+    start = next(i for i, line in enumerate(lines) if line.startswith(f"{folder}/"))
+    end = next((i for i in range(start + 1, len(lines)) if lines[i][:1] not in {" ", ""}), len(lines))
+    text = " ".join(lines[start:end])
+    for sign in ",()+:":
+        text = text.replace(sign, " ")
+    return set(text.split())
+
+
+def test_the_readme_layout_names_every_package_flow_and_command_group() -> None:
+    layout = _layout()
+    top = {p.name for p in ROOT.iterdir() if p.is_dir() and not p.name.startswith((".", "_"))}
+    missing = [f"{d}/" for d in sorted(top) if f"\n{d}/" not in "\n" + layout]
+    subpackages = [p.parent.name for p in (ROOT / "gridcore").glob("*/__init__.py")]
+    missing += [f"gridcore/{d}/" for d in sorted(subpackages) if f"  {d}/ " not in layout]
+    modules = [p.stem for p in (ROOT / "gridcore").glob("*.py") if p.stem != "__init__"]
+    missing += [f"gridcore/{m}.py" for m in sorted(modules) if f"{m}.py" not in layout]
+    flows = [p.stem for p in (ROOT / "flows").glob("*.py") if p.stem != "__init__"]
+    missing += [f"flows/{m}.py" for m in sorted(flows) if m not in _entry(layout, "flows")]
+    groups = [p.stem for p in (ROOT / "cli").glob("*.py") if p.stem != "__init__"]
+    groups += [f"{p.parent.name}/" for p in (ROOT / "cli").glob("*/__init__.py")]
+    missing += [f"cli/{m}" for m in sorted(groups) if m not in _entry(layout, "cli")]
+    assert not missing, f"README Layout does not name {missing}"

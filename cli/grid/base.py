@@ -9,14 +9,12 @@ from __future__ import annotations
 import json
 import time
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import Annotated
 
 import typer
 
 from cli.common import GridOpt, check_input_file, check_time
-
-if TYPE_CHECKING:
-    import pandas as pd
+from gridcore.errors import InputError
 
 grid_app = typer.Typer(
     help="The network: power flow, N-1, time series, switching, maps.", no_args_is_help=True
@@ -151,7 +149,7 @@ def _resolve(
 
     logging.getLogger("pandapower").setLevel(logging.ERROR)
     if case is not None and grid is not None:
-        raise ValueError("give the grid once: --case FILE or --grid CODE|FILE")
+        raise InputError("give the grid once: --case FILE or --grid CODE|FILE", field="--case")
     from gridcore.network.grid_spec import resolve_grid
 
     resolved = resolve_grid(case if case is not None else grid, "--case" if case is not None else "--grid")
@@ -160,28 +158,17 @@ def _resolve(
         return net, resolved.label, None, resolved.model
     if resolved.model is None:
         option = "--case" if case is not None else "--grid FILE"
-        raise ValueError(
+        raise InputError(
             f"--at sets the grid's profile values; it does not apply to {option} without profiles "
-            f"({resolved.label})"
+            f"({resolved.label})",
+            field="--at",
         )
     from gridcore.network.powerflow import set_loads_at
+    from gridcore.times import to_utc
 
-    ts = _parse_time(at)
+    ts = to_utc(at, "--at", naive="error")
     set_loads_at(net, resolved.model, ts)
     return net, resolved.label, f"{ts:%Y-%m-%dT%H:%M}Z", resolved.model
-
-
-def _parse_time(at: str) -> pd.Timestamp:
-    """An ISO 8601 time with an offset, as UTC."""
-    import pandas as pd
-
-    try:
-        ts = pd.Timestamp(at)
-    except ValueError:
-        raise ValueError(f"--at {at!r} is not an ISO 8601 time (e.g. 2016-07-01T14:00Z)") from None
-    if ts.tzinfo is None:
-        raise ValueError(f"--at {at!r} has no UTC offset; write it as {at}Z")
-    return ts.tz_convert("UTC")
 
 
 def _bands(specs: list[str] | None) -> dict[str, tuple[float, float]] | None:
@@ -197,10 +184,13 @@ def _bands(specs: list[str] | None) -> dict[str, tuple[float, float]] | None:
         try:
             bands[level.strip()] = (float(low), float(high))
         except ValueError:
-            raise ValueError(f"--voltage-band {spec!r}: write LEVEL=LOW:HIGH, e.g. MV=0.97:1.03") from None
+            raise InputError(
+                f"--voltage-band {spec!r}: write LEVEL=LOW:HIGH, e.g. MV=0.97:1.03", field="--voltage-band"
+            ) from None
         if level.strip() not in DEFAULT_VOLTAGE_BANDS:
             levels = ", ".join(DEFAULT_VOLTAGE_BANDS)
-            raise ValueError(f"--voltage-band {spec!r}: unknown level {level!r}; use one of {levels}")
+            message = f"--voltage-band {spec!r}: unknown level {level!r}; use one of {levels}"
+            raise InputError(message, field="--voltage-band")
     return bands
 
 

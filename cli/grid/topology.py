@@ -9,7 +9,6 @@ import typer
 
 from cli.common import JsonOpt, PipelineGridOpt, StoreOpt, check_read_store, time_option
 from cli.grid.base import grid_app
-from gridcore.errors import InputError
 
 ReadStoreOpt = Annotated[
     Path | None,
@@ -127,12 +126,11 @@ def grid_topology(
     from gridcore.checks import store_path
     from gridcore.network.grid import load_grid
     from gridcore.network.topology import ChangeLog, describe_topology, topology_at
+    from gridcore.times import to_utc
 
     root = store_path(str(store) if store else None)
     try:
-        when = pd.Timestamp(at) if at else pd.Timestamp.now(tz="UTC")
-        if when.tzinfo is None:
-            raise InputError(f"time {at!r} has no UTC offset; write it as {at}Z", field="--at")
+        when = to_utc(at, "--at", naive="error") if at else pd.Timestamp.now(tz="UTC")
     except ValueError as err:
         _fail(str(err))
     grid = load_grid()

@@ -61,10 +61,11 @@ def plan_command(
     from gridcore.shedding.events import Event, parse_event, read_event
     from gridcore.shedding.priorities import load_priorities
     from gridcore.shedding.request import make_plan, prepare, stored_events
+    from gridcore.times import to_utc
 
     rules = load_priorities(priorities)
     store_path = Path(store) if store is not None else Path(default_store_path())
-    when = None if at is None else _utc(at)
+    when = None if at is None else to_utc(at, "--at", naive="error")
     if from_store:
         events, attrs = stored_events(store_path, when)
         grid = grid or (str(attrs["grid"]) if attrs.get("grid") else None)
@@ -106,12 +107,6 @@ def plan_command(
         emit(result, True, "")
         return
     emit(_summary(result), False, "gridflow shed plan")
-
-
-def _utc(at: str):  # noqa: ANN202
-    import pandas as pd
-
-    return pd.Timestamp(at).tz_convert("UTC")
 
 
 def _many(plans: list[dict[str, object]]) -> dict[str, object]:

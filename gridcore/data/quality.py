@@ -200,10 +200,31 @@ def _naive_utc(hour: pd.Timestamp | None) -> np.datetime64:
     return pd.Timestamp(hour).tz_convert("UTC").tz_localize(None).to_datetime64()
 
 
-def feed_summary(result: ValidationResult) -> dict[str, object]:
-    """``readings_in``, ``readings_valid`` and ``quarantined`` (reason -> count) of one feed."""
-    return {
-        "readings_in": result.readings_in,
-        "readings_valid": result.readings_valid,
-        "quarantined": result.quarantined,
-    }
+@dataclass(frozen=True)
+class FeedSummary:
+    """The figures of one validated feed (sensors, weather).
+
+    Attributes
+    ----------
+    readings_in, readings_valid : int
+        Rows received and rows kept.
+    quarantined : dict of str to int
+        Rows quarantined, per reason (reasons with none left out), in the suite's order.
+    """
+
+    readings_in: int
+    readings_valid: int
+    quarantined: dict[str, int]
+
+    def to_dict(self) -> dict[str, object]:
+        """``readings_in``, ``readings_valid``, ``quarantined``: the JSON the hourly flow reports."""
+        return {
+            "readings_in": self.readings_in,
+            "readings_valid": self.readings_valid,
+            "quarantined": dict(self.quarantined),
+        }
+
+
+def feed_summary(result: ValidationResult) -> FeedSummary:
+    """The figures of one feed: rows in, rows valid and quarantined rows per reason."""
+    return FeedSummary(int(result.readings_in), int(result.readings_valid), dict(result.quarantined))

@@ -27,13 +27,20 @@ import copy
 import os
 import time
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
 
 from gridcore.errors import InputError
-from gridcore.forecast.backtest_scores import BacktestScores, BaselineScore, LeadScore, summarise
+from gridcore.forecast.backtest_scores import (
+    BacktestScores,
+    BaselineScore,
+    LeadScore,
+    ReadAsDict,
+    run_fields,
+    summarise,
+)
 from gridcore.forecast.features import WEATHER_LOOKBACK_H, design
 from gridcore.forecast.intervals import QUANTILES, apply_quantiles, conformal_quantiles
 from gridcore.forecast.models import DemandModel, SeasonalNaive
@@ -62,6 +69,67 @@ def min_history_hours(horizon: int) -> int:
     return 24 * LOOKBACK_DAYS + 24 * (MIN_TRAIN_ORIGINS - 1) + int(horizon)
 
 
+@dataclass(frozen=True)
+class BacktestSummary(ReadAsDict):
+    """The figures of a backtest: its scores and how it ran, as the CLI prints them (:meth:`to_dict`).
+
+    Reads as that dict too (``summary["mape_pct"]``).
+
+    Attributes
+    ----------
+    scores : BacktestScores
+        From :func:`~gridcore.forecast.backtest_scores.summarise`.
+    n_origins : int
+        Test origins.
+    horizon_h : int
+        [h]
+    model : dict
+        The model's description (``name``, parameters, ``features``).
+    weather : str
+        ``observed``, ``forecast`` or ``none``.
+    timezone : str
+        Local time zone of the calendar features.
+    refits : int
+        Fits over the test and calibration origins.
+    train_days, train_days_min, train_days_max : int, float, float
+        Training window asked and the shortest and longest history a fit had [days].
+    test_origins_skipped_short_history : int
+    calibration_days : int
+    calibration_origins_min, calibration_origins_max : int
+        Origins whose errors calibrated the intervals, fewest and most.
+    test_start, test_end : str
+        First origin and end of the last horizon (UTC, ``%Y-%m-%dT%H:%MZ``).
+    seconds : float
+        Wall time [s].
+    flagged_hours_in_test, flagged_hours_excluded_from_fits : int or None
+        With ``flagged`` hours only (else left out of the dict).
+    """
+
+    scores: BacktestScores
+    n_origins: int
+    horizon_h: int
+    model: dict[str, object]
+    weather: str
+    timezone: str
+    refits: int
+    train_days: int
+    train_days_min: float
+    train_days_max: float
+    test_origins_skipped_short_history: int
+    calibration_days: int
+    calibration_origins_min: int
+    calibration_origins_max: int
+    test_start: str
+    test_end: str
+    seconds: float
+    flagged_hours_in_test: int | None = None
+    flagged_hours_excluded_from_fits: int | None = None
+
+    def to_dict(self) -> dict[str, object]:
+        """The scores' dict, then how the backtest ran (the flagged counts only with flagged hours)."""
+        return {**self.scores.to_dict(), **run_fields(self)}
+
+
 @dataclass
 class BacktestResult:
     """Forecasts and scores of a backtest.
@@ -71,14 +139,12 @@ class BacktestResult:
     forecasts : pd.DataFrame
         One row per (origin, lead) of the test period: ``origin``, ``target`` (UTC), ``lead`` [h],
         ``actual``, ``forecast``, ``naive`` [MW] and ``q<level>`` quantile columns [MW].
-    summary : dict
-        The figures: the scores (:class:`~gridcore.forecast.backtest_scores.BacktestScores`, from
-        :func:`~gridcore.forecast.backtest_scores.summarise`) and how the backtest ran
-        (origins, horizon, model, weather, history and calibration), as the CLI prints them.
+    summary : BacktestSummary
+        The scores and how the backtest ran; ``summary.to_dict()`` is the JSON the CLI prints.
     """
 
     forecasts: pd.DataFrame
-    summary: dict[str, object] = field(default_factory=dict)
+    summary: BacktestSummary
 
 
 #: Zones with daylight saving time by standard UTC offset [h], for :func:`infer_timezone`.
@@ -340,31 +406,31 @@ def backtest(
     forecasts = _frame(
         index, origins[keep], horizon, actual[keep], point[keep], naive[keep], quant[keep], levels
     )
-    summary = summarise(forecasts, levels).to_dict()
-    summary.update(
-        {
-            "n_origins": int(len(test)),
-            "horizon_h": int(horizon),
-            "model": model.describe(),
-            "weather": weather.name,
-            "timezone": tz,
-            "refits": fits,
-            "train_days": train_days,
-            "train_days_min": round(float(history_h.min()) / 24, 1),
-            "train_days_max": round(float(history_h.max()) / 24, 1),
-            "test_origins_skipped_short_history": skipped,
-            "calibration_days": calibration_days,
-            "calibration_origins_min": int(n_calib[keep].min()),
-            "calibration_origins_max": int(n_calib[keep].max()),
-            "test_start": f"{index[test[0]]:%Y-%m-%dT%H:%MZ}",
-            "test_end": f"{index[test[-1]] + pd.Timedelta(hours=horizon):%Y-%m-%dT%H:%MZ}",
-            "seconds": round(time.perf_counter() - t0, 2),
-        }
-    )
+    flagged_in_test = flagged_total = None
     if flagged is not None:
         first, last = int(test[0]), int(test[-1]) + horizon
-        summary["flagged_hours_in_test"] = int(flagged[first:last].sum())
-        summary["flagged_hours_excluded_from_fits"] = int(flagged.sum())
+        flagged_in_test, flagged_total = int(flagged[first:last].sum()), int(flagged.sum())
+    summary = BacktestSummary(
+        scores=summarise(forecasts, levels),
+        n_origins=int(len(test)),
+        horizon_h=int(horizon),
+        model=model.describe(),
+        weather=weather.name,
+        timezone=tz,
+        refits=fits,
+        train_days=train_days,
+        train_days_min=round(float(history_h.min()) / 24, 1),
+        train_days_max=round(float(history_h.max()) / 24, 1),
+        test_origins_skipped_short_history=skipped,
+        calibration_days=calibration_days,
+        calibration_origins_min=int(n_calib[keep].min()),
+        calibration_origins_max=int(n_calib[keep].max()),
+        test_start=f"{index[test[0]]:%Y-%m-%dT%H:%MZ}",
+        test_end=f"{index[test[-1]] + pd.Timedelta(hours=horizon):%Y-%m-%dT%H:%MZ}",
+        seconds=round(time.perf_counter() - t0, 2),
+        flagged_hours_in_test=flagged_in_test,
+        flagged_hours_excluded_from_fits=flagged_total,
+    )
     return BacktestResult(forecasts, summary)
 
 
@@ -491,6 +557,7 @@ def _frame(index, origins, horizon, actual, point, naive, quant, levels) -> pd.D
 __all__ = [
     "BacktestResult",
     "BacktestScores",
+    "BacktestSummary",
     "BaselineScore",
     "LeadScore",
     "backtest",

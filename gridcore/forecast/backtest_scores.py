@@ -7,13 +7,43 @@ loss, interval coverage and width, the naive's errors and the skill against it, 
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
+from abc import abstractmethod
+from collections.abc import Iterator, Mapping
+from dataclasses import asdict, dataclass, fields
 
 import numpy as np
 import pandas as pd
 
 from gridcore.forecast import metrics
 from gridcore.forecast.intervals import QUANTILES
+
+
+class ReadAsDict(Mapping[str, object]):
+    """A typed summary that still reads as the dict it replaced: ``s["mape_pct"]``, ``**s``, ``"k" in s``.
+
+    Subclasses are dataclasses with a ``to_dict()``; the mapping is that dict (the JSON the CLI prints).
+    """
+
+    __slots__ = ()
+
+    @abstractmethod
+    def to_dict(self) -> dict[str, object]:
+        """The summary as JSON-ready plain data."""
+
+    def __getitem__(self, key: str) -> object:
+        return self.to_dict()[key]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self.to_dict())
+
+    def __len__(self) -> int:
+        return len(self.to_dict())
+
+
+def run_fields(summary: object, skip: tuple[str, ...] = ("scores",)) -> dict[str, object]:
+    """The fields of a summary dataclass but ``skip``, in order, those left at None dropped."""
+    out = {f.name: getattr(summary, f.name) for f in fields(summary) if f.name not in skip}  # type: ignore[arg-type]
+    return {k: v for k, v in out.items() if v is not None}
 
 
 @dataclass(frozen=True)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from pathlib import Path
 
 import numpy as np
@@ -42,7 +43,7 @@ def write_backtest(root: str, result: BacktestResult, name: str) -> str:
     ds = xr.Dataset(
         data,
         coords={"origin": origins.as_unit("ns"), "lead": np.arange(1, horizon + 1)},
-        attrs={"summary": json.dumps(s, default=str), "timezone": "UTC"},
+        attrs={"summary": json.dumps(dict(s), default=str), "timezone": "UTC"},
     )
     model = s["model"]["name"] if isinstance(s["model"], dict) else str(s["model"])
     return write_whole(ds, Path(root) / "backtests" / f"{name}-{model}-{horizon}h.zarr")
@@ -163,7 +164,9 @@ def read_renewable_forecast(root: str, issue_time: pd.Timestamp | None = None) -
     return open_issue(root, "renewable_forecast", issue_time, "renewable forecast")
 
 
-def write_renewable_backtest(root: str, forecasts: pd.DataFrame, summary: dict, name: str) -> str:
+def write_renewable_backtest(
+    root: str, forecasts: pd.DataFrame, summary: Mapping[str, object], name: str
+) -> str:
     """Write a renewable backtest: ``<root>/backtests/renewables-<name>-<kind>-<horizon>h.zarr``.
 
     Parameters
@@ -172,8 +175,9 @@ def write_renewable_backtest(root: str, forecasts: pd.DataFrame, summary: dict, 
         Store folder.
     forecasts : pd.DataFrame
         From :class:`gridcore.forecast.renewables.RenewableBacktest` (origin x series x lead rows).
-    summary : dict
-        Its figures (kept as the ``summary`` attribute, JSON).
+    summary : Mapping
+        Its figures (a :class:`~gridcore.forecast.renewables.RenewableBacktestSummary` or its dict; kept
+        as the ``summary`` attribute, JSON).
     name : str
         Data set name (e.g. the file stem).
 
@@ -200,7 +204,7 @@ def write_renewable_backtest(root: str, forecasts: pd.DataFrame, summary: dict, 
             "lead": np.arange(1, horizon + 1),
         },
         attrs={
-            "summary": json.dumps(summary, default=str),
+            "summary": json.dumps(dict(summary), default=str),
             "timezone": "UTC",
             "units": "normalised to capacity",
         },

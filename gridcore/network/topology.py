@@ -25,6 +25,7 @@ import pandas as pd
 from gridcore.errors import InputError
 from gridcore.network.feeders import derive_feeders
 from gridcore.network.grid import GridModel
+from gridcore.times import to_utc
 
 #: Kinds of change.
 KINDS = ("switch", "line", "trafo", "cancel")
@@ -32,15 +33,6 @@ KINDS = ("switch", "line", "trafo", "cancel")
 
 class TopologyError(InputError):
     """A change that names an unknown element, a bad state or an empty period."""
-
-
-def _utc(t: str | pd.Timestamp | None) -> pd.Timestamp | None:
-    if t is None or (isinstance(t, str) and not t):
-        return None
-    ts = pd.Timestamp(t)
-    if ts.tzinfo is None:
-        raise TopologyError(f"time {t!r} has no UTC offset; write it with Z")
-    return ts.tz_convert("UTC")
 
 
 def make_change(
@@ -89,8 +81,10 @@ def make_change(
     """
     if kind not in KINDS:
         raise TopologyError(f"unknown change kind {kind!r}; one of {', '.join(KINDS)}")
-    start = _utc(effective_from) or pd.Timestamp.now(tz="UTC").floor("h")
-    end = _utc(effective_to)
+    start = pd.Timestamp.now(tz="UTC").floor("h")
+    if effective_from:
+        start = to_utc(effective_from, "effective_from", naive="error", error=TopologyError)
+    end = to_utc(effective_to, "effective_to", naive="error", error=TopologyError) if effective_to else None
     if end is not None and end <= start:
         raise TopologyError(f"change ends ({end:%Y-%m-%dT%H:%MZ}) before it starts ({start:%Y-%m-%dT%H:%MZ})")
     record: dict[str, object] = {

@@ -64,23 +64,3 @@ def test_set_for_command_outside_a_command_until_restored(monkeypatch: pytest.Mo
     assert os.environ["GRIDFLOW_TEST_SCOPED"] == "1" and os.environ["GRIDFLOW_TEST_KEPT"] == "new"
     common.restore_environment()
     assert "GRIDFLOW_TEST_SCOPED" not in os.environ and os.environ["GRIDFLOW_TEST_KEPT"] == "old"
-
-
-def test_console_leaves_out_the_dask_dashboard_line_while_the_dashboard_is_off(monkeypatch) -> None:
-    import logging
-    from pathlib import Path
-
-    import prefect
-
-    console = common._OneLineConsole()
-    where = str(Path(prefect.__file__).parent / "task_runners.py")
-
-    def shown(msg: str) -> bool:
-        record = logging.LogRecord("prefect.task_runner.dask", logging.INFO, where, 1, msg, None, None)
-        return console.filter(record)
-
-    line = "The Dask dashboard is available at http://192.0.2.2:40659/status"
-    monkeypatch.delenv("GRIDFLOW_DASK_DASHBOARD", raising=False)
-    assert not shown(line) and shown("Creating a new Dask cluster")
-    monkeypatch.setenv("GRIDFLOW_DASK_DASHBOARD", "127.0.0.1:8787")
-    assert shown(line)

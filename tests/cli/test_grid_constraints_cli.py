@@ -89,6 +89,31 @@ def test_bad_grids_and_study_cases() -> None:
     assert "give the grid once" in _error(["grid", "powerflow", "--case", str(CASE9), "--grid", str(CASE9)])
 
 
+@pytest.mark.parametrize(
+    ("args", "field", "message"),
+    [
+        (["--voltage-band", "MV=low:1.03"], "--voltage-band", "'MV=low:1.03': write LEVEL=LOW:HIGH"),
+        (["--voltage-band", "XV=0.9:1.1"], "--voltage-band", "unknown level 'XV'; use one of"),
+        (["--at", "2016-07-01T12:00Z"], "--at", "does not apply to --grid FILE without profiles"),
+        (["--case", str(CASE9)], "--case", "give the grid once"),
+    ],
+)
+def test_bad_power_flow_options_are_one_line_input_errors(args: list[str], field: str, message: str) -> None:
+    from cli.grid.base import _bands, _resolve
+    from gridcore.errors import InputError
+
+    case = CASE9 if args[0] == "--case" else None
+    at = args[1] if args[0] == "--at" else None
+
+    assert message in _error(["grid", "powerflow", "--grid", str(CASE9), *args, "--json"])
+    with pytest.raises(InputError) as err:  # the error names its option
+        if args[0] == "--voltage-band":
+            _bands(args[1:])
+        else:
+            _resolve(case, at, str(CASE9))
+    assert err.value.field == field and message in str(err.value)
+
+
 def test_pipeline_commands_take_a_simbench_grid(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("GRIDFLOW_GRID", "")
     out = _json(["grid", "topology", "--grid", "1-LV-rural2--2-sw", "--store", str(tmp_path), "--json"])

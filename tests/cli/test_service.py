@@ -8,6 +8,7 @@ and look at its processes and sockets with psutil.
 from __future__ import annotations
 
 import json
+import logging
 import os
 import re
 import signal
@@ -59,10 +60,17 @@ def _env() -> dict[str, str]:
     return {k: v for k, v in os.environ.items() if k not in NOT_A_USERS}
 
 
-def _gridflow(*args: str, timeout: float = 300) -> tuple[subprocess.CompletedProcess, float]:
+def _gridflow(
+    *args: str, timeout: float = 300, harness: bool = False
+) -> tuple[subprocess.CompletedProcess, float]:
+    """Run the command as a user would; with ``harness``, against the session's Prefect API (no server
+    of its own to start: for tests of what a run does, not of how the command starts its API)."""
+    env = _env()
+    if harness:
+        env["PREFECT_API_URL"] = os.environ["PREFECT_API_URL"]
     t0 = time.perf_counter()
     res = subprocess.run(
-        [GRIDFLOW, *args], env=_env(), capture_output=True, text=True, timeout=timeout, check=False
+        [GRIDFLOW, *args], env=env, capture_output=True, text=True, timeout=timeout, check=False
     )
     return res, time.perf_counter() - t0
 
@@ -142,11 +150,11 @@ def test_an_error_inside_a_flow_run_is_one_line_and_debug_shows_the_traceback(tm
     bad = tmp_path / "nokwh.csv"
     bad.write_text("meter_id,timestamp,energy\nM000001,2016-07-01T14:15:00Z,1\n")
     args = ["ingest", "meters", str(bad), "--store", str(tmp_path), "--meters", "2000", "--json"]
-    res, _ = _gridflow(*args)
+    res, _ = _gridflow(*args, harness=True)
     assert res.returncode == 1
     assert res.stderr.strip().splitlines() == [res.stderr.strip()]
     assert res.stderr.startswith("gridflow: nokwh.csv: missing required column(s) kwh")
-    res, _ = _gridflow("--debug", *args)
+    res, _ = _gridflow("--debug", *args, harness=True)
     assert res.returncode == 1 and "Traceback" in res.stderr and "ContractError" in res.stderr
     assert res.stderr.strip().splitlines()[-1].startswith("gridflow: nokwh.csv")
 
@@ -269,7 +277,7 @@ def _listening_sockets() -> list[tuple[str, int]]:
 
 
 @pytest.mark.parametrize("dashboard", [None, "127.0.0.1:0"], ids=["default", "dashboard-on-loopback"])
-def test_no_socket_beyond_loopback_during_a_flow(dashboard: str | None, monkeypatch) -> None:
+def test_no_socket_beyond_loopback_during_a_flow(dashboard: str | None, monkeypatch, caplog) -> None:
     if dashboard:
         monkeypatch.setenv("GRIDFLOW_DASK_DASHBOARD", dashboard)
 
@@ -277,9 +285,17 @@ def test_no_socket_beyond_loopback_during_a_flow(dashboard: str | None, monkeypa
     def probe() -> list[tuple[str, int]]:
         return _listening_sockets.submit().result()
 
-    sockets = probe()
+    with caplog.at_level(logging.INFO, logger="prefect.task_runner.dask"):
+        sockets = probe()
     assert sockets, "Dask's HTTP endpoints should be listening during the flow"
     assert {ip for ip, _ in sockets} <= {"127.0.0.1", "::1"}, sockets
+    # the run log names a dashboard only when there is one, and then where it listens
+    said = [r.getMessage() for r in caplog.records if "Dask dashboard" in r.getMessage()]
+    if dashboard is None:
+        assert said == []
+    else:
+        link = re.fullmatch(r"The Dask dashboard is available at http://127\.0\.0\.1:(\d+)/status", said[0])
+        assert len(said) == 1 and link and ("127.0.0.1", int(link[1])) in sockets, (said, sockets)
 
 
 # -- retries: transient failures retry, bad input does not ----------------------------------------------

@@ -18,6 +18,7 @@ re-exported here.
 
 from gridcore.forecast.renewables.backtest import (
     RenewableBacktest,
+    RenewableBacktestSummary,
     RenewableScores,
     backtest_renewables,
     summarise_renewables,
@@ -42,6 +43,7 @@ __all__ = [
     "Forecaster",
     "GridRenewableForecast",
     "RenewableBacktest",
+    "RenewableBacktestSummary",
     "RenewableForecastSummary",
     "RenewableScores",
     "SeriesOutlook",

@@ -11,7 +11,7 @@ climatology on the same hours.
 from __future__ import annotations
 
 import time
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass
 
 import numpy as np
 import pandas as pd
@@ -19,10 +19,65 @@ import pandas as pd
 from gridcore.errors import InputError
 from gridcore.forecast import metrics
 from gridcore.forecast.backtest import daily_origins
+from gridcore.forecast.backtest_scores import ReadAsDict, run_fields
 from gridcore.forecast.intervals import QUANTILES, conformal_quantiles
 from gridcore.forecast.renewables.baselines import climatology_forecast, persistence_forecast
 from gridcore.forecast.renewables.forecaster import Forecaster
 from gridcore.forecast.renewables.interval import conformal_interval
+
+
+@dataclass(frozen=True)
+class RenewableBacktestSummary(ReadAsDict):
+    """The figures of a renewable backtest: its scores and how it ran, as the CLI prints them.
+
+    :meth:`to_dict` is the JSON; the summary reads as that dict too (``summary["nmae_pct"]``).
+
+    Attributes
+    ----------
+    scores : RenewableScores
+        From :func:`summarise_renewables`.
+    kind : str
+        ``solar`` or ``wind``.
+    series : list of str
+        The series (zones, farms) forecast.
+    n_origins : int
+        Test origins.
+    horizon_h : int
+        [h]
+    test_start, test_end : str
+        First origin and end of the last horizon (UTC, ``%Y-%m-%dT%H:%MZ``).
+    calibration_origins : int
+        Origins before the test whose errors calibrated the first intervals.
+    refits, refit_days : int
+        Fits made, and days between them.
+    capacity : float
+        Capacity the errors are normalised by [unit of the power].
+    persistence_rule : str
+        The persistence baseline's rule.
+    model : dict
+        The forecaster's description.
+    seconds : float
+        Wall time [s].
+    """
+
+    scores: RenewableScores
+    kind: str
+    series: list[str]
+    n_origins: int
+    horizon_h: int
+    test_start: str
+    test_end: str
+    calibration_origins: int
+    refits: int
+    refit_days: int
+    capacity: float
+    persistence_rule: str
+    model: dict[str, object]
+    seconds: float
+
+    def to_dict(self) -> dict[str, object]:
+        """The scores' dict, then how the backtest ran."""
+        return {**self.scores.to_dict(), **run_fields(self)}
 
 
 @dataclass
@@ -35,12 +90,12 @@ class RenewableBacktest:
         One row per (origin, series, lead) of the test origins: ``origin``, ``series``, ``target`` (UTC),
         ``lead`` [h], ``actual``, ``forecast``, ``persistence``, ``climatology`` and ``q<level>``
         columns [unit of the power].
-    summary : dict
-        See :func:`summarise_renewables`.
+    summary : RenewableBacktestSummary
+        The scores and how the backtest ran; ``summary.to_dict()`` is the JSON the CLI prints.
     """
 
     forecasts: pd.DataFrame
-    summary: dict[str, object] = field(default_factory=dict)
+    summary: RenewableBacktestSummary
 
 
 def backtest_renewables(
@@ -146,24 +201,22 @@ def backtest_renewables(
         },
         quant[keep], levels,
     )  # fmt: skip
-    summary = summarise_renewables(forecasts, forecaster.capacity, levels).to_dict()
     test_o = origins[keep]
-    summary.update(
-        {
-            "kind": forecaster.kind,
-            "series": forecaster.series,
-            "n_origins": int(len(test_o)),
-            "horizon_h": int(horizon),
-            "test_start": f"{index[test_o[0]]:%Y-%m-%dT%H:%MZ}",
-            "test_end": f"{index[test_o[-1]] + pd.Timedelta(hours=horizon):%Y-%m-%dT%H:%MZ}",
-            "calibration_origins": int(len(calib)),
-            "refits": fits,
-            "refit_days": refit_days,
-            "capacity": forecaster.capacity,
-            "persistence_rule": forecaster.persistence,
-            "model": forecaster.describe(),
-            "seconds": round(time.perf_counter() - t0, 2),
-        }
+    summary = RenewableBacktestSummary(
+        scores=summarise_renewables(forecasts, forecaster.capacity, levels),
+        kind=forecaster.kind,
+        series=forecaster.series,
+        n_origins=int(len(test_o)),
+        horizon_h=int(horizon),
+        test_start=f"{index[test_o[0]]:%Y-%m-%dT%H:%MZ}",
+        test_end=f"{index[test_o[-1]] + pd.Timedelta(hours=horizon):%Y-%m-%dT%H:%MZ}",
+        calibration_origins=int(len(calib)),
+        refits=fits,
+        refit_days=refit_days,
+        capacity=forecaster.capacity,
+        persistence_rule=forecaster.persistence,
+        model=forecaster.describe(),
+        seconds=round(time.perf_counter() - t0, 2),
     )
     return RenewableBacktest(forecasts, summary)
 

@@ -21,9 +21,10 @@ from gridcore.forecast.intervals import QUANTILES, conformal_quantiles
 from gridcore.forecast.renewables.baselines import persistence_forecast
 from gridcore.forecast.renewables.features import _history_design
 from gridcore.forecast.renewables.interval import conformal_interval
-from gridcore.forecast.renewables.profiles import _utc, grid_location, renewable_actuals, technology
+from gridcore.forecast.renewables.profiles import grid_location, renewable_actuals, technology
 from gridcore.forecast.renewables_model import fit_gbm, predict_gbm
 from gridcore.forecast.solar import clear_sky
+from gridcore.times import to_utc
 
 
 @dataclass
@@ -152,7 +153,7 @@ def forecast_grid_renewables(
     t0 = time.perf_counter()
     if not 1 <= horizon_h <= 168:
         raise InputError(f"horizon must be 1..168 h, got {horizon_h}", field="horizon_h")
-    issue = _utc(issue_time, "issue_time").floor("h")
+    issue = to_utc(issue_time, "issue_time", naive="error").floor("h")
     sgen = grid.sgen.reset_index(drop=True)
     if sgen.empty:
         raise InputError("the grid has no static generators (sgen)", field="sgen")

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pandas as pd
 
 from gridcore.errors import InputError
+from gridcore.times import to_utc
 
 
 def technology(sgen_type: str) -> str:
@@ -30,21 +31,14 @@ def renewable_actuals(grid, start: pd.Timestamp, end: pd.Timestamp) -> pd.DataFr
         UTC hourly index (interval start), one column per generator name: mean of its four quarter hours
         [MW].
     """
-    start = _utc(start, "start").floor("h")
-    end = _utc(end, "end").ceil("h")
+    start = to_utc(start, "start", naive="error").floor("h")
+    end = to_utc(end, "end", naive="error").ceil("h")
     if end <= start:
         raise InputError(f"end {end} is not after start {start}", field="end")
     quarters = pd.date_range(start, end, freq="15min", inclusive="left")
     p = grid.sgen_p_mw[grid.profile_index(quarters)]
     hourly = p.reshape(-1, 4, p.shape[1]).mean(axis=1)
     return pd.DataFrame(hourly, index=quarters[::4], columns=grid.sgen["name"].astype(str).to_numpy())
-
-
-def _utc(ts: object, name: str) -> pd.Timestamp:
-    t = pd.Timestamp(ts)  # type: ignore[arg-type]
-    if t.tzinfo is None:
-        raise InputError(f"{name} {ts} has no UTC offset", field=name)
-    return t.tz_convert("UTC")
 
 
 def grid_location(grid) -> tuple[float, float]:  # noqa: ANN001

@@ -175,6 +175,17 @@ def test_an_import_writes_only_its_hours_and_they_stay_short_until_the_cycle_run
     assert pd.Timestamp("2016-07-01T02:00Z") not in products.incomplete_hours(st, day)
 
 
+def _start_together(folder, n: int, go) -> None:
+    """Wait until ``n`` processes have built their fleets and stand at the start line, then let them go."""
+    import time
+
+    deadline = time.monotonic() + 300
+    while not all((folder / f"r{k}").exists() for k in range(n)):
+        assert time.monotonic() < deadline, "the processes did not reach the start line"
+        time.sleep(0.02)
+    go.touch()
+
+
 _IMPORTER = """
 import os, sys, time
 import pandas as pd
@@ -188,6 +199,7 @@ ends = pd.date_range("2016-07-02T01:15Z", periods=8, freq="15min")
 raw = pd.DataFrame([(m, t, 0.1 + 0.01 * k) for m in system.fleet.index[250 * k: 250 * (k + 1)] for t in ends],
                    columns=["meter_id", "timestamp", "kwh"])
 res = validate_readings(raw, system.fleet, pd.Timestamp("2016-07-03T00:00Z"))
+open(sys.argv[4], "w").close()  # at the start line
 while not os.path.exists(go):
     time.sleep(0.005)
 products.merge_import(Store(root), res, system.fleet, system.feeders.bus_feeder, system.feeders.feeders,
@@ -198,18 +210,17 @@ products.merge_import(Store(root), res, system.fleet, system.feeders.bus_feeder,
 def test_imports_in_four_processes_at_once_equal_one_import_of_their_union(tmp_path, system) -> None:
     import subprocess
     import sys
-    import time
 
     together, one = tmp_path / "together", tmp_path / "one"
     go = tmp_path / "go"
     procs = [
         subprocess.Popen(
-            [sys.executable, "-c", _IMPORTER, str(together), str(go), str(k)], stderr=subprocess.PIPE
+            [sys.executable, "-c", _IMPORTER, str(together), str(go), str(k), str(tmp_path / f"r{k}")],
+            stderr=subprocess.PIPE,
         )
         for k in range(4)
     ]
-    time.sleep(4)  # every process has built its fleet and waits at the start line
-    go.touch()
+    _start_together(tmp_path, 4, go)
     for p in procs:
         assert p.wait(timeout=300) == 0, p.stderr.read().decode()
     ends = pd.date_range("2016-07-02T01:15Z", periods=8, freq="15min")
@@ -247,6 +258,7 @@ root, go, hour = sys.argv[1], sys.argv[2], pd.Timestamp(sys.argv[3])
 system = default_system(2_000)
 raw = meter_readings(system.grid, system.fleet, hour)
 res = validate_readings(raw, system.fleet, hour + pd.Timedelta(hours=1))
+open(sys.argv[4], "w").close()  # at the start line
 while not os.path.exists(go):
     time.sleep(0.005)
 st = Store(root)
@@ -260,21 +272,27 @@ print(res.readings_valid, res.readings_in - res.readings_valid)
 def test_hours_landed_by_four_processes_at_once_are_all_whole(tmp_path, system) -> None:
     import subprocess
     import sys
-    import time
 
     go = tmp_path / "go"
     hours = [pd.Timestamp(f"2016-07-03T{h:02d}:00Z") for h in range(4)]
     procs = [
         subprocess.Popen(
-            [sys.executable, "-c", _HOURLY, str(tmp_path / "s"), str(go), str(h)],
+            [
+                sys.executable,
+                "-c",
+                _HOURLY,
+                str(tmp_path / "s"),
+                str(go),
+                str(h),
+                str(tmp_path / f"r{k}"),
+            ],
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
             text=True,
         )
-        for h in hours
+        for k, h in enumerate(hours)
     ]
-    time.sleep(4)
-    go.touch()
+    _start_together(tmp_path, 4, go)
     counts = []
     for p in procs:
         out, err = p.communicate(timeout=300)

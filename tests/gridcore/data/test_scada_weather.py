@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import json
+
 import numpy as np
 import pandas as pd
 import pytest
 
+from gridcore.data.quality import FeedSummary, feed_summary
 from gridcore.data.scada import sensor_dataset, sensor_readings, sensor_registry, validate_sensors
 from gridcore.data.synthetic import FaultRates, load_power, quarter_hours
 from gridcore.data.weather import (
@@ -67,6 +70,11 @@ def test_sensor_faults_are_quarantined(system, hour) -> None:
     q = res.quarantined
     assert q["value_missing"] > 0 and q["value_above_physical_max"] > 0 and q["unknown_sensor"] == 1
     assert res.readings_valid + sum(q.values()) == res.readings_in
+    # the typed feed summary gives the JSON the hourly flow gave as a dict, key for key
+    fs = feed_summary(res)
+    old = {"readings_in": res.readings_in, "readings_valid": res.readings_valid, "quarantined": q}
+    assert isinstance(fs, FeedSummary) and json.dumps(fs.to_dict()) == json.dumps(old)
+    assert (fs.readings_valid, fs.quarantined["unknown_sensor"]) == (len(res.valid), 1)
 
 
 def test_weather_is_the_worlds_observed_series(hour) -> None:
