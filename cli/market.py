@@ -161,6 +161,14 @@ def market_price(
     loading_limit: Annotated[
         float, typer.Option("--loading-limit", help="Branch limit of --locational [% of rating].", min=1.0)
     ] = 100.0,
+    study_case: Annotated[
+        str | None,
+        typer.Option(
+            "--study-case",
+            help="With --locational: one hour at a SimBench study case (hL, n1, hW, hPV, lW, lPV) instead "
+            "of the horizon's profiles.",
+        ),
+    ] = None,
     weights: Annotated[
         str | None,
         typer.Option(
@@ -188,8 +196,18 @@ def market_price(
     if not optimize and (weights is not None or frontier is not None):
         flag = "--weights" if weights is not None else "--frontier"
         raise InputError(f"{flag} goes with --optimize", field=flag)
+    if study_case is not None and (not locational or optimize):
+        raise InputError("--study-case goes with --locational (not --optimize)", field="--study-case")
     chosen = parse_weights(weights)
     inputs, root = _inputs(at, horizon, grid, store)
+    case_net = None
+    if study_case is not None:
+        from gridcore.market.relief import study_case_inputs
+        from gridcore.network.grid import pandapower_net
+        from gridcore.network.study_case import apply_study_case
+
+        case_net = apply_study_case(pandapower_net(inputs.grid.code), study_case)
+        inputs = study_case_inputs(inputs, case_net)
     out: dict[str, object]
     if optimize:
         from gridcore.market.metrics import bill_impact_pct
@@ -247,12 +265,22 @@ def market_price(
     price = result.signal.price_per_kwh
     if locational:
         from gridcore.market.locational import balance_congestion, locational_prices
-        from gridcore.storage.fleet import default_fleet
+        from gridcore.market.relief import battery_fleet, relieve
 
-        loc = locational_prices(inputs, result.signal, loading_limit_pct=loading_limit, model=model)
+        loc = locational_prices(
+            inputs, result.signal, net=case_net, loading_limit_pct=loading_limit, model=model
+        )
         out["locational"] = loc.to_dict()
-        out["locational"]["balance"] = balance_congestion(inputs, loc, default_fleet(inputs.grid))  # type: ignore[index]
-        feeders, price = loc.feeders, loc.feeder_price_per_kwh
+        if loc.congestion:
+            out["locational"]["balance"] = balance_congestion(inputs, loc, battery_fleet(inputs, case_net))  # type: ignore[index]
+        relief = relieve(inputs, result.signal, net=case_net, loading_limit_pct=loading_limit)
+        ac = relief.to_dict()
+        for name, figures in ac.pop("feeders").items():  # type: ignore[union-attr]
+            out["locational"]["feeders"].setdefault(name, {}).update(figures)  # type: ignore[index,union-attr]
+        out["locational"]["ac"] = ac  # type: ignore[index]
+        if study_case is not None:
+            out["study_case"] = study_case
+        feeders, price = relief.feeders, relief.feeder_price_per_kwh
     out["written"] = write_prices(
         root,
         inputs.times,

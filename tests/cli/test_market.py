@@ -212,3 +212,39 @@ def test_price_optimize_refuses_an_unreachable_target(tmp_path) -> None:
     line = result.stderr.strip()
     assert "--target-peak-reduction 90: no price signal cuts" in line and len(line.splitlines()) == 1
     assert not (tmp_path / "market" / "prices").exists()  # nothing written as if it were a signal
+
+
+def test_price_locational_on_the_congested_grid_reports_each_feeder(tmp_path) -> None:
+    out = _json(
+        [
+            "market",
+            "price",
+            "--locational",
+            "--grid",
+            "1-MV-semiurb--2-sw",
+            "--at",
+            "2016-07-25T12:00Z",
+            "--horizon",
+            "1",
+            "--scheme",
+            "flat",
+            "--store",
+            str(tmp_path / "s"),
+            "--json",
+        ]
+    )
+    feeders = out["locational"]["feeders"]
+    hot = feeders["MV2.101 Line 1"]
+    assert hot["hours"] == 1 and hot["constraints"]
+    assert hot["congestion_component_min_per_kwh"] < -0.5 and hot["price_min_per_kwh"] < 0
+    assert 0 < hot["clears_by_response_pct"] < 50
+    assert hot["residual_after_response"]["excess"] and hot["residual_after_remedies"] == {}
+    assert hot["price_min_per_kwh"] < min(
+        f["price_min_per_kwh"] for k, f in feeders.items() if k != "MV2.101 Line 1"
+    )
+    assert out["locational"]["ac"]["order"] == ["price", "batteries", "curtailment", "shedding"]
+
+
+def test_study_case_goes_with_locational() -> None:
+    result = runner.invoke(app, ["market", "price", "--study-case", "hL", "--json"])
+    assert result.exit_code == 1 and "--study-case goes with --locational" in result.output
