@@ -72,6 +72,9 @@ def _check_choices(scheme: str | None, model: str, peak_price: float | None) -> 
         raise InputError(f"--model must be one of {', '.join(MODELS)}, not {model!r}", field="--model")
     if peak_price is not None and not peak_price > 0:
         raise InputError(f"--peak-price must be above 0 EUR/kWh, got {peak_price}", field="--peak-price")
+    from gridcore.market.signals import check_peak_price
+
+    check_peak_price(peak_price, "--peak-price")
 
 
 def _issue(at: str | None):  # noqa: ANN202 (pd.Timestamp)
@@ -80,6 +83,28 @@ def _issue(at: str | None):  # noqa: ANN202 (pd.Timestamp)
     from gridcore.checks import utc_time
 
     return utc_time(at, "--at") if at else pd.Timestamp.now(tz="UTC").ceil("h")
+
+
+def _floored(at: str | None) -> dict[str, str]:
+    """Say so (stderr and a JSON note) when ``--at`` is not on the hour: the market works on whole hours."""
+    if not at:
+        return {}
+    given = _issue(at)
+    import pandas as pd
+
+    ts = pd.Timestamp(given).tz_convert("UTC")
+    if ts == ts.floor("h"):
+        return {}
+    note = f"--at {at}: the market works on whole hours; floored to {ts.floor('h'):%Y-%m-%dT%H:%MZ}"
+    typer.echo(note, err=True)
+    return {"at_given": at, "at_note": note}
+
+
+def _emit(out: dict[str, object], as_json: bool, title: str) -> None:
+    """:func:`cli.common.emit` with -0.0 written as 0.0."""
+    from gridcore.market.metrics import no_negative_zero
+
+    emit(no_negative_zero(out), as_json, title)
 
 
 def _inputs(at: str | None, horizon: int, grid: str | None, store: Path | None):  # noqa: ANN202
@@ -128,6 +153,7 @@ def market_clear(
         inputs, _ = _inputs(at, 1, grid, store)
         book_o, book_b = default_books(inputs, 0, import_limit, default_fleet(inputs.grid))
         out["at"] = f"{inputs.times[0]:%Y-%m-%dT%H:%MZ}"
+        out.update(_floored(at))
         out["grid"] = inputs.grid.code
         out["source"] = inputs.source
         imbalance = book_b
@@ -138,7 +164,7 @@ def market_clear(
     if imbalance is not None:
         out["imbalance_mw"] = round(max(inflexible_mw(imbalance, result.bids_accepted_mw), 0.0), 6)
     out["command_seconds"] = round(time.perf_counter() - t0, 3)
-    emit(out, as_json, "gridflow market clear")
+    _emit(out, as_json, "gridflow market clear")
 
 
 @market_app.command("price")
@@ -261,6 +287,8 @@ def market_price(
             kwargs["peak_price_per_kwh"] = peak_price
         result = whatif(inputs, scheme, model, **kwargs)
         out = result.to_dict()
+    out["at"] = f"{inputs.times[0]:%Y-%m-%dT%H:%MZ}"
+    out.update(_floored(at))
     feeders = None
     price = result.signal.price_per_kwh
     if locational:
@@ -292,7 +320,7 @@ def market_price(
         feeders=feeders,
     )
     out["command_seconds"] = round(time.perf_counter() - t0, 3)
-    emit(out, as_json, f"gridflow market price ({result.signal.scheme})")
+    _emit(out, as_json, f"gridflow market price ({result.signal.scheme})")
 
 
 @market_app.command("whatif")
@@ -322,6 +350,8 @@ def market_whatif(
         kwargs["peak_price_per_kwh"] = peak_price
     result = whatif(inputs, scheme, model, **kwargs)
     out = result.to_dict()
+    out["at"] = f"{inputs.times[0]:%Y-%m-%dT%H:%MZ}"
+    out.update(_floored(at))
     r = result.response
     png = out_png or Path(root) / "market" / "plots" / f"whatif-{scheme}-{inputs.times[0]:%Y%m%dT%H%MZ}.png"
     m = result.metrics
@@ -336,7 +366,7 @@ def market_whatif(
         result.signal.peak_hours,
     )
     out["command_seconds"] = round(time.perf_counter() - t0, 3)
-    emit(out, as_json, f"gridflow market whatif ({scheme})")
+    _emit(out, as_json, f"gridflow market whatif ({scheme})")
 
 
 @market_app.command("evaluate")
@@ -392,4 +422,4 @@ def market_evaluate(
             t.add_row(*(str(row[c]) for c in cols))
         Console().print(t)
         return
-    emit(out, True, "")
+    _emit(out, True, "")

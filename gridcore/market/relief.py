@@ -282,7 +282,7 @@ def relieve(
         ``price`` first, then ``batteries`` and ``curtailment`` (curtailment of generation on the export
         side, shedding of load on the import side) in the order to apply them; leave one out to skip it.
     max_adder_per_kwh : float
-        Largest congestion component, either sign [EUR/kWh].
+        Largest congestion component (branches and voltage together), either sign [EUR/kWh].
     time_budget_s : float
         Per hour, the shedding planner's refinement budget [s].
 
@@ -330,7 +330,7 @@ def relieve(
         volt[h] = _voltage_component(
             g, viol, lambda x, h=h: respond(x[None, :], np.array([h]))[0], branch[h], max_adder_per_kwh
         )
-    component = branch + volt
+    component = np.clip(branch + volt, -max_adder_per_kwh, max_adder_per_kwh)
     after_load = respond(component)
     after = []
     for h in range(n_t):
