@@ -187,6 +187,13 @@ def market_price(
     loading_limit: Annotated[
         float, typer.Option("--loading-limit", help="Branch limit of --locational [% of rating].", min=1.0)
     ] = 100.0,
+    locational_png: Annotated[
+        Path | None,
+        typer.Option(
+            "--locational-png",
+            help="With --locational: PNG of the most congested feeder's price and its constraint by stage.",
+        ),
+    ] = None,
     study_case: Annotated[
         str | None,
         typer.Option(
@@ -222,6 +229,8 @@ def market_price(
     if not optimize and (weights is not None or frontier is not None):
         flag = "--weights" if weights is not None else "--frontier"
         raise InputError(f"{flag} goes with --optimize", field=flag)
+    if locational_png is not None and not locational:
+        raise InputError("--locational-png goes with --locational", field="--locational-png")
     if study_case is not None and (not locational or optimize):
         raise InputError("--study-case goes with --locational (not --optimize)", field="--study-case")
     chosen = parse_weights(weights)
@@ -308,6 +317,24 @@ def market_price(
         out["locational"]["ac"] = ac  # type: ignore[index]
         if study_case is not None:
             out["study_case"] = study_case
+        if locational_png is not None:
+            from gridcore.market.plot import plot_relief
+
+            worst = relief.most_congested()
+            if worst is None:
+                raise InputError(
+                    "--locational-png: no constraint in these hours, nothing to draw",
+                    field="--locational-png",
+                )
+            feeder, quantity, limit = worst
+            out["locational_png"] = plot_relief(
+                relief,
+                feeder,
+                locational_png,
+                quantity,
+                limit,
+                f"{inputs.grid.code}: {feeder}, {len(inputs.times)} h from {inputs.times[0]:%Y-%m-%d %H:%M}Z",
+            )
         feeders, price = relief.feeders, relief.feeder_price_per_kwh
     out["written"] = write_prices(
         root,

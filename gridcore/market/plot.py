@@ -192,3 +192,67 @@ def plot_frontier(table: pd.DataFrame, path: str | Path, title: str = "") -> str
     fig.savefig(out, dpi=110)
     plt.close(fig)
     return str(out)
+
+
+def plot_relief(
+    relief,  # noqa: ANN001 (gridcore.market.relief.Relief)
+    feeder: str,
+    path: str | Path,
+    quantity: str = "vmax_pu",
+    limit: float = 1.05,
+    title: str = "",
+) -> str:
+    """A congested feeder's locational price against the others', and its constraint stage by stage.
+
+    Parameters
+    ----------
+    relief : Relief
+        :func:`gridcore.market.relief.relieve`'s result.
+    feeder : str
+        The congested feeder, drawn in red; the other feeders' prices are the grey band.
+    path : str or Path
+        PNG to write.
+    quantity : str
+        ``vmax_pu``, ``vmin_pu`` [p.u.] or ``loading_max_pct`` [%] of :attr:`Relief.stages`.
+    limit : float
+        The limit drawn (1.05 p.u. for an overvoltage).
+    title : str
+
+    Returns
+    -------
+    str
+    """
+    plt = _pyplot()
+    x = pd.DatetimeIndex(relief.times).tz_convert("UTC").tz_localize(None)
+    j = relief.feeders.index(feeder)
+    price = relief.feeder_price_per_kwh
+    others = np.delete(price, j, axis=1)
+    fig, (ax1, ax2) = plt.subplots(2, 1, figsize=(12, 5.6), sharex=True)
+    ax1.fill_between(
+        x, others.min(axis=1), others.max(axis=1), step="post", color="0.8", label="other feeders (range)"
+    )
+    ax1.step(x, price[:, j], where="post", color="tab:red", lw=1.6, label=f"{feeder}")
+    ax1.axhline(0.0, color="0.3", lw=0.6)
+    ax1.set_ylabel("locational price [EUR/kWh]")
+    ax1.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize=8)
+    styles = {
+        "before": ("0.35", "before (energy price only)"),
+        "response": ("tab:blue", "after the price response"),
+        "batteries": ("tab:green", "after batteries"),
+        "remedies": ("tab:purple", "after curtailment / shedding"),
+    }
+    for stage, (color, label) in styles.items():
+        ax2.step(x, relief.stages[f"{stage}_{quantity}"], where="post", color=color, lw=1.3, label=label)
+    ax2.axhline(limit, color="tab:red", ls="--", lw=1.0, label=f"limit {limit:g}")
+    unit = "%" if quantity.endswith("pct") else "p.u."
+    ax2.set_ylabel(f"{quantity.replace('_pu', '').replace('_pct', '')} [{unit}] (AC power flow)")
+    ax2.set_xlabel("time (UTC)")
+    ax2.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize=8)
+    ax1.set_title(title, fontsize=10)
+    fig.autofmt_xdate()
+    fig.tight_layout()
+    out = Path(path)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    fig.savefig(out, dpi=110)
+    plt.close(fig)
+    return str(out)

@@ -82,6 +82,10 @@ class Relief:
         Per remedy: MW (largest hour) and MWh used, per feeder.
     power_flows : int
         AC power flows run.
+    stages : pd.DataFrame
+        Per hour (index) and stage (``before``, ``response``, ``batteries``, ``remedies``: after all of
+        them), the AC power flow's highest and lowest bus voltage [p.u.] and highest branch loading [%]
+        (columns ``<stage>_vmax_pu``, ``<stage>_vmin_pu``, ``<stage>_loading_max_pct``).
     """
 
     times: pd.DatetimeIndex
@@ -95,6 +99,24 @@ class Relief:
     constraints: list[dict[str, object]]
     remedies: dict[str, dict[str, object]]
     power_flows: int
+    stages: pd.DataFrame
+
+    def most_congested(self) -> tuple[str, str, float] | None:
+        """The feeder of the largest constraint, the stage quantity that shows it and its limit.
+
+        Returns
+        -------
+        tuple of (str, str, float) or None
+            Feeder, ``vmax_pu`` / ``vmin_pu`` / ``loading_max_pct`` and the limit; None without constraints.
+        """
+        named = [c for c in self.constraints if c["feeder"] in self.feeders]
+        if not named:
+            return None
+        worst = max(named, key=lambda c: float(c["excess_before"]) / (1.0 if c["unit"] == "%" else 0.01))  # type: ignore[arg-type]
+        quantity = {"overvoltage": "vmax_pu", "undervoltage": "vmin_pu"}.get(
+            str(worst["kind"]), "loading_max_pct"
+        )
+        return str(worst["feeder"]), quantity, float(worst["limit"])  # type: ignore[arg-type]
 
     def to_dict(self) -> dict[str, object]:
         """JSON figures, per feeder: congestion component, hours, ``clears_by_response`` and residual."""
@@ -182,6 +204,7 @@ class _Grid:
         self.imp = PathImpedance(net, self.tree)
         self.load_bus = net.load["bus"].to_numpy(dtype=np.int64)
         self.runs = 0
+        self.last = (np.nan, np.nan, np.nan)
 
     def set(self, load: np.ndarray, sgen: np.ndarray, bat_bus: np.ndarray, bat_mw: np.ndarray) -> None:
         """Loads, generation [MW] and battery charging (> 0) or discharging (< 0) per bus [MW]."""
@@ -202,6 +225,9 @@ class _Grid:
 
         self.runs += 1
         result = run_powerflow(self.net, loading_limit_pct=self.limit, voltage_bands=self.bands)
+        vm = self.net.res_bus["vm_pu"]
+        loading = pd.concat([self.net.res_line["loading_percent"], self.net.res_trafo["loading_percent"]])
+        self.last = (float(vm.max()), float(vm.min()), float(loading.max()))
         return [
             {
                 "element": f"{v.element}:{v.id}",
@@ -320,9 +346,11 @@ def relieve(
     base = respond(np.zeros((n_t, n_l)))
     no_bat = (np.zeros(0, np.int64), np.zeros(0))
     before = []
+    stages = {k: np.full((n_t, 3), np.nan) for k in ("before", "response", "batteries", "remedies")}
     for h in range(n_t):
         g.set(base[h], inputs.sgen_mw[h], *no_bat)
         before.append(g.solve())
+        stages["before"][h] = g.last
     loc = locational_prices(inputs, signal, net, loading_limit_pct, max_adder_per_kwh)
     branch = loc.congestion_per_kwh if loc.congestion_per_kwh is not None else np.zeros((n_t, n_l))
     volt = np.zeros((n_t, n_l))
@@ -336,10 +364,13 @@ def relieve(
     for h in range(n_t):
         g.set(after_load[h], inputs.sgen_mw[h], *no_bat)
         after.append(g.solve())
+        stages["response"][h] = g.last
     price = pi * (1.0 + loc.mlf) + component
 
     bus_feeder = _bus_feeder(inputs)
-    remedies, residual = _remedies(inputs, g, after_load, after, bats, bus_feeder, order, time_budget_s)
+    remedies, residual = _remedies(
+        inputs, g, after_load, after, bats, bus_feeder, order, time_budget_s, stages
+    )
     shifted = after_load - base
     hot = np.array([bool(v) for v in before])
     per_feeder_price = _per_feeder(inputs, np.abs(shifted) * hot[:, None])
@@ -374,6 +405,14 @@ def relieve(
         constraints,
         remedies,
         g.runs,
+        pd.DataFrame(
+            {
+                f"{k}_{q}": v[:, i]
+                for k, v in stages.items()
+                for i, q in enumerate(("vmax_pu", "vmin_pu", "loading_max_pct"))
+            },
+            index=inputs.times,
+        ),
     )
 
 
@@ -438,6 +477,7 @@ def _remedies(
     bus_feeder: pd.Series,
     order: tuple[str, ...],
     budget: float,
+    stages: dict[str, np.ndarray],
 ) -> tuple[dict[str, dict[str, object]], list[list[dict[str, object]]]]:
     """Batteries, then curtailment or shedding, hour by hour on what the response left (module step 4)."""
     from gridcore.market.balance import switchable_blocks
@@ -458,6 +498,7 @@ def _remedies(
     for h in range(n_t):
         viol = after[h]
         bat = np.zeros(len(bat_bus))
+        stages["batteries"][h] = stages["remedies"][h] = stages["response"][h]
         for remedy in order[1:]:
             if not viol:
                 break
@@ -467,6 +508,7 @@ def _remedies(
                     energy -= np.abs(bat)
                     g.set(load[h], inputs.sgen_mw[h], bat_bus, bat)
                     viol = g.solve()
+                    stages["batteries"][h] = stages["remedies"][h] = g.last
                 used["batteries"][h] = bat
             else:
                 g.set(load[h], inputs.sgen_mw[h], bat_bus, bat)
@@ -483,6 +525,9 @@ def _remedies(
                 )
                 used["shedding"][h] = np.bincount(blocks.load, weights=cut, minlength=len(load[h]))
                 viol = [{k: x for k, x in v.items() if k != "reason"} for v in plan.remaining]
+                g.set(load[h] - used["shedding"][h], inputs.sgen_mw[h] - plan.curtail, bat_bus, bat)
+                g.solve()
+                stages["remedies"][h] = g.last
         residual.append(viol)
     out: dict[str, dict[str, object]] = {}
     names = [r for r in order[1:]] + (["shedding"] if "curtailment" in order else [])
