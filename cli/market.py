@@ -72,6 +72,9 @@ def _check_choices(scheme: str | None, model: str, peak_price: float | None) -> 
         raise InputError(f"--model must be one of {', '.join(MODELS)}, not {model!r}", field="--model")
     if peak_price is not None and not peak_price > 0:
         raise InputError(f"--peak-price must be above 0 EUR/kWh, got {peak_price}", field="--peak-price")
+    from gridcore.market.signals import check_peak_price
+
+    check_peak_price(peak_price, "--peak-price")
 
 
 def _issue(at: str | None):  # noqa: ANN202 (pd.Timestamp)
@@ -80,6 +83,28 @@ def _issue(at: str | None):  # noqa: ANN202 (pd.Timestamp)
     from gridcore.checks import utc_time
 
     return utc_time(at, "--at") if at else pd.Timestamp.now(tz="UTC").ceil("h")
+
+
+def _floored(at: str | None) -> dict[str, str]:
+    """Say so (stderr and a JSON note) when ``--at`` is not on the hour: the market works on whole hours."""
+    if not at:
+        return {}
+    given = _issue(at)
+    import pandas as pd
+
+    ts = pd.Timestamp(given).tz_convert("UTC")
+    if ts == ts.floor("h"):
+        return {}
+    note = f"--at {at}: the market works on whole hours; floored to {ts.floor('h'):%Y-%m-%dT%H:%MZ}"
+    typer.echo(note, err=True)
+    return {"at_given": at, "at_note": note}
+
+
+def _emit(out: dict[str, object], as_json: bool, title: str) -> None:
+    """:func:`cli.common.emit` with -0.0 written as 0.0."""
+    from gridcore.market.metrics import no_negative_zero
+
+    emit(no_negative_zero(out), as_json, title)
 
 
 def _inputs(at: str | None, horizon: int, grid: str | None, store: Path | None):  # noqa: ANN202
@@ -128,6 +153,7 @@ def market_clear(
         inputs, _ = _inputs(at, 1, grid, store)
         book_o, book_b = default_books(inputs, 0, import_limit, default_fleet(inputs.grid))
         out["at"] = f"{inputs.times[0]:%Y-%m-%dT%H:%MZ}"
+        out.update(_floored(at))
         out["grid"] = inputs.grid.code
         out["source"] = inputs.source
         imbalance = book_b
@@ -138,7 +164,7 @@ def market_clear(
     if imbalance is not None:
         out["imbalance_mw"] = round(max(inflexible_mw(imbalance, result.bids_accepted_mw), 0.0), 6)
     out["command_seconds"] = round(time.perf_counter() - t0, 3)
-    emit(out, as_json, "gridflow market clear")
+    _emit(out, as_json, "gridflow market clear")
 
 
 @market_app.command("price")
@@ -161,6 +187,21 @@ def market_price(
     loading_limit: Annotated[
         float, typer.Option("--loading-limit", help="Branch limit of --locational [% of rating].", min=1.0)
     ] = 100.0,
+    locational_png: Annotated[
+        Path | None,
+        typer.Option(
+            "--locational-png",
+            help="With --locational: PNG of the most congested feeder's price and its constraint by stage.",
+        ),
+    ] = None,
+    study_case: Annotated[
+        str | None,
+        typer.Option(
+            "--study-case",
+            help="With --locational: one hour at a SimBench study case (hL, n1, hW, hPV, lW, lPV) instead "
+            "of the horizon's profiles.",
+        ),
+    ] = None,
     weights: Annotated[
         str | None,
         typer.Option(
@@ -188,8 +229,20 @@ def market_price(
     if not optimize and (weights is not None or frontier is not None):
         flag = "--weights" if weights is not None else "--frontier"
         raise InputError(f"{flag} goes with --optimize", field=flag)
+    if locational_png is not None and not locational:
+        raise InputError("--locational-png goes with --locational", field="--locational-png")
+    if study_case is not None and (not locational or optimize):
+        raise InputError("--study-case goes with --locational (not --optimize)", field="--study-case")
     chosen = parse_weights(weights)
     inputs, root = _inputs(at, horizon, grid, store)
+    case_net = None
+    if study_case is not None:
+        from gridcore.market.relief import study_case_inputs
+        from gridcore.network.grid import pandapower_net
+        from gridcore.network.study_case import apply_study_case
+
+        case_net = apply_study_case(pandapower_net(inputs.grid.code), study_case)
+        inputs = study_case_inputs(inputs, case_net)
     out: dict[str, object]
     if optimize:
         from gridcore.market.metrics import bill_impact_pct
@@ -243,16 +296,46 @@ def market_price(
             kwargs["peak_price_per_kwh"] = peak_price
         result = whatif(inputs, scheme, model, **kwargs)
         out = result.to_dict()
+    out["at"] = f"{inputs.times[0]:%Y-%m-%dT%H:%MZ}"
+    out.update(_floored(at))
     feeders = None
     price = result.signal.price_per_kwh
     if locational:
         from gridcore.market.locational import balance_congestion, locational_prices
-        from gridcore.storage.fleet import default_fleet
+        from gridcore.market.relief import battery_fleet, relieve
 
-        loc = locational_prices(inputs, result.signal, loading_limit_pct=loading_limit, model=model)
+        loc = locational_prices(
+            inputs, result.signal, net=case_net, loading_limit_pct=loading_limit, model=model
+        )
         out["locational"] = loc.to_dict()
-        out["locational"]["balance"] = balance_congestion(inputs, loc, default_fleet(inputs.grid))  # type: ignore[index]
-        feeders, price = loc.feeders, loc.feeder_price_per_kwh
+        if loc.congestion:
+            out["locational"]["balance"] = balance_congestion(inputs, loc, battery_fleet(inputs, case_net))  # type: ignore[index]
+        relief = relieve(inputs, result.signal, net=case_net, loading_limit_pct=loading_limit)
+        ac = relief.to_dict()
+        for name, figures in ac.pop("feeders").items():  # type: ignore[union-attr]
+            out["locational"]["feeders"].setdefault(name, {}).update(figures)  # type: ignore[index,union-attr]
+        out["locational"]["ac"] = ac  # type: ignore[index]
+        if study_case is not None:
+            out["study_case"] = study_case
+        if locational_png is not None:
+            from gridcore.market.plot import plot_relief
+
+            worst = relief.most_congested()
+            if worst is None:
+                raise InputError(
+                    "--locational-png: no constraint in these hours, nothing to draw",
+                    field="--locational-png",
+                )
+            feeder, quantity, limit = worst
+            out["locational_png"] = plot_relief(
+                relief,
+                feeder,
+                locational_png,
+                quantity,
+                limit,
+                f"{inputs.grid.code}: {feeder}, {len(inputs.times)} h from {inputs.times[0]:%Y-%m-%d %H:%M}Z",
+            )
+        feeders, price = relief.feeders, relief.feeder_price_per_kwh
     out["written"] = write_prices(
         root,
         inputs.times,
@@ -264,7 +347,7 @@ def market_price(
         feeders=feeders,
     )
     out["command_seconds"] = round(time.perf_counter() - t0, 3)
-    emit(out, as_json, f"gridflow market price ({result.signal.scheme})")
+    _emit(out, as_json, f"gridflow market price ({result.signal.scheme})")
 
 
 @market_app.command("whatif")
@@ -294,6 +377,8 @@ def market_whatif(
         kwargs["peak_price_per_kwh"] = peak_price
     result = whatif(inputs, scheme, model, **kwargs)
     out = result.to_dict()
+    out["at"] = f"{inputs.times[0]:%Y-%m-%dT%H:%MZ}"
+    out.update(_floored(at))
     r = result.response
     png = out_png or Path(root) / "market" / "plots" / f"whatif-{scheme}-{inputs.times[0]:%Y%m%dT%H%MZ}.png"
     m = result.metrics
@@ -308,7 +393,7 @@ def market_whatif(
         result.signal.peak_hours,
     )
     out["command_seconds"] = round(time.perf_counter() - t0, 3)
-    emit(out, as_json, f"gridflow market whatif ({scheme})")
+    _emit(out, as_json, f"gridflow market whatif ({scheme})")
 
 
 @market_app.command("evaluate")
@@ -364,4 +449,4 @@ def market_evaluate(
             t.add_row(*(str(row[c]) for c in cols))
         Console().print(t)
         return
-    emit(out, True, "")
+    _emit(out, True, "")

@@ -40,7 +40,9 @@ class Clearing:
     Attributes
     ----------
     price_per_mwh : float
-        Clearing price, the midpoint of the clearing interval [EUR/MWh] (NaN with an empty side).
+        Clearing price, the midpoint of the clearing interval [EUR/MWh] (NaN with an empty side: a book
+        with no orders, e.g. a CSV with only its header, or none of any quantity; the JSON then has
+        ``price_per_mwh`` null and ``price_null_reason`` saying which side).
     price_low, price_high : float
         The interval of prices that clear ``matched_mw`` [EUR/MWh] (may be infinite at one end).
     matched_mw : float
@@ -67,9 +69,9 @@ class Clearing:
         """JSON figures (prices [EUR/MWh], quantities [MW]); the price rule is stated."""
 
         def num(x: float, d: int) -> float | None:
-            return round(float(x), d) if np.isfinite(x) else None
+            return round(float(x), d) + 0.0 if np.isfinite(x) else None
 
-        return {
+        out: dict[str, object] = {
             "price_per_mwh": num(self.price_per_mwh, 4),
             "price_interval_per_mwh": [num(self.price_low, 4), num(self.price_high, 4)],
             "price_rule": "midpoint of the clearing price interval",
@@ -80,6 +82,22 @@ class Clearing:
             "offers_accepted": int((self.offers_accepted_mw > 0).sum()),
             "bids_accepted": int((self.bids_accepted_mw > 0).sum()),
         }
+        if not np.isfinite(self.price_per_mwh):
+            out["price_null_reason"] = self.null_reason()
+        return out
+
+    def null_reason(self) -> str:
+        """Why there is no clearing price: a side with no orders, or orders of no quantity."""
+        sides = (
+            ("offers", self.offers_accepted_mw, self.unmatched_supply_mw),
+            ("bids", self.bids_accepted_mw, self.unmatched_demand_mw),
+        )
+        what = " and ".join(
+            f"the {name} book has {'no orders' if not len(acc) else 'no quantity'}"
+            for name, acc, left in sides
+            if left <= 0
+        )
+        return f"no price: {what}; nothing can clear"
 
 
 def check_book(book: pd.DataFrame, side: str) -> tuple[np.ndarray, np.ndarray]:

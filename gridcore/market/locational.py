@@ -185,6 +185,9 @@ class LocationalPrices:
         Per congested branch, the loads it feeds (bool per load).
     need_mw, residual_mw : dict of str to np.ndarray
         Per congested branch, (time,) flow above its limit before and after the response [MW].
+    congestion_per_kwh : np.ndarray, optional
+        (time, load) the congestion component of the DLMP (the adders of the branches feeding each
+        load) [EUR/kWh].
     """
 
     times: pd.DatetimeIndex
@@ -198,6 +201,7 @@ class LocationalPrices:
     reach: dict[str, np.ndarray] = field(default_factory=dict)
     need_mw: dict[str, np.ndarray] = field(default_factory=dict)
     residual_mw: dict[str, np.ndarray] = field(default_factory=dict)
+    congestion_per_kwh: np.ndarray | None = None
 
     def to_dict(self) -> dict[str, object]:
         """JSON figures: the feeders' peak and mean prices, the loss factors, the congestion."""
@@ -386,6 +390,7 @@ def locational_prices(
         reach,
         needs,
         residuals,
+        np.einsum("tb,bn->tn", adder, fmat),
     )
 
 

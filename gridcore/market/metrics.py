@@ -140,3 +140,14 @@ def bill_impact_pct(bill_change_pct: dict[str, float]) -> float:
     """Bill impact of a signal: the largest absolute bill change over the responsive classes [%]."""
     values = [abs(v) for c, v in bill_change_pct.items() if c != "critical"]
     return float(max(values, default=0.0))
+
+
+def no_negative_zero(value: object) -> object:
+    """``value`` with every float -0.0 (a rounded tiny negative) written 0.0, through dicts and lists."""
+    if isinstance(value, float):
+        return value + 0.0
+    if isinstance(value, dict):
+        return {k: no_negative_zero(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [no_negative_zero(v) for v in value]
+    return value

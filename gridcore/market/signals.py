@@ -39,6 +39,11 @@ from gridcore.market.response import DAILY_SALIENCE, FLAT_PER_KWH, day_index
 SCHEMES = ("flat", "tou", "cpp", "rtp")
 #: Default CPP event price [EUR/kWh].
 CPP_PRICE_PER_KWH = 0.60
+#: Highest CPP event / TOU peak price a signal takes [EUR/kWh]. Above it a price is refused, not
+#: saturated: it is beyond anything the pilots charged (the top of the arc of price responsiveness, a
+#: 1875 % rise, is 19.75 times the flat tariff: 5.9 EUR/kWh at 0.30) and the bill figures it would give
+#: (the response saturates, the bills do not) describe no tariff. Judgement: a round figure above that.
+MAX_PEAK_PRICE_PER_KWH = 10.0
 #: Utilisation above which the RTP adds a steep scarcity term, and its slope [-].
 SCARCITY_FROM = 0.8
 SCARCITY_SLOPE = 10.0
@@ -166,6 +171,24 @@ def _overloaded_days(
     return {int(d) for d in np.unique(day[over])}
 
 
+def check_peak_price(peak_price_per_kwh: float | None, name: str = "peak_price_per_kwh") -> None:
+    """Refuse a peak price above :data:`MAX_PEAK_PRICE_PER_KWH` [EUR/kWh] (one line naming the limit).
+
+    Raises
+    ------
+    InputError
+        ``peak_price_per_kwh`` above the limit, or not a finite number.
+    """
+    if peak_price_per_kwh is None:
+        return
+    if not np.isfinite(peak_price_per_kwh) or peak_price_per_kwh > MAX_PEAK_PRICE_PER_KWH:
+        raise InputError(
+            f"{name} {peak_price_per_kwh:g} EUR/kWh is above the limit of {MAX_PEAK_PRICE_PER_KWH:g} EUR/kWh "
+            f"(beyond any pilot's price; the bill figures would describe no tariff)",
+            field=name,
+        )
+
+
 def price_signal(
     net_load_mw: pd.Series,
     scheme: str,
@@ -225,7 +248,8 @@ def price_signal(
     Raises
     ------
     InputError
-        Unknown scheme, naive or empty index, a price that is not positive.
+        Unknown scheme, naive or empty index, a price that is not positive, a peak price above
+        :data:`MAX_PEAK_PRICE_PER_KWH`.
     """
     if scheme not in SCHEMES:
         raise InputError(f"scheme must be one of {', '.join(SCHEMES)}, not {scheme!r}", field="scheme")
@@ -237,6 +261,7 @@ def price_signal(
     demand = np.maximum(net if demand_mw is None else demand_mw.to_numpy(dtype=float), 0.0)
     if flat_per_kwh <= 0 or (peak_price_per_kwh is not None and peak_price_per_kwh <= 0):
         raise InputError("prices must be positive", field="peak_price_per_kwh")
+    check_peak_price(peak_price_per_kwh)
     n = len(times)
     params: dict[str, object] = {}
     salience = np.full(n, DAILY_SALIENCE)

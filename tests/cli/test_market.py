@@ -212,3 +212,77 @@ def test_price_optimize_refuses_an_unreachable_target(tmp_path) -> None:
     line = result.stderr.strip()
     assert "--target-peak-reduction 90: no price signal cuts" in line and len(line.splitlines()) == 1
     assert not (tmp_path / "market" / "prices").exists()  # nothing written as if it were a signal
+
+
+def test_price_locational_on_the_congested_grid_reports_each_feeder(tmp_path) -> None:
+    out = _json(
+        [
+            "market",
+            "price",
+            "--locational",
+            "--grid",
+            "1-MV-semiurb--2-sw",
+            "--at",
+            "2016-07-25T12:00Z",
+            "--horizon",
+            "1",
+            "--scheme",
+            "flat",
+            "--store",
+            str(tmp_path / "s"),
+            "--json",
+        ]
+    )
+    feeders = out["locational"]["feeders"]
+    hot = feeders["MV2.101 Line 1"]
+    assert hot["hours"] == 1 and hot["constraints"]
+    assert hot["congestion_component_min_per_kwh"] < -0.5 and hot["price_min_per_kwh"] < 0
+    assert 0 < hot["clears_by_response_pct"] < 50
+    assert hot["residual_after_response"]["excess"] and hot["residual_after_remedies"] == {}
+    assert hot["price_min_per_kwh"] < min(
+        f["price_min_per_kwh"] for k, f in feeders.items() if k != "MV2.101 Line 1"
+    )
+    assert out["locational"]["ac"]["order"] == ["price", "batteries", "curtailment", "shedding"]
+
+
+def test_study_case_goes_with_locational() -> None:
+    result = runner.invoke(app, ["market", "price", "--study-case", "hL", "--json"])
+    assert result.exit_code == 1 and "--study-case goes with --locational" in result.output
+
+
+def test_whatif_refuses_a_peak_price_above_the_limit() -> None:
+    result = runner.invoke(app, ["market", "whatif", "--peak-price", "1e9", "--json"])
+    assert result.exit_code == 1
+    assert "--peak-price 1e+09 EUR/kWh is above the limit of 10 EUR/kWh" in result.output
+
+
+def test_an_at_off_the_hour_is_floored_and_says_so(tmp_path) -> None:
+    result = runner.invoke(
+        app,
+        [
+            "market",
+            "whatif",
+            "--horizon",
+            "2",
+            "--at",
+            "2016-07-01T00:30Z",
+            "--store",
+            str(tmp_path / "s"),
+            "--json",
+        ],
+    )
+    assert result.exit_code == 0, result.output
+    out = json.loads(result.stdout)
+    assert out["at"] == "2016-07-01T00:00Z" and out["at_given"] == "2016-07-01T00:30Z"
+    assert "floored to 2016-07-01T00:00Z" in out["at_note"] and "floored" in result.stderr
+    assert "-0.0" not in result.stdout
+
+
+def test_a_header_only_order_book_gives_a_null_price_with_its_reason(tmp_path) -> None:
+    (tmp_path / "o.csv").write_text("id,price_per_mwh,quantity_mw\nA,10,5\n")
+    (tmp_path / "b.csv").write_text("id,price_per_mwh,quantity_mw\n")
+    out = _json(
+        ["market", "clear", "--offers", str(tmp_path / "o.csv"), "--bids", str(tmp_path / "b.csv"), "--json"]
+    )
+    assert out["price_per_mwh"] is None and out["unmatched_supply_mw"] == 5.0
+    assert out["price_null_reason"] == "no price: the bids book has no orders; nothing can clear"
