@@ -43,7 +43,7 @@ def readings_present(root: str | Path, at: pd.Timestamp) -> bool:
     store = Store(root)
     if not store.exists("readings"):
         return False
-    ds = xr.open_zarr(store.path("readings"), consolidated=True)
+    ds = xr.open_zarr(store.path("readings"), consolidated=True, chunks=None)
     where = pd.DatetimeIndex(ds["time"].values).get_indexer(
         pd.date_range(at.tz_convert(None), periods=4, freq="15min")
     )
@@ -158,7 +158,7 @@ def _read(store: Store, product: str, starts: pd.DatetimeIndex, var: str, dim: s
     """
     if not store.exists(product):
         return None
-    ds = xr.open_zarr(store.path(product), consolidated=True)
+    ds = xr.open_zarr(store.path(product), consolidated=True, chunks=None)  # no dask: read in this thread
     axis = pd.DatetimeIndex(ds["time"].values)
     where = axis.get_indexer(starts.tz_convert(None))
     have = where >= 0
