@@ -39,6 +39,23 @@ def _steps(name: str, out: dict, wall: float, goal: float) -> dict[str, object]:
     return {"seconds": round(wall, 2), "goal_s": goal, "ratio": round(wall / goal, 3), "steps": out["steps"]}
 
 
+def _artifact_sizes(out: dict) -> dict[str, int]:
+    """The run report's artifacts as the Prefect server returns them: key -> size of ``data`` [bytes]."""
+    from prefect.client.orchestration import get_client
+    from prefect.client.schemas.filters import ArtifactFilter, ArtifactFilterKey
+
+    key = "chain-" + "".join(c if c.isalnum() else "-" for c in str(out["run_id"]).lower())
+    keys = [key, *(f"{key}-{f.replace('_', '-')}" for f in out["report"]["figures"])]
+    sizes = {}
+    with get_client(sync_client=True) as client:
+        for k in keys:
+            found = client.read_artifacts(artifact_filter=ArtifactFilter(key=ArtifactFilterKey(any_=[k])))
+            if found:
+                sizes[k] = len(str(found[-1].data).encode())
+    sizes["total"] = sum(sizes.values())
+    return sizes
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--meters", type=int, default=100_000)
@@ -79,6 +96,10 @@ def main() -> None:
             f"hourly DAG 2016-07-03T13:00Z, loading limit {limit:g} %", out, wall, HOURLY_GOAL_S
         )
         figures[key]["readings_in"] = out["readings_in"]  # type: ignore[index]
+        figures[key]["load_average_1_5_15"] = [round(x, 1) for x in os.getloadavg()]  # type: ignore[index]
+        figures[key]["report_artifacts"] = _artifact_sizes(out)  # type: ignore[index]
+        print(f"  load average {figures[key]['load_average_1_5_15']}")  # type: ignore[index]
+        print(f"  report artifacts read back from the server [bytes]: {figures[key]['report_artifacts']}")  # type: ignore[index]
         figures[key]["shedding"] = {
             k: out["shedding"].get(k) for k in ("events", "skipped", "shed_mw", "battery_mw")
         }  # type: ignore[index]

@@ -40,12 +40,15 @@ def monitor(
     """
     t0 = time.perf_counter()
     from gridcore.checks import parse_hour, store_path
-    from gridcore.monitor.hour import monitor_store_hour, readings_present
+    from gridcore.monitor.hour import check_store_grid, monitor_store_hour, readings_present
+    from gridcore.network.grid import default_code
 
     hour = parse_hour(at, "--at")
     root = store_path(str(store) if store else None)
     ran = None
     if ingest and not readings_present(root, hour):
+        # the grid the hour would run on (--grid sets GRIDFLOW_GRID): never into another grid's store
+        check_store_grid(root, grid or default_code())
         cli_common.start_prefect(as_json)
         cli_common.api_ready()
         from flows.hourly import hourly

@@ -1,7 +1,8 @@
 """``gridflow scenario``: the named operating scenarios (list, run, compare); wiring over gridcore.scenarios.
 
-Each run is in process (no Prefect): the chain of :func:`gridcore.scenarios.run_scenario`, its report in
-``<store>/scenarios/<name>/`` (or ``--out``).
+A single run is in process (no Prefect): the chain of :func:`gridcore.scenarios.run_scenario`, its report in
+``<store>/scenarios/<name>/`` (or ``--out``). ``run --all`` and ``run-all`` run a set as the Prefect flow
+:func:`flows.scenarios.scenarios` (one task per scenario) on the command's temporary Prefect API.
 """
 
 from __future__ import annotations
@@ -86,15 +87,29 @@ def scenario_run(
     file: FileOpt = None,
     store: StoreOpt = None,
     out: OutOpt = None,
+    run_all: Annotated[
+        bool,
+        typer.Option(
+            "--all", help="Run every shipped scenario as one Prefect flow, one task each (see run-all)."
+        ),
+    ] = False,
     as_json: JsonOpt = False,
 ) -> None:
     """Run a scenario end to end: forecast, power flow, prices, batteries, shedding, re-check, report.
 
     JSON: scenario, constraints_found, constraints_resolved, critical_affected, unserved_mwh,
     peak_reduction_pct, renewable_utilization_pct, report, seconds, and the details (steps, trade-off).
+    With ``--all``: as ``scenario run-all``.
     """
     from gridcore.scenarios import run_scenario
 
+    if run_all:
+        from gridcore.errors import InputError
+
+        if name is not None or file is not None:
+            raise InputError("--all runs every shipped scenario: give no NAME or --file", field="--all")
+        _run_set([], grid, store, out, as_json)
+        return
     t0 = time.perf_counter()
     spec = _spec(name, file)
     folder = _folder(out, store, spec.name)
@@ -107,6 +122,60 @@ def scenario_run(
         return
     keys = list(figures)[:9] + ["constraints_before", "constraints_after", "tradeoff"]
     emit({k: figures[k] for k in keys}, False, f"gridflow scenario run {spec.name}")
+
+
+@scenario_app.command("run-all")
+def scenario_run_all(
+    names: Annotated[
+        list[str] | None,
+        typer.Argument(help="Scenario names or .toml files [default: every shipped scenario]."),
+    ] = None,
+    grid: GridOpt = None,
+    store: StoreOpt = None,
+    out: OutOpt = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Run a set of scenarios as one Prefect flow, one task per scenario (fanned out on Dask).
+
+    Reports in ``<store>/scenarios/<name>/`` (or ``--out DIR/<name>``). JSON: ``scenarios`` (each one's
+    summary as ``scenario run --json`` prints it), ``failed`` (name -> error; exit 1 when any),
+    ``seconds`` (the set's wall time in the flow), ``sum_seconds`` (the scenarios' own times added),
+    ``command_seconds`` (with the Prefect API's start).
+    """
+    _run_set(names or [], grid, store, out, as_json)
+
+
+def _run_set(names: list[str], grid: str | None, store: Path | None, out: Path | None, as_json: bool) -> None:
+    from cli import common as cli_common
+    from gridcore.errors import InputError
+    from gridcore.scenarios import load_scenario
+
+    t0 = time.perf_counter()
+    for name in names:
+        load_scenario(name)  # an unknown name or a bad file: one line before any server starts
+    if out is not None and out.exists() and not out.is_dir():
+        raise InputError(f"--out {out}: is a file, not a folder", field="--out")
+    cli_common.start_prefect(as_json)
+    from flows.scenarios import scenarios
+
+    cli_common.api_ready()
+    res = scenarios(
+        names=names or None, store=str(store) if store else None, out=str(out) if out else None, grid=grid
+    )
+    res["command_seconds"] = round(time.perf_counter() - t0, 3)
+    if as_json:
+        emit(res, True, "")
+    else:
+        rows = {
+            str(s["scenario"]): f"{s['constraints_resolved']}/{s['constraints_found']} resolved, "
+            f"{s['unserved_mwh']} MWh unserved, {s['seconds']} s"
+            for s in res["scenarios"]  # type: ignore[union-attr]
+        }
+        rows.update({k: f"failed: {v}" for k, v in res["failed"].items()})  # type: ignore[union-attr]
+        rows["seconds"] = str(res["seconds"])
+        emit(rows, False, "gridflow scenario run-all")
+    if res["failed"]:
+        raise typer.Exit(1)
 
 
 @scenario_app.command("compare")

@@ -7,9 +7,11 @@ fleet's state of health (alarms below the threshold); the schedules are planned 
 forecasts of the same issue time. Then the decision steps of the chain on the 168 h from the end of the day:
 the constraint periods before and after the batteries (the latter to the store and the artifact
 ``constraint-periods``), prices (the market cleared over the 168 h), shedding where a constraint remains in
-the first 24 h, and the run's report. Every step is recorded in the JSON's ``steps``
-(:class:`tasks.chain.Chain`): one that fails or has nothing to do skips what needs it, with the reason, and
-the rest goes on.
+the first 24 h, monitoring (the anomalies of each of the day's 24 hours, one task per hour, combined: an
+anomaly seen in several hours counted once; each high-severity one an event) and the run's report. Every
+step is recorded in the JSON's ``steps`` (:class:`tasks.chain.Chain`): one that fails or has nothing to do
+skips what needs it, with the reason, and the rest goes on. What each step needs is
+:data:`tasks.chain.DAILY`.
 """
 
 from __future__ import annotations
@@ -17,18 +19,20 @@ from __future__ import annotations
 import time
 
 import pandas as pd
-from prefect import get_run_logger
+from prefect import get_run_logger, unmapped
 
 from flows.demand import retrain_and_forecast
 from flows.hourly import hourly_cycle, market_prices
+from gridcore.monitor.report import combine
 from gridcore.system import DEFAULT_METERS, DEFAULT_SEED
 from tasks.cache import drop_cached_results
-from tasks.chain import COMPLETED, Chain
+from tasks.chain import COMPLETED, DAILY, Chain
 from tasks.common import Count, UtcTime, artifact_key, flow, parse_hour, store_path
 from tasks.constraints import update_constraints
 from tasks.hooks import record_failure
 from tasks.limits import store_slot
 from tasks.meters import publish_report
+from tasks.monitor import monitor_hour
 from tasks.renewables import forecast_renewables
 from tasks.report import publish_run_report
 from tasks.reports import day_report, missing_hours
@@ -41,6 +45,23 @@ DAILY_TIMEOUT_S = 6 * 3600
 LOOKAHEAD_H = 168
 #: Hours ahead the daily flow plans shedding for (the hourly runs re-plan the hours as they come) [h].
 SHED_WINDOW_H = 24
+#: Anomalies listed in the daily flow's JSON (the counts cover all; high severity first).
+MONITOR_LIST = 20
+
+
+def monitor_day(store: str, day: pd.Timestamp) -> dict[str, object]:
+    """The monitoring step of the daily flow (inside a flow): the anomalies of the day's 24 hours.
+
+    One :func:`tasks.monitor.monitor_hour` task per hour (fanned out; each publishes its events), combined
+    by :func:`gridcore.monitor.report.combine`: an anomaly found in several hours' windows counted once.
+    The first :data:`MONITOR_LIST` listed (high severity first), ``high`` counted, ``high_by_hour`` the
+    high-severity ones per hour (``HH:MMZ``, hours with any).
+    """
+    hours = pd.date_range(day, periods=24, freq="h")
+    reports = [f.result() for f in monitor_hour.map(unmapped(store), list(hours))]
+    both = combine(reports, day)
+    by_hour = {f"{r.at:%H:%M}Z": len(r.high()) for r in sorted(reports, key=lambda r: r.at) if len(r.high())}
+    return {**both.to_dict(limit=MONITOR_LIST), "high": len(both.high()), "high_by_hour": by_hour}
 
 
 def plan_storage(issue: pd.Timestamp, root: str) -> dict[str, object]:
@@ -119,7 +140,7 @@ def daily(
     -------
     dict
         store, day, hours_caught_up, the day's figures per feeder, models, storage, constraints_found,
-        constraints, shedding, report, steps, seconds.
+        constraints, prices, shedding, monitoring, report, steps, seconds.
     """
     t0 = time.perf_counter()
     day = (parse_hour(at, "at") if at else pd.Timestamp.now(tz="UTC") - pd.Timedelta(days=1)).floor("D")
@@ -127,7 +148,8 @@ def daily(
     issue = day + pd.Timedelta(days=1)
     logger = get_run_logger()
     logger.info("daily planning of %s on %s", f"{day:%Y-%m-%d}", root)
-    chain = Chain(day)
+    off = [*([] if forecast else ["demand_forecast"]), *([] if storage else ["batteries"])]
+    chain = Chain(day, DAILY, off)
     with store_slot(root):
         caught_up = []
         for hour in missing_hours(root, day):
@@ -143,10 +165,8 @@ def daily(
         if forecast:
             models = chain.step("demand_forecast", retrain_and_forecast, issue, root)
             out["models"] = chain.result("demand_forecast", models)
-        demand = ["demand_forecast"] if forecast else []
         if storage or constraints:
-            chain.step("renewables", forecast_renewables, root, issue, LOOKAHEAD_H, needs=demand)
-        forecasts = [*demand, "renewables"]
+            chain.step("renewables", forecast_renewables, root, issue, LOOKAHEAD_H)
         if storage and constraints:
             found = chain.step(
                 "constraints",
@@ -158,11 +178,10 @@ def daily(
                 loading_limit_pct=loading_limit_pct,
                 batteries=False,
                 write=False,
-                needs=forecasts,
             )
             out["constraints_found"] = chain.result("constraints", found)
         if storage:
-            out["storage"] = chain.step("batteries", plan_storage, issue, root, needs=forecasts)
+            out["storage"] = chain.step("batteries", plan_storage, issue, root)
             if out["storage"] is None:
                 out["storage"] = chain.result("batteries", None)
             else:
@@ -182,10 +201,9 @@ def daily(
                 issue,
                 LOOKAHEAD_H,
                 loading_limit_pct=loading_limit_pct,
-                needs=[*forecasts, *(["batteries"] if storage else [])],
             )
             out["constraints"] = chain.result("constraints_remaining", remaining)
-            prices = chain.step("prices", market_prices, root, issue, LOOKAHEAD_H, needs=forecasts)
+            prices = chain.step("prices", market_prices, root, issue, LOOKAHEAD_H)
             out["prices"] = chain.result("prices", prices)
             shed = chain.step(
                 "shedding",
@@ -195,9 +213,10 @@ def daily(
                 SHED_WINDOW_H,
                 None,
                 loading_limit_pct,
-                needs=["constraints_remaining"],
             )
             out["shedding"] = chain.result("shedding", shed)
+        monitor = chain.step("monitoring", monitor_day, root, day)
+        out["monitoring"] = chain.result("monitoring", monitor)
         out["steps"] = chain.to_dict()
         out["report"] = chain.step(
             "report",
@@ -222,5 +241,5 @@ def _headline(out: dict[str, object]) -> dict[str, object]:
     return {
         k: v
         for k, v in out.items()
-        if k not in ("steps", "report", "constraints_found", "shedding", "prices")
+        if k not in ("steps", "report", "constraints_found", "shedding", "prices", "monitoring")
     }

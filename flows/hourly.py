@@ -7,7 +7,8 @@ forecasts -> battery schedules (per batch, fanned out) -> the constraints that r
 the store) -> prices (the market cleared over the horizon, its balance) -> shedding where a constraint remains
 (per event, fanned out) -> monitoring (the hour's anomalies) -> the run's report. Each step
 reads what the one before wrote to the store; a step that fails or has nothing to do skips what needs it,
-with the reason, and the rest goes on (:class:`tasks.chain.Chain`; the JSON's ``steps``).
+with the reason, and the rest goes on (:class:`tasks.chain.Chain`; the JSON's ``steps``). What each step
+needs is :data:`tasks.chain.HOURLY`.
 """
 
 from __future__ import annotations
@@ -21,9 +22,11 @@ from prefect.futures import PrefectFuture
 from flows.demand import forecast_from_champions
 from gridcore.data.quality import feed_summary
 from gridcore.data.synthetic import fleet_blocks
+from gridcore.monitor.hour import check_store_grid
+from gridcore.network.grid import default_code
 from gridcore.system import DEFAULT_METERS, DEFAULT_SEED, default_system
 from tasks.cache import drop_cached_results
-from tasks.chain import COMPLETED, SKIPPED, Chain
+from tasks.chain import COMPLETED, HOURLY, SKIPPED, Chain
 from tasks.common import Count, UtcTime, artifact_key, flow, hour_run_id, parse_hour, store_path
 from tasks.constraints import update_constraints
 from tasks.hooks import record_failure
@@ -158,10 +161,11 @@ def hourly(
     """
     t0 = time.perf_counter()
     hour, root = parse_hour(at, "at"), store_path(store)
+    check_store_grid(root, default_code(), "grid")  # another grid's fleet never lands in this store's rows
     nxt = hour + pd.Timedelta(hours=1)
     logger = get_run_logger()
     logger.info("hourly cycle of %s into %s (%d meters)", f"{hour:%Y-%m-%dT%H:%M}Z", root, meters)
-    chain = Chain(hour)
+    chain = Chain(hour, HOURLY)
     with store_slot(root):
         futures = submit_hour(hour, meters, seed)
         for future in [*futures[0], futures[1]]:
@@ -172,13 +176,13 @@ def hourly(
         chain.record("feeder_load", COMPLETED, time.perf_counter() - t1)
         chain.step("topology", topology_in_force, root, nxt)
         if forecast:
-            demand = chain.step("demand_forecast", forecast_from_champions, nxt, root, needs=["topology"])
+            demand = chain.step("demand_forecast", forecast_from_champions, nxt, root)
             out["demand_forecast"] = chain.result("demand_forecast", demand)
-        check = chain.step("forecast_check", check_hour, root, hour, needs=["feeder_load"])
+        check = chain.step("forecast_check", check_hour, root, hour)
         out["forecast_check"] = chain.result("forecast_check", check)
         if constraints:
             _decide(chain, out, root, nxt, loading_limit_pct)
-        monitor = chain.step("monitoring", monitor_report, root, hour, needs=["feeder_load"])
+        monitor = chain.step("monitoring", monitor_report, root, hour)
         out["monitoring"] = chain.result("monitoring", monitor)
         out["steps"] = chain.to_dict()
         out["report"] = chain.step(
@@ -205,20 +209,12 @@ def _decide(chain: Chain, out: dict[str, object], root: str, issue: pd.Timestamp
     horizon = CONSTRAINT_UPDATE_H
     check = out.get("forecast_check", {})
     if isinstance(check, dict) and check.get("replan"):
-        out["replan"] = chain.step(
-            "replan",
-            correct_demand,
-            root,
-            issue,
-            check["ratios"],
-            needs=["forecast_check", "demand_forecast"],
-        )
+        out["replan"] = chain.step("replan", correct_demand, root, issue, check["ratios"])
         out["replan"] = chain.result("replan", out["replan"])
     else:
         reason = check.get("reason") or check.get("skipped") or "no forecast check"
         chain.record("replan", SKIPPED, reason=str(reason))
-    forecasts = ["demand_forecast", "renewables"]
-    chain.step("renewables", forecast_renewables, root, issue, horizon, needs=["topology", "demand_forecast"])
+    chain.step("renewables", forecast_renewables, root, issue, horizon)
     found = chain.step(
         "constraints",
         update_constraints,
@@ -229,10 +225,9 @@ def _decide(chain: Chain, out: dict[str, object], root: str, issue: pd.Timestamp
         loading_limit_pct=limit,
         batteries=False,
         write=False,
-        needs=forecasts,
     )
     out["constraints_found"] = chain.result("constraints", found)
-    batteries = chain.step("batteries", schedule_fleet, issue, horizon, root, "forecast", needs=forecasts)
+    batteries = chain.step("batteries", schedule_fleet, issue, horizon, root, "forecast")
     out["batteries"] = chain.result("batteries", batteries)
     remaining = chain.step(
         "constraints_remaining",
@@ -242,14 +237,11 @@ def _decide(chain: Chain, out: dict[str, object], root: str, issue: pd.Timestamp
         horizon,
         artifact=False,
         loading_limit_pct=limit,
-        needs=["constraints", "batteries"],
     )
     out["constraints"] = chain.result("constraints_remaining", remaining)
-    prices = chain.step("prices", market_prices, root, issue, horizon, needs=forecasts)
+    prices = chain.step("prices", market_prices, root, issue, horizon)
     out["prices"] = chain.result("prices", prices)
-    shed = chain.step(
-        "shedding", plan_shedding, root, issue, SHED_WINDOW_H, None, limit, needs=["constraints_remaining"]
-    )
+    shed = chain.step("shedding", plan_shedding, root, issue, SHED_WINDOW_H, None, limit)
     out["shedding"] = chain.result("shedding", shed)
 
 

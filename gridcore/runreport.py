@@ -242,3 +242,158 @@ def loading_map_figure(
     return plot_map(
         collection, path, f"{g.label} at {at:%Y-%m-%d %H:%M}Z: loading (limit {loading_limit_pct:g} %)"
     )
+
+
+def dag_layers(steps: Mapping[str, object]) -> dict[str, int]:
+    """Each step's column in a drawing of the DAG: the length of the longest path of edges into it.
+
+    Parameters
+    ----------
+    steps : mapping
+        Step name to its definition: an object with ``needs`` and ``after`` (names of earlier steps).
+
+    Returns
+    -------
+    dict
+        Step name to its layer (0 for a step that depends on nothing).
+
+    Raises
+    ------
+    ValueError
+        When a step depends on one that is not defined, or the steps form a cycle.
+    """
+    import networkx as nx
+
+    graph = _dag_graph(steps)
+    layer: dict[str, int] = {}
+    for name in nx.topological_sort(graph):
+        layer[name] = max((layer[u] + 1 for u in graph.predecessors(name)), default=0)
+    return layer
+
+
+def _dag_graph(steps: Mapping[str, object]):  # noqa: ANN202
+    import networkx as nx
+
+    graph = nx.DiGraph()
+    graph.add_nodes_from(steps)
+    for name, step in steps.items():
+        for up in (*step.needs, *step.after):  # type: ignore[attr-defined]
+            if up not in steps:
+                raise ValueError(f"step {name} depends on {up}, which is not a step")
+            graph.add_edge(up, name)
+    if not nx.is_directed_acyclic_graph(graph):
+        raise ValueError(f"the steps form a cycle: {nx.find_cycle(graph)}")
+    return graph
+
+
+def dag_figure(steps: Mapping[str, object], path: str | Path, title: str) -> str:
+    """Draw a flow's DAG: one box per step (its name and task runs), columns by :func:`dag_layers`.
+
+    A solid arrow is a dependency that gates (``needs``: the step is skipped when it did not complete), a
+    dashed one an order without gating (``after``: the step reads what the other wrote, when it did).
+
+    Parameters
+    ----------
+    steps : mapping
+        Step name to an object with ``needs``, ``after`` and ``tasks`` (the Prefect task runs, a label),
+        in the order the flow runs them.
+    path : str or Path
+        PNG to write.
+    title : str
+
+    Returns
+    -------
+    str
+        The path written.
+    """
+    import networkx as nx
+    from matplotlib.patches import FancyArrowPatch
+    from matplotlib.path import Path as Polyline
+
+    layer = dag_layers(steps)
+    full = _dag_graph(steps)
+    needs = nx.DiGraph([(u, v) for u, v in full.edges if u in steps[v].needs])  # type: ignore[attr-defined]
+    # an arrow implied by a longer path is left out: a need by a path of needs, an order by any path
+    drawn = set(nx.transitive_reduction(needs).edges) | set(nx.transitive_reduction(full).edges)
+    rows: dict[int, list[str]] = {}
+    for name in steps:  # in the flow's order within each row
+        rows.setdefault(layer[name], []).append(name)
+    cols = max(len(r) for r in rows.values())
+    dx, dy, width, height = 2.9, 1.15, 2.5, 0.72
+    fig, ax = _figure(0.95 * dx * cols + 0.6, 0.85 * dy * len(rows) + 0.9)
+    where: dict[str, tuple[float, float]] = {}
+    for row, names in rows.items():
+        for i, name in enumerate(names):
+            where[name] = (dx * (i - (len(names) - 1) / 2), -dy * row)
+    for name, (x, y) in where.items():
+        ax.add_patch(_box(x, y, width, height))
+        label = str(steps[name].tasks)  # type: ignore[attr-defined]
+        ax.text(x, y + 0.15, name, ha="center", va="center", fontsize=9, fontweight="bold")
+        ax.text(x, y - 0.14, _wrap(label, 40), ha="center", va="center", fontsize=6.5, color="0.25")
+    lanes, extent = 0, 0.0
+    for name, step in steps.items():
+        for ups, style in ((step.needs, "-"), (step.after, "--")):  # type: ignore[attr-defined]
+            for up in ups:
+                if (up, name) not in drawn or (style == "--" and up in step.needs):  # type: ignore[attr-defined]
+                    continue
+                (x0, y0), (x1, y1) = where[up], where[name]
+                common = {
+                    "arrowstyle": "-|>",
+                    "mutation_scale": 9,
+                    "linestyle": style,
+                    "linewidth": 0.8,
+                    "color": "0.15" if style == "-" else "0.5",
+                    "shrinkA": 0,
+                    "shrinkB": 0,
+                }
+                if y0 - y1 <= dy * 1.01:  # the next row: straight
+                    ax.add_patch(FancyArrowPatch((x0, y0 - height / 2), (x1, y1 + height / 2), **common))
+                    continue
+                # over rows: out of the box's right side, down a lane right of the rows between, in
+                between = range(layer[up], layer[name] + 1)
+                right = max(where[n][0] for r in between for n in rows[r]) + width / 2
+                lane = right + 0.2 + 0.22 * lanes
+                lanes += 1
+                gap = (dy - height) / 2
+                if name == rows[layer[name]][-1]:  # the rightmost of its row: in from the right
+                    end = [(lane, y1), (x1 + width / 2, y1)]
+                else:  # in from above, between the rows
+                    end = [(lane, y1 + height / 2 + gap), (x1, y1 + height / 2 + gap), (x1, y1 + height / 2)]
+                if up == rows[layer[up]][-1]:
+                    verts = [(x0 + width / 2, y0), (lane, y0), *end]
+                else:
+                    y = y0 - height / 2 - gap
+                    verts = [(x0, y0 - height / 2), (x0, y), (lane, y), *end]
+                ax.add_patch(FancyArrowPatch(path=Polyline(verts), **common))
+                extent = max(extent, lane)
+    half = dx * (cols - 1) / 2 + width / 2 + 0.1
+    ax.set_xlim(-half, max(half, extent + 0.1))
+    fig.set_size_inches(0.95 * (half + max(half, extent + 0.1)) + 0.4, fig.get_size_inches()[1])
+    ax.set_ylim(-dy * (len(rows) - 1) - height / 2 - 0.1, height / 2 + 0.1)
+    ax.set_axis_off()
+    ax.set_title(
+        f"{title}\nsolid: needs (skipped when it did not complete); dashed: runs after and reads\n"
+        "(an arrow implied by a longer path is not drawn)",
+        fontsize=8.5,
+    )
+    return _save(fig, path)
+
+
+def _box(x: float, y: float, width: float, height: float):  # noqa: ANN202
+    from matplotlib.patches import FancyBboxPatch
+
+    return FancyBboxPatch(
+        (x - width / 2, y - height / 2),
+        width,
+        height,
+        boxstyle="round,pad=0.02",
+        facecolor="#e8f0fa",
+        edgecolor="#3a6ea5",
+        linewidth=0.9,
+    )
+
+
+def _wrap(text: str, width: int) -> str:
+    import textwrap
+
+    return "\n".join(textwrap.wrap(text, width)) or " "

@@ -8,12 +8,17 @@ the error in one line (its task run is Failed in the UI, with the traceback) and
 steps that do not depend on it. A step that returns a dict with ``skipped`` (nothing to do: no champion
 model yet, no constraint left) is recorded ``Skipped`` with that reason and blocks its dependants the same
 way. The flow's JSON ``steps`` is :meth:`Chain.to_dict`. No algorithm here.
+
+What each step needs is defined once, here: :data:`HOURLY` and :data:`DAILY` (step -> :class:`StepDef`); a
+flow's :class:`Chain` takes its plan and gates each step on the plan's ``needs``, and ``docs/dag.py`` draws
+the DAG of the README from the same definitions.
 """
 
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
 from typing import Any
 
 import pandas as pd
@@ -24,6 +29,65 @@ from prefect.states import Completed
 from tasks.policy import TIMEOUT_REPORT_S
 
 COMPLETED, SKIPPED, FAILED = "Completed", "Skipped", "Failed"
+
+
+@dataclass(frozen=True)
+class StepDef:
+    """One step of a flow's chain: what it needs, what it only runs after, its Prefect task runs.
+
+    Attributes
+    ----------
+    needs : tuple of str
+        Steps that must have completed: if one did not, this step is skipped with the reason.
+    after : tuple of str
+        Steps it runs after and reads when they wrote something, without needing them (the report reads
+        every step; the renewables read a re-planned forecast when there is one).
+    tasks : str
+        The step's Prefect task runs as the UI names them (``H`` the hour, ``I`` the issue, ``D`` the day;
+        ``x n``: fanned out).
+    """
+
+    needs: tuple[str, ...] = ()
+    after: tuple[str, ...] = ()
+    tasks: str = ""
+
+
+#: The hourly flow's chain (:func:`flows.hourly.hourly`) for the hour H, issue I = H + 1 h.
+HOURLY: dict[str, StepDef] = {
+    "ingest": StepDef(tasks="ami-H-block{k} (x blocks of meters), grid-feeds-H"),
+    "feeder_load": StepDef(("ingest",), tasks="persist-H"),
+    "topology": StepDef(("feeder_load",), tasks="topology-I"),
+    "demand_forecast": StepDef(("topology",), tasks="champions-I, demand-inputs-I, forecast (x groups)"),
+    "forecast_check": StepDef(("feeder_load",), tasks="forecast-check-H"),
+    "replan": StepDef(("forecast_check", "demand_forecast"), tasks="replan-forecast-I (when off by 10 %)"),
+    "renewables": StepDef(("topology", "demand_forecast"), ("replan",), tasks="renewables-I"),
+    "constraints": StepDef(("demand_forecast", "renewables"), tasks="constraints-I-24h (before batteries)"),
+    "batteries": StepDef(("demand_forecast", "renewables"), tasks="schedule-batteries (x batches)"),
+    "constraints_remaining": StepDef(("constraints", "batteries"), tasks="constraints-I-24h (written)"),
+    "prices": StepDef(("demand_forecast", "renewables"), tasks="market-I-24h"),
+    "shedding": StepDef(("constraints_remaining",), tasks="shed-events-I, shed-plan (x events)"),
+    "monitoring": StepDef(("feeder_load",), ("constraints_remaining",), tasks="monitor-H"),
+    "report": StepDef(
+        after=("forecast_check", "replan", "prices", "shedding", "monitoring"), tasks="report-chain-hourly-H"
+    ),
+}
+
+#: The daily flow's chain (:func:`flows.daily.daily`) for the day D, issue I = D + 1 day, 168 h ahead.
+DAILY: dict[str, StepDef] = {
+    "catch_up": StepDef(tasks="the hourly cycle of each missing hour"),
+    "day_report": StepDef(("catch_up",), tasks="the day's feeder report"),
+    "demand_forecast": StepDef(("catch_up",), tasks="retrain (x groups), forecast-I-168h"),
+    "renewables": StepDef(("demand_forecast",), tasks="renewables-I"),
+    "constraints": StepDef(("demand_forecast", "renewables"), tasks="constraints-I-168h (before batteries)"),
+    "batteries": StepDef(("demand_forecast", "renewables"), tasks="schedule-batteries (x batches), health"),
+    "constraints_remaining": StepDef(
+        ("demand_forecast", "renewables", "batteries"), ("constraints",), tasks="constraints-I-168h (written)"
+    ),
+    "prices": StepDef(("demand_forecast", "renewables"), tasks="market-I-168h"),
+    "shedding": StepDef(("constraints_remaining",), tasks="shed-events-I, shed-plan (x events, 24 h)"),
+    "monitoring": StepDef(("catch_up",), tasks="monitor-D-HH (x 24 hours)"),
+    "report": StepDef(after=("day_report", "prices", "shedding", "monitoring"), tasks="report-chain-daily-D"),
+}
 
 
 @task(
@@ -51,11 +115,25 @@ class Chain:
     ----------
     hour : pd.Timestamp
         The hour (or day) the run is about: it names the skipped steps' task runs.
+    plan : mapping of str to StepDef, optional
+        The flow's steps (:data:`HOURLY`, :data:`DAILY`): a step run without ``needs`` needs what its
+        definition says.
+    off : iterable of str
+        Steps this run leaves out on purpose (a flow parameter turned them off): not needed by the rest.
     """
 
-    def __init__(self, hour: pd.Timestamp) -> None:
+    def __init__(
+        self, hour: pd.Timestamp, plan: Mapping[str, StepDef] | None = None, off: Iterable[str] = ()
+    ) -> None:
         self.hour = hour
+        self.plan = dict(plan or {})
+        self.off = set(off)
         self.steps: dict[str, dict[str, object]] = {}
+
+    def needs(self, name: str) -> tuple[str, ...]:
+        """What the step needs in this run: its definition's ``needs`` but the steps turned off."""
+        step = self.plan.get(name)
+        return tuple(n for n in step.needs if n not in self.off) if step else ()
 
     def record(self, name: str, state: str, seconds: float | None = None, reason: str | None = None) -> None:
         """Record a step's outcome (``Completed``, ``Skipped`` or ``Failed``) and log it."""
@@ -87,10 +165,18 @@ class Chain:
         return self.steps.get(name, {}).get("state") == COMPLETED
 
     def step(
-        self, name: str, fn: Callable[..., Any], *args: Any, needs: Iterable[str] = (), **kwargs: Any
+        self,
+        name: str,
+        fn: Callable[..., Any],
+        *args: Any,
+        needs: Iterable[str] | None = None,
+        **kwargs: Any,
     ) -> Any:
-        """Run one step unless what it needs did not complete; record its state; its result or None."""
-        reason = self.blocked(needs)
+        """Run one step unless what it needs did not complete; record its state; its result or None.
+
+        ``needs`` defaults to the plan's (:meth:`needs`).
+        """
+        reason = self.blocked(self.needs(name) if needs is None else needs)
         if reason is not None:
             skipped_step(name, self.hour, reason)
             self.record(name, SKIPPED, reason=reason)

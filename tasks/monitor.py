@@ -2,10 +2,14 @@
 
 Every high-severity anomaly becomes a Prefect event ``gridflow.anomaly.high`` (resource
 ``gridflow.<place kind>.<place>``, payload: type, hour, evidence) that an automation can act on; at most
-:data:`MAX_EVENTS` per hour, the rest counted in the log.
+:data:`MAX_EVENTS` per hour, the rest counted in the log. The event's id is made from the anomaly's type,
+place and first flagged interval, so the same anomaly monitored again (the next hour's look-back, the daily
+flow's monitoring of the day) is the same event, which the Prefect server stores and acts on once.
 """
 
 from __future__ import annotations
+
+import uuid
 
 import pandas as pd
 from prefect import get_run_logger, task
@@ -46,6 +50,7 @@ def monitor_hour(store: str, at: pd.Timestamp, grid: str | None = None) -> Monit
     stamp = f"{report.at:%Y-%m-%dT%H:%M:%SZ}"
     for row in high.head(MAX_EVENTS).itertuples(index=False):
         emit_event(
+            id=anomaly_event_id(row.type, row.place, row.start),
             event="gridflow.anomaly.high",
             resource={
                 "prefect.resource.id": f"gridflow.{row.place_kind}.{row.place}",
@@ -60,6 +65,12 @@ def monitor_hour(store: str, at: pd.Timestamp, grid: str | None = None) -> Monit
         key="monitor-anomalies", markdown=report_markdown(report), description=f"Anomalies of {stamp}"
     )
     return report
+
+
+def anomaly_event_id(kind: str, place: str, start: pd.Timestamp) -> uuid.UUID:
+    """The event id of an anomaly: the same type, place and first flagged interval give the same id."""
+    name = f"gridflow:anomaly:{kind}:{place}:{pd.Timestamp(start).isoformat()}"
+    return uuid.uuid5(uuid.NAMESPACE_URL, name)
 
 
 def report_markdown(report: MonitorReport) -> str:

@@ -23,6 +23,9 @@ from gridcore import runreport
 from tasks.cache import hour_key
 from tasks.policy import TIMEOUT_REPORT_S, store_task
 
+#: High-severity anomalies listed in the report's notes (the count covers all).
+HIGH_LISTED = 10
+
 
 def _facts(out: dict[str, object]) -> list[tuple[str, object]]:
     """The run's headline figures from its JSON (those present)."""
@@ -74,6 +77,18 @@ def _notes(out: dict[str, object]) -> list[str]:
         )
         if n:
             notes.append(f"{n} gridflow.{what} event(s) emitted")
+    monitoring = out.get("monitoring")
+    if isinstance(monitoring, dict) and monitoring.get("high"):
+        listed = [a for a in monitoring.get("anomalies", []) if a.get("severity") == "high"]
+        notes.append(
+            f"{monitoring['high']} high-severity anomalies (a gridflow.anomaly.high event each)"
+            + (f", the first {len(listed)}:" if listed else "")
+        )
+        notes += [
+            f"anomaly {a['type']} at {a['place_kind']} {a['place']} ({a['start']} to {a['end']}): "
+            + ", ".join(f"{k} {v}" for k, v in a["evidence"].items())
+            for a in listed[:HIGH_LISTED]
+        ]
     return notes
 
 

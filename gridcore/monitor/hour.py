@@ -43,7 +43,7 @@ def readings_present(root: str | Path, at: pd.Timestamp) -> bool:
     store = Store(root)
     if not store.exists("readings"):
         return False
-    ds = xr.open_zarr(store.path("readings"), consolidated=True)
+    ds = xr.open_zarr(store.path("readings"), consolidated=True, chunks=None)
     where = pd.DatetimeIndex(ds["time"].values).get_indexer(
         pd.date_range(at.tz_convert(None), periods=4, freq="15min")
     )
@@ -108,20 +108,41 @@ def monitor_store_hour(
     return MonitorReport(at, concat(tables), checked, missing, time.perf_counter() - t0, sources)
 
 
+def store_grid(root: str | Path) -> str | None:
+    """The SimBench code the store's meter readings were made on (None: no readings, or not recorded)."""
+    store = Store(root)
+    if not store.exists("readings"):
+        return None
+    grid = xr.open_zarr(store.path("readings"), consolidated=True).attrs.get("grid")
+    return str(grid) if grid else None
+
+
+def check_store_grid(root: str | Path, grid: str, field: str = "--grid") -> None:
+    """Refuse to read or write ``grid``'s meters in a store laid out for another grid.
+
+    Raises
+    ------
+    InputError
+        When the store holds meter readings made on another grid (naming both and the way out).
+    """
+    made_on = store_grid(root)
+    if made_on and grid != made_on:
+        # another grid's fleet in the same meter rows, or its loads as the meters' peers: every figure off
+        raise InputError(
+            f"{field} {grid}: the store {root} holds meter readings made on {made_on} "
+            f"(use {field} {made_on}, or another store for {grid}: one store per grid)",
+            field=field,
+            element=grid,
+        )
+
+
 def _system(store: Store, grid: str | None) -> object:
     from gridcore.system import DEFAULT_METERS, DEFAULT_SEED, default_system
 
     if store.exists("readings"):
         attrs = xr.open_zarr(store.path("readings"), consolidated=True).attrs
-        made_on = str(attrs["grid"]) if attrs.get("grid") else None
-        if grid and made_on and grid != made_on:
-            # another grid's loads would give the meters the wrong peers: every check would be off
-            raise InputError(
-                f"--grid {grid}: the store's meter readings were made on {made_on} "
-                f"(monitor it with --grid {made_on}, or use one store per grid)",
-                field="--grid",
-                element=grid,
-            )
+        if grid:
+            check_store_grid(store.root, grid)
         return default_system(
             int(attrs.get("meters", DEFAULT_METERS)),
             int(attrs.get("fleet_seed", DEFAULT_SEED)),
@@ -137,7 +158,7 @@ def _read(store: Store, product: str, starts: pd.DatetimeIndex, var: str, dim: s
     """
     if not store.exists(product):
         return None
-    ds = xr.open_zarr(store.path(product), consolidated=True)
+    ds = xr.open_zarr(store.path(product), consolidated=True, chunks=None)  # no dask: read in this thread
     axis = pd.DatetimeIndex(ds["time"].values)
     where = axis.get_indexer(starts.tz_convert(None))
     have = where >= 0

@@ -203,3 +203,45 @@ def run_length(mask: np.ndarray) -> np.ndarray:
     idx = np.broadcast_to(np.arange(n), mask.shape)
     last_false = np.maximum.accumulate(np.where(~mask, idx, -1), axis=-1)
     return np.where(mask, idx - last_false, 0)
+
+
+def combine(reports: list[MonitorReport], at: pd.Timestamp) -> MonitorReport:
+    """The reports of several hours as one (a day's): an anomaly found in more than one hour counted once.
+
+    Consecutive hours' windows overlap (each looks back :data:`gridcore.monitor.hour.LOOKBACK_H` hours), so
+    a meter stuck for six hours is found by each of them: per ``type`` and ``place`` the row of the highest
+    severity (of the latest hour among equals) is kept, with the first ``start`` and the last ``end`` of all.
+
+    Parameters
+    ----------
+    reports : list of MonitorReport
+        One per hour, in any order.
+    at : pd.Timestamp
+        UTC start of the span monitored (the day).
+
+    Returns
+    -------
+    MonitorReport
+        ``checked``: the most places of each family in any hour, plus ``hours``; ``missing``: each line
+        once, in the order first said; ``seconds``: the hours' sum [s].
+    """
+    ordered = sorted(reports, key=lambda r: r.at)
+    tables = [r.anomalies for r in ordered if len(r.anomalies)]
+    checked: dict[str, int] = {}
+    sources: dict[str, str] = {}
+    for r in ordered:
+        for k, v in r.checked.items():
+            checked[k] = max(checked.get(k, 0), int(v))
+        sources.update(r.sources)
+    checked["hours"] = len(ordered)
+    missing = list(dict.fromkeys(m for r in ordered for m in r.missing))
+    seconds = float(sum(r.seconds for r in ordered))
+    if not tables:
+        return MonitorReport(at, empty_table(), checked, missing, seconds, sources)
+    rows = pd.concat(tables, ignore_index=True)
+    span = rows.groupby(["type", "place"], sort=False).agg(first=("start", "min"), last=("end", "max"))
+    rank = rows["severity"].map({s: i for i, s in enumerate(SEVERITIES)}).to_numpy()
+    order = np.lexsort((np.arange(len(rows)), rank))  # ascending severity, then hour: the last row wins
+    kept = rows.iloc[order].drop_duplicates(["type", "place"], keep="last").set_index(["type", "place"])
+    kept["start"], kept["end"] = span["first"], span["last"]
+    return MonitorReport(at, concat([kept.reset_index()[COLUMNS]]), checked, missing, seconds, sources)

@@ -30,20 +30,20 @@ if TYPE_CHECKING:
     from gridcore.scenarios.result import ScenarioResult
 
 
-def _plt():  # noqa: ANN202
-    import matplotlib
+def _subplots(nrows: int = 1, figsize: tuple[float, float] = (10, 4), sharex: bool = False):  # noqa: ANN202
+    """A figure and its axes without pyplot (not thread-safe; scenarios run in threads)."""
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
 
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    return plt
+    fig = Figure(figsize=figsize)
+    FigureCanvasAgg(fig)
+    return fig, fig.subplots(nrows, 1, sharex=sharex)
 
 
 def plot_demand(result: ScenarioResult, path: Path) -> None:
     """Draw ``demand.png`` (see the module docstring)."""
-    plt = _plt()
     fc = result.forecast
-    fig, ax = plt.subplots(figsize=(10, 4))
+    fig, ax = _subplots()
     ax.plot(fc.history.index, fc.history.to_numpy(), color="0.5", label="load, week before [MW]")
     ax.plot(fc.times, fc.actual_mw, color="0.2", linestyle=":", label="actual load [MW]")
     ax.plot(fc.times, fc.observed_mw, color="tab:blue", label="forecast, observed weather [MW]")
@@ -62,14 +62,12 @@ def plot_demand(result: ScenarioResult, path: Path) -> None:
     fig.autofmt_xdate()
     fig.tight_layout()
     fig.savefig(path, dpi=90)
-    plt.close(fig)
 
 
 def plot_grid(result: ScenarioResult, sg: ScenarioGrid, path: Path) -> None:
     """Draw ``grid.png`` (see the module docstring)."""
-    plt = _plt()
     b, a = result.before.hourly, result.after.hourly
-    fig, axes = plt.subplots(3, 1, figsize=(10, 8), sharex=True)
+    fig, axes = _subplots(3, (10, 8), sharex=True)
     axes[0].plot(b.index, b["max_line_loading_pct"], color="tab:red", label="before remedies")
     axes[0].plot(a.index, a["max_line_loading_pct"], color="tab:green", label="after")
     axes[0].axhline(100.0, color="k", linestyle=":", linewidth=0.8)
@@ -93,14 +91,12 @@ def plot_grid(result: ScenarioResult, sg: ScenarioGrid, path: Path) -> None:
     fig.autofmt_xdate()
     fig.tight_layout()
     fig.savefig(path, dpi=90)
-    plt.close(fig)
 
 
 def plot_remedies(result: ScenarioResult, path: Path) -> None:
     """Draw ``remedies.png`` (see the module docstring)."""
-    plt = _plt()
     times = result.spec.times
-    fig, ax = plt.subplots(figsize=(10, 4))
+    fig, ax = _subplots()
     series = {}
     for step in result.steps:
         series.update(step.series)
@@ -128,7 +124,6 @@ def plot_remedies(result: ScenarioResult, path: Path) -> None:
     fig.autofmt_xdate()
     fig.tight_layout()
     fig.savefig(path, dpi=90)
-    plt.close(fig)
 
 
 def _table(rows: list[dict[str, object]], columns: list[str]) -> list[str]:

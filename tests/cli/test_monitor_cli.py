@@ -49,3 +49,20 @@ def test_bad_time_is_one_line(tmp_path: Path) -> None:
     assert res.exit_code == 1
     lines = res.stderr.strip().splitlines()
     assert len(lines) == 1 and lines[0].startswith("gridflow: ") and "--at" in lines[0]
+
+
+def test_another_grid_runs_its_hour_into_an_empty_store_and_is_refused_by_anothers(tmp_path: Path) -> None:
+    import xarray as xr
+
+    lv = "1-LV-rural2--2-sw"
+    store = tmp_path / "lv"
+    out = _json(["monitor", "--at", AT, "--store", str(store), "--grid", lv, "--meters", "500", "--json"])
+    assert out["ran"]["hourly"] == "hourly/2016-07-04T19:00Z" and out["checked"]["meters"] == 500
+    for product in ("readings", "sensors", "feeder_load_hourly"):
+        assert xr.open_zarr(store / f"{product}.zarr").attrs["grid"] == lv, product
+    # the LV store, another hour, the default grid: refused in one line before any flow runs
+    res = CliRunner().invoke(app, ["monitor", "--at", "2016-07-04T20:00Z", "--store", str(store), "--json"])
+    assert res.exit_code == 1
+    (line,) = res.stderr.strip().splitlines()
+    assert line.startswith("gridflow: --grid 1-MV-semiurb--0-sw: the store ") and f"made on {lv}" in line
+    assert not any((store / "reports").glob("*20160704t20*"))

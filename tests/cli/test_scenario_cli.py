@@ -68,6 +68,8 @@ def test_compare_two_orders(tmp_path: Path) -> None:
 def test_bad_input_is_one_line(tmp_path: Path) -> None:
     assert "known:" in _error(["scenario", "run", "no-such-scenario", "--json"])
     assert "NAME" in _error(["scenario", "run", "--json"])
+    assert "--all" in _error(["scenario", "run", "heat-wave", "--all", "--json"])
+    assert "known:" in _error(["scenario", "run-all", "heat-wave", "no-such-scenario", "--json"])
     bad = _copy(tmp_path, "plant-outage", **{"import_limit_mw = 24.0": "import_limit_mw = -5"})
     assert "supply.import_limit_mw" in _error(["scenario", "run", "--file", str(bad), "--json"])
 

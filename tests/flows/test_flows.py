@@ -20,6 +20,7 @@ from flows.hourly import hourly
 from flows.ingest import ingest_meters
 from gridcore.data.validation import ContractError
 from gridcore.store import Store
+from tasks.chain import DAILY, HOURLY
 
 METERS = 2_000
 AT = "2016-07-01T14:00Z"
@@ -60,6 +61,7 @@ def test_an_hourly_run_lands_its_readings_as_feeder_loads(hour_store) -> None:
 def test_on_a_fresh_store_the_decision_steps_skip_and_say_why(hour_store) -> None:
     root, out = hour_store
     steps = out["steps"]
+    assert list(steps) == list(HOURLY)  # every step of the plan, in its order
     assert [k for k, v in steps.items() if v["state"] == "Completed"] == [
         "ingest",
         "feeder_load",
@@ -307,8 +309,10 @@ def test_the_daily_look_ahead_writes_its_constraint_periods_and_artifact(day, da
         "batteries",
         "constraints_remaining",
         "prices",
+        "monitoring",
         "report",
     ]
+    assert list(steps) == list(DAILY)
     assert steps["shedding"] == {
         "state": "Skipped",
         "reason": "no constraint remains in the 24 h from 2016-07-02T00:00Z",
@@ -321,6 +325,30 @@ def test_the_daily_look_ahead_writes_its_constraint_periods_and_artifact(day, da
     assert prices["horizon_h"] == 168 and len(prices["price_per_mwh_by_hour"]) == 168
     assert prices["price_min_per_mwh"] <= prices["price_mean_per_mwh"] <= prices["price_max_per_mwh"]
     assert _artifact("chain-daily-2016-07-01") is not None
+
+
+def test_the_daily_flow_monitors_each_hour_of_the_day(day, day_store: Path) -> None:
+    from prefect.client.orchestration import get_client
+    from prefect.client.schemas.filters import TaskRunFilter, TaskRunFilterName
+
+    mon = day["monitoring"]
+    assert mon["at"] == "2016-07-01T00:00:00Z" and mon["checked"]["hours"] == 24
+    assert mon["checked"]["meters"] == METERS and mon["checked"]["sensors"] > 0
+    assert mon["total"] == sum(sum(v.values()) for v in mon["counts"].values())
+    assert mon["high"] == mon["by_severity"]["high"] and len(mon["anomalies"]) == min(mon["total"], 20)
+    # the high-severity anomalies per hour add up to at least the day's (one found in two hours counts once)
+    assert sum(mon["high_by_hour"].values()) >= mon["high"]
+    assert all(len(h) == 6 and h.endswith("Z") for h in mon["high_by_hour"])
+    names = [f"monitor-20160701T{h:02d}Z" for h in range(24)]
+    with get_client(sync_client=True) as client:
+        runs = client.read_task_runs(task_run_filter=TaskRunFilter(name=TaskRunFilterName(any_=names)))
+    assert {r.name for r in runs if r.state.is_completed()} == set(names)
+    text = Path(day["report"]["markdown"]).read_text()
+    assert "| monitoring | Completed |" in text and f"| anomalies of high severity | {mon['high']} |" in text
+    if mon["high"]:
+        assert f"- {mon['high']} high-severity anomalies (a gridflow.anomaly.high event each)" in text
+        first = next(a for a in mon["anomalies"] if a["severity"] == "high")
+        assert f"anomaly {first['type']} at {first['place_kind']} {first['place']}" in text
 
 
 @pytest.fixture(scope="module")

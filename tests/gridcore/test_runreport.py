@@ -103,3 +103,30 @@ def test_loading_map_of_the_default_grid(tmp_path) -> None:
 def test_loading_map_of_an_unknown_grid_is_refused(tmp_path, bad) -> None:
     with pytest.raises(ValueError, match=bad):
         runreport.loading_map_figure(bad, ISSUE, tmp_path / "map.png")
+
+
+class _Step:
+    def __init__(self, needs=(), after=(), tasks="t"):
+        self.needs, self.after, self.tasks = tuple(needs), tuple(after), tasks
+
+
+def test_the_dag_is_drawn_in_layers_of_its_longest_paths(tmp_path) -> None:
+    steps = {
+        "a": _Step(),
+        "b": _Step(["a"]),
+        "c": _Step(["a"]),
+        "d": _Step(["b", "a"], ["c"]),  # a -> d is implied by a -> b -> d: not drawn
+        "e": _Step(["a"], ["d"]),  # two rows down from a: a lane on the right
+        "f": _Step(after=["b", "e"]),
+    }
+    assert runreport.dag_layers(steps) == {"a": 0, "b": 1, "c": 1, "d": 2, "e": 3, "f": 4}
+    path = runreport.dag_figure(steps, tmp_path / "dag.png", "test")
+    width, height = _png(tmp_path / "dag.png")
+    assert path == str(tmp_path / "dag.png")
+    runreport.dag_figure({"a": _Step(), "b": _Step(["a"])}, tmp_path / "two.png", "two")
+    two = _png(tmp_path / "two.png")
+    assert height > 2 * two[1] and width > two[0]  # five rows against two; two columns and a lane
+    with pytest.raises(ValueError, match="depends on x, which is not a step"):
+        runreport.dag_layers({"a": _Step(["x"])})
+    with pytest.raises(ValueError, match="cycle"):
+        runreport.dag_layers({"a": _Step(["b"]), "b": _Step(["a"])})

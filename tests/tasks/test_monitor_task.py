@@ -59,3 +59,10 @@ def test_monitor_hour_reports_and_emits(prefect_harness, store, monkeypatch):
     assert any("sensor readings" in m for m in report.missing)
     md = task_module.report_markdown(report)
     assert "| sudden_jump |" in md and "Missing:" in md
+    # the same anomaly monitored again (next hour's look-back, the daily flow) is the same event id
+    first = [e["id"] for e in sent]
+    assert len(set(first)) == len(first)
+    row = high[high["place"] == "M000100"].iloc[0]
+    assert jump["id"] == task_module.anomaly_event_id("sudden_jump", "M000100", row["start"])
+    run()
+    assert [e["id"] for e in sent[len(first) :]] == first

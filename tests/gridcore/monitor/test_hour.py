@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -16,7 +17,7 @@ from gridcore.data.synthetic import FaultRates, meter_readings
 from gridcore.forecast.registry import slug
 from gridcore.lookahead import write_constraint_periods
 from gridcore.lookahead.report import ConstraintReport
-from gridcore.monitor.hour import monitor_store_hour, readings_present
+from gridcore.monitor.hour import check_store_grid, monitor_store_hour, readings_present, store_grid
 from gridcore.network.constraints import ConstraintPeriod
 from gridcore.store import Store, issue_path, write_whole
 
@@ -183,7 +184,12 @@ def test_another_grid_than_the_readings_is_refused(store, system):
     assert made_on == system.grid.code
     same = monitor_store_hour(store, AT, grid=made_on)
     assert same.checked["meters"] == len(system.fleet)
-    told = f"--grid 1-MV-semiurb--2-sw: the store's meter readings were made on {made_on}"
-    with pytest.raises(InputError, match=told) as err:
+    told = f"--grid 1-MV-semiurb--2-sw: the store {store} holds meter readings made on {made_on} "
+    with pytest.raises(InputError) as err:
         monitor_store_hour(store, AT, grid="1-MV-semiurb--2-sw")
-    assert err.value.field == "--grid"
+    assert str(err.value).startswith(told) and err.value.field == "--grid"
+    assert store_grid(store) == made_on and store_grid(Path(store) / "empty") is None
+    check_store_grid(Path(store) / "empty", "1-MV-semiurb--2-sw")  # no readings: any grid
+    with pytest.raises(InputError, match=r"grid 1-LV-rural2--2-sw: the store .* \(use grid ") as err:
+        check_store_grid(store, "1-LV-rural2--2-sw", field="grid")
+    assert err.value.field == "grid"

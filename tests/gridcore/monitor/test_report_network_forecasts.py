@@ -8,7 +8,7 @@ import pytest
 
 from gridcore.monitor.forecasts import forecast_errors, model_drift
 from gridcore.monitor.network import excursions
-from gridcore.monitor.report import MonitorReport, anomaly_table, concat, flagged, run_length
+from gridcore.monitor.report import MonitorReport, anomaly_table, combine, concat, flagged, run_length
 from gridcore.network.constraints import ConstraintPeriod
 
 AT = pd.Timestamp("2016-07-04T12:00Z")
@@ -116,3 +116,34 @@ def test_report_counts_records_and_helpers():
     assert run_length(mask).tolist() == [[0, 1, 2, 0, 1], [0] * 5]
     rows, first, last, worst = flagged(mask, np.array([[0, 3.0, 1.0, 9.0, 2.0], [0] * 5]))
     assert (rows.tolist(), first.tolist(), last.tolist(), worst.tolist()) == ([0], [1], [4], [1])
+
+
+def test_a_days_hours_combine_an_anomaly_found_in_several_hours_once():
+    def hour(h, rows, checked, missing):
+        at = AT + pd.Timedelta(hours=h)
+        tables = [
+            anomaly_table(kind, [sev], "meter", [place], [at - pd.Timedelta(hours=s)], [at], [{"h": h}])
+            for kind, sev, place, s in rows
+        ]
+        return MonitorReport(at, concat(tables), checked, missing, 1.5, {"network": f"periods {h}"})
+
+    reports = [
+        hour(
+            1, [("stuck_reading", "medium", "M1", 3), ("zero_reading", "low", "M2", 0)], {"meters": 5}, ["a"]
+        ),
+        hour(0, [("stuck_reading", "low", "M1", 2)], {"meters": 4, "sensors": 2}, ["a", "b"]),
+        hour(2, [("stuck_reading", "medium", "M1", 0), ("sudden_jump", "high", "M3", 0)], {"meters": 5}, []),
+    ]
+    day = combine(reports, AT)
+    assert day.at == AT and day.checked == {"meters": 5, "sensors": 2, "hours": 3}
+    assert day.missing == ["a", "b"] and day.seconds == pytest.approx(4.5)
+    assert day.sources == {"network": "periods 2"}
+    table = day.anomalies.set_index(["type", "place"])
+    assert len(table) == 3 and list(day.anomalies["severity"]) == ["high", "medium", "low"]
+    stuck = table.loc[("stuck_reading", "M1")]
+    # the worst severity, of the latest hour among equals; the span of every hour that found it
+    assert stuck["severity"] == "medium" and stuck["evidence"] == {"h": 2}
+    assert stuck["start"] == AT - pd.Timedelta(hours=2) and stuck["end"] == AT + pd.Timedelta(hours=2)
+    assert day.to_dict()["counts"]["stuck_reading"] == {"low": 0, "medium": 1, "high": 0}
+    empty = combine([MonitorReport(AT, concat([]), {}, ["c"], 0.1)], AT)
+    assert empty.anomalies.empty and empty.checked == {"hours": 1} and empty.missing == ["c"]
