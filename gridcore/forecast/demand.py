@@ -88,10 +88,10 @@ DEMAND_QUANTILES = (0.05, 0.1, 0.25, 0.5, 0.75, 0.9, 0.95)
 #: 98th percentile of each local hour's training cooling degree hours (``heat_quantile``,
 #: :class:`~gridcore.forecast.models.GradientBoosted`). Trees alone give a +5 °C week at 2016-07-01 a
 #: daily-peak rise of 0.59 MW (0.12 MW/°C, 0.49 of the real data's 0.239 MW/°C); with the term it is
-#: 1.10 MW (0.220 MW/°C, 0.92 of it), while forecasts below the edge are the trees' alone
-#: (the 69 origins before 2016-07-01: 0.471x the naive, as without it). The 99th percentile gives 0.89
-#: of the real figure, the 97th 1.11 (a week-ahead MAPE 0.1 point worse): the edge is where the trees
-#: have seen few enough hot hours that they flatten. The degree-hour response under the trees
+#: 1.08 MW (0.217 MW/°C, 0.91 of it), while forecasts below the edge are the trees' alone
+#: (the 69 origins before 2016-07-01: 0.47x the naive, as without it). The 99th percentile gives 0.79
+#: of the real figure, the 97th 1.00 (but the week's own forecast 0.1 MAPE point worse): the edge is
+#: where the trees have seen few enough hot hours that they flatten. The degree-hour response under the trees
 #: (``temperature_response``) is left off: over 340 daily issue times of 2016 it lowered the system's
 #: day-ahead MAPE from 2.77 to 2.51 % (July 4.24 -> 2.96 %, August 4.55 -> 3.24 %) but raised May-June's
 #: from 1.72 / 2.31 to 1.97 / 2.46 %, so the 69 origins before 2016-07-01 went from 0.47 to 0.54 of the
