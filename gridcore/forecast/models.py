@@ -14,6 +14,15 @@
   squares with an intercept per hour. Trees alone give a +5 °C week about half the daily-peak rise the
   real data show (they flatten near the hottest days they saw, and the load-history features anchor
   them to the cooler days before); the linear term carries the response on, in and beyond the range.
+
+  With ``heat_quantile`` (the grid's default, :data:`gridcore.forecast.demand.GRID_MODEL`) the trees
+  stay as they are where they saw enough hot weather and a linear term carries the forecast beyond:
+  per local hour, the part of the target's cooling degree hours (24 h mean) above the ``heat_quantile``
+  of the training rows of that hour, times that hour's cooling slope of the degree-hour response
+  (:func:`fit_response`, fitted on the ratio beside the trees, not under them; negative slopes are
+  set to 0). Forecasts below that quantile are the trees' alone, so a heat wave moves the forecast by
+  the trees' (flattening) response up to the edge of the data and by the fitted slope beyond, and the
+  hot-side temperature slope above is not used (it would count the same heat twice).
 """
 
 from __future__ import annotations
@@ -51,6 +60,9 @@ class GradientBoosted(DemandModel):
         Linear models in the leaves (extrapolates temperature sensitivity).
     temperature_response : bool
         Fit a linear degree-hour response first, the trees on its residual (see the module docstring).
+    heat_quantile : float, optional
+        Quantile (0-1) of the training rows' cooling degree hours (24 h mean) per local hour beyond which a
+        linear cooling response carries the forecast (see the module docstring); None: off.
     seed : int
     """
 
@@ -60,6 +72,7 @@ class GradientBoosted(DemandModel):
     min_child_samples: int = 20
     linear_tree: bool = False
     temperature_response: bool = False
+    heat_quantile: float | None = None
     seed: int = 0
     name: str = "lightgbm"
     features: list[str] = field(default_factory=lambda: list(FEATURES))
@@ -67,6 +80,7 @@ class GradientBoosted(DemandModel):
     _temp_range: tuple[float, float] = (float("-inf"), float("inf"))
     _slopes: tuple[float, float] = (0.0, 0.0)
     _response: np.ndarray | None = None
+    _heat: np.ndarray | None = None
 
     @property
     def uses_weather(self) -> bool:
@@ -84,6 +98,7 @@ class GradientBoosted(DemandModel):
             _temp_range=(float("-inf"), float("inf")),
             _slopes=(0.0, 0.0),
             _response=None,
+            _heat=None,
         )
 
     def fit(self, rows: pd.DataFrame) -> GradientBoosted:
@@ -128,6 +143,10 @@ class GradientBoosted(DemandModel):
                 min(_slope(temp[temp <= lo], y[temp <= lo]), 0.0),
                 max(_slope(temp[temp >= hi], y[temp >= hi]), 0.0),
             )
+        self._heat = None
+        if self.heat_quantile is not None and self.uses_weather:
+            self._heat = fit_heat(rows.loc[ok], rows.loc[ok, "y"].to_numpy(dtype=float), self.heat_quantile)
+            self._slopes = (self._slopes[0], 0.0)
         return self
 
     def predict(self, rows: pd.DataFrame) -> np.ndarray:
@@ -143,6 +162,8 @@ class GradientBoosted(DemandModel):
             beyond = hot * np.clip(temp - t_max, 0.0, None) + cold * np.clip(temp - t_min, None, 0.0)
         # no temperature (a load file without weather, a gap): no extrapolation term
         ratio = ratio + np.where(np.isfinite(beyond), beyond, 0.0)
+        if self._heat is not None:
+            ratio = ratio + heat_beyond(rows, self._heat)
         return ratio * rows["level"].to_numpy()
 
     def describe(self) -> dict[str, object]:
@@ -154,6 +175,7 @@ class GradientBoosted(DemandModel):
             "num_leaves": self.num_leaves,
             "linear_tree": self.linear_tree,
             "temperature_response": self.temperature_response,
+            "heat_quantile": self.heat_quantile,
             "features": self.features,
         }
 
@@ -169,6 +191,7 @@ class GradientBoosted(DemandModel):
                 "min_child_samples": self.min_child_samples,
                 "linear_tree": self.linear_tree,
                 "temperature_response": self.temperature_response,
+                "heat_quantile": self.heat_quantile,
                 "seed": self.seed,
                 "features": self.features,
             },
@@ -176,6 +199,8 @@ class GradientBoosted(DemandModel):
             "temp_range": [v if np.isfinite(v) else None for v in self._temp_range],
             "slopes": list(self._slopes),
             "response": None if self._response is None else self._response.tolist(),
+            # an hour without training rows has an infinite edge, written as null
+            "heat": None if self._heat is None else [[_finite(v) for v in r] for r in self._heat],
             "booster": self._booster.model_to_string(),
         }
 
@@ -194,6 +219,10 @@ class GradientBoosted(DemandModel):
         model._slopes = tuple(float(v) for v in data["slopes"])
         response = data.get("response")
         model._response = None if response is None else np.asarray(response, dtype=float)
+        heat = data.get("heat")
+        model._heat = None if heat is None else np.array(heat, dtype=float)
+        if model._heat is not None:
+            model._heat[np.isnan(model._heat)] = np.inf
         return model
 
 
@@ -214,7 +243,9 @@ def response_matrix(rows: pd.DataFrame) -> np.ndarray:
     return out
 
 
-def fit_response(rows: pd.DataFrame, y: np.ndarray, ridge: float = 1.0) -> np.ndarray:
+def fit_response(
+    rows: pd.DataFrame, y: np.ndarray, ridge: float = 1.0, by_offday: bool = False
+) -> np.ndarray:
     """Slopes of the ratio ``y`` on :func:`response_matrix`, least squares with an intercept per hour.
 
     Parameters
@@ -225,6 +256,8 @@ def fit_response(rows: pd.DataFrame, y: np.ndarray, ridge: float = 1.0) -> np.nd
         Their targets (load / level) [-].
     ridge : float
         Ridge penalty on the slopes (a few rows of one hour cannot give it a wild slope) [-].
+    by_offday : bool
+        An intercept per hour and working / off day (the profile of a Sunday is not a Tuesday's).
 
     Returns
     -------
@@ -232,13 +265,71 @@ def fit_response(rows: pd.DataFrame, y: np.ndarray, ridge: float = 1.0) -> np.nd
         Shape (48,): per °C of degree hours [1/°C]; the intercepts are left to the trees.
     """
     x = response_matrix(rows)
+    cell = rows["hour"].to_numpy(dtype=np.int64)
+    n_cells = 24
+    if by_offday:
+        cell, n_cells = cell + 24 * rows["offday"].to_numpy(dtype=np.int64), 48
+    # each row has three entries in [intercepts | cooling | heating]: its cell's 1 and its hour's two
+    # degree-hour differences, so the normal equations are sums over rows (a dense product is ~10x dearer)
     hour = rows["hour"].to_numpy(dtype=np.int64)
-    dummies = np.zeros((len(rows), 24))
-    dummies[np.arange(len(rows)), hour] = 1.0
-    a = np.hstack([dummies, x])
-    penalty = np.diag(np.concatenate([np.zeros(24), np.full(48, ridge)]))
-    beta = np.linalg.solve(a.T @ a + penalty, a.T @ y)
-    return beta[24:]
+    at = np.arange(len(rows))
+    cols = np.stack([cell, n_cells + hour, n_cells + 24 + hour])
+    vals = np.stack([np.ones(len(rows)), x[at, hour], x[at, 24 + hour]])
+    n = n_cells + 48
+    gram = np.zeros(n * n)
+    for i in range(3):
+        for j in range(3):
+            gram += np.bincount(cols[i] * n + cols[j], weights=vals[i] * vals[j], minlength=n * n)
+    rhs = sum(np.bincount(cols[i], weights=vals[i] * y, minlength=n) for i in range(3))
+    # a cell without rows: its zero column is held at 0 by a tiny penalty
+    penalty = np.diag(np.concatenate([np.full(n_cells, 1e-9), np.full(48, ridge)]))
+    beta = np.linalg.solve(gram.reshape(n, n) + penalty, rhs)
+    return beta[n_cells:]
+
+
+def fit_heat(rows: pd.DataFrame, y: np.ndarray, quantile: float) -> np.ndarray:
+    """Edges and slopes of the cooling response beyond the training data (see the module docstring).
+
+    Parameters
+    ----------
+    rows : pd.DataFrame
+        Design rows with known targets.
+    y : np.ndarray
+        Their targets (load / level) [-].
+    quantile : float
+        Quantile (0-1) of each local hour's cooling degree hours (24 h mean) that marks the edge.
+
+    Returns
+    -------
+    np.ndarray
+        Shape (2, 24): per local hour, the edge [°C] (infinite for an hour without rows: no term) and
+        the slope of the ratio per °C of cooling degree hours beyond it [1/°C], at least 0.
+    """
+    if not 0.0 < quantile <= 1.0:
+        raise InputError(f"heat_quantile must be in (0, 1], got {quantile}", field="heat_quantile")
+    cdh = rows["cdh_ma24"].to_numpy(dtype=float)
+    hour = rows["hour"].to_numpy(dtype=np.int64)
+    known = np.isfinite(cdh)
+    edge = np.full(24, np.inf)
+    for h in range(24):
+        at_hour = cdh[known & (hour == h)]
+        if at_hour.size:
+            edge[h] = np.quantile(at_hour, quantile)
+    slope = np.maximum(fit_response(rows, y, by_offday=True)[:24], 0.0)
+    return np.stack([edge, slope])
+
+
+def heat_beyond(rows: pd.DataFrame, heat: np.ndarray) -> np.ndarray:
+    """The ratio the cooling response adds beyond the edges of :func:`fit_heat` (0 below them) [-]."""
+    hour = rows["hour"].to_numpy(dtype=np.int64)
+    with np.errstate(invalid="ignore"):
+        excess = np.clip(rows["cdh_ma24"].to_numpy(dtype=float) - heat[0, hour], 0.0, None)
+    return heat[1, hour] * np.where(np.isfinite(excess), excess, 0.0)
+
+
+def _finite(value: float) -> float | None:
+    """``value``, or None when it is not finite (JSON has no infinity)."""
+    return float(value) if np.isfinite(value) else None
 
 
 def _slope(x: np.ndarray, y: np.ndarray) -> float:

@@ -10,6 +10,7 @@ import pytest
 from numpy.testing import assert_allclose
 
 from gridcore.data.validation import ContractError
+from gridcore.errors import InputError
 from gridcore.forecast import metrics
 from gridcore.forecast.backtest import backtest, daily_origins, infer_timezone
 from gridcore.forecast.features import FEATURES, WEATHER_LOOKBACK_H, calendar, design
@@ -381,6 +382,55 @@ def test_the_temperature_response_carries_a_heat_wave_the_trees_alone_underrate(
     again = GradientBoosted.from_dict(json.loads(json.dumps(model.to_dict())))
     assert_allclose(again.predict(hot), model.predict(hot), rtol=1e-9)
     assert model.describe()["temperature_response"] and model.without_weather()._response is None
+
+
+def test_beyond_the_hot_edge_of_the_training_data_the_forecast_follows_the_fitted_cooling_slope() -> None:
+    """Load that rises 2 % per °C of cooling degree hours (24 h mean), forecast for a week 6 and 8 °C
+    hotter than mid-July: both beyond the 98th percentile of the training hours' degree hours, where the
+    trees alone stay flat (measured 0.04 of the true step from +6 to +8 °C) and ``heat_quantile`` follows
+    the known slope (measured 1.26 of it: the slope is per level, the level of a warm week is a few
+    % above the profile's, and the fit leans on a noisy temperature; tolerance 0.8-1.5). Below the edge
+    the forecasts are the trees' alone, to the bit."""
+
+    def cdh24(temp: np.ndarray) -> np.ndarray:
+        return pd.Series(np.maximum(temp - 18, 0)).rolling(24, min_periods=1).mean().to_numpy()
+
+    idx = pd.date_range("2012-01-01", periods=24 * 600, freq="1h", tz="UTC")
+    rng = np.random.default_rng(5)
+    local_hour = ((idx.hour - 5) % 24).to_numpy()
+    doy = idx.dayofyear.to_numpy()
+    temp = 10 + 12 * np.sin(2 * np.pi * (doy - 110) / 365) + 5 * np.sin(2 * np.pi * (local_hour - 9) / 24)
+    temp = temp + rng.normal(0, 1.0, len(idx))
+    weekday = np.asarray((idx - pd.Timedelta(hours=5)).dayofweek < 5, dtype=float)
+    profile = 1000 + 250 * ((local_hour >= 6) & (local_hour < 22)) + 120 * weekday
+    load = profile * (1 + 0.02 * cdh24(temp)) + rng.normal(0, 10, len(idx))
+    o, h, tz = 24 * (365 + 200), 72, "Etc/GMT+5"
+    train = design(load, temp, idx, np.arange(24 * 10, o - 24 * 3, 24), h, tz)
+    lead = np.arange(WEATHER_LOOKBACK_H + h) >= WEATHER_LOOKBACK_H
+
+    def weather(delta: float) -> np.ndarray:
+        return temp[o - WEATHER_LOOKBACK_H : o + h] + np.where(lead, delta, 0.0)
+
+    rows = {d: design(load, temp, idx, np.array([o]), h, tz, {o: weather(d)}) for d in (0.0, 6.0, 8.0)}
+    model = GradientBoosted(n_estimators=150, heat_quantile=0.98).fit(train)
+    trees = GradientBoosted(n_estimators=150).fit(train)
+    edge = model._heat[0][rows[6.0]["hour"].to_numpy()]
+    assert (rows[6.0]["cdh_ma24"].to_numpy()[24:] > edge[24:] + 2).all()  # days 2-3: well beyond the data
+    rise = (cdh24(weather(8.0)) - cdh24(weather(6.0)))[WEATHER_LOOKBACK_H:]
+    truth = (0.02 * profile[o : o + h] * rise)[24:]
+    step = (model.predict(rows[8.0]) - model.predict(rows[6.0]))[24:]
+    flat = (trees.predict(rows[8.0]) - trees.predict(rows[6.0]))[24:]
+    assert 0.8 < step.sum() / truth.sum() < 1.5, step.sum() / truth.sum()
+    assert abs(flat.sum()) < 0.2 * truth.sum()
+    below = rows[0.0]["cdh_ma24"].to_numpy() <= model._heat[0][rows[0.0]["hour"].to_numpy()]
+    assert below.sum() > 24
+    assert_allclose(model.predict(rows[0.0])[below], trees.predict(rows[0.0])[below], rtol=0, atol=0)
+    model._heat[0, 3] = np.inf  # an hour the training data never had: written as null, read back
+    again = GradientBoosted.from_dict(json.loads(json.dumps(model.to_dict(), allow_nan=False)))
+    assert_allclose(again.predict(rows[8.0]), model.predict(rows[8.0]), rtol=1e-9)
+    assert again.describe()["heat_quantile"] == 0.98 and model.without_weather()._heat is None
+    with pytest.raises(InputError, match="heat_quantile"):
+        GradientBoosted(n_estimators=5, heat_quantile=1.5).fit(train)
 
 
 def test_week_clusters_widen_the_band_of_errors_tied_within_a_week() -> None:
