@@ -77,3 +77,42 @@ def test_the_price_comes_first(export_hours) -> None:
     inputs, _ = export_hours
     with pytest.raises(InputError, match="price first"):
         relieve(inputs, signal_for(inputs, "flat"), order=("batteries", "price"))
+
+
+def test_stages_figure_and_the_most_congested_feeder(export_hours, tmp_path) -> None:
+    from gridcore.market.plot import plot_relief
+
+    _, r = export_hours
+    feeder, quantity, limit = r.most_congested()
+    assert (feeder, quantity, limit) == (FEEDER, "vmax_pu", 1.05)
+    st = r.stages
+    assert (st["before_vmax_pu"] > 1.05).all() and (st["remedies_vmax_pu"] <= 1.05 + 1e-3).all()
+    assert (st["response_vmax_pu"] <= st["before_vmax_pu"]).all()
+    png = plot_relief(r, feeder, tmp_path / "r.png", quantity, limit, "t")
+    with open(png, "rb") as fh:
+        assert fh.read(4) == b"\x89PNG"
+
+
+def test_batteries_from_a_given_fleet_or_the_networks_own(export_hours) -> None:
+    import pandas as pd
+
+    from gridcore.market.relief import battery_fleet
+
+    inputs, _ = export_hours
+    given = pd.DataFrame({"bus": [25], "power_mw": [1.0], "energy_mwh": [2.0], "x": [0]})
+    assert list(battery_fleet(inputs, None, given).columns) == ["bus", "power_mw", "energy_mwh"]
+    lv = market_inputs(load_grid("1-LV-rural2--2-sw"), "2016-01-15T17:00Z", 1)
+    net = pandapower_net(lv.grid.code)
+    own = battery_fleet(lv, net)
+    assert len(own) == len(net.storage) and (own["power_mw"] > 0).all()
+    assert battery_fleet(lv, None).empty  # no place for the default fleet, no network given
+
+
+def test_no_constraint_no_congestion_component(export_hours) -> None:
+    inputs, _ = export_hours
+    night = market_inputs(inputs.grid, "2016-07-25T01:00Z", 1)
+    r = relieve(night, signal_for(night, "flat"))
+    assert r.constraints == [] and r.most_congested() is None
+    assert np.all(r.component_per_kwh == 0.0)
+    d = r.to_dict()
+    assert all(f["hours"] == 0 and f["clears_by_response_pct"] is None for f in d["feeders"].values())
