@@ -13,6 +13,18 @@ import pytest  # noqa: E402
 from gridcore.system import System, default_system  # noqa: E402
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _default_store_outside_the_checkout(tmp_path_factory):
+    """Commands run without ``--store`` write to a session store, not to ``./gridflow-store``.
+
+    Otherwise a store left in the checkout by a user's own runs (battery schedules, say) would change what
+    such commands plan, and the tests would leave one behind.
+    """
+    if "GRIDFLOW_STORE" not in os.environ:
+        os.environ["GRIDFLOW_STORE"] = str(tmp_path_factory.mktemp("default-store") / "gridflow-store")
+    yield
+
+
 @pytest.fixture(autouse=True)
 def _environment_restored():
     """Undo what a test left in ``os.environ``.
