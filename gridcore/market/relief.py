@@ -46,6 +46,7 @@ import pandas as pd
 from gridcore.errors import InputError
 from gridcore.market.inputs import MarketInputs
 from gridcore.market.locational import _class_change, locational_prices
+from gridcore.market.relief_grid import _bus_feeder, _excess, _Grid, _per_feeder, _r
 from gridcore.market.signals import PriceSignal
 
 if TYPE_CHECKING:
@@ -55,7 +56,6 @@ if TYPE_CHECKING:
 REMEDIES = ("price", "batteries", "curtailment")
 #: Bisection steps of a voltage shadow price.
 BISECTIONS = 20
-_KIND = {"thermal": "overload", "voltage_low": "undervoltage", "voltage_high": "overvoltage"}
 
 
 @dataclass(frozen=True)
@@ -159,11 +159,6 @@ class Relief:
         }
 
 
-def _r(x: float, digits: int) -> float:
-    """Rounded, with -0.0 written as 0.0."""
-    return round(float(x), digits) + 0.0
-
-
 def study_case_inputs(inputs: MarketInputs, net: pandapowerNet) -> MarketInputs:
     """The first hour of ``inputs`` with the loads and generation of ``net`` (e.g. a SimBench study case).
 
@@ -186,72 +181,6 @@ def study_case_inputs(inputs: MarketInputs, net: pandapowerNet) -> MarketInputs:
         sgen_mw=net.sgen["p_mw"].to_numpy(dtype=float)[None, :].clip(0.0),
         source={"load": "study case", "generation": "study case"},
     )
-
-
-class _Grid:
-    """The network an hour at a time: loads, generation and batteries set, solved, violations listed."""
-
-    def __init__(self, net: pandapowerNet, tan_phi: np.ndarray, limit: float, bands: dict | None) -> None:
-        from gridcore.network.constraints import PathImpedance
-        from gridcore.network.downstream import RadialTree
-
-        self.net, self.tan_phi, self.limit, self.bands = net, tan_phi, limit, bands
-        if "storage" in net and len(net.storage):
-            net.storage["p_mw"] = 0.0
-            net.storage["q_mvar"] = 0.0
-        net.sgen["q_mvar"] = 0.0
-        self.tree = RadialTree(net)
-        self.imp = PathImpedance(net, self.tree)
-        self.load_bus = net.load["bus"].to_numpy(dtype=np.int64)
-        self.runs = 0
-        self.last = (np.nan, np.nan, np.nan)
-
-    def set(self, load: np.ndarray, sgen: np.ndarray, bat_bus: np.ndarray, bat_mw: np.ndarray) -> None:
-        """Loads, generation [MW] and battery charging (> 0) or discharging (< 0) per bus [MW]."""
-        net = self.net
-        net.load["p_mw"] = load
-        net.load["q_mvar"] = load * self.tan_phi
-        net.sgen["p_mw"] = sgen
-        extra = pd.Series(bat_mw, index=bat_bus).groupby(level=0).sum()
-        extra = extra[extra.abs() > 1e-12]
-        for bus, mw in extra.items():  # a battery is a load (charging) or a negative load at its bus
-            rows = np.flatnonzero(self.load_bus == bus)
-            if len(rows):
-                net.load.iloc[rows[0], net.load.columns.get_loc("p_mw")] += mw
-
-    def solve(self) -> list[dict[str, object]]:
-        """Violations of the network as set (``element`` ``bus:3``, ``kind``, ``value``, ``limit``)."""
-        from gridcore.network.powerflow import run_powerflow
-
-        self.runs += 1
-        result = run_powerflow(self.net, loading_limit_pct=self.limit, voltage_bands=self.bands)
-        vm = self.net.res_bus["vm_pu"]
-        loading = pd.concat([self.net.res_line["loading_percent"], self.net.res_trafo["loading_percent"]])
-        self.last = (float(vm.max()), float(vm.min()), float(loading.max()))
-        return [
-            {
-                "element": f"{v.element}:{v.id}",
-                "kind": _KIND.get(v.kind, v.kind),
-                "value": v.value,
-                "limit": v.limit,
-            }
-            for v in result.violations
-            if v.value is not None
-        ]
-
-    def exporting(self, element: str) -> bool:
-        """Whether an element's downstream area feeds power back (an overvoltage always does)."""
-        if element.startswith("bus:"):
-            return True
-        loads = self.net.load["p_mw"].reindex(self.tree.loads(element)).sum()
-        gen = self.net.sgen["p_mw"].reindex(self.tree.sgens(element)).sum()
-        return bool(gen > loads)
-
-
-def _excess(v: dict[str, object]) -> float:
-    """How far a violation is beyond its limit: p.u. for a voltage, % of rating for an overload."""
-    value, limit = float(v["value"]), float(v["limit"])  # type: ignore[arg-type]
-    return abs(value - limit)
 
 
 def battery_fleet(
@@ -450,22 +379,6 @@ def _voltage_component(
         mid = 0.5 * (lo + hi)
         lo, hi = (lo, mid) if ok(mid) else (mid, hi)
     return sign * hi * w
-
-
-def _bus_feeder(inputs: MarketInputs) -> pd.Series:
-    from gridcore.network.feeders import derive_feeders
-
-    return derive_feeders(inputs.grid).bus_feeder
-
-
-def _per_feeder(inputs: MarketInputs, mwh_per_load: np.ndarray) -> dict[str, float]:
-    """MWh per feeder of a (time, load) array."""
-    out: dict[str, float] = {}
-    for f in sorted(set(inputs.load_feeder) - {""}):
-        x = float(mwh_per_load[:, inputs.load_feeder == f].sum())
-        if x > 1e-9:
-            out[str(f)] = _r(x, 6)
-    return out
 
 
 def _remedies(

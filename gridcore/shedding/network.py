@@ -32,6 +32,7 @@ import pandas as pd
 
 from gridcore.shedding.blocks import Blocks
 from gridcore.shedding.greedy import TOL_MW
+from gridcore.shedding.network_measures import _margin, _relief, _violations, _worst, area
 
 #: Curtailment is refined by power flow to within this of the least that clears [MW] (1 kW).
 CURTAIL_TOL_MW = 1e-3
@@ -87,41 +88,6 @@ class NetworkPlan:
     power_flows: int
     battery_in_reach: np.ndarray | None = None
     prefix: dict[str, int] | None = None
-
-
-def _violations(net: pandapowerNet, loading_limit_pct: float, bands: dict | None) -> list[dict[str, object]]:
-    """Thermal and voltage violations of a solved-again net (``element`` written ``line:12``)."""
-    from gridcore.network.powerflow import run_powerflow
-
-    result = run_powerflow(net, loading_limit_pct=loading_limit_pct, voltage_bands=bands)
-    out = []
-    for v in result.violations:
-        kind = {"thermal": "overload", "voltage_low": "undervoltage", "voltage_high": "overvoltage"}.get(
-            v.kind, v.kind
-        )
-        out.append(
-            {
-                "element": f"{v.element}:{v.id}",
-                "kind": kind,
-                "value": None if v.value is None else round(v.value, 4),
-                "limit": v.limit,
-            }
-        )
-    return out
-
-
-def area(tree: RadialTree, element: str) -> set[str]:
-    """Elements (``bus:i``, ``line:i``, ``trafo:i``) of an element's downstream area, itself included."""
-    from gridcore.network.downstream import parse_element
-
-    kind, _ = parse_element(element)
-    buses = tree.downstream_buses(element)
-    out = {element} | {f"bus:{b}" for b in buses}
-    for b in buses:
-        fed = tree.branch.get(b)
-        if fed is not None and (kind != "bus" or b != buses[0]):
-            out.add(f"{fed[0]}:{fed[1]}")
-    return out
 
 
 def plan_network(
@@ -415,22 +381,6 @@ def _export_order(
     return pos[np.lexsort((-p, -np.round(score[pos], 2), rank))] if len(pos) else pos
 
 
-def _margin(net: pandapowerNet, targets: list[dict[str, object]]) -> float:
-    """How far the solved net is beyond the limits of export-side ``targets`` (relative; < 0: within).
-
-    Overvoltage at buses and overloads of branches count; other kinds do not move with curtailment.
-    """
-    out = -np.inf
-    for v in targets:
-        kind, _, index = str(v["element"]).partition(":")
-        limit = float(v["limit"])  # type: ignore[arg-type]
-        if v["kind"] == "overvoltage" and kind == "bus":
-            out = max(out, float(net.res_bus.at[int(index), "vm_pu"]) / limit - 1)
-        elif v["kind"] == "overload" and kind in ("line", "trafo"):
-            out = max(out, float(net[f"res_{kind}"].at[int(index), "loading_percent"]) / limit - 1)
-    return float(out) if np.isfinite(out) else 0.0
-
-
 def _least(  # noqa: ANN001
     margin, clears, total: float, t0: float, budget_s: float, probes: int = 8, min_steps: int = 4
 ) -> float:
@@ -520,43 +470,6 @@ def _actions(
         critical,
     )
     out += [("shed", int(i)) for i in cuts[np.lexsort(keys)]]
-    return out
-
-
-def _relief(tree: RadialTree, buses: np.ndarray, targets: list[dict[str, object]]) -> np.ndarray:
-    """How much a block or generator at each of ``buses`` relieves the targets (sum, each in [0, 1]).
-
-    A branch: 1 for blocks it feeds. A bus: the share of the bus's path from the slack that the block's
-    path shares (a load's effect on a bus's voltage grows with the impedance their paths share).
-    """
-    score = np.zeros(len(buses))
-    for v in targets:
-        kind, _, index = str(v["element"]).partition(":")
-        if kind == "bus":
-            path = {b: d for d, b in enumerate(tree.path(int(index)))}
-            if not path:
-                continue
-            depth = max(len(path) - 1, 1)
-            memo: dict[int, float] = {}
-            for j, bus in enumerate(buses):
-                if bus not in memo:
-                    b: int | None = int(bus)
-                    while b is not None and b not in path:
-                        b = tree.parent.get(b)
-                    memo[int(bus)] = path[b] / depth if b is not None else 0.0
-                score[j] += memo[int(bus)]
-        else:
-            fed = set(tree.downstream_buses(str(v["element"])))
-            score += np.isin(buses, list(fed))
-    return score
-
-
-def _worst(violations: list[dict[str, object]], scope: set[str]) -> float:
-    """How far the worst constraint in ``scope`` is beyond its limit (relative; 0 when none)."""
-    out = 0.0
-    for v in violations:
-        if v["element"] in scope and v["value"] is not None and v["limit"]:
-            out = max(out, abs(float(v["value"]) / float(v["limit"]) - 1))  # type: ignore[arg-type]
     return out
 
 
