@@ -14,6 +14,7 @@ from pathlib import Path
 from prefect import get_run_logger
 from prefect.artifacts import create_markdown_artifact
 
+from gridcore.scenarios.result import HEADLINE
 from tasks.chain import one_line
 from tasks.common import flow, store_path
 from tasks.runner import dask_runner
@@ -22,16 +23,7 @@ from tasks.scenario import run_scenario_task
 #: Longest the whole set may take before Prefect fails the run [s] (the goal is 300 s).
 SCENARIOS_TIMEOUT_S = 1800
 #: Columns of the artifact's table.
-COLUMNS = (
-    "scenario",
-    "constraints_found",
-    "constraints_resolved",
-    "critical_affected",
-    "unserved_mwh",
-    "peak_reduction_pct",
-    "renewable_utilization_pct",
-    "seconds",
-)
+COLUMNS = tuple(k for k in HEADLINE if k != "report")
 
 
 @flow(

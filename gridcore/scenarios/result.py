@@ -19,6 +19,19 @@ from gridcore.scenarios.forecast import ScenarioForecast
 from gridcore.scenarios.remedies import StepResult
 from gridcore.scenarios.spec import ScenarioSpec
 
+#: The headline keys of a scenario's JSON summary, first in :meth:`ScenarioResult.to_dict`.
+HEADLINE = (
+    "scenario",
+    "constraints_found",
+    "constraints_resolved",
+    "critical_affected",
+    "unserved_mwh",
+    "peak_reduction_pct",
+    "renewable_utilization_pct",
+    "report",
+    "seconds",
+)
+
 
 @dataclass
 class ScenarioResult:

@@ -82,6 +82,9 @@ def test_report_and_summary_are_written(heat) -> None:
         "seconds",
     }
     assert keys <= set(summary) and summary["scenario"] == "heat-wave"
+    from gridcore.scenarios.result import HEADLINE
+
+    assert set(HEADLINE) == keys and list(summary)[: len(HEADLINE)] == list(HEADLINE)  # headline first
     net = heat.before.hourly["net_demand_mw"].to_numpy()
     assert summary["ramp_before_mw_per_h"] == pytest.approx(np.diff(net).max(), abs=1e-3)
     text = (folder / "report.md").read_text(encoding="utf-8")
