@@ -1,4 +1,7 @@
-"""The flows under Prefect's test harness, on a 2,000-meter fleet (the code path of 100,000)."""
+"""One store through a day under Prefect's test harness: the hourly, forecast, backfill and daily flows.
+
+On a 2,000-meter fleet (the code path of 100,000).
+"""
 
 from __future__ import annotations
 
@@ -17,130 +20,16 @@ from flows.backfill import backfill_hourly
 from flows.daily import daily
 from flows.demand import demand_forecast
 from flows.hourly import hourly
-from flows.ingest import ingest_meters
-from gridcore.data.validation import ContractError
 from gridcore.store import Store
-from tasks.chain import DAILY, HOURLY
+from tasks.chain import DAILY
 
 METERS = 2_000
 AT = "2016-07-01T14:00Z"
 
 
-def _feeder_products(root) -> dict[str, xr.Dataset]:
-    return {p: xr.open_zarr(root / f"{p}.zarr").load() for p in ("feeder_load", "feeder_load_hourly")}
-
-
-@pytest.fixture(scope="module")
-def hour_store(tmp_path_factory) -> tuple[Path, dict[str, object]]:
-    """A store after one hourly run (read by the tests below, changed only in copies)."""
-    root = tmp_path_factory.mktemp("hour")
-    return root, hourly(at=AT, store=str(root), meters=METERS)
-
-
 def _copy(store: Path, tmp_path: Path) -> Path:
     shutil.copytree(store, tmp_path / "store")
     return tmp_path / "store"
-
-
-def test_an_hourly_run_lands_its_readings_as_feeder_loads(hour_store) -> None:
-    root, out = hour_store
-    assert out["hour"] == "2016-07-01T14:00:00Z" and out["store"] == str(root)
-    assert out["readings_in"] >= 4 * METERS
-    assert out["readings_valid"] + sum(out["quarantined"].values()) == out["readings_in"]
-    assert out["feeders"] == 10 and out["seconds"] > 0
-    st = Store(root)
-    hour = st.read("feeder_load_hourly").sel(time="2016-07-01T14:00")
-    assert float(hour["coverage_pct"].min()) > 95.0
-    assert np.isclose(float(hour["p_mw"].sum()), out["system_p_mw"], rtol=1e-3)
-    # the hour's energy is that of the meters' valid quarter-hour readings, within what coverage leaves out
-    kwh = st.read("readings")["kwh"].sel(time=slice("2016-07-01T14:00", "2016-07-01T14:45"))
-    metered_mw = float(kwh.sum()) / 1000  # kWh in one hour -> mean MW
-    assert metered_mw == pytest.approx(out["system_p_mw"], rel=0.05)
-
-
-def test_on_a_fresh_store_the_decision_steps_skip_and_say_why(hour_store) -> None:
-    root, out = hour_store
-    steps = out["steps"]
-    assert list(steps) == list(HOURLY)  # every step of the plan, in its order
-    assert [k for k, v in steps.items() if v["state"] == "Completed"] == [
-        "ingest",
-        "feeder_load",
-        "topology",
-        "monitoring",
-        "report",
-    ]
-    assert steps["forecast_check"]["reason"] == "no stored demand forecast covers 2016-07-01T14:00Z"
-    for step in ("renewables", "constraints", "batteries", "prices"):
-        assert steps[step]["reason"].startswith("needs demand_forecast (skipped): no champion model"), step
-    for step in ("constraints_remaining", "shedding"):
-        assert "(skipped): no champion model" in steps[step]["reason"], step
-    assert out["constraints"] == {"skipped": steps["constraints_remaining"]["reason"]}
-    text = Path(out["report"]["markdown"]).read_text()
-    assert out["report"]["figures"] == {} and "| batteries | Skipped |" in text and "| readings in |" in text
-
-
-def test_a_rerun_through_the_command_leaves_the_store_unchanged(hour_store, tmp_path) -> None:
-    root, first = hour_store
-    store = _copy(root, tmp_path)
-    args = ["run", "hourly", "--at", AT, "--store", str(store), "--meters", str(METERS), "--json"]
-    res = CliRunner().invoke(app, args)
-    assert res.exit_code == 0, res.output
-    again = json.loads(res.stdout.strip().splitlines()[-1])
-    assert again["store"] == str(store) and again["seconds"] > 0
-    for key in ("hour", "readings_in", "readings_valid", "quarantined", "feeders", "system_p_mw"):
-        assert again[key] == first[key], key
-    for name, ds in _feeder_products(store).items():
-        xr.testing.assert_identical(_feeder_products(root)[name], ds)
-    quality = xr.open_zarr(root / "quality.zarr").load()
-    xr.testing.assert_identical(quality, xr.open_zarr(store / "quality.zarr").load())
-
-
-def test_ingest_of_a_utility_file_merges_corrections(hour_store, tmp_path) -> None:
-    store = _copy(hour_store[0], tmp_path)
-    st = Store(store)
-    before = st.read("readings").sel(time="2016-07-01T14:00").load()
-    meter = str(before["meter"].values[0])
-    path = tmp_path / "corrections.csv"
-    pd.DataFrame(
-        {
-            "meter_id": [meter, meter, "UNKNOWN"],
-            "timestamp": ["2016-07-01T14:15:00Z", "2016-07-01T14:30:00Z", "2016-07-01T14:15:00Z"],
-            "kwh": ["5.0", "6.0", "1.0"],
-        }
-    ).to_csv(path, index=False)
-    out = ingest_meters(path=str(path), store=str(store), meters=METERS)
-    assert (out["readings_in"], out["readings_valid"], out["quarantined"]) == (3, 2, {"unknown_meter": 1})
-    assert out["days_written"] == ["2016-07-01"]
-    after = st.read("readings").sel(time=slice("2016-07-01T14:00", "2016-07-01T14:15")).load()
-    assert after["kwh"].sel(meter=meter).values.tolist() == [5.0, 6.0]
-    other = after["kwh"].isel(meter=slice(1, None)).sel(time="2016-07-01T14:00")
-    xr.testing.assert_equal(other, before["kwh"].isel(meter=slice(1, None)))
-    q = st.read("quarantine").load()
-    mine = q.where(q["run_id"].str.startswith("ingest/"), drop=True)
-    assert mine["value"].values.tolist() == ["UNKNOWN"]
-
-
-def test_ingest_refuses_a_file_without_kwh(tmp_path) -> None:
-    path = tmp_path / "bad.csv"
-    path.write_text("meter_id,timestamp,energy\nM000001,2016-07-01T14:15:00Z,1\n")
-    with pytest.raises(ContractError, match="kwh"):
-        ingest_meters(path=str(path), store=str(tmp_path), meters=METERS)
-
-
-def test_cli_help_and_errors(tmp_path) -> None:
-    runner = CliRunner()
-    assert runner.invoke(app, ["--help"]).exit_code == 0
-    bad = tmp_path / "nokwh.csv"
-    bad.write_text("meter_id,timestamp,energy\nM1,2016-07-01T14:15:00Z,1\n")
-    res = runner.invoke(
-        app, ["ingest", "meters", str(bad), "--store", str(tmp_path), "--meters", str(METERS), "--json"]
-    )
-    assert res.exit_code == 1
-    assert "kwh" in res.stderr
-    res = runner.invoke(
-        app, ["run", "hourly", "--at", "2016-07-01T14:00", "--store", str(tmp_path), "--json"]
-    )
-    assert res.exit_code == 1 and "UTC offset" in res.stderr
 
 
 # -- one store through a day: an hourly run, the first demand forecast, a backfill, the daily run, an update.
@@ -478,122 +367,3 @@ def test_a_failing_step_skips_what_needs_it_with_the_reason(day_store: Path, seg
             task_run_filter=TaskRunFilter(name=TaskRunFilterName(any_=["skip-shedding-20160702T09Z"]))
         )
     assert runs and runs[-1].state.name == "Skipped" and "needs constraints" in runs[-1].state.message
-
-
-def test_grid_outage_switch_and_topology_commands(tmp_path) -> None:
-    runner = CliRunner()
-    store = ["--store", str(tmp_path), "--json"]
-    res = runner.invoke(
-        app,
-        [
-            "grid",
-            "outage",
-            "--line",
-            "MV2.101 Line 23",
-            "--from",
-            "2016-07-01T08:00Z",
-            "--to",
-            "2016-07-01T16:00Z",
-            "--who",
-            "planner",
-            "--why",
-            "repair",
-            *store,
-        ],
-    )
-    assert res.exit_code == 0, res.output
-    out = json.loads(res.stdout.strip().splitlines()[-1])
-    assert out["change"]["version"] == 1 and out["islanded_load_mw"] > 0 and out["islanded_buses"]
-    during = json.loads(runner.invoke(app, ["grid", "topology", "--at", "2016-07-01T09:00Z", *store]).stdout)
-    before = json.loads(runner.invoke(app, ["grid", "topology", "--at", "2016-07-01T07:00Z", *store]).stdout)
-    assert len(during["changes_in_force"]) == 1 and before["changes_in_force"] == []
-    assert before["islanded_buses"] == [] and during["fingerprint"] != before["fingerprint"]
-    bad = runner.invoke(app, ["grid", "switch", "--open", "9999", *store])
-    assert bad.exit_code == 1 and "unknown switch id 9999" in bad.stderr
-    both = runner.invoke(app, ["grid", "switch", "--open", "1", "--close", "2", *store])
-    assert both.exit_code == 1
-
-
-def test_grid_timeseries_follows_the_topology_per_hour(tmp_path) -> None:
-    runner = CliRunner()
-    store = ["--store", str(tmp_path), "--json"]
-    res = runner.invoke(
-        app,
-        [
-            "grid",
-            "outage",
-            "--line",
-            "MV2.101 Line 23",
-            "--from",
-            "2016-07-01T03:00Z",
-            "--to",
-            "2016-07-01T05:00Z",
-            *store,
-        ],
-    )
-    assert res.exit_code == 0, res.output
-    res = runner.invoke(app, ["grid", "timeseries", "--at", "2016-07-01T00:00Z", "--horizon", "8", *store])
-    assert res.exit_code == 0, res.output
-    out = json.loads(res.stdout.strip().splitlines()[-1])
-    assert out["load_source"] == "profiles" and out["converged_hours"] == 8
-    assert [s["hours"] for s in out["topologies"]] == [3, 2, 3]
-    ds = xr.open_zarr(out["written"])
-    vm = ds["vm_pu"].values
-    islanded = [26, 27, 28]  # buses behind the line out of service: de-energised during the outage only
-    assert np.isnan(vm[3:5][:, islanded]).all() and np.isfinite(vm[:3][:, islanded]).all()
-    assert {h["feeder"] for h in out["headroom"]} >= {"MV2.101 Line 1"}
-
-
-def test_hourly_feeder_loads_follow_an_outage(tmp_path) -> None:
-    """The meter -> bus -> feeder map of the hourly products is the topology in force at each hour."""
-    from gridcore.network.feeders import derive_feeders
-    from gridcore.network.grid import load_grid
-    from gridcore.network.topology import ChangeLog, make_change
-
-    grid = load_grid()
-    base = derive_feeders(grid)
-    feeder = base.feeders[1]
-    ChangeLog(tmp_path).append(
-        make_change(
-            grid,
-            "line",
-            base.head_line[feeder],
-            effective_from="2016-07-01T15:00Z",
-            effective_to="2016-07-01T16:00Z",
-            who="test",
-            why="maintenance",
-        )
-    )
-    for at in ("2016-07-01T14:00Z", "2016-07-01T15:00Z"):
-        hourly(at=at, store=str(tmp_path), meters=METERS, forecast=False)
-    ds = Store(tmp_path).read("feeder_load_hourly", complete_only=False).load()
-    expected = ds["meters_expected"].sel(feeder=feeder)
-    before = int(expected.sel(time="2016-07-01T14:00").item())
-    during = int(expected.sel(time="2016-07-01T15:00").item())
-    assert before > 0 and during == 0  # its meters are cut off: counted for no feeder during the outage
-    total = ds["meters_expected"].sum("feeder")
-    assert (
-        int(total.sel(time="2016-07-01T15:00").item())
-        == int(total.sel(time="2016-07-01T14:00").item()) - before
-    )
-
-
-def test_grid_contingency_command() -> None:
-    res = CliRunner().invoke(
-        app, ["grid", "contingency", "--case", "tests/data/matpower/case24_ieee_rts.m", "--json"]
-    )
-    assert res.exit_code == 0, res.output
-    out = json.loads(res.stdout.strip().splitlines()[-1])
-    assert out["n_cases"] == 38 and out["n_islanding"] >= 1 and out["critical"]
-    assert out["critical"][0]["rank"] == 1
-    # a tighter voltage band for the case's HV level can only add voltage-violating outages
-    tight = CliRunner().invoke(
-        app,
-        ["grid", "contingency", "--case", "tests/data/matpower/case24_ieee_rts.m"]
-        + ["--voltage-band", "HV=0.99:1.01", "--voltage-band", "EHV=0.99:1.01", "--json"],
-    )
-    assert tight.exit_code == 0, tight.output
-    tight_out = json.loads(tight.stdout.strip().splitlines()[-1])
-    assert tight_out["n_with_voltage_violations"] > out["n_with_voltage_violations"]
-    bad = CliRunner().invoke(app, ["grid", "contingency", "--case", "nope.m", "--json"])
-    assert bad.exit_code == 1
