@@ -245,6 +245,39 @@ def test_price_locational_on_the_congested_grid_reports_each_feeder(tmp_path) ->
     assert out["locational"]["ac"]["order"] == ["price", "batteries", "curtailment", "shedding"]
 
 
+def test_the_import_side_congestion_of_the_congested_grid_clears_before_any_load_is_shed(tmp_path) -> None:
+    """SimBench's high-load case on 1-MV-semiurb--2-sw: one feeder overloaded and undervolted.
+
+    Its own price rises above every other feeder's; the AC power flow after the response shows part of the
+    excess cleared by the response alone, the batteries clear the rest, and nothing is curtailed or shed.
+    """
+    out = _json(
+        ["market", "price", "--locational", "--grid", "1-MV-semiurb--2-sw", "--study-case", "hL"]
+        + ["--scheme", "flat", "--store", str(tmp_path / "s"), "--json"]
+    )
+    loc = out["locational"]
+    feeders = loc["feeders"]
+    hot = [k for k, f in feeders.items() if f["constraints"]]
+    assert hot == ["MV2.101 Line 1"]
+    own = feeders["MV2.101 Line 1"]
+    assert own["price_max_per_kwh"] > 2 * max(
+        f["price_max_per_kwh"] for k, f in feeders.items() if k not in hot
+    )
+    assert 50 < own["clears_by_response_pct"] < 100 and own["residual_after_remedies"] == {}
+    constraints = loc["ac"]["constraints"]
+    kinds = {c["kind"] for c in constraints}
+    assert kinds == {"overload", "undervoltage"} and {c["direction"] for c in constraints} == {"import"}
+    by_response = [c for c in constraints if c["clears_by_response_pct"] == 100.0]
+    assert {c["kind"] for c in by_response} == {"overload", "undervoltage"}  # some cleared by response alone
+    assert len(by_response) < len(constraints)  # and some need the batteries after it
+    for c in constraints:  # the response relieves every one, the remedies leave none
+        assert c["clears_by_response_pct"] > 50 and c["residual_after_remedies"] is None, c
+    remedies = loc["ac"]["remedies"]
+    assert remedies["price"]["per_feeder"]["MV2.101 Line 1"] > 1.0
+    assert remedies["batteries"]["mwh"] > 0 and remedies["shedding"]["mwh"] == 0
+    assert remedies["curtailment"]["mwh"] == 0
+
+
 def test_study_case_goes_with_locational() -> None:
     result = runner.invoke(app, ["market", "price", "--study-case", "hL", "--json"])
     assert result.exit_code == 1 and "--study-case goes with --locational" in result.output
