@@ -1,16 +1,18 @@
 """Deployments of gridflow's flows, served from this process to a Prefect server.
 
-``gridflow serve`` registers three deployments and runs them when scheduled or started from the UI:
+``gridflow serve`` registers four deployments and runs them when scheduled or started from the UI:
 
 * ``hourly-operations/hourly``: every hour at minute 5 (the hour just ended),
 * ``daily-planning/daily``: every day at 00:30 UTC (yesterday),
-* ``backfill-hourly/backfill``: no schedule; start it from the UI with ``start`` and ``end``.
+* ``backfill-hourly/backfill``: no schedule; start it from the UI with ``start`` and ``end``,
+* ``operating-scenarios/scenarios``: no schedule; start it from the UI with ``names`` (every shipped
+  scenario when empty) and ``grid``; the reports go to the store's ``scenarios/`` folder.
 
-Each carries the tags ``gridflow`` and its own (``hourly``, ``daily``, ``backfill``), the version of the
-code (the package version and the git commit, e.g. ``0.1.0+ge422c9b``) and a concurrency limit: runs of
-one deployment beyond it wait in the queue (``ENQUEUE``). Inside the runs, Prefect global concurrency
-limits allow one run per hour and a few per store (:mod:`tasks.limits`). The serve process runs at most
-``limit`` flow runs at once. ``gridflow serve`` also creates the automation for a failed scheduled run
+Each carries the tags ``gridflow`` and its own (``hourly``, ``daily``, ``backfill``, ``scenarios``), the
+version of the code (the package version and the git commit, e.g. ``0.1.0+ge422c9b``) and a concurrency
+limit: runs of one deployment beyond it wait in the queue (``ENQUEUE``). Inside the runs, Prefect global
+concurrency limits allow one run per hour and a few per store (:mod:`tasks.limits`). The serve process runs
+at most ``limit`` flow runs at once. ``gridflow serve`` also creates the automation for a failed scheduled run
 (:mod:`deployments.automations`).
 """
 
@@ -27,13 +29,14 @@ from prefect.deployments.runner import RunnerDeployment
 from flows.backfill import backfill_hourly
 from flows.daily import daily
 from flows.hourly import hourly
+from flows.scenarios import scenarios
 
 #: Tag of every gridflow deployment (and of their runs: the automation matches it).
 TAG = "gridflow"
 #: Flow runs one serve process runs at once (GRIDFLOW_SERVE_LIMIT or ``gridflow serve --limit``).
 SERVE_LIMIT = 4
 #: Runs of each deployment at once; more wait in its queue.
-DEPLOYMENT_LIMITS = {"hourly": 2, "daily": 1, "backfill": 1}
+DEPLOYMENT_LIMITS = {"hourly": 2, "daily": 1, "backfill": 1, "scenarios": 1}
 
 
 def code_version() -> str:
@@ -73,7 +76,7 @@ def _limit(name: str) -> ConcurrencyLimitConfig:
 
 
 def deployments() -> list[RunnerDeployment]:
-    """The three deployments, with schedules, tags, version and concurrency limits."""
+    """The four deployments, with schedules, tags, version and concurrency limits."""
     ver = code_version()
     return [
         hourly.to_deployment(
@@ -99,6 +102,13 @@ def deployments() -> list[RunnerDeployment]:
             tags=[TAG, "backfill"],
             version=ver,
             concurrency_limit=_limit("backfill"),
+        ),
+        scenarios.to_deployment(
+            name="scenarios",
+            description="Run operating scenarios (every shipped one when names is empty) into the store.",
+            tags=[TAG, "scenarios"],
+            version=ver,
+            concurrency_limit=_limit("scenarios"),
         ),
     ]
 
