@@ -31,6 +31,9 @@ def rainflow_cycles(soc_frac: ArrayLike) -> pd.DataFrame:
     x = np.asarray(soc_frac, dtype=float)
     x = x[~np.isnan(x)]
     rows = list(rainflow.extract_cycles(x)) if x.size >= 2 else []
+    if x.size == 2 and x[0] != x[1]:
+        # the package counts the half cycle of a monotonic series of three or more values but none for two
+        rows = [(abs(x[1] - x[0]), (x[0] + x[1]) / 2, 0.5, 0, 1)]
     return pd.DataFrame(rows, columns=["depth_frac", "mean_frac", "count", "i_start", "i_end"]).astype(
         {"depth_frac": float, "mean_frac": float, "count": float, "i_start": int, "i_end": int}
     )
@@ -62,6 +65,8 @@ def rainflow_totals(soc_frac: ArrayLike) -> tuple[float, float]:
         x = x[turn]
     if x.size < 2:
         return 0.0, 0.0
+    if x.size == 2:  # one rise or fall: a half cycle (the package counts none for two values)
+        return 0.5, 0.5 * abs(float(x[1] - x[0]))
     cycles = np.array([(c[0], c[2]) for c in rainflow.extract_cycles(x)])
     return float(cycles[:, 1].sum()), float((cycles[:, 0] * cycles[:, 1]).sum())
 

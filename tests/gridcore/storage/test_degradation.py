@@ -102,6 +102,13 @@ def test_rainflow_of_a_random_walk_matches_throughput() -> None:
 def test_rainflow_of_too_short_or_flat_series() -> None:
     assert rainflow_cycles([0.5]).empty
     assert rainflow_totals([0.5, 0.5, 0.5]) == (0.0, 0.0)
+    # one rise or fall is a half cycle of its depth, whether the series has two values or more
+    assert rainflow_totals([0.1, 0.5]) == pytest.approx((0.5, 0.2))
+    assert rainflow_totals([0.1, 0.3, 0.5]) == pytest.approx((0.5, 0.2))
+    assert rainflow_totals([0.9, np.nan, 0.5, 0.5]) == pytest.approx((0.5, 0.2))
+    for soc in ([0.1, 0.5], [0.1, 0.3, 0.5]):
+        table = rainflow_cycles(soc)
+        assert table["count"].tolist() == [0.5] and table["depth_frac"].tolist() == pytest.approx([0.4])
 
 
 def test_efc_equals_throughput_over_two_capacities_on_full_cycles() -> None:
