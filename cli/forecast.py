@@ -9,7 +9,7 @@ from typing import Annotated
 import typer
 
 from cli import common as cli_common
-from cli.common import JsonOpt, PipelineGridOpt, StoreOpt
+from cli.common import JsonOpt, PipelineGridOpt, StoreOpt, time_option
 from cli.renewables import forecast_renewables
 from gridcore.errors import InputError
 
@@ -80,7 +80,7 @@ def forecast_backtest(
 
 @forecast_app.command("plot")
 def forecast_plot(
-    at: Annotated[str, typer.Option(help="Forecast origin / issue time, ISO 8601 UTC.")],
+    at: Annotated[str, time_option("Forecast origin / issue time, ISO 8601 UTC.")],
     csv: Annotated[
         Path | None, typer.Option("--csv", help="Hourly load file (the backtest format): fit and draw.")
     ] = None,
@@ -126,7 +126,7 @@ def forecast_plot(
 def forecast_demand(
     at: Annotated[
         str | None,
-        typer.Option(help="Issue time, ISO 8601 UTC (e.g. 2016-07-01T00:00Z); default: next hour."),
+        time_option("Issue time, ISO 8601 UTC (e.g. 2016-07-01T00:00Z); default: next hour."),
     ] = None,
     horizon: Annotated[int, typer.Option(help="Hours ahead (1-168).", min=1, max=168)] = 168,
     weather: Annotated[
