@@ -81,7 +81,8 @@ def stored_events(store: Path, at: pd.Timestamp | None = None) -> tuple[list[Eve
     events = events_from_periods(rows, at)
     if not events:
         raise InputError(
-            f"--from-store: no constraint period in {store} ends after {at}", field="--from-store"
+            f"--from-store: no constraint period in {store} ends after {pd.Timestamp(at):%Y-%m-%dT%H:%MZ}",
+            field="--from-store",
         )
     case = attrs.get("study_case") or None
     return [replace(e, study_case=str(case)) if case else e for e in events], attrs

@@ -158,5 +158,5 @@ def test_stored_events(tmp_path):
     assert attrs["grid"] == "1-LV-rural2--2-sw"
     assert len(events) == 1 and events[0].elements == ["trafo:0"] and events[0].study_case == "hL"
     assert events[0].hours == 2.0
-    with pytest.raises(InputError, match="ends after"):
+    with pytest.raises(InputError, match="ends after 2016-07-02T18:00Z"):
         stored_events(tmp_path, t + pd.Timedelta(days=1))
