@@ -8,7 +8,7 @@ from typing import Annotated
 import typer
 
 from cli.common import GridOpt, JsonOpt, emit, time_option
-from cli.shed.base import MetersOpt, PrioritiesOpt, shed_app
+from cli.shed.base import MetersOpt, PrioritiesOpt, ReadStoreOpt, shed_app
 
 
 @shed_app.command("scenarios")
@@ -20,20 +20,26 @@ def scenarios_command(
     grid: GridOpt = None,
     priorities: PrioritiesOpt = None,
     meters: MetersOpt = None,
+    store: ReadStoreOpt = None,
     as_json: JsonOpt = False,
 ) -> None:
-    """Sweep 5-50 % shortfalls, 1-3 simultaneous overloads and a 6-hour rotating event; table and plot."""
+    """Sweep 5-50 % shortfalls, 1-3 simultaneous overloads and a 6-hour rotating event; table and plot.
+
+    Batteries count from the store's schedules, as in ``shed plan``.
+    """
     import pandas as pd
 
+    from gridcore.checks import default_store_path
     from gridcore.shedding.events import Event
     from gridcore.shedding.priorities import load_priorities
     from gridcore.shedding.request import prepare
     from gridcore.shedding.scenarios import plot_scenarios, run_scenarios
 
     rules = load_priorities(priorities)
+    store_path = Path(store) if store is not None else Path(default_store_path())
     start = pd.Timestamp(at).tz_convert("UTC")
-    one = prepare(Event(start, 1.0), rules, grid, meters, network=True)
-    six = prepare(Event(start, 6.0, 0.0), rules, grid, meters)
+    one = prepare(Event(start, 1.0), rules, grid, meters, store_path, network=True)
+    six = prepare(Event(start, 6.0, 0.0), rules, grid, meters, store_path)
     table = run_scenarios(one, rules, six)
     out.mkdir(parents=True, exist_ok=True)
     csv = out / "shed_scenarios.csv"

@@ -163,6 +163,8 @@ def test_scenarios(tmp_path):
             "2016-01-15T17:00Z",
             "--out",
             str(tmp_path),
+            "--store",
+            str(tmp_path / "empty-store"),
             "--json",
         ]
     )
