@@ -214,6 +214,7 @@ def _decide(chain: Chain, out: dict[str, object], root: str, issue: pd.Timestamp
     else:
         reason = check.get("reason") or check.get("skipped") or "no forecast check"
         chain.record("replan", SKIPPED, reason=str(reason))
+        out["replan"] = {"skipped": str(reason)}
     chain.step("renewables", forecast_renewables, root, issue, horizon)
     found = chain.step(
         "constraints",
