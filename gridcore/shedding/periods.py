@@ -81,7 +81,8 @@ def stored_events(store: Path, at: pd.Timestamp | None = None) -> tuple[list[Eve
     events = events_from_periods(rows, at)
     if not events:
         raise InputError(
-            f"--from-store: no constraint period in {store} ends after {pd.Timestamp(at):%Y-%m-%dT%H:%MZ}",
+            f"--from-store: no constraint period in {store}"
+            + (f" ends after {pd.Timestamp(at):%Y-%m-%dT%H:%MZ}" if at is not None else ""),
             field="--from-store",
         )
     case = attrs.get("study_case") or None

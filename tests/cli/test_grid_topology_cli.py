@@ -30,26 +30,17 @@ def test_cli_help_and_errors(tmp_path) -> None:
     assert res.exit_code == 1 and "UTC offset" in res.stderr
 
 
+def _outage(runner: CliRunner, store: list[str], start: str, end: str, *extra: str):
+    """``grid outage`` of feeder line MV2.101 Line 23 from ``start`` to ``end``."""
+    args = ["grid", "outage", "--line", "MV2.101 Line 23", "--from", start, "--to", end, *extra, *store]
+    return runner.invoke(app, args)
+
+
 def test_grid_outage_switch_and_topology_commands(tmp_path) -> None:
     runner = CliRunner()
     store = ["--store", str(tmp_path), "--json"]
-    res = runner.invoke(
-        app,
-        [
-            "grid",
-            "outage",
-            "--line",
-            "MV2.101 Line 23",
-            "--from",
-            "2016-07-01T08:00Z",
-            "--to",
-            "2016-07-01T16:00Z",
-            "--who",
-            "planner",
-            "--why",
-            "repair",
-            *store,
-        ],
+    res = _outage(
+        runner, store, "2016-07-01T08:00Z", "2016-07-01T16:00Z", "--who", "planner", "--why", "repair"
     )
     assert res.exit_code == 0, res.output
     out = json.loads(res.stdout.strip().splitlines()[-1])
@@ -67,20 +58,7 @@ def test_grid_outage_switch_and_topology_commands(tmp_path) -> None:
 def test_grid_timeseries_follows_the_topology_per_hour(tmp_path) -> None:
     runner = CliRunner()
     store = ["--store", str(tmp_path), "--json"]
-    res = runner.invoke(
-        app,
-        [
-            "grid",
-            "outage",
-            "--line",
-            "MV2.101 Line 23",
-            "--from",
-            "2016-07-01T03:00Z",
-            "--to",
-            "2016-07-01T05:00Z",
-            *store,
-        ],
-    )
+    res = _outage(runner, store, "2016-07-01T03:00Z", "2016-07-01T05:00Z")
     assert res.exit_code == 0, res.output
     res = runner.invoke(app, ["grid", "timeseries", "--at", "2016-07-01T00:00Z", "--horizon", "8", *store])
     assert res.exit_code == 0, res.output

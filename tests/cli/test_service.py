@@ -139,7 +139,7 @@ BAD_INPUT = {
 def test_bad_input_is_one_line_exit_1_before_prefect(case: str, inputs: dict[str, str]) -> None:
     args, expected = BAD_INPUT[case]
     # Prefect's API set to a port where nothing listens: a command that reached Prefect before the check
-    # would fail with "no Prefect server answers at ..." instead of the input's own error
+    # would fail with "Failed to reach API at ..." instead of the input's own error
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         closed = s.getsockname()[1]

@@ -30,10 +30,10 @@ def rainflow_cycles(soc_frac: ArrayLike) -> pd.DataFrame:
     """
     x = np.asarray(soc_frac, dtype=float)
     x = x[~np.isnan(x)]
-    rows = list(rainflow.extract_cycles(x)) if x.size >= 2 else []
-    if x.size == 2 and x[0] != x[1]:
-        # the package counts the half cycle of a monotonic series of three or more values but none for two
-        rows = [(abs(x[1] - x[0]), (x[0] + x[1]) / 2, 0.5, 0, 1)]
+    if x.size == 2:  # one rise or fall: a half cycle (the package counts none for two values, one for three)
+        rows = [(abs(x[1] - x[0]), (x[0] + x[1]) / 2, 0.5, 0, 1)] if x[0] != x[1] else []
+    else:
+        rows = list(rainflow.extract_cycles(x)) if x.size > 2 else []
     return pd.DataFrame(rows, columns=["depth_frac", "mean_frac", "count", "i_start", "i_end"]).astype(
         {"depth_frac": float, "mean_frac": float, "count": float, "i_start": int, "i_end": int}
     )

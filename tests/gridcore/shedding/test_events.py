@@ -160,3 +160,7 @@ def test_stored_events(tmp_path):
     assert events[0].hours == 2.0
     with pytest.raises(InputError, match="ends after 2016-07-02T18:00Z"):
         stored_events(tmp_path, t + pd.Timedelta(days=1))
+    empty = tmp_path / "none"  # a look-ahead that found nothing: said so, at any time or none
+    write_constraint_periods(empty, ConstraintReport("1-LV-rural2--2-sw", t, 24, [], {}, "hL"))
+    with pytest.raises(InputError, match=r"no constraint period in .*none$"):
+        stored_events(empty)
