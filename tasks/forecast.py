@@ -9,7 +9,7 @@ from __future__ import annotations
 import pandas as pd
 from prefect import get_run_logger, task
 
-from gridcore.forecast.champion import registry_status
+from gridcore.forecast.champion import registry_status, screen_mstl
 from gridcore.forecast.demand import DemandInputs, GroupForecast, TopDown, forecast_group, registry_metrics
 from gridcore.forecast.registry import ModelRegistry
 from gridcore.forecast.retrain import RetrainPolicy, retrain_group
@@ -29,7 +29,9 @@ def forecast_feeder(
     A champion is usable when it was fitted for at least the requested horizon. Without one the model is
     fitted here (``fit``) and, when the group has no champion yet, registered as its first.
     With ``fit=False`` a group without a usable champion is skipped (None). ``top``: the system's
-    forecasts, for a feeder group's top-down candidate.
+    forecasts, for a feeder group's top-down candidate. MSTL is scored as
+    :func:`gridcore.forecast.champion.screen_mstl` decides from the registry's last choice, and a choice
+    that scored it is kept there.
     """
     registry = ModelRegistry(store)
     champion = registry.champion(group)
@@ -37,6 +39,8 @@ def forecast_feeder(
     model = registry.load(champion) if usable else None
     if model is None and not fit:
         return None
+    # a model fitted here is a fresh choice; a champion's forecast keeps the day's verdict on MSTL
+    mstl = model is None or screen_mstl(registry.last_choice(group), inputs.issue_time)
     result = forecast_group(
         group,
         inputs.group(group),
@@ -47,7 +51,10 @@ def forecast_feeder(
         train_start=pd.Timestamp(champion["train_start"]) if usable else None,
         train_end=pd.Timestamp(champion["train_end"]) if usable else None,
         top=top,
+        mstl=mstl,
     )
+    if mstl and result.choice is not None:
+        registry.record_choice(group, inputs.issue_time, result.choice.to_dict())
     result.info["model_version"] = int(champion["version"]) if usable and not result.fitted else None
     status = registry_status(result.choice, champion is not None) if result.fitted else None
     if status is not None:
@@ -65,7 +72,7 @@ def forecast_feeder(
         )
         result.info["model_version"] = int(meta["version"])
     get_run_logger().info(
-        "forecast %s: %d series, %d h from %s, champion %s, model version %s (%s)",
+        "forecast %s: %d series, %d h from %s, champion %s, model version %s (%s)%s",
         group,
         len(result.series),
         inputs.horizon,
@@ -73,6 +80,7 @@ def forecast_feeder(
         result.choice.champion,
         result.info["model_version"],
         "fitted here" if result.fitted else "from the registry",
+        "" if mstl else ", MSTL not scored (the last verdict holds)",
     )
     return result
 

@@ -22,6 +22,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
+import pandas as pd
 
 from gridcore.errors import InputError
 
@@ -35,6 +36,9 @@ MEAN_WEEKS = 4
 SHARE_WEEKS = 1
 #: Origins of the decision window (the last of the evaluation origins; MSTL fits once per origin) [days].
 STAT_ORIGINS = 28
+#: Hours a group's verdict on MSTL holds for the forecasts issued after it [h]: MSTL is screened afresh at
+#: most once a day per group unless it won (see :func:`screen_mstl`).
+MSTL_VERDICT_H = 24
 
 
 @dataclass(frozen=True)
@@ -279,3 +283,35 @@ def shares_of_weeks(
 
 def _num(x: float) -> float | None:
     return round(float(x), 3) if np.isfinite(x) else None
+
+
+def screen_mstl(last: dict[str, object] | None, issue_time: pd.Timestamp) -> bool:
+    """Whether a group's forecast from ``issue_time`` scores the MSTL candidate of its head series.
+
+    MSTL is the dearest candidate (one fit per origin: about 2.2 s of a group's 2.6 s hourly update on
+    the default grid), and
+    its verdict changes with the season, not with the hour. So it is screened when the group's model is
+    chosen afresh and then holds for :data:`MSTL_VERDICT_H`: the hourly updates in between choose among
+    the cheap candidates on their fresh window and leave MSTL out, unless it was the head's champion.
+
+    Parameters
+    ----------
+    last : dict or None
+        The group's last verdict (``issue_time`` ISO 8601 UTC and the head's ``champion``), as the model
+        registry keeps it (:meth:`gridcore.forecast.registry.ModelRegistry.last_choice`); None when there is
+        none.
+    issue_time : pd.Timestamp
+        UTC hour of the forecast's first hour.
+
+    Returns
+    -------
+    bool
+        True when there is no verdict, when it is :data:`MSTL_VERDICT_H` hours old or more, when it is
+        later than ``issue_time`` (a forecast of an earlier hour), or when MSTL won it.
+    """
+    if not last or last.get("issue_time") is None:
+        return True
+    age = pd.Timestamp(issue_time) - pd.Timestamp(str(last["issue_time"]))
+    if not pd.Timedelta(0) <= age < pd.Timedelta(hours=MSTL_VERDICT_H):
+        return True
+    return last.get("champion") == "mstl"

@@ -53,11 +53,8 @@ from gridcore.errors import InputError
 from gridcore.forecast.backtest import LOOKBACK_DAYS, min_history_hours
 from gridcore.forecast.champion import (
     NAIVE,
-    STAT_ORIGINS,
     ModelChoice,
-    choose_model,
     mean_of_weeks,
-    score,
     shares_of_weeks,
 )
 from gridcore.forecast.demand_history import (
@@ -70,11 +67,11 @@ from gridcore.forecast.demand_history import (
 from gridcore.forecast.demand_scores import (
     CLUSTER_ORIGINS,
     LEAD_BUCKET_H,
+    choose_candidates,
 )
 from gridcore.forecast.demand_scores import cross_conformal_sets as _cross_conformal_sets
 from gridcore.forecast.demand_scores import fit_blocks as _blocks
 from gridcore.forecast.demand_scores import mstl_forecasts as _mstl
-from gridcore.forecast.demand_scores import screened_mstl as _screened_mstl
 from gridcore.forecast.demand_scores import series_scores as _scores
 from gridcore.forecast.features import WEATHER_LOOKBACK_H, design
 from gridcore.forecast.intervals import apply_quantiles, lead_bucket_quantiles
@@ -272,6 +269,7 @@ def forecast_group(
     params: dict[str, object] | None = None,
     refit_days: int = REFIT_DAYS,
     top: TopDown | None = None,
+    mstl: bool = True,
 ) -> GroupForecast:
     """Forecast every series of a group from ``issue_time``, with calibrated quantiles.
 
@@ -311,6 +309,9 @@ def forecast_group(
         Days between the refits across the calibration origins (counted back from the issue time) [days].
     top : TopDown, optional
         The system's forecasts: adds the ``top_down`` candidate (system forecast times share).
+    mstl : bool
+        Whether the head series' MSTL candidate is scored (screened first); False leaves it out of this
+        forecast's choice (:func:`gridcore.forecast.champion.screen_mstl` decides, from its last verdict).
 
     Returns
     -------
@@ -411,7 +412,7 @@ def forecast_group(
         actual = (rows["y"] * rows["level"]).to_numpy().reshape(n_o, horizon)
         actual[-1] = np.nan  # the issue's own horizon is the future
         actuals.append(actual)
-    choices = _choose(history, past, all_origins, index, horizon, preds, actuals)
+    choices = choose_candidates(history, past, all_origins, index, horizon, preds, actuals, mstl)
     if choices[0].champion == "mstl":
         preds["mstl"] = [_mstl(past[history.columns[0]].to_numpy(dtype=float), all_origins, index, horizon)]
     for s, sid in enumerate(history.columns):
@@ -448,51 +449,11 @@ def forecast_group(
             "evaluation_origins": int(n_o - 1),
             "fits": len(models) if fitted else 0,
             "history_days": round((at - start) / 24, 1),
+            "mstl_scored": bool(mstl),
             "timezone": tz,
             **({"note": note} if note else {}),
         },
     )
-
-
-def _choose(
-    history: pd.DataFrame,
-    past: pd.DataFrame,
-    origins: np.ndarray,
-    index: pd.DatetimeIndex,
-    horizon: int,
-    preds: dict[str, list[np.ndarray]],
-    actuals: list[np.ndarray],
-) -> list[ModelChoice]:
-    """Score the candidates of each series day ahead and crown the best (:mod:`gridcore.forecast.champion`).
-
-    The decision window of a series: its last :data:`~gridcore.forecast.champion.STAT_ORIGINS`
-    evaluation origins, every candidate on the same hours; MSTL for the head series (the first column:
-    the system or the feeder) only. The head's choice also records the candidates of ``preds`` over
-    every series and origin of the group.
-    """
-    day = min(24, horizon)
-    actual = np.stack([a[:-1, :day] for a in actuals])
-    naive = np.stack([p[:-1, :day] for p in preds[NAIVE]])
-    overall = [
-        score(name, actual, np.stack([p[:-1, :day] for p in pred]), naive, "all series, all origins")
-        for name, pred in preds.items()
-    ]
-    last = origins[:-1][-STAT_ORIGINS:]
-    k = len(last)
-    head = past[history.columns[0]].to_numpy(dtype=float)
-    stat, k_stat = _screened_mstl(head, last, index, day, actual, preds)
-    span = {False: k, True: k_stat}
-    out = []
-    for s, sid in enumerate(history.columns):
-        own = {name: pred[s][:-1][-k:, :day] for name, pred in preds.items()}
-        if s == 0:
-            own["mstl"] = stat
-        window = [
-            score(name, actual[s, -k:], f, own[NAIVE], f"{sid}, last {span[name == 'mstl']} origins")
-            for name, f in own.items()
-        ]
-        out.append(choose_model(window, overall if s == 0 else None))
-    return out
 
 
 def registry_metrics(forecast: GroupForecast) -> dict[str, object]:

@@ -1,8 +1,8 @@
 """Out-of-sample scores of the grid demand forecast over its evaluation origins.
 
 The fit blocks of the origins, the cross-conformal calibration sets behind the reported coverage, the
-per-series scores (:func:`scores`) and the screened MSTL candidate, used by
-:func:`gridcore.forecast.demand.forecast_group`.
+per-series scores (:func:`series_scores`), the screened MSTL candidate and the choice of each series'
+champion (:func:`choose_candidates`), used by :func:`gridcore.forecast.demand.forecast_group`.
 """
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ import numpy as np
 import pandas as pd
 
 from gridcore.forecast import metrics
-from gridcore.forecast.champion import mape_pct
+from gridcore.forecast.champion import NAIVE, STAT_ORIGINS, ModelChoice, choose_model, mape_pct, score
 from gridcore.forecast.intervals import lead_bucket_quantiles
 from gridcore.forecast.statistical import MSTLModel
 
@@ -148,3 +148,67 @@ def series_scores(
         "coverage_80_pct": round(100.0 * inside / total, 2) if total else float("nan"),
         "n_hours": int(np.isfinite(a).sum()),
     }
+
+
+def choose_candidates(
+    history: pd.DataFrame,
+    past: pd.DataFrame,
+    origins: np.ndarray,
+    index: pd.DatetimeIndex,
+    horizon: int,
+    preds: dict[str, list[np.ndarray]],
+    actuals: list[np.ndarray],
+    mstl: bool = True,
+) -> list[ModelChoice]:
+    """Score the candidates of each series day ahead and crown the best (:mod:`gridcore.forecast.champion`).
+
+    The decision window of a series: its last :data:`~gridcore.forecast.champion.STAT_ORIGINS`
+    evaluation origins, every candidate on the same hours; MSTL for the head series (the first column:
+    the system or the feeder) only, and only with ``mstl`` (:func:`screened_mstl`). The head's choice also
+    records the candidates of ``preds`` over every series and origin of the group.
+
+    Parameters
+    ----------
+    history, past : pd.DataFrame
+        The group's load [MW], and the same with the issue's hours and after set to NaN.
+    origins : np.ndarray
+        Positions of the evaluation origins and, last, the issue.
+    index : pd.DatetimeIndex
+    horizon : int
+    preds : dict
+        Candidate name -> per series (origin, lead) forecasts [MW], the issue's own row last.
+    actuals : list of np.ndarray
+        Per series (origin, lead) actual load [MW] (NaN where unknown).
+    mstl : bool
+        Score MSTL on the head series.
+
+    Returns
+    -------
+    list of ModelChoice
+        One per series, in the order of ``history``'s columns.
+    """
+    day = min(24, horizon)
+    actual = np.stack([a[:-1, :day] for a in actuals])
+    naive = np.stack([p[:-1, :day] for p in preds[NAIVE]])
+    overall = [
+        score(name, actual, np.stack([p[:-1, :day] for p in pred]), naive, "all series, all origins")
+        for name, pred in preds.items()
+    ]
+    last = origins[:-1][-STAT_ORIGINS:]
+    k = len(last)
+    if mstl:
+        head = past[history.columns[0]].to_numpy(dtype=float)
+        stat, k_stat = screened_mstl(head, last, index, day, actual, preds)
+    out = []
+    for s, sid in enumerate(history.columns):
+        own = {name: pred[s][:-1][-k:, :day] for name, pred in preds.items()}
+        if s == 0 and mstl:
+            own["mstl"] = stat
+        window = [
+            score(
+                name, actual[s, -k:], f, own[NAIVE], f"{sid}, last {k_stat if name == 'mstl' else k} origins"
+            )
+            for name, f in own.items()
+        ]
+        out.append(choose_model(window, overall if s == 0 else None))
+    return out

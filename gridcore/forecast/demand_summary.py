@@ -171,7 +171,8 @@ class DemandSummary:
     champions : dict of str to dict
         Per group that chose its model in the run: the candidates' out-of-sample scores and the champion
         (:meth:`gridcore.forecast.champion.ModelChoice.to_dict`) with ``series_champions``, how many of the
-        group's series each candidate won.
+        group's series each candidate won, and ``mstl_scored`` (False where the group's last verdict on
+        MSTL held, :func:`gridcore.forecast.champion.screen_mstl`).
     written : str or None
         Where the forecast was written in the store (None when not written).
     seconds : float
@@ -344,7 +345,11 @@ def demand_summary(
         written=written,
         seconds=seconds,
         champions={
-            r.group: {**r.choice.to_dict(), "series_champions": name_counts(r.series_champions)}
+            r.group: {
+                **r.choice.to_dict(),
+                "series_champions": name_counts(r.series_champions),
+                "mstl_scored": bool(r.info.get("mstl_scored", True)),
+            }
             for r in results
             if r.choice is not None
         },

@@ -6,6 +6,9 @@ Layout under ``<root>/models/``::
     <group slug>/v0001/meta.json    group, series, version, training window, metrics, created, status,
                                     and the history of status changes (who/why/when)
     <group slug>/decisions/<issue time>.json   retraining decisions (see :mod:`gridcore.forecast.retrain`)
+    <group slug>/choice.json        the latest choice among the candidates that scored MSTL (its verdict
+                                    holds for the hourly updates after it, see
+                                    :func:`gridcore.forecast.champion.screen_mstl`)
 
 A version is ``challenger`` when registered, ``champion`` when promoted (the previous champion becomes
 ``retired``). Files are written to a temporary name and renamed, so a reader sees a whole file or none.
@@ -187,6 +190,24 @@ class ModelRegistry:
         """The fitted model of a version."""
         path = self._folder(str(meta["group"])) / f"v{int(meta['version']):04d}" / "model.json"
         return GradientBoosted.from_dict(json.loads(path.read_text()))
+
+    def record_choice(self, group: str, at: pd.Timestamp, choice: dict[str, object]) -> bool:
+        """Keep the group's choice of ``at`` (``ModelChoice.to_dict()``) unless a later one is kept already.
+
+        Returns whether it was kept.
+        """
+        with locked(self._folder(group)):
+            last = self.last_choice(group)
+            stamp = _stamp(at)
+            if last is not None and pd.Timestamp(str(last["issue_time"])) > pd.Timestamp(stamp):
+                return False
+            _write_json(self._folder(group) / "choice.json", {"issue_time": stamp, **choice})
+        return True
+
+    def last_choice(self, group: str) -> dict[str, object] | None:
+        """The group's latest kept choice (``issue_time``, ``champion``, ``candidates``, ...), or None."""
+        path = self._folder(group) / "choice.json"
+        return json.loads(path.read_text()) if path.exists() else None
 
     def log_decision(self, group: str, at: pd.Timestamp, decision: dict[str, object]) -> Path:
         """Write a retraining decision to ``<group>/decisions/<at>.json``; returns the path."""

@@ -37,6 +37,9 @@ default model scores 2.95 % against 6.74 % for the seasonal naive, without any w
 
 from __future__ import annotations
 
+import hashlib
+import threading
+from collections import OrderedDict
 from dataclasses import dataclass, field
 from typing import ClassVar
 
@@ -44,6 +47,11 @@ import numpy as np
 import pandas as pd
 
 from gridcore.forecast.model_base import DemandModel
+
+#: Forecasts remembered per process by :meth:`MSTLModel.forecast_history` (about 1.4 kB each at 168 h).
+MEMO_SIZE = 4096
+_MEMO: OrderedDict[tuple, np.ndarray] = OrderedDict()
+_MEMO_LOCK = threading.Lock()
 
 #: Loess evaluation steps for statsmodels' STL [points] (statsmodels' default is 1 for each).
 STL_JUMPS = {"trend_jump": 10, "low_pass_jump": 5, "seasonal_jump": 2}
@@ -174,13 +182,35 @@ class MSTLModel(DemandModel):
             Shape (horizon,): load [MW] for hours ``origin`` .. ``origin + horizon - 1``; all NaN when
             the window is shorter than two of the longest seasonal period or less than ``min_finite``
             of it is known.
-        """
-        from statsforecast.models import MSTL, AutoETS
 
+        Notes
+        -----
+        The forecast depends only on the window, the horizon and the settings, so it is remembered per
+        process (the last :data:`MEMO_SIZE`, keyed by a hash of the window): evaluation windows that
+        overlap (the calibration origins of consecutive issues, a rolling backtest, the daily forecast
+        after the first one) fit each origin once.
+        """
         y = np.asarray(load, dtype=float)[-24 * self.window_days :]
         finite = np.isfinite(y)
         if y.size < 2 * max(self.season_lengths) or finite.mean() < self.min_finite:
             return np.full(horizon, np.nan)
+        key = (repr(self.describe()), int(horizon), hashlib.blake2b(y.tobytes(), digest_size=16).digest())
+        with _MEMO_LOCK:
+            known = _MEMO.get(key)
+            if known is not None:
+                _MEMO.move_to_end(key)
+                return known.copy()
+        out = self._forecast(y, horizon)
+        with _MEMO_LOCK:
+            _MEMO[key] = out.copy()
+            while len(_MEMO) > MEMO_SIZE:
+                _MEMO.popitem(last=False)
+        return out
+
+    def _forecast(self, y: np.ndarray, horizon: int) -> np.ndarray:
+        """The MSTL forecast of ``horizon`` hours after the window ``y`` (not remembered)."""
+        from statsforecast.models import MSTL, AutoETS
+
         model = MSTL(
             season_length=list(self.season_lengths),
             trend_forecaster=AutoETS(model=self.trend_model, damped=self.damped),

@@ -156,8 +156,22 @@ def test_the_daily_battery_plan_uses_the_days_forecasts(day, day_store: Path) ->
         assert (day_store / product / "20160702T0000Z.zarr").exists(), product
 
 
-def test_an_hourly_run_updates_the_forecast_from_the_champions(update) -> None:
+def test_an_hourly_run_updates_the_forecast_from_the_champions(update, day, day_store: Path) -> None:
+    from gridcore.forecast.registry import ModelRegistry
+
     assert update["issue_time"] == "2016-07-02T06:00Z" and update["models"]["from_registry"] == 11
+    # the day's forecast chose among every candidate, MSTL included; its verdict holds for the update
+    chosen = day["models"]["forecast"]["champions"]
+    assert len(chosen) == 11 and all(c["mstl_scored"] for c in chosen.values())
+    registry = ModelRegistry(day_store)
+    for group, choice in update["champions"].items():
+        kept = registry.last_choice(group)
+        assert kept["issue_time"] == "2016-07-02T00:00Z" and kept["champion"] == chosen[group]["champion"]
+        names = {c["name"] for c in choice["candidates"]}
+        assert (
+            choice["mstl_scored"] is (kept["champion"] == "mstl")
+            and ("mstl" in names) is choice["mstl_scored"]
+        )
 
 
 def _artifact(key: str):

@@ -16,6 +16,7 @@ from gridcore.forecast.champion import (
     promotion,
     registry_status,
     score,
+    screen_mstl,
     shares_of_weeks,
 )
 
@@ -78,3 +79,36 @@ def test_scores_and_simple_candidates() -> None:
     assert_allclose(
         shares_of_weeks(load, total, origin, 2)[0], load[3 * 168 : 3 * 168 + 2] / total[3 * 168 : 3 * 168 + 2]
     )
+
+
+def test_the_verdict_on_mstl_holds_for_a_day_unless_mstl_won() -> None:
+    import pandas as pd
+
+    lost = {"issue_time": "2016-07-02T00:00Z", "champion": "lightgbm"}
+    at = pd.Timestamp("2016-07-02T00:00Z")
+    assert screen_mstl(None, at) and screen_mstl({}, at)  # no verdict yet
+    assert not screen_mstl(lost, at)  # the same hour: held
+    assert not screen_mstl(lost, at + pd.Timedelta(hours=23))
+    assert screen_mstl(lost, at + pd.Timedelta(hours=24))  # a day old: screened afresh
+    assert screen_mstl(lost, at - pd.Timedelta(hours=1))  # an earlier hour is not judged by a later verdict
+    assert screen_mstl({**lost, "champion": "mstl"}, at + pd.Timedelta(hours=5))  # the winner stays in
+
+
+def test_the_registry_keeps_the_latest_choice(tmp_path) -> None:
+    import pandas as pd
+
+    from gridcore.forecast.registry import ModelRegistry
+
+    reg = ModelRegistry(tmp_path)
+    assert reg.last_choice("MV2.101 Line 1") is None
+    choice = choose_model([_c(NAIVE, 4.0), _c("lightgbm", 2.0), _c("mstl", 3.0)]).to_dict()
+    assert reg.record_choice("MV2.101 Line 1", pd.Timestamp("2016-07-02T00:00Z"), choice)
+    kept = reg.last_choice("MV2.101 Line 1")
+    assert kept["issue_time"] == "2016-07-02T00:00Z" and kept["champion"] == "lightgbm"
+    assert [c["name"] for c in kept["candidates"]] == ["lightgbm", "mstl", NAIVE]
+    earlier = {**choice, "champion": "mstl"}
+    assert not reg.record_choice("MV2.101 Line 1", pd.Timestamp("2016-07-01T05:00Z"), earlier)  # a backfill
+    assert reg.last_choice("MV2.101 Line 1")["champion"] == "lightgbm"
+    assert reg.record_choice("MV2.101 Line 1", pd.Timestamp("2016-07-03T00:00Z"), earlier)
+    assert reg.last_choice("MV2.101 Line 1")["issue_time"] == "2016-07-03T00:00Z"
+    assert reg.versions() == []  # a choice is no model version

@@ -17,7 +17,6 @@ from gridcore.forecast.demand import (
     TopDown,
     _blocks,
     _cross_conformal_sets,
-    _screened_mstl,
     calibration_origins,
     clean_history,
     demand_history,
@@ -28,6 +27,7 @@ from gridcore.forecast.demand import (
     history_issues,
     registry_metrics,
 )
+from gridcore.forecast.demand_scores import screened_mstl as _screened_mstl
 from gridcore.forecast.models import GradientBoosted
 from gridcore.forecast.registry import ModelRegistry, slug
 from gridcore.forecast.retrain import RetrainPolicy, evaluate, fit_model, retrain_group
@@ -413,6 +413,12 @@ def test_a_feeder_group_gets_the_top_down_candidate_and_each_series_its_champion
         np.isfinite(f.point).all()
         and (f.scores["day_ahead_mape_pct"] < f.scores["day_ahead_naive_mape_pct"]).all()
     )
+    # between two verdicts on MSTL it is left out; the other candidates are chosen as before
+    kept = forecast_group("g", hist, temp, issue, 48, TZ, weather, train_days=100, top=top, mstl=False)
+    assert {c.name for c in kept.choice.candidates} == names - {"mstl"} and not kept.info["mstl_scored"]
+    if f.choice.champion != "mstl":
+        assert kept.choice.champion == f.choice.champion
+        np.testing.assert_allclose(kept.point[0], f.point[0])
     inputs = demand_inputs(default_system(), pd.Timestamp("2016-07-01T00:00Z"), 24, days=60)
     one = inputs.subset("system")
     assert list(one.history.columns) == ["system"] and list(one.catalog.index) == ["system"]

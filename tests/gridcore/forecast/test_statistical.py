@@ -101,6 +101,31 @@ def test_gaps_in_the_history_are_filled_for_fitting_only() -> None:
     assert metrics.mape(load[o : o + 24], gappy) < 3.0
 
 
+def test_a_window_seen_before_is_not_fitted_again(monkeypatch) -> None:
+    import gridcore.forecast.statistical as statistical
+
+    df = seasonal_load(60)
+    load, index = df["load_mw"].to_numpy(), df.index
+    o = 24 * 58
+    fits = []
+    fit = MSTLModel._forecast
+    monkeypatch.setattr(MSTLModel, "_forecast", lambda self, y, h: fits.append(h) or fit(self, y, h))
+    monkeypatch.setattr(statistical, "_MEMO", type(statistical._MEMO)())
+    first = MSTLModel().forecast_history(load[:o], index[o], 24)
+    first[:] = 0.0  # a caller that writes into its forecast does not change the remembered one
+    again = MSTLModel().forecast_history(load[:o].copy(), index[o], 24)
+    assert fits == [24] and np.isfinite(again).all() and (again > 500).all()
+    np.testing.assert_array_equal(again, fit(MSTLModel(), load[:o][-24 * 56 :], 24))
+    # another window, horizon or setting is fitted
+    MSTLModel().forecast_history(load[: o - 1], index[o - 1], 24)
+    MSTLModel().forecast_history(load[:o], index[o], 12)
+    MSTLModel(damped=False).forecast_history(load[:o], index[o], 24)
+    assert fits == [24, 24, 12, 24]
+    monkeypatch.setattr(statistical, "MEMO_SIZE", 2)
+    MSTLModel().forecast_history(load[: o - 2], index[o - 2], 24)
+    assert len(statistical._MEMO) == 2  # the oldest are forgotten
+
+
 def test_too_little_history_gives_nan() -> None:
     df = seasonal_load(60)
     load, index = df["load_mw"].to_numpy(), df.index
