@@ -441,6 +441,8 @@ def write_whole(ds: xr.Dataset, path: str | Path, encoding: dict[str, dict] | No
         The path written.
     """
     path = Path(path)
+    if path.parent.exists() and not path.parent.is_dir():  # mkdir would say only "File exists"
+        raise StoreError(f"{path.parent} is a file where the store keeps a folder: cannot write {path.name}")
     path.parent.mkdir(parents=True, exist_ok=True)
     enc = {name: dict(TIME_ENCODING) for name, var in ds.variables.items() if var.dtype.kind == "M"}
     enc.update(encoding or {})

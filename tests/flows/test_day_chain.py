@@ -346,6 +346,7 @@ def test_a_failing_step_skips_what_needs_it_with_the_reason(day_store: Path, seg
     out = hourly(at="2016-07-02T09:00Z", store=str(store), meters=METERS)
     steps = out["steps"]
     assert steps["renewables"]["state"] == "Failed" and "renewable_forecast" in steps["renewables"]["reason"]
+    assert "is a file where the store keeps a folder" in steps["renewables"]["reason"]
     for step in ("constraints", "batteries"):
         assert steps[step]["state"] == "Skipped" and steps[step]["reason"].startswith(
             "needs renewables (failed): "
@@ -381,3 +382,8 @@ def test_a_failing_step_skips_what_needs_it_with_the_reason(day_store: Path, seg
             task_run_filter=TaskRunFilter(name=TaskRunFilterName(any_=["skip-shedding-20160702T09Z"]))
         )
     assert runs and runs[-1].state.name == "Skipped" and "needs constraints" in runs[-1].state.message
+    with get_client(sync_client=True) as client:  # bad input: failed at once, not retried
+        runs = client.read_task_runs(
+            task_run_filter=TaskRunFilter(name=TaskRunFilterName(any_=["renewables-20160702T10Z"]))
+        )
+    assert runs and runs[-1].state.name == "Failed" and runs[-1].run_count == 1

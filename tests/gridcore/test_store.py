@@ -157,3 +157,12 @@ def test_a_run_table_swap_killed_midway_recovers_the_old_table(tmp_path) -> None
     st.replace_run_rows("quality", "run", t2, ["b"])
     assert sorted(st.read("quality")["run_id"].values.tolist()) == ["a", "b"]
     assert not [p for p in tmp_path.iterdir() if p.name.endswith((".new", ".old"))]
+
+
+def test_a_file_where_a_product_folder_belongs_is_a_store_error(tmp_path) -> None:
+    from gridcore.store import issue_path, write_whole
+
+    (tmp_path / "renewable_forecast").write_text("not a folder")
+    path = issue_path(tmp_path, "renewable_forecast", pd.Timestamp("2016-07-02T10:00Z"))
+    with pytest.raises(StoreError, match="renewable_forecast is a file where the store keeps a folder"):
+        write_whole(xr.Dataset({"p_mw": ("lead", np.zeros(3))}), path)
