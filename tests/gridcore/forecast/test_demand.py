@@ -166,7 +166,15 @@ def test_demand_forecast_store_roundtrip(tmp_path) -> None:
     inputs = demand_inputs(system, pd.Timestamp("2016-05-02T00:00Z"), horizon=24, days=120)
     assert set(inputs.groups) == set(inputs.catalog["group"]) and inputs.groups[0] == SYSTEM
     results = [
-        forecast_group(g, inputs.group(g), inputs.temperature, inputs.issue_time, 24, train_days=60)
+        forecast_group(  # a small model: the store is tested here, not the model
+            g,
+            inputs.group(g),
+            inputs.temperature,
+            inputs.issue_time,
+            24,
+            train_days=60,
+            params={"n_estimators": 60},
+        )
         for g in inputs.groups[:2]
     ]
     path = write_demand_forecast(str(tmp_path), results, inputs.catalog, {"grid": system.grid.code})
