@@ -79,16 +79,13 @@ def backfill_hourly(
     return out
 
 
-def _backfill(
-    hours: list[pd.Timestamp],
-    first: pd.Timestamp,
-    stop: pd.Timestamp,
-    root: str,
-    meters: int,
-    seed: int,
-    t0: float,
-) -> dict[str, object]:
-    """The hours of a backfill, pipelined (called inside the backfill flow)."""
+def land_hours(hours: list[pd.Timestamp], root: str, meters: int, seed: int) -> dict[str, object]:
+    """Land ``hours`` in the store, pipelined (called inside a flow: the backfill, the daily catch-up).
+
+    Reading and validation of the next :data:`HOURS_IN_FLIGHT` hours run on the flow's task runner while
+    the current hour is written; writes stay in hour order, one at a time; quality and quarantine rows are
+    written once per day. Returns ``readings_in``, ``readings_valid`` and ``quarantined`` summed.
+    """
     pending: deque = deque()
     totals: dict[str, object] = {"readings_in": 0, "readings_valid": 0, "quarantined": {}}
     queue = deque(hours)
@@ -110,6 +107,20 @@ def _backfill(
         for reason, n in figures["quarantined"].items():
             totals["quarantined"][reason] = totals["quarantined"].get(reason, 0) + n
         progress.step(f"{hour:%Y-%m-%dT%H:%M}Z")
+    return totals
+
+
+def _backfill(
+    hours: list[pd.Timestamp],
+    first: pd.Timestamp,
+    stop: pd.Timestamp,
+    root: str,
+    meters: int,
+    seed: int,
+    t0: float,
+) -> dict[str, object]:
+    """The hours of a backfill (called inside the backfill flow)."""
+    totals = land_hours(hours, root, meters, seed)
     run_id = f"backfill/{first:%Y-%m-%dT%H:%M}Z-{stop:%Y-%m-%dT%H:%M}Z"
     out = {
         "store": root,

@@ -21,8 +21,9 @@ import time
 import pandas as pd
 from prefect import get_run_logger, unmapped
 
+from flows.backfill import land_hours
 from flows.demand import retrain_and_forecast
-from flows.hourly import hourly_cycle, market_prices
+from flows.hourly import market_prices
 from gridcore.monitor.report import combine
 from gridcore.system import DEFAULT_METERS, DEFAULT_SEED
 from tasks.cache import drop_cached_results
@@ -151,10 +152,9 @@ def daily(
     off = [*([] if forecast else ["demand_forecast"]), *([] if storage else ["batteries"])]
     chain = Chain(day, DAILY, off)
     with store_slot(root):
-        caught_up = []
-        for hour in missing_hours(root, day):
-            hourly_cycle(hour, root, meters, seed)
-            caught_up.append(f"{hour:%H:%M}Z")
+        missing = missing_hours(root, day)
+        land_hours(missing, root, meters, seed)
+        caught_up = [f"{hour:%H:%M}Z" for hour in missing]
         if caught_up:
             logger.info("caught up %d hours: %s", len(caught_up), ", ".join(caught_up))
         chain.record("catch_up", COMPLETED, time.perf_counter() - t0)

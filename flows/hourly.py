@@ -103,11 +103,6 @@ def finish_hour(
     }
 
 
-def hourly_cycle(hour: pd.Timestamp, store: str, meters: int, seed: int) -> dict[str, object]:
-    """One hour's tasks, submitted to the flow's task runner (called inside a flow)."""
-    return finish_hour(store, hour, submit_hour(hour, meters, seed), meters, seed)
-
-
 @flow(
     name="hourly-operations",
     task_runner=dask_runner(),

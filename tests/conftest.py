@@ -6,6 +6,12 @@ import os
 import sys
 
 sys.dont_write_bytecode = False  # as the gridflow command does (flows/__init__.py): compile each module once
+if os.environ.get("PYTEST_XDIST_WORKER"):
+    # the suite's workers share the cores: one BLAS thread each, not two that spin-wait against the other
+    # worker's (measured: ~5 % less CPU on a forecasting and grid subset); numpy is loaded already
+    from threadpoolctl import threadpool_limits
+
+    threadpool_limits(1, user_api="blas")
 
 import pandas as pd  # noqa: E402
 import pytest  # noqa: E402
