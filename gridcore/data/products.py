@@ -128,14 +128,20 @@ def _stored_readings(store: Store, starts: pd.DatetimeIndex) -> np.ndarray | Non
     """Stored readings of ``starts``: meter x time [kWh], NaN where none or unfinished; None if none."""
     if not store.exists("readings"):
         return None
-    stored = store.read("readings")
+    # the steps first, then their completeness: masking the whole axis first builds a task per chunk of
+    # two years (0.5 s an hour on a 2,000-meter store)
+    stored = store.read("readings", complete_only=False)
     axis = pd.DatetimeIndex(stored["time"].values)
     where = axis.get_indexer(starts.tz_convert(None))
     if (where < 0).all():
         return None
     old = np.full((stored.sizes["meter"], len(starts)), np.nan, dtype=np.float32)
     have = where >= 0
-    old[:, have] = stored["kwh"].isel(time=where[have]).values
+    steps = stored.isel(time=where[have])
+    kwh = steps["kwh"].transpose("meter", "time").values.astype(np.float32)
+    if "complete" in steps:
+        kwh[:, steps["complete"].values != 1] = np.nan  # an unfinished write is no reading
+    old[:, have] = kwh
     return old
 
 
