@@ -18,6 +18,7 @@ same quarter hour of the year (day of year and time of day), so the defaults run
 
 from __future__ import annotations
 
+import copy
 import hashlib
 import json
 import logging
@@ -281,8 +282,48 @@ def _from_cache(code: str, cache: Path | None, files: tuple[str, ...], read: Cal
 
     Without a lock when the files match the manifest (the usual case). Otherwise, under the cache's lock:
     check again (another process may have just built it), rebuild, read.
+
+    What was read is remembered per process with the files' signature (inode, size, modification time,
+    :func:`_signature`): while they are the same files, a call gets a copy of it (0.01-0.02 s) instead of
+    reading and checking them again (0.3 s for the default grid's model, 0.65 s for its pandapower network,
+    several times per hourly run). A rebuilt, replaced or damaged file has another signature and is read
+    and checked as before.
     """
     folder = cache_folder(code, cache)
+    names = (*files, _MANIFEST)
+    key = (str(folder), files)
+    before = _signature(folder, names)
+    if before is not None:
+        with _MEMO_LOCK:
+            hit = _MEMO.get(key)
+        if hit is not None and hit[0] == before:
+            if _leftovers(folder):
+                _tidy(folder)
+            return copy.deepcopy(hit[1])
+    value = _read_cache(code, folder, files, read)
+    if before is not None and _signature(folder, names) == before:  # nothing was swapped while it was read
+        with _MEMO_LOCK:
+            _MEMO[key] = (before, copy.deepcopy(value))
+    return value
+
+
+#: What :func:`_from_cache` read, by cache folder and files: (signature, value).
+_MEMO: dict[tuple[str, tuple[str, ...]], tuple[tuple, object]] = {}
+_MEMO_LOCK = threading.Lock()
+
+
+def _signature(folder: Path, names: tuple[str, ...]) -> tuple | None:
+    """Inode, size and modification time [ns] of each file; None when one is missing."""
+    try:
+        return tuple(
+            (n, st.st_ino, st.st_size, st.st_mtime_ns) for n in names for st in [(folder / n).stat()]
+        )
+    except OSError:
+        return None
+
+
+def _read_cache(code: str, folder: Path, files: tuple[str, ...], read: Callable[[Path], _T]) -> _T:
+    """:func:`_from_cache` without the memory: check, read, and build or repair when needed."""
     problem = _check(folder, files)
     if problem is None:
         try:

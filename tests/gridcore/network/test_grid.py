@@ -384,3 +384,26 @@ def test_a_build_killed_mid_way_is_cleaned_up_by_the_next_load(tmp_path, child_e
     model = load_grid(CODE, demand="simbench", cache=cache)
     assert len(model.bus) == 15 and fake_simbench == [CODE]
     assert _leftovers(cache) == []
+
+
+def test_a_grid_read_again_is_a_copy_until_its_files_change(
+    copy_of_built, fake_simbench, monkeypatch
+) -> None:
+    reads: list[str] = []
+    real = grid_module._read_model
+    monkeypatch.setattr(
+        grid_module, "_read_model", lambda code, folder: reads.append(code) or real(code, folder)
+    )
+    first = load_grid(CODE, demand="simbench", cache=copy_of_built)
+    first.load_p_mw[:] = -1.0  # a caller that changes its grid does not change the next caller's
+    first.line.loc[:, "length_km"] = 0.0
+    again = load_grid(CODE, demand="simbench", cache=copy_of_built)
+    assert reads == [CODE] and (again.load_p_mw >= 0).all() and (again.line["length_km"] > 0).all()
+    net = pandapower_net(CODE, cache=copy_of_built)
+    net.line.loc[:, "length_km"] = 0.0
+    assert (pandapower_net(CODE, cache=copy_of_built).line["length_km"] > 0).all()
+    # a file that changes (rebuilt, replaced, touched) is read and checked again
+    meta = _folder(copy_of_built) / "meta.json"
+    os.utime(meta, ns=(meta.stat().st_atime_ns, meta.stat().st_mtime_ns + 1_000_000))
+    load_grid(CODE, demand="simbench", cache=copy_of_built)
+    assert reads == [CODE, CODE] and fake_simbench == []
