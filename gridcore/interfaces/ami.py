@@ -66,7 +66,8 @@ def read_meter_file(path: str | Path) -> pd.DataFrame:
         raise ContractError(f"{p}: no such file")
     if p.suffix.lower() in {".parquet", ".pq"}:
         try:
-            return pd.read_parquet(p)
+            # Arrow without its thread pools: see gridcore.network.grid._read_model (apache/arrow#34314)
+            return pd.read_parquet(p, use_threads=False, pre_buffer=False)
         except (ValueError, OSError) as err:
             raise ContractError(f"{p}: not a readable Parquet table ({err})") from err
     try:

@@ -66,7 +66,9 @@ def read_load_file(
     if not p.exists():
         raise ContractError(f"{p}: no such file")
     try:
-        df = pd.read_parquet(p) if p.suffix.lower() in {".parquet", ".pq"} else pd.read_csv(p)
+        # Arrow without its thread pools: see gridcore.network.grid._read_model (apache/arrow#34314)
+        parquet = p.suffix.lower() in {".parquet", ".pq"}
+        df = pd.read_parquet(p, use_threads=False, pre_buffer=False) if parquet else pd.read_csv(p)
     except (ValueError, OSError, UnicodeDecodeError) as err:
         raise ContractError(f"{p}: not a readable CSV or Parquet table ({err})") from err
     if load_column is not None:

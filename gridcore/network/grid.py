@@ -419,7 +419,13 @@ def _read_problem(err: BaseException) -> str:
 
 def _read_model(code: str, folder: Path) -> GridModel:
     """The :class:`GridModel` stored in a cache folder."""
-    tables = {name: pd.read_parquet(folder / f"{name}.parquet") for name in _TABLES}
+    # without Arrow's thread pools: the tables are small, and a pool thread still alive when the process
+    # exits can abort it after its work is done (SIGABRT, "terminate called without an active exception";
+    # apache/arrow#34314; seen here once in ~30 runs of three processes at once under load)
+    tables = {
+        name: pd.read_parquet(folder / f"{name}.parquet", use_threads=False, pre_buffer=False)
+        for name in _TABLES
+    }
     with np.load(folder / "profiles.npz", allow_pickle=False) as arrays:
         profiles = {name: arrays[name] for name in ("load_p_mw", "load_q_mvar", "sgen_p_mw")}
     meta = json.loads((folder / "meta.json").read_text())
