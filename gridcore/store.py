@@ -342,6 +342,30 @@ class Store:
             ds = ds.drop_vars("complete").where(done)
         return ds
 
+    def read_steps(self, product: str, starts: pd.DatetimeIndex, var: str, dim: str) -> np.ndarray | None:
+        """``var`` of a time-keyed product at ``starts``, as ``dim`` x time; None when it has none of them.
+
+        NaN where a step is absent or its write unfinished. Only the block of steps from the first to the
+        last of ``starts`` is read (masking the whole axis first would build a task per chunk of it).
+        """
+        if not self.exists(product):
+            return None
+        ds = xr.open_zarr(self.path(product), consolidated=True, chunks=None)  # no dask: read in this thread
+        axis = pd.DatetimeIndex(ds["time"].values)
+        where = axis.get_indexer(starts.tz_convert(None))
+        have = where >= 0
+        if not have.any():
+            return None
+        idx = where[have]
+        done = np.ones(len(idx), dtype=bool)
+        if "complete" in ds:
+            done = ds["complete"].isel(time=idx).values == 1
+        out = np.full((ds.sizes[dim], len(starts)), np.nan, dtype=np.float64)
+        block = ds[var].isel(time=slice(int(idx.min()), int(idx.max()) + 1)).transpose(dim, "time").values
+        cols = np.flatnonzero(have)
+        out[:, cols[done]] = block[:, idx[done] - int(idx.min())]
+        return out
+
     # -- run-keyed tables --------------------------------------------------------------------------
 
     def replace_run_rows(self, product: str, dim: str, table: xr.Dataset, runs: list[str]) -> None:

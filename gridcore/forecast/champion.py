@@ -289,10 +289,10 @@ def screen_mstl(last: dict[str, object] | None, issue_time: pd.Timestamp) -> boo
     """Whether a group's forecast from ``issue_time`` scores the MSTL candidate of its head series.
 
     MSTL is the dearest candidate (one fit per origin: about 2.2 s of a group's 2.6 s hourly update on
-    the default grid), and
-    its verdict changes with the season, not with the hour. So it is screened when the group's model is
-    chosen afresh and then holds for :data:`MSTL_VERDICT_H`: the hourly updates in between choose among
-    the cheap candidates on their fresh window and leave MSTL out, unless it was the head's champion.
+    the default grid), and its verdict changes with the season, not with the hour. So it is screened
+    when the group's model is chosen afresh and then holds for :data:`MSTL_VERDICT_H`: the hourly updates
+    in between choose among the cheap candidates on their fresh window and leave MSTL out, unless it was
+    the head's champion.
 
     Parameters
     ----------

@@ -195,7 +195,7 @@ def choose_candidates(
         for name, pred in preds.items()
     ]
     last = origins[:-1][-STAT_ORIGINS:]
-    k = len(last)
+    k = k_stat = len(last)
     if mstl:
         head = past[history.columns[0]].to_numpy(dtype=float)
         stat, k_stat = screened_mstl(head, last, index, day, actual, preds)

@@ -151,33 +151,11 @@ def _system(store: Store, grid: str | None) -> object:
     return default_system(grid_code=grid)
 
 
-def _read(store: Store, product: str, starts: pd.DatetimeIndex, var: str, dim: str) -> np.ndarray | None:
-    """``var`` of a time-keyed product at ``starts`` (dim x time); None when it has none of them.
-
-    NaN where a step is absent or its write unfinished.
-    """
-    if not store.exists(product):
-        return None
-    ds = xr.open_zarr(store.path(product), consolidated=True, chunks=None)  # no dask: read in this thread
-    axis = pd.DatetimeIndex(ds["time"].values)
-    where = axis.get_indexer(starts.tz_convert(None))
-    have = where >= 0
-    if not have.any():
-        return None
-    idx = where[have]
-    done = ds["complete"].isel(time=idx).values == 1 if "complete" in ds else np.ones(len(idx), dtype=bool)
-    out = np.full((ds.sizes[dim], len(starts)), np.nan, dtype=np.float64)
-    block = ds[var].isel(time=slice(int(idx.min()), int(idx.max()) + 1)).transpose(dim, "time").values
-    cols = np.flatnonzero(have)
-    out[:, cols[done]] = block[:, idx[done] - int(idx.min())]
-    return out
-
-
 def _window(
     store: Store, system: object, starts: pd.DatetimeIndex, missing: list[str], stamp: str
 ) -> MonitorWindow | None:
     grid, feeders, fleet = system.grid, system.feeders, system.fleet  # type: ignore[attr-defined]
-    kwh = _read(store, "readings", starts, "kwh", "meter")
+    kwh = store.read_steps("readings", starts, "kwh", "meter")
     hint = f"run `gridflow run hourly --at {stamp}` (and the hours before it for the look-back)"
     if kwh is None or np.isnan(kwh[:, -4:]).all():
         missing.append(f"meter readings of {stamp}: none in the store; {hint}")
@@ -190,7 +168,7 @@ def _window(
     from gridcore.data.scada import sensor_registry
 
     registry = sensor_registry(grid, feeders)
-    values = _read(store, "sensors", starts, "value", "sensor")
+    values = store.read_steps("sensors", starts, "value", "sensor")
     if values is None or values.shape[0] != len(registry) or np.isnan(values[:, -4:]).all():
         missing.append(f"sensor readings of {stamp}: none in the store; {hint}")
         values = None
