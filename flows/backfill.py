@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import time
 from collections import deque
+from contextlib import ExitStack
 
 import pandas as pd
 from prefect import get_run_logger
@@ -16,7 +17,7 @@ from tasks.cache import drop_cached_results
 from tasks.common import Count, UtcTime, artifact_key, flow, parse_hour, store_path
 from tasks.hooks import record_failure
 from tasks.hourly import record_quality
-from tasks.limits import store_slot
+from tasks.limits import hour_slots, store_slot
 from tasks.meters import publish_report
 from tasks.runner import dask_runner
 
@@ -84,7 +85,9 @@ def land_hours(hours: list[pd.Timestamp], root: str, meters: int, seed: int) -> 
 
     Reading and validation of the next :data:`HOURS_IN_FLIGHT` hours run on the flow's task runner while
     the current hour is written; writes stay in hour order, one at a time; quality and quarantine rows are
-    written once per day. Returns ``readings_in``, ``readings_valid`` and ``quarantined`` summed.
+    written once per day. The slots of a day's hours (:func:`tasks.limits.hour_slots`) are taken together
+    before its first hour is written and given back after its last. Returns ``readings_in``,
+    ``readings_valid`` and ``quarantined`` summed.
     """
     pending: deque = deque()
     totals: dict[str, object] = {"readings_in": 0, "readings_valid": 0, "quarantined": {}}
@@ -93,20 +96,26 @@ def land_hours(hours: list[pd.Timestamp], root: str, meters: int, seed: int) -> 
         hour = queue.popleft()
         pending.append((hour, submit_hour(hour, meters, seed)))
     deferred: list = []
-    while pending:
-        hour, futures = pending.popleft()
-        if queue:
-            nxt = queue.popleft()
-            pending.append((nxt, submit_hour(nxt, meters, seed)))
-        figures = finish_hour(root, hour, futures, meters, seed, deferred)
-        if hour.hour == 23 or not pending:  # quality tables: one rewrite per day, not per hour
-            record_quality(root, deferred, f"{hour:%Y-%m-%d}")
-            deferred = []
-        totals["readings_in"] += figures["readings_in"]
-        totals["readings_valid"] += figures["readings_valid"]
-        for reason, n in figures["quarantined"].items():
-            totals["quarantined"][reason] = totals["quarantined"].get(reason, 0) + n
-        progress.step(f"{hour:%Y-%m-%dT%H:%M}Z")
+    with ExitStack() as held:
+        day = None
+        while pending:
+            hour, futures = pending.popleft()
+            if queue:
+                nxt = queue.popleft()
+                pending.append((nxt, submit_hour(nxt, meters, seed)))
+            if hour.floor("D") != day:
+                held.close()
+                day = hour.floor("D")
+                held.enter_context(hour_slots([h for h in hours if h.floor("D") == day]))
+            figures = finish_hour(root, hour, futures, meters, seed, deferred)
+            if hour.hour == 23 or not pending:  # quality tables: one rewrite per day, not per hour
+                record_quality(root, deferred, f"{hour:%Y-%m-%d}")
+                deferred = []
+            totals["readings_in"] += figures["readings_in"]
+            totals["readings_valid"] += figures["readings_valid"]
+            for reason, n in figures["quarantined"].items():
+                totals["quarantined"][reason] = totals["quarantined"].get(reason, 0) + n
+            progress.step(f"{hour:%Y-%m-%dT%H:%M}Z")
     return totals
 
 

@@ -427,6 +427,45 @@ def test_a_run_of_a_busy_hour_waits_and_says_so(tmp_path: Path, caplog) -> None:
     assert store_limit_name(tmp_path) in names
 
 
+def test_a_backfill_takes_its_days_hour_slots_at_once_and_waits_for_a_busy_one(
+    tmp_path: Path, caplog
+) -> None:
+    """The hours of a day are taken in one request (all or none): one of them busy, the backfill waits."""
+    hours = [pd.Timestamp("2016-07-01T01:00Z"), pd.Timestamp("2016-07-01T02:00Z")]
+    busy, other = (hour_limit_name(h) for h in reversed(hours))
+    ensure_limit(busy, 1)
+    caplog.set_level("INFO")
+    result: list = []
+    with concurrency(busy, occupy=1, strict=True):  # another run is writing 02:00
+        runner = threading.Thread(
+            target=lambda: result.append(
+                backfill_hourly(
+                    start="2016-07-01T01:00Z", end="2016-07-01T03:00Z", store=str(tmp_path), meters=200
+                )
+            ),
+            daemon=True,
+        )
+        runner.start()
+        deadline = time.monotonic() + 180
+        while time.monotonic() < deadline and not any(
+            "waiting for hours" in r.message for r in caplog.records
+        ):
+            time.sleep(0.2)
+        with get_client(sync_client=True) as client:  # 01:00 is free, yet not taken alone
+            assert client.read_global_concurrency_limit_by_name(other).active_slots == 0
+        assert not result
+    runner.join(180)
+    assert result and result[0]["hours"] == 2
+    waiting = [r.message for r in caplog.records if "waiting for hours" in r.message]
+    assert waiting == [
+        "waiting for hours 2016-07-01T01:00Z-2016-07-01T02:00Z: another run holds one of them "
+        f"(concurrency limit {other}, {busy})"
+    ]
+    with get_client(sync_client=True) as client:  # both idle again: deleted
+        names = {lim.name for lim in client.read_global_concurrency_limits(limit=200)}
+    assert not {busy, other} & names
+
+
 def test_store_limit_names_are_per_store(tmp_path: Path) -> None:
     a, b = store_limit_name(tmp_path / "a"), store_limit_name(tmp_path / "b")
     assert a != b and a.startswith("gridflow-store-a-") and store_limit_name(tmp_path / "a") == a
