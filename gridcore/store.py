@@ -433,9 +433,17 @@ def issue_times(root: str | Path, product: str) -> list[pd.Timestamp]:
 
 
 def open_issue(
-    root: str | Path, product: str, issue: pd.Timestamp | str | None, what: str, load: bool = False
+    root: str | Path,
+    product: str,
+    issue: pd.Timestamp | str | None,
+    what: str,
+    load: bool = False,
+    dask: bool = True,
 ) -> xr.Dataset:
     """One issue of a per-issue product (the latest when ``issue`` is None).
+
+    With ``dask=False`` the variables are read when indexed, in the calling thread (for small reads
+    of a few values, where a dask graph per read costs more than the read).
 
     Raises
     ------
@@ -449,7 +457,8 @@ def open_issue(
         issues = [t for t in issues if issue_path(root, product, t) == wanted]
     if not issues:
         raise FileNotFoundError(f"no {what} in {folder}" + (f" issued {issue}" if issue is not None else ""))
-    ds = xr.open_zarr(issue_path(root, product, issues[-1]))
+    path = issue_path(root, product, issues[-1])
+    ds = xr.open_zarr(path) if dask else xr.open_zarr(path, chunks=None)
     return ds.load() if load else ds
 
 

@@ -209,7 +209,7 @@ def _refused(
     """
     if not store.exists("quarantine"):
         return None
-    table = store.read("quarantine")
+    table = xr.open_zarr(store.path("quarantine"), consolidated=True, chunks=None)  # a small table: no dask
     keep = np.isin(table["reason"].values.astype(str), reasons)
     keep &= table["contract"].values.astype(str) == contract
     if not keep.any():
@@ -274,7 +274,7 @@ def _forecast_checks(
     rows = []
     latest = None
     for issue in issues:
-        ds = open_issue(root, "demand_forecast", issue, "demand forecast")
+        ds = open_issue(root, "demand_forecast", issue, "demand forecast", dask=False)
         target = pd.DatetimeIndex(ds["target_time"].values[0]).tz_localize("UTC")
         lead = ds["lead"].values
         use = (target <= at) & (lead <= DRIFT_LEAD_H)
@@ -357,17 +357,19 @@ def _actuals(store: Store, at: pd.Timestamp) -> dict[str, float] | None:
 def _actual_history(
     store: Store, at: pd.Timestamp, hours: int = 24 * DRIFT_DAYS
 ) -> dict[tuple[str, pd.Timestamp], float]:
-    """Hourly feeder load per forecast series and hour up to ``at`` [MW]."""
-    if not store.exists("feeder_load_hourly"):
+    """Hourly feeder load per forecast series and hour up to ``at`` [MW].
+
+    Only the ``hours`` steps up to ``at`` are read (with their completeness flags; unfinished ones left
+    out), not the whole masked axis.
+    """
+    starts = pd.date_range(at - pd.Timedelta(hours=hours - 1), at, freq="h")
+    p = store.read_steps("feeder_load_hourly", starts, "p_mw", "feeder")
+    if p is None:
         return {}
-    ds = store.read("feeder_load_hourly")
-    lo = (at - pd.Timedelta(hours=hours - 1)).tz_convert(None)
-    p = ds["p_mw"].sel(time=slice(lo, at.tz_convert(None))).load()
-    if p.sizes["time"] == 0:
-        return {}
-    frame = p.transpose("time", "feeder").to_pandas()
+    feeders = xr.open_zarr(store.path("feeder_load_hourly"), consolidated=True, chunks=None)["feeder"].values
+    frame = pd.DataFrame(p.T, index=starts, columns=[f"feeder:{c}" for c in feeders])
     frame = frame.dropna(how="all").dropna(axis=1, how="all")
-    frame.columns = [f"feeder:{c}" for c in frame.columns]
+    if frame.empty:
+        return {}
     frame["system"] = frame.sum(axis=1, min_count=len(frame.columns))
-    frame.index = pd.DatetimeIndex(frame.index).tz_localize("UTC")
     return {(s, t): float(v) for s in frame.columns for t, v in frame[s].items() if np.isfinite(v)}
