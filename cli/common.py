@@ -21,7 +21,8 @@ import logging
 import os
 import sys
 import traceback
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager, nullcontext
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -54,7 +55,8 @@ class GridflowGroup(TyperGroup):
     def invoke(self, ctx: typer.Context) -> Any:
         """Run the command; report an error as ``gridflow: <message>`` (the traceback under --debug)."""
         try:
-            return super().invoke(ctx)
+            with follow_stderr():
+                return super().invoke(ctx)
         except (typer.Exit, typer.Abort, BrokenPipeError):
             raise  # typer's own handling: exit codes, Ctrl-C, a closed pipe (``| head``)
         except Exception as exc:  # noqa: BLE001 (every error of every command ends here)
@@ -103,14 +105,49 @@ class _OneLineConsole(logging.Filter):
         return True
 
 
-def quiet_prefect_console() -> None:
-    """Attach :class:`_OneLineConsole` to Prefect's console handlers (once Prefect is imported)."""
+@contextmanager
+def follow_stderr() -> Iterator[None]:
+    """Point Prefect's console handlers at the current ``sys.stderr`` while a command runs.
+
+    They keep the stream that was ``sys.stderr`` when Prefect set its logging up. A program that runs
+    commands in its own process (a test's CliRunner, a notebook) swaps ``sys.stderr`` per command and
+    closes it afterwards; a log line of the command then went to the program's own stream, and a late
+    one of an earlier command to a closed file, whose logging errors recursed until Python's recursion
+    limit ended the next command. When the command ends, the handlers writing to its stream get their
+    former stream back (``sys.__stderr__`` for those set up during the command).
+    """
+    ours = sys.stderr
+    former = {h: h.stream for h in _console_handlers()}
+    _point(former, ours)
+    try:
+        yield
+    finally:
+        for handler in _console_handlers():
+            if handler.stream is ours:
+                _point([handler], former.get(handler, sys.__stderr__))
+
+
+def _console_handlers() -> list[logging.StreamHandler]:
+    """Prefect's console handlers on the root, ``prefect``, ``uvicorn`` and ``fastapi`` loggers."""
     if "prefect.logging.handlers" not in sys.modules:
-        return
+        return []
     from prefect.logging.handlers import PrefectConsoleHandler
 
     loggers = [logging.getLogger(), *(logging.getLogger(n) for n in ("prefect", "uvicorn", "fastapi"))]
-    for handler in {h for lg in loggers for h in lg.handlers if isinstance(h, PrefectConsoleHandler)}:
+    return [h for h in {h for lg in loggers for h in lg.handlers} if isinstance(h, PrefectConsoleHandler)]
+
+
+def _point(handlers: Iterable[logging.StreamHandler], stream: object) -> None:
+    """Set each handler's stream and its rich console's file (not setStream: it flushes the old one)."""
+    for handler in handlers:
+        with handler.lock or nullcontext():
+            handler.stream = stream
+            handler.console.file = stream  # type: ignore[attr-defined]
+
+
+def quiet_prefect_console() -> None:
+    """Attach :class:`_OneLineConsole` to Prefect's console handlers (once Prefect is imported)."""
+    for handler in _console_handlers():
         if not any(isinstance(f, _OneLineConsole) for f in handler.filters):
             handler.addFilter(_OneLineConsole())
 

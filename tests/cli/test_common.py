@@ -64,3 +64,35 @@ def test_set_for_command_outside_a_command_until_restored(monkeypatch: pytest.Mo
     assert os.environ["GRIDFLOW_TEST_SCOPED"] == "1" and os.environ["GRIDFLOW_TEST_KEPT"] == "new"
     common.restore_environment()
     assert "GRIDFLOW_TEST_SCOPED" not in os.environ and os.environ["GRIDFLOW_TEST_KEPT"] == "old"
+
+
+def test_prefect_console_writes_to_the_commands_stderr_and_then_to_its_former_stream() -> None:
+    """In one process, commands one after another: each logs to its own stderr, none to a closed one."""
+    import io
+    import logging
+
+    from prefect.logging.handlers import PrefectConsoleHandler
+
+    outer = io.StringIO()
+    handler = PrefectConsoleHandler(stream=outer)
+    log = logging.getLogger("prefect.gridflow-test")
+    logging.getLogger("prefect").addHandler(handler)
+    app = typer.Typer(cls=common.GridflowGroup)
+
+    @app.command()
+    def other() -> None:
+        """A second command: the app is a group."""
+
+    @app.command()
+    def speak() -> None:
+        log.warning("inside the command")
+
+    try:
+        for _ in range(2):  # the first command's stderr is closed when the second runs
+            res = CliRunner().invoke(app, ["speak"])
+            assert res.exit_code == 0 and "inside the command" in res.stderr
+            assert handler.stream is outer
+        log.warning("after the commands")
+    finally:
+        logging.getLogger("prefect").removeHandler(handler)
+    assert "after the commands" in outer.getvalue() and "inside" not in outer.getvalue()
