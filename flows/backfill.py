@@ -96,6 +96,9 @@ def land_hours(hours: list[pd.Timestamp], root: str, meters: int, seed: int) -> 
         hour = queue.popleft()
         pending.append((hour, submit_hour(hour, meters, seed)))
     deferred: list = []
+    days: dict[pd.Timestamp, list[pd.Timestamp]] = {}
+    for h in hours:
+        days.setdefault(h.floor("D"), []).append(h)
     with ExitStack() as held:
         day = None
         while pending:
@@ -106,7 +109,7 @@ def land_hours(hours: list[pd.Timestamp], root: str, meters: int, seed: int) -> 
             if hour.floor("D") != day:
                 held.close()
                 day = hour.floor("D")
-                held.enter_context(hour_slots([h for h in hours if h.floor("D") == day]))
+                held.enter_context(hour_slots(days[day]))
             figures = finish_hour(root, hour, futures, meters, seed, deferred)
             if hour.hour == 23 or not pending:  # quality tables: one rewrite per day, not per hour
                 record_quality(root, deferred, f"{hour:%Y-%m-%d}")

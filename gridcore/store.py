@@ -342,6 +342,13 @@ class Store:
             ds = ds.drop_vars("complete").where(done)
         return ds
 
+    def open(self, product: str) -> xr.Dataset:
+        """A product as stored, unmasked, without dask: variables are read when indexed, in this thread.
+
+        For small reads (a table, a few steps), where a dask graph per read costs more than the read.
+        """
+        return xr.open_zarr(self.path(product), consolidated=True, chunks=None)
+
     def read_steps(self, product: str, starts: pd.DatetimeIndex, var: str, dim: str) -> np.ndarray | None:
         """``var`` of a time-keyed product at ``starts``, as ``dim`` x time; None when it has none of them.
 
@@ -350,7 +357,7 @@ class Store:
         """
         if not self.exists(product):
             return None
-        ds = xr.open_zarr(self.path(product), consolidated=True, chunks=None)  # no dask: read in this thread
+        ds = self.open(product)
         axis = pd.DatetimeIndex(ds["time"].values)
         where = axis.get_indexer(starts.tz_convert(None))
         have = where >= 0

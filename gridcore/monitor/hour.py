@@ -43,7 +43,7 @@ def readings_present(root: str | Path, at: pd.Timestamp) -> bool:
     store = Store(root)
     if not store.exists("readings"):
         return False
-    ds = xr.open_zarr(store.path("readings"), consolidated=True, chunks=None)
+    ds = store.open("readings")
     where = pd.DatetimeIndex(ds["time"].values).get_indexer(
         pd.date_range(at.tz_convert(None), periods=4, freq="15min")
     )
@@ -209,7 +209,7 @@ def _refused(
     """
     if not store.exists("quarantine"):
         return None
-    table = xr.open_zarr(store.path("quarantine"), consolidated=True, chunks=None)  # a small table: no dask
+    table = store.open("quarantine")
     keep = np.isin(table["reason"].values.astype(str), reasons)
     keep &= table["contract"].values.astype(str) == contract
     if not keep.any():
@@ -366,7 +366,7 @@ def _actual_history(
     p = store.read_steps("feeder_load_hourly", starts, "p_mw", "feeder")
     if p is None:
         return {}
-    feeders = xr.open_zarr(store.path("feeder_load_hourly"), consolidated=True, chunks=None)["feeder"].values
+    feeders = store.open("feeder_load_hourly")["feeder"].values
     frame = pd.DataFrame(p.T, index=starts, columns=[f"feeder:{c}" for c in feeders])
     frame = frame.dropna(how="all").dropna(axis=1, how="all")
     if frame.empty:

@@ -391,6 +391,24 @@ def test_a_run_failing_inside_writes_its_failure_record(tmp_path: Path) -> None:
 # -- concurrency: one run per hour, a few per store ---------------------------------------------------
 
 
+def _start_waiting(run, caplog, says: str) -> tuple[threading.Thread, list]:
+    """Start ``run`` in a thread; return once the log ``says`` it waits (at most 180 s) or it ended.
+
+    The thread appends the run's result to the returned list when it ends.
+    """
+    result: list = []
+    runner = threading.Thread(target=lambda: result.append(run()), daemon=True)
+    runner.start()
+    deadline = time.monotonic() + 180
+
+    def said() -> bool:
+        return any(says in r.message for r in caplog.records)
+
+    while time.monotonic() < deadline and runner.is_alive() and not said():
+        time.sleep(0.2)
+    return runner, result
+
+
 def test_a_run_of_a_busy_hour_waits_and_says_so(tmp_path: Path, caplog) -> None:
     assert limits_enabled()  # the harness is a real server, not a command's temporary API
     hour = pd.Timestamp(AT)
@@ -398,20 +416,12 @@ def test_a_run_of_a_busy_hour_waits_and_says_so(tmp_path: Path, caplog) -> None:
     assert name == "gridflow-hour-20160701T14Z"
     ensure_limit(name, 1)
     caplog.set_level("INFO")
-    result: list = []
     with concurrency(name, occupy=1, strict=True):  # another run is writing this hour
-        runner = threading.Thread(
-            target=lambda: result.append(
-                hourly(at=AT, store=str(tmp_path), meters=2000, forecast=False, return_state=True)
-            ),
-            daemon=True,
+        runner, result = _start_waiting(
+            lambda: hourly(at=AT, store=str(tmp_path), meters=2000, forecast=False, return_state=True),
+            caplog,
+            "waiting for hour",
         )
-        runner.start()
-        deadline = time.monotonic() + 180
-        while time.monotonic() < deadline and not any(
-            "waiting for hour" in r.message for r in caplog.records
-        ):
-            time.sleep(0.2)
         assert any(
             f"waiting for hour 2016-07-01T14:00Z: another run holds it (concurrency limit {name})"
             in r.message
@@ -435,22 +445,14 @@ def test_a_backfill_takes_its_days_hour_slots_at_once_and_waits_for_a_busy_one(
     busy, other = (hour_limit_name(h) for h in reversed(hours))
     ensure_limit(busy, 1)
     caplog.set_level("INFO")
-    result: list = []
     with concurrency(busy, occupy=1, strict=True):  # another run is writing 02:00
-        runner = threading.Thread(
-            target=lambda: result.append(
-                backfill_hourly(
-                    start="2016-07-01T01:00Z", end="2016-07-01T03:00Z", store=str(tmp_path), meters=200
-                )
+        runner, result = _start_waiting(
+            lambda: backfill_hourly(
+                start="2016-07-01T01:00Z", end="2016-07-01T03:00Z", store=str(tmp_path), meters=200
             ),
-            daemon=True,
+            caplog,
+            "waiting for hours",
         )
-        runner.start()
-        deadline = time.monotonic() + 180
-        while time.monotonic() < deadline and not any(
-            "waiting for hours" in r.message for r in caplog.records
-        ):
-            time.sleep(0.2)
         with get_client(sync_client=True) as client:  # 01:00 is free, yet not taken alone
             assert client.read_global_concurrency_limit_by_name(other).active_slots == 0
         assert not result
